@@ -1,0 +1,35 @@
+#include "engine/env/planted.h"
+
+namespace quanta {
+namespace {
+thread_local PlantedBug active_bug = PlantedBug::kNone;
+}  // namespace
+
+const std::vector<PlantedBugInfo>& PlantedCatalogue() {
+  static const std::vector<PlantedBugInfo> catalogue = {
+      {PlantedBug::kEnvAckBeforeSync, "env-ack-before-sync", "env", "crash",
+       "a node reports records durable before its Sync completes (found when a crash drops "
+       "them)"},
+      {PlantedBug::kEnvRetryFailedSync, "env-retry-failed-sync", "env", "crash,disk-eio",
+       "a node retries a failed Sync and trusts the retry's success (Linux fsyncgate: the "
+       "failed writes are gone)"},
+      {PlantedBug::kEnvAcceptForeign, "env-accept-foreign", "env", "crash,disk-torn",
+       "recovery accepts a record without checking its checksum (torn or foreign bytes "
+       "served as data)"},
+  };
+  return catalogue;
+}
+
+const PlantedBugInfo* FindPlanted(std::string_view name) {
+  for (const PlantedBugInfo& info : PlantedCatalogue()) {
+    if (info.name == name) return &info;
+  }
+  return nullptr;
+}
+
+bool PlantedActive(PlantedBug bug) { return bug != PlantedBug::kNone && active_bug == bug; }
+
+ScopedPlantedBug::ScopedPlantedBug(PlantedBug bug) : previous_(active_bug) { active_bug = bug; }
+ScopedPlantedBug::~ScopedPlantedBug() { active_bug = previous_; }
+
+}  // namespace quanta

@@ -1,0 +1,51 @@
+// Planted bugs: deliberate, compiled-in mutations that are off unless a simulation
+// run turns one on (`quanta-sim --planted NAME`).
+//
+// They measure the simulator: each names the workload that must catch it, and tests
+// assert that a sweep does within a bounded number of seeds. Code under test asks
+// `PlantedActive(PlantedBug::kX)` at the one place the mutation lives. The active bug
+// is per thread (a simulated run lives on one thread) and is set only by the
+// simulation runner; production never sets it.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+namespace quanta {
+
+enum class PlantedBug {
+  kNone = 0,
+  kEnvAckBeforeSync,    // env workload reports records durable before Sync
+  kEnvRetryFailedSync,  // env workload retries a failed Sync and trusts the retry
+  kEnvAcceptForeign,    // env workload recovery skips the record checksum
+};
+
+struct PlantedBugInfo {
+  PlantedBug bug;
+  std::string_view name;
+  std::string_view workload;     // the workload expected to find it
+  std::string_view faults;       // the fault families it needs ("all" if any mix)
+  std::string_view description;
+};
+
+// The whole catalogue, in declaration order.
+const std::vector<PlantedBugInfo>& PlantedCatalogue();
+// Returns the entry named `name`, or null.
+const PlantedBugInfo* FindPlanted(std::string_view name);
+
+// True if `bug` is the bug planted for the current thread's run.
+bool PlantedActive(PlantedBug bug);
+
+// Plants `bug` for the current thread until destroyed.
+class ScopedPlantedBug {
+ public:
+  explicit ScopedPlantedBug(PlantedBug bug);
+  ~ScopedPlantedBug();
+  ScopedPlantedBug(const ScopedPlantedBug&) = delete;
+  ScopedPlantedBug& operator=(const ScopedPlantedBug&) = delete;
+
+ private:
+  PlantedBug previous_;
+};
+
+}  // namespace quanta

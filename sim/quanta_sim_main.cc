@@ -1,0 +1,157 @@
+// quanta-sim: runs seeded simulations of QuantaDB.
+//
+//   quanta-sim --seed S [-v]                one run; -v prints parameters and every event
+//   quanta-sim --seeds N [--from S]         a sweep of N seeds; summary at the end
+//   --workload NAME   --faults LIST   --planted BUG   --list-planted   --check-determinism
+//
+// Every failure prints the one command that reproduces it; a sweep with failures
+// exits with status 1.
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "engine/env/planted.h"
+#include "sim/runner.h"
+#include "sim/workload.h"
+
+ABSL_FLAG(std::optional<uint64_t>, seed, std::nullopt, "run exactly this seed");
+ABSL_FLAG(uint64_t, seeds, 0, "sweep this many seeds");
+ABSL_FLAG(uint64_t, from, 0, "first seed of a sweep");
+ABSL_FLAG(std::string, workload, "env", "workload to run (env, canary)");
+ABSL_FLAG(std::string, faults, "all", "fault families allowed: all, none, or a comma list");
+ABSL_FLAG(std::string, planted, "", "turn on one planted bug (see --list-planted)");
+ABSL_FLAG(bool, list_planted, false, "list the planted-bug catalogue and exit");
+ABSL_FLAG(bool, check_determinism, false, "run every seed twice and compare trace hashes");
+ABSL_FLAG(bool, v, false, "verbose: print parameters, the world log and every event");
+ABSL_FLAG(double, fault_seconds, 0, "override the fault phase length (simulated seconds)");
+ABSL_FLAG(double, heal_seconds, 0, "override the heal phase length (simulated seconds)");
+ABSL_FLAG(bool, stop_on_failure, false, "stop a sweep at its first failure");
+
+namespace quanta::sim {
+namespace {
+
+int ListPlanted() {
+  for (const PlantedBugInfo& bug : PlantedCatalogue()) {
+    std::printf("%-26s workload=%-8s faults=%-18s %s\n", std::string(bug.name).c_str(),
+                std::string(bug.workload).c_str(), std::string(bug.faults).c_str(),
+                std::string(bug.description).c_str());
+  }
+  return 0;
+}
+
+RunOptions BaseOptions() {
+  RunOptions o;
+  o.workload = absl::GetFlag(FLAGS_workload);
+  o.faults = absl::GetFlag(FLAGS_faults);
+  o.planted = absl::GetFlag(FLAGS_planted);
+  o.fault_phase = absl::Seconds(absl::GetFlag(FLAGS_fault_seconds));
+  o.heal_phase = absl::Seconds(absl::GetFlag(FLAGS_heal_seconds));
+  return o;
+}
+
+int RunOne(uint64_t seed) {
+  RunOptions o = BaseOptions();
+  o.seed = seed;
+  o.verbose = absl::GetFlag(FLAGS_v);
+  if (absl::GetFlag(FLAGS_check_determinism)) {
+    auto diff = CheckDeterminism(o);
+    if (!diff.ok()) {
+      std::fprintf(stderr, "quanta-sim: %s\n", diff.status().ToString().c_str());
+      return 2;
+    }
+    if (!diff->empty()) {
+      std::printf("NONDETERMINISTIC %s\n  repro: %s --check-determinism\n", diff->c_str(),
+                  ReproCommand(o).c_str());
+      return 1;
+    }
+  }
+  auto result = RunSimulation(o);
+  if (!result.ok()) {
+    std::fprintf(stderr, "quanta-sim: %s\n", result.status().ToString().c_str());
+    return 2;
+  }
+  if (!o.verbose) {
+    std::printf("seed=%llu workload=%s\n%s\n", static_cast<unsigned long long>(seed), o.workload.c_str(),
+                result->parameters.c_str());
+    std::printf("%s seed=%llu events=%llu simulated=%s trace_hash=%016llx\n", result->ok ? "PASS" : "FAIL",
+                static_cast<unsigned long long>(seed), static_cast<unsigned long long>(result->events),
+                absl::FormatDuration(result->simulated).c_str(),
+                static_cast<unsigned long long>(result->trace_hash));
+    if (!result->ok) std::printf("failure: %s\n", result->failure.c_str());
+  }
+  if (!result->ok) std::printf("repro: %s\n", ReproCommand(o).c_str());
+  return result->ok ? 0 : 1;
+}
+
+int Sweep(uint64_t from, uint64_t count) {
+  const bool determinism = absl::GetFlag(FLAGS_check_determinism);
+  const auto wall_start = std::chrono::steady_clock::now();
+  uint64_t failures = 0;
+  uint64_t runs = 0;
+  uint64_t events = 0;
+  double simulated_s = 0;
+  for (uint64_t seed = from; seed < from + count; ++seed) {
+    RunOptions o = BaseOptions();
+    o.seed = seed;
+    ++runs;
+    if (determinism) {
+      auto diff = CheckDeterminism(o);
+      if (!diff.ok()) {
+        std::fprintf(stderr, "quanta-sim: %s\n", diff.status().ToString().c_str());
+        return 2;
+      }
+      if (!diff->empty()) {
+        ++failures;
+        std::printf("NONDETERMINISTIC %s\n  repro: %s --check-determinism\n", diff->c_str(),
+                    ReproCommand(o).c_str());
+        std::fflush(stdout);
+        if (absl::GetFlag(FLAGS_stop_on_failure)) break;
+        continue;
+      }
+    }
+    auto result = RunSimulation(o);
+    if (!result.ok()) {
+      std::fprintf(stderr, "quanta-sim: %s\n", result.status().ToString().c_str());
+      return 2;
+    }
+    events += result->events;
+    simulated_s += absl::ToDoubleSeconds(result->simulated);
+    if (!result->ok) {
+      ++failures;
+      std::printf("FAIL seed=%llu: %s\n  repro: %s\n", static_cast<unsigned long long>(seed),
+                  result->failure.c_str(), ReproCommand(o).c_str());
+      std::fflush(stdout);
+      if (absl::GetFlag(FLAGS_stop_on_failure)) break;
+    }
+  }
+  const double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  std::printf(
+      "sweep: workload=%s faults=%s%s runs=%llu failures=%llu%s events=%llu simulated=%.1fs "
+      "wall=%.1fs speed=%.1f simulated-s/wall-s\n",
+      absl::GetFlag(FLAGS_workload).c_str(), absl::GetFlag(FLAGS_faults).c_str(),
+      absl::GetFlag(FLAGS_planted).empty() ? "" : absl::StrCat(" planted=", absl::GetFlag(FLAGS_planted)).c_str(),
+      static_cast<unsigned long long>(runs), static_cast<unsigned long long>(failures),
+      determinism ? " (determinism checked)" : "", static_cast<unsigned long long>(events), simulated_s,
+      wall_s, wall_s > 0 ? simulated_s / wall_s : 0.0);
+  return failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace quanta::sim
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "quanta-sim --seed S [-v] | --seeds N [--from S] [--workload W] [--faults LIST] "
+      "[--planted BUG] [--check-determinism] | --list-planted");
+  absl::ParseCommandLine(argc, argv);
+  if (absl::GetFlag(FLAGS_list_planted)) return quanta::sim::ListPlanted();
+  if (auto seed = absl::GetFlag(FLAGS_seed); seed.has_value()) return quanta::sim::RunOne(*seed);
+  const uint64_t seeds = absl::GetFlag(FLAGS_seeds) > 0 ? absl::GetFlag(FLAGS_seeds) : 100;
+  return quanta::sim::Sweep(absl::GetFlag(FLAGS_from), seeds);
+}

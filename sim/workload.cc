@@ -1,0 +1,24 @@
+#include "sim/workload.h"
+
+#include "sim/workloads/canary_workload.h"
+#include "sim/workloads/env_workload.h"
+
+namespace quanta::sim {
+
+const std::vector<WorkloadInfo>& Workloads() {
+  static const std::vector<WorkloadInfo> all = {
+      {"env", "processes append synced records and exchange messages under every fault",
+       &MakeEnvWorkload},
+      {"canary", "fails on purpose on every seed divisible by 100", &MakeCanaryWorkload},
+  };
+  return all;
+}
+
+const WorkloadInfo* FindWorkload(absl::string_view name) {
+  for (const WorkloadInfo& w : Workloads()) {
+    if (w.name == name) return &w;
+  }
+  return nullptr;
+}
+
+}  // namespace quanta::sim
