@@ -145,7 +145,25 @@ int Sweep(uint64_t from, uint64_t count) {
 }  // namespace
 }  // namespace quanta::sim
 
+namespace {
+
+// Abseil spells flags with underscores; accept the documented hyphenated spellings
+// (--check-determinism, --list-planted, ...) by rewriting the name part in place.
+void AcceptHyphenatedFlags(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    char* arg = argv[i];
+    if (arg[0] != '-') continue;
+    char* name = arg + (arg[1] == '-' ? 2 : 1);
+    for (char* c = name; *c != '\0' && *c != '='; ++c) {
+      if (*c == '-') *c = '_';
+    }
+  }
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  AcceptHyphenatedFlags(argc, argv);
   absl::SetProgramUsageMessage(
       "quanta-sim --seed S [-v] | --seeds N [--from S] [--workload W] [--faults LIST] "
       "[--planted BUG] [--check-determinism] | --list-planted");

@@ -15,10 +15,10 @@ std::string ReproCommand(const RunOptions& o) {
   if (o.faults != "all") absl::StrAppend(&cmd, " --faults ", o.faults);
   if (!o.planted.empty()) absl::StrAppend(&cmd, " --planted ", o.planted);
   if (o.fault_phase > absl::ZeroDuration()) {
-    absl::StrAppend(&cmd, " --fault_seconds ", absl::ToDoubleSeconds(o.fault_phase));
+    absl::StrAppend(&cmd, " --fault-seconds ", absl::ToDoubleSeconds(o.fault_phase));
   }
   if (o.heal_phase > absl::ZeroDuration()) {
-    absl::StrAppend(&cmd, " --heal_seconds ", absl::ToDoubleSeconds(o.heal_phase));
+    absl::StrAppend(&cmd, " --heal-seconds ", absl::ToDoubleSeconds(o.heal_phase));
   }
   return cmd + " -v";
 }

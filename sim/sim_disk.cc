@@ -212,7 +212,10 @@ absl::Status SimDisk::Write(Inode& inode, uint64_t offset, absl::string_view dat
     inode.faults.push_back({FaultEvent::Kind::kMisdirectedWrite, offset, data.size()});
     inode.faults.push_back({FaultEvent::Kind::kMisdirectedWrite, landing, data.size()});
   }
-  if (inode.current.size() < landing + data.size()) inode.current.resize(landing + data.size());
+  if (inode.current.size() < landing + data.size()) {
+    inode.current.resize(landing + data.size());
+    inode.size_dirty = true;
+  }
   inode.current.replace(landing, data.size(), data.data(), data.size());
   MarkDirty(inode, landing, data.size());
   for (uint64_t s = SectorOf(landing); s <= SectorOf(landing + data.size() - 1); ++s) {
@@ -280,8 +283,13 @@ void SimDisk::CrashFile(Inode& inode) {
         result[i] = i < inode.current.size() ? inode.current[i] : '\0';
       }
     } else if (fate == kZero) {
-      std::fill(result.begin() + static_cast<ptrdiff_t>(begin),
-                result.begin() + static_cast<ptrdiff_t>(end), '\0');
+      // The sector's new bytes were lost as zeros; bytes synced earlier and not
+      // rewritten since survive (what an acknowledged sync promised).
+      for (uint64_t i = begin; i < end; ++i) {
+        const bool rewritten = i >= inode.durable.size() ||
+                               (i < inode.current.size() && inode.current[i] != inode.durable[i]);
+        if (rewritten) result[i] = '\0';
+      }
     }
   }
   inode.current = result;

@@ -7,7 +7,8 @@
 // (create, rename, remove) go to a log of pending operations; SyncDir makes the log
 // durable. On Crash():
 //   - each file keeps its unsynced sectors or drops them; with torn writes on, each
-//     dirty sector independently keeps the new bytes, keeps the old, or becomes zeros;
+//     dirty sector independently keeps the new bytes, keeps the old, or loses its new
+//     bytes as zeros (bytes synced before and not rewritten since always survive);
 //   - a random prefix of the pending namespace log survives (so a rename is atomic:
 //     after a crash either the old or the new name exists).
 // Injected faults (per-op probabilities set by the swarm, see FaultRates):

@@ -128,7 +128,7 @@ class SimLoop {
   uint64_t next_seq_ = 1;
   absl::btree_map<Key, Event> queue_;
   // Lookup only (never iterated), so its hash order cannot reach the schedule.
-  absl::flat_hash_map<EventId, Key> keys_;
+  absl::flat_hash_map<EventId, Key> keys_;  // lookup-only
   uint64_t trace_hash_ = 0;
   uint64_t events_run_ = 0;
   bool recording_ = false;

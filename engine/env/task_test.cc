@@ -1,0 +1,90 @@
+#include "engine/env/task.h"
+
+#include <vector>
+
+#include "engine/env/task_set.h"
+#include "gtest/gtest.h"
+
+namespace quanta {
+namespace {
+
+// A completion source a test fires by hand, standing in for an Env operation.
+struct ManualOp {
+  Callback<int> pending;
+  Op<int> Start() {
+    return Op<int>([this](Callback<int> done) { pending = std::move(done); });
+  }
+  void Fire(int value) { std::exchange(pending, nullptr)(value); }
+};
+
+// Counts destructions, to prove frames are torn down.
+struct Guard {
+  explicit Guard(int* destroyed) : destroyed(destroyed) {}
+  ~Guard() { ++*destroyed; }
+  int* destroyed;
+};
+
+Task<int> Add(ManualOp& op, int x) {
+  const int v = co_await op.Start();
+  co_return v + x;
+}
+
+Task<int> Chain(ManualOp& op) {
+  const int a = co_await Add(op, 1);
+  const int b = co_await Add(op, 10);
+  co_return a + b;
+}
+
+Task<void> Record(ManualOp& op, std::vector<int>* out) {
+  out->push_back(co_await Chain(op));
+}
+
+TEST(TaskTest, ChainsSuspendAndResumeInOrder) {
+  ManualOp op;
+  std::vector<int> out;
+  TaskSet tasks;
+  tasks.Spawn(Record(op, &out));
+  EXPECT_EQ(tasks.size(), 1u);
+  op.Fire(100);  // first Add
+  EXPECT_TRUE(out.empty());
+  op.Fire(1000);  // second Add
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], 101 + 1010);
+  EXPECT_EQ(tasks.size(), 0u) << "a finished root frees itself";
+}
+
+Task<void> GuardedWait(ManualOp& op, int* destroyed, bool* resumed) {
+  Guard guard(destroyed);
+  co_await Add(op, 0);
+  *resumed = true;
+}
+
+TEST(TaskTest, DestroyAllTearsDownNestedFramesWithoutResuming) {
+  ManualOp op;
+  int destroyed = 0;
+  bool resumed = false;
+  TaskSet tasks;
+  tasks.Spawn(GuardedWait(op, &destroyed, &resumed));
+  ASSERT_TRUE(op.pending);
+  tasks.DestroyAll();
+  EXPECT_EQ(destroyed, 1);
+  EXPECT_EQ(tasks.size(), 0u);
+  op.Fire(7);  // a late completion must not resume the destroyed frame
+  EXPECT_FALSE(resumed);
+}
+
+Task<void> Immediate(int* out) {
+  // An operation that completes inline must not suspend.
+  *out = co_await Op<int>([](Callback<int> done) { done(42); });
+}
+
+TEST(TaskTest, OpToleratesInlineCompletion) {
+  int out = 0;
+  TaskSet tasks;
+  tasks.Spawn(Immediate(&out));
+  EXPECT_EQ(out, 42);
+  EXPECT_EQ(tasks.size(), 0u);
+}
+
+}  // namespace
+}  // namespace quanta

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Every planted bug in the catalogue must be found by its workload within
+# $2 seeds (default 1000); prints seeds and wall seconds to the first failure.
+set -uo pipefail
+sim="$1"
+limit="${2:-1000}"
+status=0
+while read -r name rest; do
+  workload=$(grep -oE 'workload=[a-z-]+' <<<"$rest" | cut -d= -f2)
+  start=$(date +%s.%N)
+  out=$("$sim" --workload "$workload" --planted "$name" --seeds "$limit" --stop-on-failure)
+  rc=$?
+  secs=$(echo "$(date +%s.%N) - $start" | bc)
+  seed=$(grep -oE '^FAIL seed=[0-9]+' <<<"$out" | head -n 1 | cut -d= -f2)
+  if [ $rc -ne 1 ] || [ -z "$seed" ]; then
+    echo "MISSED planted=$name workload=$workload: no failure in $limit seeds"
+    status=1
+  else
+    printf 'found planted=%s workload=%s first_failing_seed=%s seeds=%s wall=%.1fs\n' \
+      "$name" "$workload" "$seed" "$((seed + 1))" "$secs"
+  fi
+done < <("$sim" --list-planted)
+exit $status
