@@ -13,8 +13,7 @@ grep -q 'runs=300 failures=3' <<<"$out" || { echo "FAIL: summary does not count 
 while read -r repro; do
   cmd="${repro#*repro: quanta-sim }"
   # shellcheck disable=SC2086
-  if "$sim" $cmd >/dev/null; then echo "FAIL: repro did not fail: $repro"; exit 1; fi
-  # shellcheck disable=SC2086
-  "$sim" $cmd | grep -q 'FAIL seed=' || { echo "FAIL: repro printed no verdict: $repro"; exit 1; }
+  if replay=$("$sim" $cmd); then echo "FAIL: repro did not fail: $repro"; exit 1; fi
+  grep -q '^FAIL seed=' <<<"$replay" || { echo "FAIL: repro printed no verdict: $repro"; exit 1; }
 done < <(grep 'repro: ' <<<"$out")
 echo "canary: seeds 0 100 200 failed and each repro reproduces"
