@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "engine/wal/wal_format.h"
 #include "sim/workloads/record_codec.h"
 
 namespace {
@@ -16,15 +17,27 @@ void Write(const std::string& path, const std::string& bytes) {
 
 int main(int argc, char** argv) {
   using namespace quanta::sim;
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: make_corpus RECORD_DIR FRAME_DIR\n");
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: make_corpus RECORD_DIR FRAME_DIR WAL_DIR\n");
     return 2;
   }
-  const std::string records = argv[1], frames = argv[2];
+  const std::string records = argv[1], frames = argv[2], wal_dir = argv[3];
   Write(records + "/one", EncodeRecord(Record{0, 0, "n1/0/0/abc"}));
   Write(records + "/two", EncodeRecord(Record{0, 0, "a"}) + EncodeRecord(Record{1, 1, std::string(700, 'x')}));
   Write(records + "/torn", EncodeRecord(Record{0, 0, std::string(900, 'y')}).substr(0, 600));
   Write(frames + "/one", EncodeFrame("msg n1 n2 0"));
   Write(frames + "/two", EncodeFrame("msg n1 n2 0") + EncodeFrame("msg n1 n2 1"));
+  std::string segment = quanta::wal::EncodeSegmentHeader(1);
+  for (uint64_t lsn = 1; lsn <= 3; ++lsn) {
+    quanta::wal::WalRecord r;
+    r.lsn = lsn;
+    r.durable_lsn = lsn - 1;
+    r.type = quanta::wal::RecordType::kWriteSet;
+    r.payload = std::string(lsn * 100, 'w');
+    quanta::wal::EncodeRecord(r, &segment);
+    quanta::wal::PadToSector(&segment, 0);
+  }
+  Write(wal_dir + "/segment", segment);
+  Write(wal_dir + "/records", segment.substr(quanta::wal::kSegmentHeaderBytes));
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include "sim/workloads/canary_workload.h"
 #include "sim/workloads/env_workload.h"
+#include "sim/workloads/wal_workload.h"
 
 namespace quanta::sim {
 
@@ -9,6 +10,8 @@ const std::vector<WorkloadInfo>& Workloads() {
   static const std::vector<WorkloadInfo> all = {
       {"env", "processes append synced records and exchange messages under every fault",
        &MakeEnvWorkload},
+      {"wal", "one node commits through the WAL (group commit) under crashes and disk faults",
+       &MakeWalWorkload},
       {"canary", "fails on purpose on every seed divisible by 100", &MakeCanaryWorkload},
   };
   return all;

@@ -16,6 +16,10 @@ const std::vector<PlantedBugInfo>& PlantedCatalogue() {
       {PlantedBug::kEnvAcceptForeign, "env-accept-foreign", "env", "crash,disk-torn",
        "recovery accepts a record without checking its checksum (torn or foreign bytes "
        "served as data)"},
+      {PlantedBug::kWalAckBeforeSync, "wal-ack-before-sync", "wal", "crash",
+       "the WAL acknowledges a commit after writing its batch but before the fsync"},
+      {PlantedBug::kWalAcceptTornTail, "wal-accept-torn-tail", "wal", "crash,disk-torn",
+       "WAL replay accepts records of the last segment without checking their CRC"},
   };
   return catalogue;
 }

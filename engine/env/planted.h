@@ -18,6 +18,8 @@ enum class PlantedBug {
   kEnvAckBeforeSync,    // env workload reports records durable before Sync
   kEnvRetryFailedSync,  // env workload retries a failed Sync and trusts the retry
   kEnvAcceptForeign,    // env workload recovery skips the record checksum
+  kWalAckBeforeSync,    // WalWriter completes waiters before the flush's sync
+  kWalAcceptTornTail,   // ReplayWal skips checksums in the last segment
 };
 
 struct PlantedBugInfo {

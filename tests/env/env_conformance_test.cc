@@ -15,7 +15,7 @@
 #include "engine/env/status.h"
 #include "gtest/gtest.h"
 #include "net/real_env.h"
-#include "sim/sim_world.h"
+#include "sim/testing.h"
 
 namespace quanta {
 namespace {
@@ -53,30 +53,13 @@ class RealHarness : public Harness {
 
 class SimHarness : public Harness {
  public:
-  SimHarness() : world_(12345) {
-    world_.AddProcess("node", [this](Env& env) {
-      env_ = &env;
-      return std::make_unique<sim::ProcessBody>();
-    });
-    world_.loop().RunUntil(absl::Milliseconds(1));
-    QUANTA_ASSERT(env_ != nullptr);
-  }
-  Env& env() override { return *env_; }
-  void Run(Task<void> test) override {
-    bool done = false;
-    env_->Spawn(Finish(std::move(test), &done));
-    for (int i = 0; i < 10'000'000 && !done; ++i) QUANTA_ASSERT(world_.loop().RunNext());
-    QUANTA_ASSERT(done);
-  }
+  SimHarness() : node_(12345) {}
+  Env& env() override { return node_.env(); }
+  void Run(Task<void> test) override { node_.Run(std::move(test)); }
   std::string AnyPortAddress() override { return "node:0"; }
 
  private:
-  static Task<void> Finish(Task<void> test, bool* done) {
-    co_await std::move(test);
-    *done = true;
-  }
-  sim::SimWorld world_;
-  Env* env_ = nullptr;
+  sim::TestNode node_;
 };
 
 class EnvConformance : public testing::TestWithParam<std::string> {
