@@ -49,9 +49,12 @@ struct WalPosition {
   bool torn_tail = false;    // the log ended in a torn or partial record
 };
 
-// Reads the WAL in order and calls `apply` for every record with lsn >= `from`.
+// Reads the WAL in order and calls `apply` for every record with lsn >= `from` (the
+// first LSN the caller's state lacks; 1 for an empty state). An empty WAL directory
+// replays nothing and returns next_lsn = `from`.
 // Errors: kDataLoss for corruption before the tail (names segment and offset),
-// kFailedPrecondition if the log no longer holds `from`, or `apply`'s error.
+// kFailedPrecondition if the log starts after `from` (segments the caller needs are
+// gone), or `apply`'s error.
 Task<absl::StatusOr<WalPosition>> ReplayWal(Env& env, const WalOptions& options, Lsn from,
                                             absl::FunctionRef<absl::Status(const WalRecord&)> apply);
 

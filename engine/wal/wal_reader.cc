@@ -93,8 +93,12 @@ Task<absl::StatusOr<WalPosition>> ReplayWal(Env& env, const WalOptions& options,
                                             absl::FunctionRef<absl::Status(const WalRecord&)> apply) {
   CO_ASSIGN_OR_RETURN(std::vector<Segment> segments, co_await ListSegments(env, options));
   WalPosition position;
-  if (segments.empty()) co_return position;
-  if (from > 1 && from < segments.front().first_lsn) {
+  QUANTA_ASSERT(from >= 1);
+  if (segments.empty()) {
+    position.next_lsn = from;  // nothing logged since the caller's state (or ever)
+    co_return position;
+  }
+  if (from < segments.front().first_lsn) {
     co_return absl::FailedPreconditionError(absl::StrCat("WAL in ", options.dir, " starts at LSN ",
                                                          segments.front().first_lsn, "; replay needs ", from));
   }

@@ -47,7 +47,7 @@ Task<void> CommitMany(Env& env, WalOptions options, WalPosition at, int count, s
 TEST(WalTest, CommitsReplayInOrderAcrossSegmentsAndRestarts) {
   sim::TestNode node(1);
   std::vector<Lsn> lsns;
-  node.Run(CommitMany(node.env(), SmallSegments(), WalPosition{}, 50, &lsns));
+  node.Run(CommitMany(node.env(), SmallSegments(), WalPosition(), 50, &lsns));
   ASSERT_EQ(lsns.size(), 50u);
   EXPECT_EQ(lsns.front(), 1u);
   EXPECT_EQ(lsns.back(), 50u);
@@ -75,7 +75,7 @@ Task<void> ConcurrentCommitter(WalWriter* writer, int* acked) {
 }
 
 Task<void> GroupCommit(Env& env, int committers, int* acked, WalStats* stats) {
-  auto writer = co_await WalWriter::Open(env, WalOptions{}, WalPosition{});
+  auto writer = co_await WalWriter::Open(env, WalOptions(), WalPosition());
   if (!writer.ok()) co_return;
   for (int i = 0; i < committers; ++i) env.Spawn(ConcurrentCommitter(writer->get(), acked));
   while (*acked < committers) co_await env.Sleep(absl::Milliseconds(1));
@@ -93,7 +93,7 @@ TEST(WalTest, ConcurrentCommittersShareSyncs) {
 }
 
 Task<void> AppendWithoutWaiting(Env& env, int count) {
-  auto writer = co_await WalWriter::Open(env, WalOptions{}, WalPosition{});
+  auto writer = co_await WalWriter::Open(env, WalOptions(), WalPosition());
   if (!writer.ok()) co_return;
   (void)co_await (*writer)->Commit(RecordType::kWriteSet, "synced");
   for (int i = 0; i < count; ++i) (*writer)->Append(RecordType::kWriteSet, std::string(700, 'u'));
@@ -107,13 +107,13 @@ TEST(WalTest, TornTailEndsTheLogCleanly) {
     node.Run(AppendWithoutWaiting(node.env(), 20));
     node.CrashAndRestart();
     Replayed replayed;
-    node.Run(Replay(node.env(), WalOptions{}, &replayed));
+    node.Run(Replay(node.env(), WalOptions(), &replayed));
     ASSERT_TRUE(replayed.status.ok()) << "seed " << seed << ": " << replayed.status;
     ASSERT_GE(replayed.records.size(), 1u) << "the synced record must survive";
     EXPECT_EQ(replayed.records[0].payload, "synced");
     // And the log accepts appends after the cut.
     std::vector<Lsn> lsns;
-    node.Run(CommitMany(node.env(), WalOptions{}, replayed.position, 3, &lsns));
+    node.Run(CommitMany(node.env(), WalOptions(), replayed.position, 3, &lsns));
     EXPECT_EQ(lsns.size(), 3u);
   }
 }
@@ -121,7 +121,7 @@ TEST(WalTest, TornTailEndsTheLogCleanly) {
 TEST(WalTest, CorruptionInASealedSegmentIsDataLossNamingTheSegment) {
   sim::TestNode node(3);
   std::vector<Lsn> lsns;
-  node.Run(CommitMany(node.env(), SmallSegments(), WalPosition{}, 40, &lsns));
+  node.Run(CommitMany(node.env(), SmallSegments(), WalPosition(), 40, &lsns));
   const std::string first = absl::StrCat("wal/", SegmentFileName(1));
   std::shared_ptr<sim::Inode> inode = node.disk().Lookup(first);
   ASSERT_NE(inode, nullptr);
@@ -137,19 +137,19 @@ TEST(WalTest, CorruptionInASealedSegmentIsDataLossNamingTheSegment) {
 TEST(WalTest, CorruptionOfSyncedRecordsInTheLastSegmentIsDataLoss) {
   sim::TestNode node(4);
   std::vector<Lsn> lsns;
-  node.Run(CommitMany(node.env(), WalOptions{}, WalPosition{}, 10, &lsns));
+  node.Run(CommitMany(node.env(), WalOptions(), WalPosition(), 10, &lsns));
   std::shared_ptr<sim::Inode> inode = node.disk().Lookup(absl::StrCat("wal/", SegmentFileName(1)));
   ASSERT_NE(inode, nullptr);
   inode->current[kSegmentHeaderBytes + 50] ^= 0x01;  // record 1; later flushes prove it synced
   inode->durable = inode->current;
   Replayed replayed;
-  node.Run(Replay(node.env(), WalOptions{}, &replayed));
+  node.Run(Replay(node.env(), WalOptions(), &replayed));
   EXPECT_EQ(replayed.status.code(), absl::StatusCode::kDataLoss) << replayed.status;
   EXPECT_NE(replayed.status.message().find("were synced"), std::string::npos) << replayed.status;
 }
 
 Task<void> CommitUnderEio(Env& env, absl::Status* first, absl::Status* second) {
-  auto writer = co_await WalWriter::Open(env, WalOptions{}, WalPosition{});
+  auto writer = co_await WalWriter::Open(env, WalOptions(), WalPosition());
   if (!writer.ok()) co_return;
   *first = (co_await (*writer)->Commit(RecordType::kWriteSet, "a")).status();
   *second = (co_await (*writer)->Commit(RecordType::kWriteSet, "b")).status();
@@ -168,9 +168,26 @@ TEST(WalTest, SyncErrorPoisonsTheWriter) {
 TEST(WalTest, EmptyDirectoryReplaysToLsnOne) {
   sim::TestNode node(6);
   Replayed replayed;
-  node.Run(Replay(node.env(), WalOptions{}, &replayed));
+  node.Run(Replay(node.env(), WalOptions(), &replayed));
   ASSERT_TRUE(replayed.status.ok());
   EXPECT_EQ(replayed.position.next_lsn, 1u);
+  EXPECT_TRUE(replayed.records.empty());
+}
+
+}  // namespace
+}  // namespace quanta::wal
+
+namespace quanta::wal {
+namespace {
+
+TEST(WalTest, MissingEarlySegmentsAreAPreconditionFailureNotAShorterLog) {
+  sim::TestNode node(7);
+  std::vector<Lsn> lsns;
+  node.Run(CommitMany(node.env(), SmallSegments(), WalPosition(), 40, &lsns));
+  ASSERT_TRUE(node.disk().Remove(absl::StrCat("wal/", SegmentFileName(1))).ok());
+  Replayed replayed;
+  node.Run(Replay(node.env(), SmallSegments(), &replayed));
+  EXPECT_EQ(replayed.status.code(), absl::StatusCode::kFailedPrecondition) << replayed.status;
   EXPECT_TRUE(replayed.records.empty());
 }
 

@@ -4,7 +4,7 @@
 // append write-set records of random sizes and wait for durability (group commit).
 // Segments are small (16–256 KiB) so rollover happens often. A write or sync error
 // makes the node restart (PANIC); corruption reported by replay makes it start over
-// with an empty log (as a replica would re-clone).
+// with an empty log in a new directory (as a replica would re-clone).
 //
 // Oracles (WalOracle): every replayed record is exactly what was appended at its LSN;
 // replay reaches every acknowledged LSN unless a corrupting disk fault hit the WAL;
@@ -13,6 +13,8 @@
 #include "sim/workloads/wal_workload.h"
 
 #include "absl/container/btree_map.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "engine/env/status.h"
 #include "engine/wal/wal.h"
@@ -60,6 +62,7 @@ class WalOracle {
     acked_ = std::min(acked_, next - 1);
     ++recoveries_;
   }
+  void set_dir(std::string dir) { dir_ = std::move(dir); }
   void OnDataLoss(absl::string_view message) {
     if (!CorruptionInWal()) {
       world_.Fail(absl::StrCat("false corruption report from WAL replay: ", message));
@@ -75,10 +78,10 @@ class WalOracle {
  private:
   bool CorruptionInWal() const {
     SimProcess* db = world_.Find("db");
-    auto names = db->disk().List("wal");
+    auto names = db->disk().List(dir_);
     if (!names.ok()) return false;
     for (const std::string& name : *names) {
-      std::shared_ptr<Inode> inode = db->disk().Lookup(absl::StrCat("wal/", name));
+      std::shared_ptr<Inode> inode = db->disk().Lookup(absl::StrCat(dir_, "/", name));
       if (inode == nullptr) continue;
       for (const FaultEvent& f : inode->faults) {
         if (f.kind != FaultEvent::Kind::kSyncLostWrites) return true;
@@ -88,6 +91,7 @@ class WalOracle {
   }
 
   SimWorld& world_;
+  std::string dir_;
   absl::btree_map<Lsn, uint64_t> appended_;
   Lsn acked_ = 0;
   absl::Duration last_ack_ = -absl::InfiniteDuration();
@@ -103,16 +107,21 @@ class WalNode : public ProcessBody {
 
  private:
   Task<void> Main() {
+    absl::Status located = co_await LocateLog();
+    if (!located.ok()) co_return Panic(located);
     std::vector<std::pair<Lsn, uint64_t>> records;
     auto position = co_await wal::ReplayWal(env_, options_, 1, [&records](const wal::WalRecord& r) {
       records.emplace_back(r.lsn, Hash(r.payload));
       return absl::OkStatus();
     });
     if (absl::IsDataLoss(position.status())) {
+      // As a replica would re-clone: start over in a fresh log directory. The old one
+      // stays (a crash can never leave a half-deleted log that looks valid).
       oracle_.OnDataLoss(position.status().message());
-      absl::Status wiped = co_await WipeLog();
-      if (!wiped.ok()) co_return Panic(wiped);
-      position = wal::WalPosition{};
+      ++generation_;
+      options_.dir = absl::StrCat("wal.", generation_);
+      oracle_.set_dir(options_.dir);
+      position = wal::WalPosition();
     } else if (!position.ok()) {
       co_return Panic(position.status());
     } else {
@@ -125,11 +134,16 @@ class WalNode : public ProcessBody {
     for (uint64_t i = 0; i < committers; ++i) env_.Spawn(Committer(i));
   }
 
-  Task<absl::Status> WipeLog() {
-    CO_ASSIGN_OR_RETURN(std::vector<std::string> names, co_await env_.List(options_.dir));
-    for (const std::string& name : names) CO_RETURN_IF_ERROR(co_await env_.Remove(absl::StrCat(options_.dir, "/", name)));
-    absl::Status synced = co_await env_.SyncDir(options_.dir);
-    co_return synced;
+  // Picks the newest log directory "wal.N" (N = 0 at first start).
+  Task<absl::Status> LocateLog() {
+    CO_ASSIGN_OR_RETURN(std::vector<std::string> names, co_await env_.List(""));
+    for (const std::string& name : names) {
+      uint64_t n = 0;
+      if (absl::StartsWith(name, "wal.") && absl::SimpleAtoi(name.substr(4), &n)) generation_ = std::max(generation_, n);
+    }
+    options_.dir = absl::StrCat("wal.", generation_);
+    oracle_.set_dir(options_.dir);
+    co_return absl::OkStatus();
   }
 
   Task<void> Committer(uint64_t id) {
@@ -157,6 +171,7 @@ class WalNode : public ProcessBody {
   SimProcessEnv& sim_env_;
   WalOracle& oracle_;
   wal::WalOptions options_;
+  uint64_t generation_ = 0;
   std::unique_ptr<wal::WalWriter> writer_;
 };
 
