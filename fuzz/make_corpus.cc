@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <string>
 
+#include "engine/storage/node.h"
+#include "engine/storage/write_set.h"
 #include "engine/wal/wal_format.h"
 #include "sim/workloads/record_codec.h"
 
@@ -17,11 +19,24 @@ void Write(const std::string& path, const std::string& bytes) {
 
 int main(int argc, char** argv) {
   using namespace quanta::sim;
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: make_corpus RECORD_DIR FRAME_DIR WAL_DIR\n");
+  if (argc != 6) {
+    std::fprintf(stderr, "usage: make_corpus RECORD_DIR FRAME_DIR WAL_DIR PAGE_DIR WRITE_SET_DIR\n");
     return 2;
   }
-  const std::string records = argv[1], frames = argv[2], wal_dir = argv[3];
+  const std::string records = argv[1], frames = argv[2], wal_dir = argv[3], page_dir = argv[4],
+                    ws_dir = argv[5];
+  {
+    quanta::storage::Node leaf;
+    for (int i = 0; i < 20; ++i) leaf.cells.push_back({"key" + std::to_string(100 + i), std::string(i * 10, 'v'), false, 0});
+    quanta::storage::PageBuffer page;
+    quanta::storage::EncodeNode(leaf, 7, 1, page.data());
+    quanta::storage::SealPage(page.data());
+    Write(page_dir + "/leaf", std::string(page.data(), quanta::storage::kPageBytes));
+    quanta::storage::WriteSet ws;
+    ws.Put(1, "k", "v");
+    ws.Delete(2, "gone");
+    Write(ws_dir + "/one", quanta::storage::EncodeWriteSet(ws));
+  }
   Write(records + "/one", EncodeRecord(Record{0, 0, "n1/0/0/abc"}));
   Write(records + "/two", EncodeRecord(Record{0, 0, "a"}) + EncodeRecord(Record{1, 1, std::string(700, 'x')}));
   Write(records + "/torn", EncodeRecord(Record{0, 0, std::string(900, 'y')}).substr(0, 600));

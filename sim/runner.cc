@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/env/assert.h"
 #include "engine/env/planted.h"
 #include "sim/sim_world.h"
 #include "sim/workload.h"
@@ -38,6 +39,8 @@ absl::StatusOr<RunResult> RunSimulation(const RunOptions& options) {
     bug = planted->bug;
   }
   ScopedPlantedBug plant(bug);
+  const std::string repro = ReproCommand(options);
+  internal::SetAssertContext(repro.c_str());
   auto out = options.out ? options.out : [](absl::string_view line) { std::printf("%.*s\n", static_cast<int>(line.size()), line.data()); };
 
   RunResult result;
@@ -83,6 +86,7 @@ absl::StatusOr<RunResult> RunSimulation(const RunOptions& options) {
     if (!result.ok) out(absl::StrCat("failure: ", result.failure));
   }
   world.reset();  // before the workload: processes may point into it
+  internal::SetAssertContext(nullptr);
   return result;
 }
 

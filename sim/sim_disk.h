@@ -52,6 +52,7 @@ struct FaultRates {
   bool torn_on_crash = false; // crash tears/zeros dirty sectors independently
   bool full = false;          // extending writes fail with kResourceExhausted
   double stall = 0;           // per op: the operation takes up to 500 ms
+  double crash_in_sync = 0;   // per sync: the process crashes while the sync is in flight
 };
 
 // A corrupting fault injected into one inode's byte range.
@@ -96,6 +97,9 @@ class SimDisk {
   // Persists the dirty sectors captured by SnapshotDirty() at the sync's start.
   absl::Status Sync(Inode& inode, const absl::btree_set<uint64_t>& sectors);
   absl::btree_set<uint64_t> SnapshotDirty(const Inode& inode) const { return inode.dirty_sectors; }
+
+  // Decides (per seed) whether the process crashes during the sync that is starting.
+  bool ShouldCrashInSync() { return rng_.Bernoulli(rates_.crash_in_sync); }
 
   // Samples how long an operation takes (sync ops are slower).
   absl::Duration SampleLatency(bool is_sync);

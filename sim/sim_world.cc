@@ -34,8 +34,19 @@ class SimFile final : public File {
                   done = std::move(done)]() mutable { done(this_disk->Write(*inode, offset, data)); });
   }
   void StartSync(bool data_only, Callback<absl::Status> done) override {
+    const absl::Duration latency = disk().SampleLatency(true);
+    if (env_->alive() && disk().ShouldCrashInSync()) {
+      // Crash halfway through the sync: the moment durability bugs live in.
+      SimWorld& world = env_->world();
+      SimProcess& process = env_->process();
+      const uint64_t incarnation = env_->incarnation();
+      world.loop().Schedule(latency / 2, nullptr, {"disk.crash-in-sync", process.id(), incarnation, 0},
+                            [&world, &process, incarnation] {
+                              world.CrashAndRestart(process, incarnation, absl::Milliseconds(50));
+                            });
+    }
     // What a sync covers is fixed when it starts; later writes may or may not be included.
-    env_->DiskOp("disk.sync", disk().SampleLatency(true),
+    env_->DiskOp("disk.sync", latency,
                  [this_disk = &disk(), inode = inode_, sectors = disk().SnapshotDirty(*inode_),
                   done = std::move(done)]() mutable { done(this_disk->Sync(*inode, sectors)); });
   }

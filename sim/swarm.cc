@@ -104,6 +104,7 @@ SwarmParams ChooseSwarm(Random& rng, const absl::btree_set<FaultFamily>& allowed
   p.net.connect_timeout = UniformDuration(rng, absl::Milliseconds(500), absl::Seconds(3));
 
   p.disk.torn_on_crash = p.Has(FaultFamily::kDiskTorn);
+  if (p.Has(FaultFamily::kCrash)) p.disk.crash_in_sync = LogUniform(rng, -3, -1.5);
   if (p.Has(FaultFamily::kDiskEio)) {
     p.disk.write_eio = LogUniform(rng, -4, -2);
     p.disk.sync_eio = LogUniform(rng, -3, -1.5);
@@ -141,7 +142,7 @@ std::string SwarmParams::Describe() const {
                   "\ndisk.write_eio=", disk.write_eio, "\ndisk.sync_eio=", disk.sync_eio,
                   "\ndisk.read_bitflip=", disk.read_bitflip,
                   "\ndisk.latent_sector=", disk.latent_sector, "\ndisk.misdirect=", disk.misdirect,
-                  "\ndisk.stall=", disk.stall);
+                  "\ndisk.stall=", disk.stall, "\ndisk.crash_in_sync=", disk.crash_in_sync);
   absl::StrAppend(&out, "\nclock.drift_ppm_max=", clock_drift_ppm_max,
                   "\nclock.jump_max=", absl::FormatDuration(clock_jump_max));
   return out;

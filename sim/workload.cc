@@ -2,6 +2,7 @@
 
 #include "sim/workloads/canary_workload.h"
 #include "sim/workloads/env_workload.h"
+#include "sim/workloads/storage_workload.h"
 #include "sim/workloads/wal_workload.h"
 
 namespace quanta::sim {
@@ -12,6 +13,8 @@ const std::vector<WorkloadInfo>& Workloads() {
        &MakeEnvWorkload},
       {"wal", "one node commits through the WAL (group commit) under crashes and disk faults",
        &MakeWalWorkload},
+      {"storage", "one node commits, reads and checkpoints through engine/storage under every fault",
+       &MakeStorageWorkload},
       {"canary", "fails on purpose on every seed divisible by 100", &MakeCanaryWorkload},
   };
   return all;

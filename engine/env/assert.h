@@ -10,6 +10,9 @@
 namespace quanta::internal {
 [[noreturn]] void AssertFail(const char* file, int line, const char* condition,
                              const char* message);
+// A line printed after any assertion failure on this thread (the simulator sets it to
+// the command that replays the current seed). Pass null to clear.
+void SetAssertContext(const char* context);
 }  // namespace quanta::internal
 
 #define QUANTA_ASSERT(cond)                                                  \

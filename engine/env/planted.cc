@@ -20,6 +20,12 @@ const std::vector<PlantedBugInfo>& PlantedCatalogue() {
        "the WAL acknowledges a commit after writing its batch but before the fsync"},
       {PlantedBug::kWalAcceptTornTail, "wal-accept-torn-tail", "wal", "crash,disk-torn",
        "WAL replay accepts records of the last segment without checking their CRC"},
+      {PlantedBug::kStorageSkipMetaChecksum, "storage-skip-meta-checksum", "storage", "crash,disk-torn",
+       "opening the store trusts a meta page without verifying its checksum (a torn meta "
+       "write is taken for a checkpoint)"},
+      {PlantedBug::kStorageMetaBeforeSync, "storage-meta-before-sync", "storage", "crash",
+       "a checkpoint writes its meta page before its data pages are synced (one sync "
+       "for both: a crash can keep the meta and lose pages it points to)"},
   };
   return catalogue;
 }

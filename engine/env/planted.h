@@ -20,6 +20,8 @@ enum class PlantedBug {
   kEnvAcceptForeign,    // env workload recovery skips the record checksum
   kWalAckBeforeSync,    // WalWriter completes waiters before the flush's sync
   kWalAcceptTornTail,   // ReplayWal skips checksums in the last segment
+  kStorageSkipMetaChecksum,   // Store::Open trusts meta pages without their checksum
+  kStorageMetaBeforeSync,     // a checkpoint writes its meta before syncing its pages
 };
 
 struct PlantedBugInfo {

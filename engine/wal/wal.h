@@ -58,6 +58,10 @@ struct WalPosition {
 Task<absl::StatusOr<WalPosition>> ReplayWal(Env& env, const WalOptions& options, Lsn from,
                                             absl::FunctionRef<absl::Status(const WalRecord&)> apply);
 
+// Removes segments all of whose records are below `keep_from` (never the last
+// segment), then syncs the directory. Used after a checkpoint at `keep_from - 1`.
+Task<absl::Status> RemoveSegmentsBefore(Env& env, const WalOptions& options, Lsn keep_from);
+
 struct WalStats {
   uint64_t records = 0;
   uint64_t flushes = 0;  // one write + one sync each

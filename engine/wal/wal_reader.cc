@@ -153,4 +153,15 @@ Task<absl::StatusOr<WalPosition>> ReplayWal(Env& env, const WalOptions& options,
   co_return position;
 }
 
+Task<absl::Status> RemoveSegmentsBefore(Env& env, const WalOptions& options, Lsn keep_from) {
+  CO_ASSIGN_OR_RETURN(std::vector<Segment> segments, co_await ListSegments(env, options));
+  bool removed = false;
+  for (size_t i = 0; i + 1 < segments.size() && segments[i + 1].first_lsn <= keep_from; ++i) {
+    CO_RETURN_IF_ERROR(co_await env.Remove(absl::StrCat(options.dir, "/", segments[i].name)));
+    removed = true;
+  }
+  if (removed) CO_RETURN_IF_ERROR(co_await env.SyncDir(options.dir));
+  co_return absl::OkStatus();
+}
+
 }  // namespace quanta::wal

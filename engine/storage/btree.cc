@@ -1,0 +1,328 @@
+#include "engine/storage/btree.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "engine/env/assert.h"
+#include "engine/env/status.h"
+
+namespace quanta::storage {
+namespace {
+
+constexpr size_t kOverflowChunkBytes = kPageBytes - kPageHeaderBytes - 4;
+
+// Splits an overfull node into (left, separator, right); both halves fit.
+struct SplitResult {
+  Node left;
+  std::string separator;
+  Node right;
+};
+
+SplitResult Split(Node node) {
+  const size_t n = node.cells.size();
+  QUANTA_ASSERT(n >= (node.leaf ? 2u : 3u));
+  size_t total = 0;
+  for (const Cell& c : node.cells) total += CellBytes(c, node.leaf);
+  size_t m = 0;
+  size_t acc = 0;
+  while (m < n && acc + CellBytes(node.cells[m], node.leaf) <= total / 2) acc += CellBytes(node.cells[m++], node.leaf);
+  m = std::clamp<size_t>(m, 1, node.leaf ? n - 1 : n - 2);
+  SplitResult out;
+  out.left.leaf = out.right.leaf = node.leaf;
+  if (node.leaf) {
+    out.separator = node.cells[m].key;
+    out.right.cells.assign(std::make_move_iterator(node.cells.begin() + static_cast<ptrdiff_t>(m)),
+                           std::make_move_iterator(node.cells.end()));
+  } else {
+    out.separator = node.cells[m].key;
+    out.left.right_child = node.cells[m].child;
+    out.right.right_child = node.right_child;
+    out.right.cells.assign(std::make_move_iterator(node.cells.begin() + static_cast<ptrdiff_t>(m + 1)),
+                           std::make_move_iterator(node.cells.end()));
+  }
+  node.cells.resize(m);
+  out.left.cells = std::move(node.cells);
+  QUANTA_ASSERT(Fits(out.left));
+  QUANTA_ASSERT(Fits(out.right));
+  return out;
+}
+
+}  // namespace
+
+Task<absl::StatusOr<BufferPool::Ref>> BTree::FetchNode(PageId id) {
+  CO_ASSIGN_OR_RETURN(BufferPool::Ref ref, co_await pool_.Fetch(id));
+  const PageType type = ReadPageHeader(ref.data()).type;
+  if (type != PageType::kLeaf && type != PageType::kInterior) {
+    co_return absl::DataLossError(absl::StrCat("page ", id, ": expected a B+tree node"));
+  }
+  co_return ref;
+}
+
+Task<absl::StatusOr<PageId>> BTree::Create(Lsn lsn) {
+  const PageId id = allocator_.Allocate();
+  CO_RETURN_IF_ERROR(co_await WriteNode(id, Node{}, lsn, /*create=*/true));
+  co_return id;
+}
+
+Task<absl::Status> BTree::WriteNode(PageId id, const Node& node, Lsn lsn, bool create) {
+  BufferPool::Ref ref;
+  if (create) {
+    CO_ASSIGN_OR_RETURN(ref, co_await pool_.Create(id));
+  } else {
+    CO_ASSIGN_OR_RETURN(ref, co_await pool_.Fetch(id));
+  }
+  QUANTA_ASSERT(allocator_.IsFresh(id));  // never overwrite a checkpoint's page
+  EncodeNode(node, id, lsn, ref.data());
+  ref.MarkDirty();
+  co_return absl::OkStatus();
+}
+
+Task<absl::StatusOr<PageId>> BTree::Shadow(PageId id, Lsn lsn) {
+  if (allocator_.IsFresh(id)) co_return id;
+  const PageId fresh = allocator_.Allocate();
+  {
+    CO_ASSIGN_OR_RETURN(BufferPool::Ref old, co_await FetchNode(id));
+    CO_ASSIGN_OR_RETURN(BufferPool::Ref copy, co_await pool_.Create(fresh));
+    std::memcpy(copy.data(), old.data(), kPageBytes);
+    SetPageIdAndLsn(copy.data(), fresh, lsn);
+  }
+  allocator_.Free(id);  // still the checkpoint's: reusable after the next one
+  pool_.Discard(id);
+  co_return fresh;
+}
+
+Task<absl::StatusOr<std::vector<BTree::PathEntry>>> BTree::WritablePath(PageId* root, std::string_view key,
+                                                                        Lsn lsn) {
+  std::vector<PathEntry> path;
+  CO_ASSIGN_OR_RETURN(PageId current, co_await Shadow(*root, lsn));
+  *root = current;
+  size_t index_in_parent = 0;
+  for (;;) {
+    path.push_back(PathEntry{current, index_in_parent});
+    CO_ASSIGN_OR_RETURN(BufferPool::Ref ref, co_await FetchNode(current));
+    NodeView view(ref.data());
+    if (view.leaf()) break;
+    index_in_parent = view.ChildIndexFor(key);
+    const PageId child = view.ChildAt(index_in_parent);
+    CO_ASSIGN_OR_RETURN(PageId fresh, co_await Shadow(child, lsn));
+    if (fresh != child) {
+      SetChildAt(ref.data(), index_in_parent, fresh);
+      SetPageIdAndLsn(ref.data(), current, lsn);
+      ref.MarkDirty();
+    }
+    current = fresh;
+    QUANTA_ASSERT_MSG(path.size() < 64, "B+tree deeper than 64 levels");
+  }
+  co_return path;
+}
+
+Task<absl::Status> BTree::Store(std::vector<PathEntry>& path, size_t level, Node node, PageId* root, Lsn lsn) {
+  if (Fits(node)) {
+    CO_RETURN_IF_ERROR(co_await WriteNode(path[level].id, node, lsn, /*create=*/false));
+    co_return absl::OkStatus();
+  }
+  SplitResult split = Split(std::move(node));
+  const PageId left_id = path[level].id;
+  const PageId right_id = allocator_.Allocate();
+  CO_RETURN_IF_ERROR(co_await WriteNode(right_id, split.right, lsn, /*create=*/true));
+  CO_RETURN_IF_ERROR(co_await WriteNode(left_id, split.left, lsn, /*create=*/false));
+  Node parent;
+  if (level == 0) {  // the root split: the tree grows a level
+    parent.leaf = false;
+    parent.cells.push_back(Cell{split.separator, "", false, left_id});
+    parent.right_child = right_id;
+    const PageId new_root = allocator_.Allocate();
+    CO_RETURN_IF_ERROR(co_await WriteNode(new_root, parent, lsn, /*create=*/true));
+    *root = new_root;
+    co_return absl::OkStatus();
+  }
+  {
+    CO_ASSIGN_OR_RETURN(BufferPool::Ref ref, co_await FetchNode(path[level - 1].id));
+    CO_ASSIGN_OR_RETURN(parent, DecodeNode(ref.data()));
+  }
+  const size_t at = path[level].child_index;
+  QUANTA_ASSERT(at <= parent.cells.size());
+  if (at < parent.cells.size()) {
+    QUANTA_ASSERT(parent.cells[at].child == left_id);
+    parent.cells.insert(parent.cells.begin() + static_cast<ptrdiff_t>(at), Cell{split.separator, "", false, left_id});
+    parent.cells[at + 1].child = right_id;
+  } else {
+    QUANTA_ASSERT(parent.right_child == left_id);
+    parent.cells.push_back(Cell{split.separator, "", false, left_id});
+    parent.right_child = right_id;
+  }
+  absl::Status stored = co_await Store(path, level - 1, std::move(parent), root, lsn);
+  co_return stored;
+}
+
+Task<absl::StatusOr<OverflowRef>> BTree::WriteOverflow(std::string_view value, Lsn lsn) {
+  OverflowRef ref;
+  ref.bytes = static_cast<uint32_t>(value.size());
+  ref.pages = static_cast<uint32_t>((value.size() + kOverflowChunkBytes - 1) / kOverflowChunkBytes);
+  ref.first = allocator_.AllocateRun(ref.pages);
+  PageBuffer page;
+  for (uint32_t i = 0; i < ref.pages; ++i) {
+    std::memset(page.data(), 0, kPageBytes);
+    WritePageHeader(PageHeader{PageType::kOverflow, ref.first + i, lsn}, page.data());
+    const std::string_view chunk = value.substr(i * kOverflowChunkBytes, kOverflowChunkBytes);
+    PutU32(page.data() + kPageHeaderBytes, static_cast<uint32_t>(chunk.size()));
+    std::memcpy(page.data() + kPageHeaderBytes + 4, chunk.data(), chunk.size());
+    SealPage(page.data());
+    CO_RETURN_IF_ERROR(co_await file_.Write(ref.first + i, page.data()));
+  }
+  co_return ref;
+}
+
+Task<absl::StatusOr<std::string>> BTree::ReadOverflow(const OverflowRef& ref) {
+  std::string value;
+  PageBuffer page;
+  for (uint32_t i = 0; i < ref.pages; ++i) {
+    const PageId id = ref.first + i;
+    CO_RETURN_IF_ERROR(co_await file_.Read(id, page.data()));
+    const uint32_t n = GetU32(page.data() + kPageHeaderBytes);
+    if (ReadPageHeader(page.data()).type != PageType::kOverflow || n > kOverflowChunkBytes) {
+      co_return absl::DataLossError(absl::StrCat("page ", id, ": malformed overflow page"));
+    }
+    value.append(page.data() + kPageHeaderBytes + 4, n);
+  }
+  if (value.size() != ref.bytes) {
+    co_return absl::DataLossError(absl::StrCat("overflow value at page ", ref.first, " has ", value.size(),
+                                               " bytes, expected ", ref.bytes));
+  }
+  co_return value;
+}
+
+void BTree::FreeOverflow(const OverflowRef& ref) {
+  for (uint32_t i = 0; i < ref.pages; ++i) allocator_.Free(ref.first + i);
+}
+
+Task<absl::StatusOr<std::optional<std::string>>> BTree::Get(PageId root, std::string key) {
+  PageId id = root;
+  for (int depth = 0; depth < 64; ++depth) {
+    CO_ASSIGN_OR_RETURN(BufferPool::Ref ref, co_await FetchNode(id));
+    NodeView view(ref.data());
+    if (!view.leaf()) {
+      id = view.ChildFor(key);
+      continue;
+    }
+    const size_t i = view.LowerBound(key);
+    if (i == view.count() || view.key(i) != key) co_return std::optional<std::string>();
+    if (!view.overflow(i)) co_return std::optional<std::string>(std::string(view.value(i)));
+    const OverflowRef overflow = DecodeOverflowRef(view.value(i));
+    CO_ASSIGN_OR_RETURN(std::string value, co_await ReadOverflow(overflow));
+    co_return std::optional<std::string>(std::move(value));
+  }
+  co_return absl::DataLossError(absl::StrCat("tree at page ", root, " is deeper than 64 levels (a cycle?)"));
+}
+
+Task<absl::Status> BTree::Put(PageId* root, std::string key, std::string value, Lsn lsn) {
+  if (key.size() > kMaxKeyBytes) {
+    co_return absl::InvalidArgumentError(absl::StrCat("key of ", key.size(), " bytes exceeds ", kMaxKeyBytes));
+  }
+  if (value.size() > kMaxValueBytes) {
+    co_return absl::InvalidArgumentError(absl::StrCat("value of ", value.size(), " bytes exceeds ", kMaxValueBytes));
+  }
+  Cell cell;
+  cell.key = key;
+  if (value.size() > kMaxInlineValueBytes) {
+    CO_ASSIGN_OR_RETURN(OverflowRef ref, co_await WriteOverflow(value, lsn));
+    cell.overflow = true;
+    cell.value = EncodeOverflowRef(ref);
+  } else {
+    cell.value = std::move(value);
+  }
+  CO_ASSIGN_OR_RETURN(std::vector<PathEntry> path, co_await WritablePath(root, key, lsn));
+  Node leaf;
+  {
+    CO_ASSIGN_OR_RETURN(BufferPool::Ref ref, co_await FetchNode(path.back().id));
+    CO_ASSIGN_OR_RETURN(leaf, DecodeNode(ref.data()));
+  }
+  auto it = std::lower_bound(leaf.cells.begin(), leaf.cells.end(), key,
+                             [](const Cell& c, const std::string& k) { return c.key < k; });
+  if (it != leaf.cells.end() && it->key == key) {
+    if (it->overflow) FreeOverflow(DecodeOverflowRef(it->value));
+    *it = std::move(cell);
+  } else {
+    leaf.cells.insert(it, std::move(cell));
+  }
+  absl::Status stored = co_await Store(path, path.size() - 1, std::move(leaf), root, lsn);
+  co_return stored;
+}
+
+Task<absl::StatusOr<bool>> BTree::Delete(PageId* root, std::string key, Lsn lsn) {
+  CO_ASSIGN_OR_RETURN(std::optional<std::string> existing, co_await Get(*root, key));
+  if (!existing.has_value()) co_return false;  // nothing to copy-on-write
+  CO_ASSIGN_OR_RETURN(std::vector<PathEntry> path, co_await WritablePath(root, key, lsn));
+  Node leaf;
+  {
+    CO_ASSIGN_OR_RETURN(BufferPool::Ref ref, co_await FetchNode(path.back().id));
+    CO_ASSIGN_OR_RETURN(leaf, DecodeNode(ref.data()));
+  }
+  auto it = std::lower_bound(leaf.cells.begin(), leaf.cells.end(), key,
+                             [](const Cell& c, const std::string& k) { return c.key < k; });
+  QUANTA_ASSERT(it != leaf.cells.end() && it->key == key);
+  if (it->overflow) FreeOverflow(DecodeOverflowRef(it->value));
+  leaf.cells.erase(it);
+  CO_RETURN_IF_ERROR(co_await WriteNode(path.back().id, leaf, lsn, /*create=*/false));
+  co_return true;
+}
+
+Task<absl::Status> BTree::ScanNode(PageId id, const ScanRange& range, std::vector<KeyValue>* out, bool* done) {
+  CO_ASSIGN_OR_RETURN(BufferPool::Ref ref, co_await FetchNode(id));
+  NodeView view(ref.data());
+  if (view.leaf()) {
+    const size_t lo = view.LowerBound(range.start);
+    const size_t hi = range.end.has_value() ? view.LowerBound(*range.end) : view.count();
+    for (size_t k = 0; lo + k < hi && !*done; ++k) {
+      const size_t i = range.reverse ? hi - 1 - k : lo + k;
+      KeyValue kv;
+      kv.key.assign(view.key(i));
+      if (view.overflow(i)) {
+        const OverflowRef overflow = DecodeOverflowRef(view.value(i));
+        CO_ASSIGN_OR_RETURN(kv.value, co_await ReadOverflow(overflow));
+      } else {
+        kv.value.assign(view.value(i));
+      }
+      out->push_back(std::move(kv));
+      *done = out->size() >= range.limit;
+    }
+    co_return absl::OkStatus();
+  }
+  const size_t lo = view.ChildIndexFor(range.start);
+  const size_t hi = range.end.has_value() ? view.ChildIndexFor(*range.end) : view.count();
+  for (size_t k = 0; lo + k <= hi && !*done; ++k) {
+    const size_t i = range.reverse ? hi - k : lo + k;
+    CO_RETURN_IF_ERROR(co_await ScanNode(view.ChildAt(i), range, out, done));
+  }
+  co_return absl::OkStatus();
+}
+
+Task<absl::Status> BTree::Scan(PageId root, ScanRange range, std::vector<KeyValue>* out) {
+  if (range.limit == 0 || (range.end.has_value() && *range.end <= range.start)) co_return absl::OkStatus();
+  bool done = false;
+  absl::Status scanned = co_await ScanNode(root, range, out, &done);
+  co_return scanned;
+}
+
+Task<absl::Status> BTree::Drop(PageId root) {
+  std::vector<PageId> children;
+  {
+    CO_ASSIGN_OR_RETURN(BufferPool::Ref ref, co_await FetchNode(root));
+    NodeView view(ref.data());
+    for (size_t i = 0; i < view.count(); ++i) {
+      if (view.leaf()) {
+        if (view.overflow(i)) FreeOverflow(DecodeOverflowRef(view.value(i)));
+      } else {
+        children.push_back(view.child(i));
+      }
+    }
+    if (!view.leaf()) children.push_back(view.right_child());
+  }
+  for (PageId child : children) CO_RETURN_IF_ERROR(co_await Drop(child));
+  pool_.Discard(root);
+  allocator_.Free(root);
+  co_return absl::OkStatus();
+}
+
+}  // namespace quanta::storage

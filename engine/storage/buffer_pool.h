@@ -1,0 +1,103 @@
+// BufferPool: a bounded cache of data-file pages with LRU replacement.
+//
+// Fetch() returns a pinned page (loaded and verified on a miss); a pinned page stays in
+// memory and in place until its Ref is destroyed. Changed pages are marked dirty and
+// written back when evicted or by FlushDirty() (a checkpoint). Because the store uses
+// shadow paging, a dirty page always lives at a fresh location, so writing it early
+// never harms the last checkpoint.
+//
+// Capacity is `buffer_pool_size` in pages. If every frame is pinned, the pool grows
+// past capacity by at most kMaxOvercommitFrames (operations pin a root-to-leaf path,
+// not more); beyond that is a bug and asserts.
+//
+// Threading: one loop; callers serialize operations (the Store's mutex), so one
+// coroutine at a time drives the pool.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <memory>
+
+#include "absl/container/btree_set.h"
+#include "absl/container/flat_hash_map.h"
+#include "engine/env/task.h"
+#include "engine/storage/page_file.h"
+
+namespace quanta::storage {
+
+inline constexpr size_t kMaxOvercommitFrames = 64;
+
+struct BufferPoolStats {
+  uint64_t hits = 0;
+  uint64_t misses = 0;
+  uint64_t evictions = 0;
+  uint64_t dirty_writes = 0;  // pages written back before a checkpoint
+  double HitRatio() const { return hits + misses == 0 ? 1.0 : static_cast<double>(hits) / (hits + misses); }
+};
+
+class BufferPool {
+  struct Frame;
+
+ public:
+  // A pin on a page. Movable; unpins on destruction.
+  class Ref {
+   public:
+    Ref() = default;
+    Ref(BufferPool* pool, Frame* frame);
+    Ref(Ref&& other) noexcept;
+    Ref& operator=(Ref&& other) noexcept;
+    ~Ref();
+    char* data();
+    const char* data() const;
+    PageId id() const;
+    void MarkDirty();
+    explicit operator bool() const { return frame_ != nullptr; }
+
+   private:
+    void Release();
+    BufferPool* pool_ = nullptr;
+    Frame* frame_ = nullptr;
+  };
+
+  BufferPool(PageFile& file, size_t capacity_pages);
+  ~BufferPool();
+
+  // Returns page `id` pinned, reading and verifying it on a miss (kDataLoss if corrupt).
+  Task<absl::StatusOr<Ref>> Fetch(PageId id);
+  // Returns a new all-zero page `id`, pinned and dirty, without reading.
+  Task<absl::StatusOr<Ref>> Create(PageId id);
+  // Forgets page `id` without writing it (the page was freed). REQUIRES: unpinned.
+  void Discard(PageId id);
+  // Seals and writes every dirty page.
+  Task<absl::Status> FlushDirty();
+
+  const BufferPoolStats& stats() const { return stats_; }
+  size_t capacity() const { return capacity_; }
+  size_t size() const { return frames_.size(); }
+  size_t dirty() const { return dirty_.size(); }
+
+ private:
+  struct Frame {
+    PageId id = 0;
+    PageBuffer data;
+    int pins = 0;
+    bool dirty = false;
+    bool in_lru = false;
+    std::list<Frame*>::iterator lru;
+  };
+  // Makes room for one more frame, writing back a dirty victim if needed.
+  Task<absl::Status> MakeRoom();
+  Frame* Insert(PageId id);
+  void Pin(Frame* frame);
+  void Unpin(Frame* frame);
+  Task<absl::Status> WriteBack(Frame* frame);
+
+  PageFile& file_;
+  size_t capacity_;
+  absl::flat_hash_map<PageId, std::unique_ptr<Frame>> frames_;  // lookup-only
+  std::list<Frame*> lru_;             // unpinned frames, least recently used first
+  absl::btree_set<PageId> dirty_;     // ordered: write-back order is deterministic
+  BufferPoolStats stats_;
+};
+
+}  // namespace quanta::storage

@@ -1,0 +1,99 @@
+#include "engine/storage/page_file.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "engine/env/assert.h"
+#include "engine/env/status.h"
+
+namespace quanta::storage {
+
+Task<absl::Status> PageFile::Read(PageId id, char* out) {
+  absl::Status verified;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    ++reads_;
+    CO_ASSIGN_OR_RETURN(std::string bytes, co_await file_->Read(id * kPageBytes, kPageBytes));
+    if (bytes.size() != kPageBytes) {
+      co_return absl::DataLossError(absl::StrCat("page ", id, " lies past the end of the data file"));
+    }
+    std::memcpy(out, bytes.data(), kPageBytes);
+    verified = VerifyPage(out, id);
+    if (verified.ok()) co_return verified;
+  }
+  co_return verified;
+}
+
+Task<absl::Status> PageFile::Write(PageId id, const char* page) {
+  QUANTA_DEBUG_ASSERT(VerifyPage(page, id).ok());
+  ++writes_;
+  absl::Status status = co_await file_->Write(id * kPageBytes, std::string(page, kPageBytes));
+  co_return status;
+}
+
+Task<absl::Status> PageFile::Sync() {
+  absl::Status status = co_await file_->Sync(/*data_only=*/false);
+  co_return status;
+}
+
+Task<absl::StatusOr<uint64_t>> PageFile::SizeBytes() {
+  absl::StatusOr<uint64_t> size = co_await file_->Size();
+  co_return size;
+}
+
+void PageAllocator::Reset(PageId next, const std::vector<PageId>& free) {
+  QUANTA_ASSERT(next >= kFirstDataPage);
+  next_ = next;
+  free_.clear();
+  pending_.clear();
+  fresh_.clear();
+  for (PageId id : free) {
+    QUANTA_ASSERT(id >= kFirstDataPage && id < next);
+    free_.insert(id);
+  }
+}
+
+PageId PageAllocator::Allocate() {
+  PageId id;
+  if (!free_.empty()) {
+    id = *free_.begin();
+    free_.erase(free_.begin());
+  } else {
+    id = next_++;
+  }
+  fresh_.insert(id);
+  return id;
+}
+
+PageId PageAllocator::AllocateRun(uint32_t n) {
+  QUANTA_ASSERT(n > 0);
+  const PageId first = next_;
+  next_ += n;
+  for (PageId id = first; id < next_; ++id) fresh_.insert(id);
+  return first;
+}
+
+void PageAllocator::Free(PageId id) {
+  QUANTA_ASSERT(id >= kFirstDataPage && id < next_);
+  QUANTA_ASSERT(!free_.contains(id));
+  QUANTA_ASSERT(!pending_.contains(id));
+  if (fresh_.erase(id) == 1) {
+    free_.insert(id);
+  } else {
+    pending_.insert(id);
+  }
+}
+
+std::vector<PageId> PageAllocator::CheckpointFreeList() const {
+  std::vector<PageId> out(free_.begin(), free_.end());
+  out.insert(out.end(), pending_.begin(), pending_.end());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void PageAllocator::CommitEpoch() {
+  free_.insert(pending_.begin(), pending_.end());
+  pending_.clear();
+  fresh_.clear();
+}
+
+}  // namespace quanta::storage

@@ -1,0 +1,74 @@
+// PageFile: page-granular I/O on the data file; PageAllocator: which pages are free.
+//
+// Shadow paging. A checkpoint's pages are never overwritten while it is the latest
+// durable one: a page changed after a checkpoint is first copied to a *fresh* page
+// (allocated since that checkpoint). The allocator therefore keeps three sets:
+//   free     reusable now (unreferenced by the last checkpoint and by live trees)
+//   pending  freed since the last checkpoint but still referenced by it: reusable only
+//            once the next checkpoint's meta page is durable (CommitEpoch)
+//   fresh    allocated since the last checkpoint (may be overwritten freely)
+// A crash returns to the last checkpoint, whose free list (persisted with it) is
+// exact for that tree, so pages written after it are simply free again.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/container/btree_set.h"
+#include "engine/env/env.h"
+#include "engine/storage/page.h"
+
+namespace quanta::storage {
+
+class PageFile {
+ public:
+  explicit PageFile(std::unique_ptr<File> file) : file_(std::move(file)) {}
+
+  // Reads and verifies page `id` into `out` (a failed checksum is reread once, so a
+  // transient bit flip is not mistaken for corruption). Errors: kDataLoss, I/O.
+  Task<absl::Status> Read(PageId id, char* out);
+  // Writes a sealed page at its location.
+  Task<absl::Status> Write(PageId id, const char* page);
+  Task<absl::Status> Sync();
+  Task<absl::StatusOr<uint64_t>> SizeBytes();
+
+  uint64_t reads() const { return reads_; }
+  uint64_t writes() const { return writes_; }
+
+ private:
+  std::unique_ptr<File> file_;
+  uint64_t reads_ = 0;
+  uint64_t writes_ = 0;
+};
+
+class PageAllocator {
+ public:
+  // Starts an epoch from a checkpoint: pages [kFirstDataPage, next) minus `free` are in use.
+  void Reset(PageId next, const std::vector<PageId>& free);
+
+  // Returns a page to write: the lowest free page, or a new one at the end.
+  PageId Allocate();
+  // Returns `n` contiguous new pages at the end of the file (overflow values, free lists).
+  PageId AllocateRun(uint32_t n);
+  // Releases a page: free at once if fresh, else pending until CommitEpoch().
+  void Free(PageId id);
+  bool IsFresh(PageId id) const { return fresh_.contains(id); }
+
+  // The free list a checkpoint taken now records (free now or freed this epoch).
+  std::vector<PageId> CheckpointFreeList() const;
+  // The checkpoint is durable: pending pages become free, nothing is fresh any more.
+  void CommitEpoch();
+
+  PageId next_page() const { return next_; }
+  size_t free_pages() const { return free_.size(); }
+  size_t pending_pages() const { return pending_.size(); }
+
+ private:
+  PageId next_ = kFirstDataPage;
+  absl::btree_set<PageId> free_;
+  absl::btree_set<PageId> pending_;
+  absl::btree_set<PageId> fresh_;
+};
+
+}  // namespace quanta::storage

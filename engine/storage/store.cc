@@ -1,0 +1,304 @@
+#include "engine/storage/store.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "engine/env/assert.h"
+#include "engine/env/planted.h"
+#include "engine/env/status.h"
+
+namespace quanta::storage {
+namespace {
+
+constexpr char kPagesFile[] = "pages";
+
+// Creates the data file with an initial (empty, sequence 0) meta in slot 0, atomically:
+// written under a temporary name, synced, then renamed into place.
+Task<absl::Status> CreateDataFile(Env& env, const std::string& dir) {
+  const std::string tmp = absl::StrCat(dir, "/", kPagesFile, ".tmp");
+  CO_ASSIGN_OR_RETURN(std::unique_ptr<File> file, co_await env.Open(tmp, OpenOptions{.create = true, .truncate = true}));
+  PageBuffer page;
+  EncodeMeta(Meta(), 0, page.data());
+  CO_RETURN_IF_ERROR(co_await file->Write(0, std::string(page.data(), kPageBytes)));
+  CO_RETURN_IF_ERROR(co_await file->Sync());
+  CO_RETURN_IF_ERROR(co_await env.Rename(tmp, absl::StrCat(dir, "/", kPagesFile)));
+  CO_RETURN_IF_ERROR(co_await env.SyncDir(dir));
+  co_return absl::OkStatus();
+}
+
+}  // namespace
+
+Store::Store(Env& env, StoreOptions options, std::unique_ptr<PageFile> file)
+    : env_(env), options_(std::move(options)), file_(std::move(file)), mutex_(env) {
+  const size_t capacity = std::max<uint64_t>(8, options_.buffer_pool_bytes / kPageBytes);
+  pool_ = std::make_unique<BufferPool>(*file_, capacity);
+  btree_ = std::make_unique<BTree>(*pool_, *file_, allocator_);
+}
+
+Store::~Store() = default;
+
+wal::WalOptions Store::WalOptionsFor() const {
+  wal::WalOptions o;
+  o.dir = absl::StrCat(options_.dir, "/wal");
+  o.segment_bytes = options_.wal_segment_bytes;
+  o.data_sync = options_.wal_data_sync;
+  return o;
+}
+
+Task<absl::StatusOr<std::unique_ptr<Store>>> Store::Open(Env& env, StoreOptions options) {
+  CO_RETURN_IF_ERROR(co_await env.CreateDir(options.dir));
+  const std::string path = absl::StrCat(options.dir, "/", kPagesFile);
+  auto opened = co_await env.Open(path);
+  if (absl::IsNotFound(opened.status())) {
+    CO_RETURN_IF_ERROR(co_await CreateDataFile(env, options.dir));
+    opened = co_await env.Open(path);
+  }
+  CO_RETURN_IF_ERROR(opened.status());
+  auto file = std::make_unique<PageFile>(*std::move(opened));
+  std::unique_ptr<Store> store(new Store(env, std::move(options), std::move(file)));
+  CO_RETURN_IF_ERROR(co_await store->Recover());
+  co_return store;
+}
+
+Task<absl::StatusOr<Meta>> Store::ReadMeta() {
+  const bool verify = !PlantedActive(PlantedBug::kStorageSkipMetaChecksum);
+  std::optional<Meta> best;
+  absl::Status last_error;
+  PageBuffer page;
+  for (PageId slot = 0; slot <= 1; ++slot) {
+    absl::Status read = co_await file_->Read(slot, page.data());
+    absl::StatusOr<Meta> meta = absl::DataLossError("unread");
+    if (read.ok() || !verify) {
+      meta = DecodeMeta(page.data(), slot, verify);
+    } else {
+      meta = read;
+    }
+    if (!meta.ok()) {
+      if (!absl::IsDataLoss(meta.status())) co_return meta.status();  // an I/O error
+      last_error = meta.status();
+      continue;
+    }
+    if (!best.has_value() || meta->seq > best->seq) best = *std::move(meta);
+  }
+  if (!best.has_value()) {
+    co_return absl::DataLossError(absl::StrCat("both meta pages of ", options_.dir, "/", kPagesFile,
+                                               " are damaged; last error: ", last_error.message()));
+  }
+  meta_damage_ = last_error;
+  co_return *std::move(best);
+}
+
+Task<absl::Status> Store::LoadFreeList(const Meta& meta) {
+  std::vector<PageId> free;
+  PageBuffer page;
+  for (uint32_t i = 0; i < meta.freelist_pages; ++i) {
+    const PageId id = meta.freelist_first + i;
+    CO_RETURN_IF_ERROR(co_await file_->Read(id, page.data()));
+    CO_RETURN_IF_ERROR(DecodeFreeListPage(page.data(), id, &free));
+  }
+  if (free.size() != meta.freelist_entries) {
+    co_return absl::DataLossError(absl::StrCat("free list holds ", free.size(), " pages; meta says ",
+                                               meta.freelist_entries));
+  }
+  for (PageId id : free) {
+    if (id < kFirstDataPage || id >= meta.next_page) {
+      co_return absl::DataLossError(absl::StrCat("free list names page ", id, " outside the file"));
+    }
+  }
+  allocator_.Reset(meta.next_page, free);
+  co_return absl::OkStatus();
+}
+
+Task<absl::Status> Store::Recover() {
+  CO_ASSIGN_OR_RETURN(Meta meta, co_await ReadMeta());
+  CO_RETURN_IF_ERROR(co_await LoadFreeList(meta));
+  roots_ = meta.roots;
+  meta_seq_ = meta.seq;
+  applied_lsn_ = checkpoint_lsn_ = meta.checkpoint_lsn;
+  freelist_first_ = meta.freelist_first;
+  freelist_pages_ = meta.freelist_pages;
+  const wal::WalOptions wal_options = WalOptionsFor();
+  // The replay callback is synchronous and applying is not (pages load on demand), so
+  // the records after the checkpoint are gathered first: bounded by the WAL volume
+  // between checkpoints.
+  std::vector<wal::WalRecord> records;
+  auto position = co_await wal::ReplayWal(env_, wal_options, checkpoint_lsn_ + 1,
+                                          [&records](const wal::WalRecord& record) {
+                                            records.push_back(record);
+                                            return absl::OkStatus();
+                                          });
+  if (absl::IsFailedPrecondition(position.status())) {
+    // The WAL was trimmed past this checkpoint: a newer checkpoint existed and its meta
+    // page is now unreadable. The log that would bridge the gap is gone.
+    co_return absl::DataLossError(absl::StrCat(
+        "cannot recover ", options_.dir, ": the newest readable checkpoint is at LSN ", checkpoint_lsn_,
+        " but ", position.status().message(),
+        meta_damage_.ok() ? "" : absl::StrCat("; the other meta page is damaged: ", meta_damage_.message())));
+  }
+  CO_RETURN_IF_ERROR(position.status());
+  for (const wal::WalRecord& record : records) {
+    if (record.type == wal::RecordType::kWriteSet) {
+      CO_ASSIGN_OR_RETURN(WriteSet ws, DecodeWriteSet(record.payload));
+      CO_RETURN_IF_ERROR(co_await Apply(record.lsn, ws));
+    } else {
+      QUANTA_ASSERT(record.lsn == applied_lsn_ + 1);
+      applied_lsn_ = record.lsn;
+    }
+  }
+  stats_.replayed_records = records.size();
+  CO_ASSIGN_OR_RETURN(wal_, co_await wal::WalWriter::Open(env_, wal_options, *position));
+  QUANTA_ASSERT(wal_->next_lsn() == applied_lsn_ + 1);
+  co_return absl::OkStatus();
+}
+
+absl::Status Store::Validate(const WriteSet& ws) const {
+  size_t new_trees = 0;
+  for (const WriteOp& op : ws.ops) {
+    if (op.key.size() > kMaxKeyBytes) {
+      return absl::InvalidArgumentError(absl::StrCat("key of ", op.key.size(), " bytes exceeds ", kMaxKeyBytes));
+    }
+    if (op.value.size() > kMaxValueBytes) {
+      return absl::InvalidArgumentError(absl::StrCat("value of ", op.value.size(), " bytes exceeds ", kMaxValueBytes));
+    }
+    if (op.kind == WriteOp::Kind::kPut && !roots_.contains(op.tree)) ++new_trees;
+  }
+  if (ws.ops.size() > kMaxWriteSetOps) return absl::InvalidArgumentError("write set has too many operations");
+  if (roots_.size() + new_trees > kMaxTrees) {
+    return absl::ResourceExhaustedError(absl::StrCat("more than ", kMaxTrees, " trees"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Store::Poison(absl::Status status) {
+  QUANTA_ASSERT(!status.ok());
+  if (error_.ok()) {
+    error_ = absl::Status(status.code(), absl::StrCat("store failed, restart required: ", status.message()));
+  }
+  return error_;
+}
+
+Task<absl::Status> Store::Apply(Lsn lsn, const WriteSet& ws) {
+  QUANTA_ASSERT(mutex_.locked() || wal_ == nullptr);  // serialized (or recovering)
+  QUANTA_ASSERT_MSG(lsn == applied_lsn_ + 1, "write sets must apply in LSN order");
+  for (const WriteOp& op : ws.ops) {
+    auto root = roots_.find(op.tree);
+    if (op.kind == WriteOp::Kind::kDelete) {
+      if (root == roots_.end()) continue;
+      CO_ASSIGN_OR_RETURN(bool existed, co_await btree_->Delete(&root->second, op.key, lsn));
+      (void)existed;
+      continue;
+    }
+    if (root == roots_.end()) {
+      CO_ASSIGN_OR_RETURN(PageId fresh, co_await btree_->Create(lsn));
+      root = roots_.emplace(op.tree, fresh).first;
+    }
+    CO_RETURN_IF_ERROR(co_await btree_->Put(&root->second, op.key, op.value, lsn));
+  }
+  applied_lsn_ = lsn;
+  co_return absl::OkStatus();
+}
+
+Task<absl::StatusOr<Lsn>> Store::Commit(WriteSet ws, std::function<void(Lsn)> on_lsn) {
+  if (!error_.ok()) co_return error_;
+  CO_RETURN_IF_ERROR(Validate(ws));
+  const Lsn lsn = wal_->Append(wal::RecordType::kWriteSet, EncodeWriteSet(ws));
+  if (on_lsn) on_lsn(lsn);
+  absl::Status durable = co_await wal_->WaitDurable(lsn);
+  if (!durable.ok()) co_return Poison(durable);
+  co_await mutex_.Lock();
+  AsyncMutex::Held held(mutex_);
+  if (!error_.ok()) co_return error_;
+  absl::Status applied = co_await Apply(lsn, ws);
+  if (!applied.ok()) co_return Poison(applied);
+  ++stats_.commits;
+  co_return lsn;
+}
+
+Task<absl::StatusOr<std::optional<std::string>>> Store::Get(TreeId tree, std::string key) {
+  co_await mutex_.Lock();
+  AsyncMutex::Held held(mutex_);
+  if (!error_.ok()) co_return error_;
+  auto root = roots_.find(tree);
+  if (root == roots_.end()) co_return std::optional<std::string>();
+  absl::StatusOr<std::optional<std::string>> value = co_await btree_->Get(root->second, std::move(key));
+  co_return value;
+}
+
+Task<absl::StatusOr<std::vector<KeyValue>>> Store::Scan(TreeId tree, ScanRange range) {
+  co_await mutex_.Lock();
+  AsyncMutex::Held held(mutex_);
+  if (!error_.ok()) co_return error_;
+  std::vector<KeyValue> out;
+  auto root = roots_.find(tree);
+  if (root == roots_.end()) co_return out;
+  CO_RETURN_IF_ERROR(co_await btree_->Scan(root->second, std::move(range), &out));
+  co_return out;
+}
+
+Task<absl::Status> Store::CheckpointLoop(absl::Duration interval, uint64_t wal_bytes) {
+  const absl::Duration poll = std::min(interval, absl::Seconds(1));
+  absl::Duration last = env_.MonotonicNow();
+  for (;;) {
+    co_await env_.Sleep(poll);
+    if (!error_.ok()) co_return error_;
+    const bool due = env_.MonotonicNow() - last >= interval;
+    const bool wal_full = wal_->stats().bytes - wal_bytes_at_checkpoint_ >= wal_bytes;
+    if (!due && !wal_full) continue;
+    CO_RETURN_IF_ERROR(co_await Checkpoint());
+    last = env_.MonotonicNow();
+  }
+}
+
+std::vector<TreeId> Store::trees() const {
+  std::vector<TreeId> out;
+  for (const auto& [tree, root] : roots_) out.push_back(tree);
+  return out;
+}
+
+Task<absl::Status> Store::WriteCheckpoint() {
+  CO_RETURN_IF_ERROR(co_await pool_->FlushDirty());
+  // The previous checkpoint's free list stays readable until this one is durable.
+  for (uint32_t i = 0; i < freelist_pages_; ++i) allocator_.Free(freelist_first_ + i);
+  const std::vector<PageId> free = allocator_.CheckpointFreeList();
+  const uint32_t pages = FreeListPages(free.size());
+  const PageId first = pages > 0 ? allocator_.AllocateRun(pages) : 0;
+  for (const PageBuffer& page : EncodeFreeList(free, first)) {
+    const PageId id = ReadPageHeader(page.data()).page_id;
+    CO_RETURN_IF_ERROR(co_await file_->Write(id, page.data()));
+  }
+  const bool meta_first = PlantedActive(PlantedBug::kStorageMetaBeforeSync);
+  if (!meta_first) CO_RETURN_IF_ERROR(co_await file_->Sync());  // pages before the meta
+  Meta meta;
+  meta.seq = meta_seq_ + 1;
+  meta.checkpoint_lsn = applied_lsn_;
+  meta.next_page = allocator_.next_page();
+  meta.freelist_first = first;
+  meta.freelist_pages = pages;
+  meta.freelist_entries = free.size();
+  meta.roots = roots_;
+  PageBuffer page;
+  EncodeMeta(meta, meta.seq % 2, page.data());
+  CO_RETURN_IF_ERROR(co_await file_->Write(meta.seq % 2, page.data()));
+  CO_RETURN_IF_ERROR(co_await file_->Sync());
+  allocator_.CommitEpoch();
+  meta_seq_ = meta.seq;
+  checkpoint_lsn_ = meta.checkpoint_lsn;
+  freelist_first_ = first;
+  freelist_pages_ = pages;
+  wal_bytes_at_checkpoint_ = wal_->stats().bytes;
+  ++stats_.checkpoints;
+  co_return absl::OkStatus();
+}
+
+Task<absl::Status> Store::Checkpoint() {
+  co_await mutex_.Lock();
+  AsyncMutex::Held held(mutex_);
+  if (!error_.ok()) co_return error_;
+  absl::Status written = co_await WriteCheckpoint();
+  if (!written.ok()) co_return Poison(written);
+  // Segments before the checkpoint are no longer needed for recovery.
+  absl::Status trimmed = co_await wal::RemoveSegmentsBefore(env_, WalOptionsFor(), checkpoint_lsn_ + 1);
+  co_return trimmed;
+}
+
+}  // namespace quanta::storage

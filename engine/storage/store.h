@@ -1,0 +1,113 @@
+// Store: the storage engine's API — committed write sets in, committed state out.
+//
+// Layout under `dir`: `pages` (the data file: two meta slots, then B+tree, overflow and
+// free-list pages) and `wal/` (the write-ahead log). Trees are named by TreeId and
+// created on first write.
+//
+// Durability and recovery. Commit() appends the write set to the WAL, waits until it is
+// durable (group commit), then applies it to the trees in memory; only then is the
+// commit acknowledged. Checkpoint() writes every changed page to fresh locations
+// (copy-on-write), syncs, then switches the double-buffered meta page, so the file
+// always holds a complete tree as of some checkpoint LSN; WAL segments wholly before
+// it are removed. Open() = newest valid meta + redo of the WAL after its LSN.
+// Corruption anywhere (meta, pages, WAL before its tail) is kDataLoss, never served.
+//
+// Errors while applying or checkpointing poison the store (status() reports it): its
+// in-memory state may be partial, so the process must restart and recover.
+//
+// Concurrency: one loop; operations are serialized by an AsyncMutex, so readers never
+// see half of a write set. Write sets apply in LSN order.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "absl/status/statusor.h"
+#include "engine/env/async_mutex.h"
+#include "engine/env/env.h"
+#include "engine/storage/btree.h"
+#include "engine/storage/buffer_pool.h"
+#include "engine/storage/meta.h"
+#include "engine/storage/page_file.h"
+#include "engine/storage/write_set.h"
+#include "engine/wal/wal.h"
+
+namespace quanta::storage {
+
+struct StoreOptions {
+  StoreOptions() {}
+  std::string dir = "data";
+  uint64_t buffer_pool_bytes = 64u << 20;   // `storage.buffer_pool_size`
+  uint64_t wal_segment_bytes = 16u << 20;   // `storage.wal_segment_size`
+  bool wal_data_sync = true;                // `wal.sync_method`: fdatasync (true) or fsync
+};
+
+struct StoreStats {
+  uint64_t commits = 0;
+  uint64_t checkpoints = 0;
+  uint64_t replayed_records = 0;  // at the last open
+};
+
+class Store {
+ public:
+  static Task<absl::StatusOr<std::unique_ptr<Store>>> Open(Env& env, StoreOptions options);
+  ~Store();
+
+  // Makes `ws` durable and applies it; returns its LSN. `on_lsn`, if set, learns the
+  // LSN as soon as it is assigned (before durability). Errors: kInvalidArgument (bad
+  // write set, nothing logged), or the WAL's or the store's error (restart required).
+  Task<absl::StatusOr<Lsn>> Commit(WriteSet ws, std::function<void(Lsn)> on_lsn = nullptr);
+  Task<absl::StatusOr<std::optional<std::string>>> Get(TreeId tree, std::string key);
+  Task<absl::StatusOr<std::vector<KeyValue>>> Scan(TreeId tree, ScanRange range);
+  Task<absl::Status> Checkpoint();
+  // Checkpoints whenever `interval` has passed or the WAL grew by `wal_bytes` since the
+  // last checkpoint (`storage.checkpoint_interval`), until the store fails; returns
+  // the failure. Spawn it once after Open.
+  Task<absl::Status> CheckpointLoop(absl::Duration interval, uint64_t wal_bytes);
+
+  std::vector<TreeId> trees() const;
+  Lsn applied_lsn() const { return applied_lsn_; }
+  Lsn checkpoint_lsn() const { return checkpoint_lsn_; }
+  Lsn durable_lsn() const { return wal_->durable_lsn(); }
+  absl::Status status() const { return error_; }
+  const BufferPoolStats& pool_stats() const { return pool_->stats(); }
+  const StoreStats& stats() const { return stats_; }
+  const wal::WalStats& wal_stats() const { return wal_->stats(); }
+
+ private:
+  Store(Env& env, StoreOptions options, std::unique_ptr<PageFile> file);
+  Task<absl::Status> Recover();
+  Task<absl::StatusOr<Meta>> ReadMeta();
+  Task<absl::Status> LoadFreeList(const Meta& meta);
+  Task<absl::Status> Apply(Lsn lsn, const WriteSet& ws);
+  Task<absl::Status> WriteCheckpoint();
+  absl::Status Validate(const WriteSet& ws) const;
+  absl::Status Poison(absl::Status status);
+  wal::WalOptions WalOptionsFor() const;
+
+  Env& env_;
+  StoreOptions options_;
+  std::unique_ptr<PageFile> file_;
+  PageAllocator allocator_;
+  std::unique_ptr<BufferPool> pool_;
+  std::unique_ptr<BTree> btree_;
+  std::unique_ptr<wal::WalWriter> wal_;
+  AsyncMutex mutex_;
+  absl::btree_map<TreeId, PageId> roots_;
+  Lsn applied_lsn_ = 0;
+  Lsn checkpoint_lsn_ = 0;
+  uint64_t meta_seq_ = 0;
+  PageId freelist_first_ = 0;
+  uint64_t wal_bytes_at_checkpoint_ = 0;
+  uint32_t freelist_pages_ = 0;
+  absl::Status error_;
+  absl::Status meta_damage_;  // why the other meta slot was rejected at open
+  StoreStats stats_;
+};
+
+}  // namespace quanta::storage

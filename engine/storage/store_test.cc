@@ -1,0 +1,254 @@
+// The storage engine against a std::map model on a simulated process: random write
+// sets, reads and scans, checkpoints, crashes and reopen; plus corruption detection,
+// tables larger than the buffer pool and large values.
+#include "engine/storage/store.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "rapidcheck/gtest.h"
+#include "sim/testing.h"
+
+namespace quanta::storage {
+namespace {
+
+using Model = std::map<std::pair<TreeId, std::string>, std::string>;
+
+StoreOptions SmallOptions() {
+  StoreOptions o;
+  o.buffer_pool_bytes = 16 * kPageBytes;  // far smaller than the data: eviction happens
+  o.wal_segment_bytes = 64 << 10;
+  return o;
+}
+
+struct Harness {
+  explicit Harness(uint64_t seed, StoreOptions options = SmallOptions()) : node(seed), options(options) { Open(); }
+
+  void Open() {
+    store.reset();
+    node.Run(OpenTask(this));
+    QUANTA_ASSERT(store != nullptr);
+  }
+  static Task<void> OpenTask(Harness* h) {
+    auto store = co_await Store::Open(h->node.env(), h->options);
+    EXPECT_TRUE(store.ok()) << store.status();
+    if (store.ok()) h->store = *std::move(store);
+  }
+  absl::Status Commit(WriteSet ws) {
+    absl::Status out;
+    node.Run(CommitTask(store.get(), std::move(ws), &out));
+    return out;
+  }
+  static Task<void> CommitTask(Store* store, WriteSet ws, absl::Status* out) {
+    auto lsn = co_await store->Commit(std::move(ws));
+    *out = lsn.status();
+  }
+  absl::StatusOr<std::optional<std::string>> Get(TreeId tree, std::string key) {
+    absl::StatusOr<std::optional<std::string>> out;
+    node.Run(GetTask(store.get(), tree, std::move(key), &out));
+    return out;
+  }
+  static Task<void> GetTask(Store* store, TreeId tree, std::string key, absl::StatusOr<std::optional<std::string>>* out) {
+    *out = co_await store->Get(tree, std::move(key));
+  }
+  absl::StatusOr<std::vector<KeyValue>> Scan(TreeId tree, ScanRange range) {
+    absl::StatusOr<std::vector<KeyValue>> out;
+    node.Run(ScanTask(store.get(), tree, std::move(range), &out));
+    return out;
+  }
+  static Task<void> ScanTask(Store* store, TreeId tree, ScanRange range, absl::StatusOr<std::vector<KeyValue>>* out) {
+    *out = co_await store->Scan(tree, std::move(range));
+  }
+  absl::Status Checkpoint() {
+    absl::Status out;
+    node.Run(CheckpointTask(store.get(), &out));
+    return out;
+  }
+  static Task<void> CheckpointTask(Store* store, absl::Status* out) { *out = co_await store->Checkpoint(); }
+  void CrashAndReopen() {
+    store.reset();
+    node.CrashAndRestart();
+    Open();
+  }
+
+  sim::TestNode node;
+  StoreOptions options;
+  std::unique_ptr<Store> store;
+};
+
+std::vector<KeyValue> ModelRange(const Model& model, TreeId tree, const ScanRange& r) {
+  std::vector<KeyValue> out;
+  for (const auto& [k, v] : model) {
+    if (k.first != tree || k.second < r.start || (r.end && k.second >= *r.end)) continue;
+    out.push_back(KeyValue{k.second, v});
+  }
+  if (r.reverse) std::reverse(out.begin(), out.end());
+  if (out.size() > r.limit) out.resize(r.limit);
+  return out;
+}
+
+std::string Key(int i) { return absl::StrCat("key", 1000000 + i); }
+
+// Property: the store behaves like a map across checkpoints and crash+reopen.
+RC_GTEST_PROP(StoreProperty, MatchesAMapModelAcrossCheckpointsAndCrashes, (uint64_t seed)) {
+  Harness h(seed);
+  Model model;
+  const int steps = *rc::gen::inRange(1, 60);
+  for (int step = 0; step < steps; ++step) {
+    const int action = *rc::gen::inRange(0, 10);
+    if (action < 6) {
+      WriteSet ws;
+      const int ops = *rc::gen::inRange(1, 8);
+      for (int i = 0; i < ops; ++i) {
+        const TreeId tree = *rc::gen::inRange<TreeId>(1, 4);
+        std::string key = Key(*rc::gen::inRange(0, 300));
+        if (*rc::gen::inRange(0, 4) == 0) {
+          ws.Delete(tree, key);
+          model.erase({tree, key});
+        } else {
+          const size_t size = *rc::gen::element<size_t>(0, 10, 300, 1500, 3000, 40000);
+          std::string value(size, static_cast<char>('a' + step % 26));
+          value += key;
+          ws.Put(tree, key, value);
+          model[{tree, key}] = value;
+        }
+      }
+      RC_ASSERT(h.Commit(std::move(ws)).ok());
+    } else if (action == 6) {
+      RC_ASSERT(h.Checkpoint().ok());
+    } else if (action == 7) {
+      h.CrashAndReopen();
+    } else {
+      const TreeId tree = *rc::gen::inRange<TreeId>(1, 4);
+      ScanRange range;
+      range.start = Key(*rc::gen::inRange(0, 300));
+      if (*rc::gen::arbitrary<bool>()) range.end = Key(*rc::gen::inRange(0, 300));
+      range.reverse = *rc::gen::arbitrary<bool>();
+      range.limit = *rc::gen::inRange<size_t>(1, 400);
+      auto got = h.Scan(tree, range);
+      RC_ASSERT(got.ok());
+      RC_ASSERT(*got == ModelRange(model, tree, range));
+    }
+  }
+  h.CrashAndReopen();
+  for (const auto& [k, v] : model) {
+    auto got = h.Get(k.first, k.second);
+    RC_ASSERT(got.ok());
+    RC_ASSERT(got->has_value());
+    RC_ASSERT(**got == v);
+  }
+  for (TreeId tree = 1; tree <= 3; ++tree) {
+    auto all = h.Scan(tree, ScanRange());
+    RC_ASSERT(all.ok());
+    RC_ASSERT(*all == ModelRange(model, tree, ScanRange()));
+  }
+}
+
+TEST(StoreTest, TableLargerThanThePoolAndLargeValues) {
+  Harness h(1);
+  for (int batch = 0; batch < 40; ++batch) {
+    WriteSet ws;
+    for (int i = 0; i < 50; ++i) ws.Put(7, Key(batch * 50 + i), std::string(600, 'v') + Key(batch * 50 + i));
+    ASSERT_TRUE(h.Commit(std::move(ws)).ok());
+    if (batch % 10 == 9) ASSERT_TRUE(h.Checkpoint().ok());
+  }
+  WriteSet big;
+  big.Put(8, "blob", std::string(1 << 20, 'b'));
+  ASSERT_TRUE(h.Commit(std::move(big)).ok());
+  EXPECT_GT(h.store->pool_stats().evictions, 0u);
+  h.CrashAndReopen();
+  auto all = h.Scan(7, ScanRange());
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 2000u);
+  EXPECT_EQ((*all)[1234].key, Key(1234));
+  auto blob = h.Get(8, "blob");
+  ASSERT_TRUE(blob.ok()) << blob.status();
+  ASSERT_TRUE(blob->has_value());
+  EXPECT_EQ((*blob)->size(), 1u << 20);
+}
+
+TEST(StoreTest, RejectsOversizedKeysWithoutLoggingThem) {
+  Harness h(2);
+  WriteSet ws;
+  ws.Put(1, std::string(kMaxKeyBytes + 1, 'k'), "v");
+  EXPECT_EQ(h.Commit(std::move(ws)).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(h.store->status().ok());
+  EXPECT_EQ(h.store->applied_lsn(), 0u);
+}
+
+TEST(StoreTest, CorruptPageIsDetectedNeverServed) {
+  Harness h(3);
+  WriteSet ws;
+  for (int i = 0; i < 200; ++i) ws.Put(1, Key(i), std::string(100, 'x'));
+  ASSERT_TRUE(h.Commit(std::move(ws)).ok());
+  ASSERT_TRUE(h.Checkpoint().ok());
+  h.CrashAndReopen();  // empty pool: the next read comes from disk
+  std::shared_ptr<sim::Inode> pages = h.node.disk().Lookup("data/pages");
+  ASSERT_NE(pages, nullptr);
+  for (size_t off = 2 * kPageBytes + 100; off < pages->current.size(); off += kPageBytes) pages->current[off] ^= 0x10;
+  auto got = h.Get(1, Key(5));
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kDataLoss) << got.status();
+}
+
+TEST(StoreTest, BothMetaPagesDamagedRefusesToOpen) {
+  Harness h(4);
+  WriteSet ws;
+  ws.Put(1, "a", "b");
+  ASSERT_TRUE(h.Commit(std::move(ws)).ok());
+  ASSERT_TRUE(h.Checkpoint().ok());
+  h.store.reset();
+  std::shared_ptr<sim::Inode> pages = h.node.disk().Lookup("data/pages");
+  pages->current[100] ^= 1;
+  pages->current[kPageBytes + 100] ^= 1;
+  pages->durable = pages->current;
+  absl::Status opened;
+  h.node.Run([](Harness* h, absl::Status* out) -> Task<void> {
+    auto store = co_await Store::Open(h->node.env(), h->options);
+    *out = store.status();
+  }(&h, &opened));
+  EXPECT_EQ(opened.code(), absl::StatusCode::kDataLoss) << opened;
+  EXPECT_NE(opened.message().find("both meta pages"), std::string::npos) << opened;
+}
+
+TEST(StoreTest, CheckpointTrimsTheWal) {
+  Harness h(5);
+  for (int i = 0; i < 300; ++i) {
+    WriteSet ws;
+    ws.Put(1, Key(i), std::string(500, 'w'));
+    ASSERT_TRUE(h.Commit(std::move(ws)).ok());
+  }
+  auto before = h.node.disk().List("data/wal");
+  ASSERT_TRUE(before.ok());
+  ASSERT_TRUE(h.Checkpoint().ok());
+  auto after = h.node.disk().List("data/wal");
+  ASSERT_TRUE(after.ok());
+  EXPECT_GT(before->size(), 2u);
+  EXPECT_EQ(after->size(), 1u);
+  h.CrashAndReopen();
+  EXPECT_EQ(h.store->stats().replayed_records, 0u);
+  auto got = h.Get(1, Key(299));
+  ASSERT_TRUE(got.ok());
+  EXPECT_TRUE(got->has_value());
+}
+
+Task<void> CommitThenWait(Store* store, Env* env, absl::Status* loop_status) {
+  env->Spawn([](Store* s, absl::Status* out) -> Task<void> {
+    *out = co_await s->CheckpointLoop(absl::Seconds(1), 1u << 30);
+  }(store, loop_status));
+  WriteSet ws;
+  ws.Put(1, "a", "b");
+  (void)co_await store->Commit(std::move(ws));
+  co_await env->Sleep(absl::Milliseconds(2500));
+}
+
+TEST(StoreTest, CheckpointLoopRunsOnItsInterval) {
+  Harness h(6);
+  absl::Status loop_status;
+  h.node.Run(CommitThenWait(h.store.get(), &h.node.env(), &loop_status));
+  EXPECT_GE(h.store->stats().checkpoints, 2u);
+  EXPECT_EQ(h.store->checkpoint_lsn(), 1u);
+}
+
+}  // namespace
+}  // namespace quanta::storage
