@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
 #include "engine/env/planted.h"
@@ -152,7 +153,7 @@ Task<absl::Status> Store::Recover() {
 }
 
 absl::Status Store::Validate(const WriteSet& ws) const {
-  size_t new_trees = 0;
+  absl::btree_set<TreeId> new_trees;
   for (const WriteOp& op : ws.ops) {
     if (op.key.size() > kMaxKeyBytes) {
       return absl::InvalidArgumentError(absl::StrCat("key of ", op.key.size(), " bytes exceeds ", kMaxKeyBytes));
@@ -160,10 +161,10 @@ absl::Status Store::Validate(const WriteSet& ws) const {
     if (op.value.size() > kMaxValueBytes) {
       return absl::InvalidArgumentError(absl::StrCat("value of ", op.value.size(), " bytes exceeds ", kMaxValueBytes));
     }
-    if (op.kind == WriteOp::Kind::kPut && !roots_.contains(op.tree)) ++new_trees;
+    if (op.kind == WriteOp::Kind::kPut && !roots_.contains(op.tree)) new_trees.insert(op.tree);
   }
   if (ws.ops.size() > kMaxWriteSetOps) return absl::InvalidArgumentError("write set has too many operations");
-  if (roots_.size() + new_trees > kMaxTrees) {
+  if (roots_.size() + new_trees.size() > kMaxTrees) {
     return absl::ResourceExhaustedError(absl::StrCat("more than ", kMaxTrees, " trees"));
   }
   return absl::OkStatus();

@@ -168,6 +168,26 @@ TEST(StoreTest, TableLargerThanThePoolAndLargeValues) {
   EXPECT_EQ((*blob)->size(), 1u << 20);
 }
 
+TEST(StoreTest, BigWriteSetsOfSequentialKeys) {
+  StoreOptions options = SmallOptions();
+  options.buffer_pool_bytes = 64 * kPageBytes;
+  Harness h(8, options);
+  for (int batch = 0; batch < 20; ++batch) {
+    WriteSet ws;
+    for (int i = 0; i < 1000; ++i) ws.Put(1, Key(batch * 1000 + i), std::string(100, 'v'));
+    const absl::Status committed = h.Commit(std::move(ws));
+    ASSERT_TRUE(committed.ok()) << committed;
+  }
+  for (int i = 0; i < 20000; i += 97) {
+    auto got = h.Get(1, Key(i));
+    ASSERT_TRUE(got.ok()) << got.status();
+    ASSERT_TRUE(got->has_value()) << "key " << i;
+  }
+  auto all = h.Scan(1, ScanRange());
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 20000u);
+}
+
 TEST(StoreTest, RejectsOversizedKeysWithoutLoggingThem) {
   Harness h(2);
   WriteSet ws;

@@ -259,7 +259,7 @@ class StorageNode : public ProcessBody {
 
   Task<void> Checkpointer() {
     for (;;) {
-      co_await env_.Sleep(absl::Milliseconds(env_.Rng().Range(200, 2000)));
+      co_await env_.Sleep(absl::Milliseconds(env_.Rng().Range(50, 500)));
       absl::Status status = co_await store_->Checkpoint();
       if (!status.ok()) co_return HandleError(status);
     }
