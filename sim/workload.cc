@@ -1,11 +1,32 @@
 #include "sim/workload.h"
 
+#include "absl/strings/str_cat.h"
+#include "sim/sim_world.h"
+
 #include "sim/workloads/canary_workload.h"
 #include "sim/workloads/env_workload.h"
 #include "sim/workloads/storage_workload.h"
 #include "sim/workloads/wal_workload.h"
 
 namespace quanta::sim {
+
+void FinalRestart::Schedule(SimWorld& world) {
+  restart_time_ = world.Now() + after_;
+  world.loop().Schedule(after_, nullptr, {"workload.final-restart", 0, 0, 0}, [&world, name = process_] {
+    SimProcess* process = world.Find(name);
+    if (process->up()) world.Crash(*process);
+    world.Restart(*process);
+  });
+}
+
+absl::Status FinalRestart::Check(SimWorld& world, absl::Duration last_ack) const {
+  if (!world.Find(process_)->up()) return absl::InternalError(absl::StrCat(process_, " is down after heal"));
+  if (last_ack < restart_time_) {
+    return absl::InternalError(absl::StrCat("no commit acknowledged after the final restart of ", process_,
+                                            " (liveness)"));
+  }
+  return absl::OkStatus();
+}
 
 const std::vector<WorkloadInfo>& Workloads() {
   static const std::vector<WorkloadInfo> all = {

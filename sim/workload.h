@@ -8,10 +8,12 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "sim/swarm.h"
 
 namespace quanta::sim {
@@ -25,6 +27,22 @@ class Workload {
   virtual void OnHeal(SimWorld& world) {}
   // Returns OK if every final oracle holds; otherwise a message naming the broken one.
   virtual absl::Status Check(SimWorld& world) = 0;
+};
+
+// For workloads with one database process: after heal, crash and restart `process`
+// once more in calm weather (`after` into the heal phase) so the last recovery runs
+// without faults; FinalRestartCheck then demands the process is up and acknowledged a
+// commit (`last_ack`) after that restart.
+class FinalRestart {
+ public:
+  FinalRestart(std::string process, absl::Duration after) : process_(std::move(process)), after_(after) {}
+  void Schedule(SimWorld& world);
+  absl::Status Check(SimWorld& world, absl::Duration last_ack) const;
+
+ private:
+  std::string process_;
+  absl::Duration after_;
+  absl::Duration restart_time_ = absl::InfiniteDuration();
 };
 
 struct WorkloadInfo {

@@ -48,6 +48,12 @@ SplitResult Split(Node node) {
   return out;
 }
 
+// The first cell of a (sorted) node whose key is >= `key`.
+std::vector<Cell>::iterator FindCell(Node& node, const std::string& key) {
+  return std::lower_bound(node.cells.begin(), node.cells.end(), key,
+                          [](const Cell& c, const std::string& k) { return c.key < k; });
+}
+
 }  // namespace
 
 Task<absl::StatusOr<BufferPool::Ref>> BTree::FetchNode(PageId id) {
@@ -238,8 +244,7 @@ Task<absl::Status> BTree::Put(PageId* root, std::string key, std::string value, 
     CO_ASSIGN_OR_RETURN(BufferPool::Ref ref, co_await FetchNode(path.back().id));
     CO_ASSIGN_OR_RETURN(leaf, DecodeNode(ref.data()));
   }
-  auto it = std::lower_bound(leaf.cells.begin(), leaf.cells.end(), key,
-                             [](const Cell& c, const std::string& k) { return c.key < k; });
+  auto it = FindCell(leaf, key);
   if (it != leaf.cells.end() && it->key == key) {
     if (it->overflow) FreeOverflow(DecodeOverflowRef(it->value));
     *it = std::move(cell);
@@ -259,8 +264,7 @@ Task<absl::StatusOr<bool>> BTree::Delete(PageId* root, std::string key, Lsn lsn)
     CO_ASSIGN_OR_RETURN(BufferPool::Ref ref, co_await FetchNode(path.back().id));
     CO_ASSIGN_OR_RETURN(leaf, DecodeNode(ref.data()));
   }
-  auto it = std::lower_bound(leaf.cells.begin(), leaf.cells.end(), key,
-                             [](const Cell& c, const std::string& k) { return c.key < k; });
+  auto it = FindCell(leaf, key);
   QUANTA_ASSERT(it != leaf.cells.end() && it->key == key);
   if (it->overflow) FreeOverflow(DecodeOverflowRef(it->value));
   leaf.cells.erase(it);

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "engine/util/coding.h"
 
 namespace quanta::storage {
 
@@ -49,12 +50,5 @@ void SealPage(char* page);
 // Errors: kDataLoss naming the page (never written, checksum mismatch, misdirected).
 absl::Status VerifyPage(const char* page, PageId expected_id);
 
-// Little-endian helpers for page layouts.
-void PutU16(char* p, uint16_t v);
-void PutU32(char* p, uint32_t v);
-void PutU64(char* p, uint64_t v);
-uint16_t GetU16(const char* p);
-uint32_t GetU32(const char* p);
-uint64_t GetU64(const char* p);
 
 }  // namespace quanta::storage

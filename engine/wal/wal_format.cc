@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
+#include "engine/util/coding.h"
 #include "engine/util/crc32c.h"
 
 namespace quanta::wal {
@@ -12,25 +13,9 @@ namespace {
 
 constexpr uint64_t kSegmentMagic = 0x3147455340415751ULL;  // "QWALSEG1" little-endian
 
-void PutU32(std::string* out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-void PutU64(std::string* out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-uint32_t GetU32(std::string_view b, size_t at) {
-  uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<uint8_t>(b[at + i])) << (8 * i);
-  return v;
-}
-uint64_t GetU64(std::string_view b, size_t at) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(b[at + i])) << (8 * i);
-  return v;
-}
-void SetU32(std::string* out, size_t at, uint32_t v) {
-  for (int i = 0; i < 4; ++i) (*out)[at + i] = static_cast<char>((v >> (8 * i)) & 0xff);
-}
+void SetU32(std::string* out, size_t at, uint32_t v) { PutU32(out->data() + at, v); }
+uint32_t GetU32(std::string_view b, size_t at) { return quanta::GetU32(b.data() + at); }
+uint64_t GetU64(std::string_view b, size_t at) { return quanta::GetU64(b.data() + at); }
 
 }  // namespace
 
@@ -41,11 +26,11 @@ bool IsKnownType(uint8_t type) {
 void EncodeRecord(const WalRecord& record, std::string* out) {
   QUANTA_ASSERT(record.payload.size() <= kMaxWalPayloadBytes);
   const size_t start = out->size();
-  PutU32(out, 0);  // CRC, set below
-  PutU32(out, static_cast<uint32_t>(record.payload.size()));
-  PutU64(out, record.lsn);
-  PutU64(out, record.term);
-  PutU64(out, record.durable_lsn);
+  AppendU32(out, 0);  // CRC, set below
+  AppendU32(out, static_cast<uint32_t>(record.payload.size()));
+  AppendU64(out, record.lsn);
+  AppendU64(out, record.term);
+  AppendU64(out, record.durable_lsn);
   out->push_back(static_cast<char>(record.type));
   out->append(7, '\0');
   out->append(record.payload);
@@ -100,10 +85,10 @@ DecodedRecord DecodeRecord(std::string_view bytes, bool verify_checksum) {
 
 std::string EncodeSegmentHeader(Lsn first_lsn) {
   std::string out;
-  PutU64(&out, kSegmentMagic);
-  PutU32(&out, kWalVersion);
-  PutU32(&out, 0);  // CRC, set below
-  PutU64(&out, first_lsn);
+  AppendU64(&out, kSegmentMagic);
+  AppendU32(&out, kWalVersion);
+  AppendU32(&out, 0);  // CRC, set below
+  AppendU64(&out, first_lsn);
   out.resize(kSegmentHeaderBytes, '\0');
   SetU32(&out, 12, crc32c::Mask(crc32c::Value(out)));
   return out;

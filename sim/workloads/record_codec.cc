@@ -3,27 +3,14 @@
 #include <cstring>
 
 #include "engine/env/assert.h"
+#include "engine/util/coding.h"
 #include "engine/util/crc32c.h"
 
 namespace quanta::sim {
 namespace {
 
-void PutU32(std::string& out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-void PutU64(std::string& out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-uint32_t GetU32(std::string_view b, size_t at) {
-  uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<uint8_t>(b[at + i])) << (8 * i);
-  return v;
-}
-uint64_t GetU64(std::string_view b, size_t at) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(b[at + i])) << (8 * i);
-  return v;
-}
+uint32_t GetU32(std::string_view b, size_t at) { return quanta::GetU32(b.data() + at); }
+uint64_t GetU64(std::string_view b, size_t at) { return quanta::GetU64(b.data() + at); }
 
 }  // namespace
 
@@ -36,15 +23,12 @@ std::string EncodeRecord(const Record& record) {
   QUANTA_ASSERT(record.payload.size() <= kMaxRecordPayload);
   std::string out;
   out.reserve(EncodedRecordSize(record.payload.size()));
-  PutU32(out, 0);  // checksum, filled below
-  PutU32(out, static_cast<uint32_t>(record.payload.size()));
-  PutU64(out, record.seq);
-  PutU64(out, record.synced_before);
+  AppendU32(&out, 0);  // checksum, filled below
+  AppendU32(&out, static_cast<uint32_t>(record.payload.size()));
+  AppendU64(&out, record.seq);
+  AppendU64(&out, record.synced_before);
   out += record.payload;
-  const uint32_t crc = crc32c::Mask(crc32c::Value(out.data() + 4, out.size() - 4));
-  std::string crc_bytes;
-  PutU32(crc_bytes, crc);
-  out.replace(0, 4, crc_bytes);
+  PutU32(out.data(), crc32c::Mask(crc32c::Value(out.data() + 4, out.size() - 4)));
   out.resize(EncodedRecordSize(record.payload.size()), '\0');
   QUANTA_DEBUG_ASSERT(DecodeRecord(out).status == DecodeStatus::kOk);
   return out;
@@ -79,8 +63,8 @@ std::string EncodeFrame(std::string_view payload) {
   QUANTA_ASSERT(payload.size() <= kMaxFramePayload);
   std::string out;
   out.reserve(kFrameHeaderBytes + payload.size());
-  PutU32(out, static_cast<uint32_t>(payload.size()));
-  PutU32(out, crc32c::Mask(crc32c::Value(payload)));
+  AppendU32(&out, static_cast<uint32_t>(payload.size()));
+  AppendU32(&out, crc32c::Mask(crc32c::Value(payload)));
   out += payload;
   return out;
 }

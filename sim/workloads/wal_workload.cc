@@ -186,26 +186,12 @@ class WalWorkload : public Workload {
       return std::make_unique<WalNode>(env, *oracle, options);
     });
   }
-  void OnHeal(SimWorld& world) override {
-    heal_time_ = world.Now();
-    // One last crash in calm weather: everything acknowledged must replay.
-    world.loop().Schedule(absl::Seconds(4), nullptr, {"wal.final-crash", 0, 0, 0}, [&world] {
-      SimProcess* db = world.Find("db");
-      if (db->up()) world.Crash(*db);
-      world.Restart(*db);
-    });
-  }
-  absl::Status Check(SimWorld& world) override {
-    if (!world.Find("db")->up()) return absl::InternalError("db is down after heal");
-    if (oracle_->last_ack() < heal_time_ + absl::Seconds(4)) {
-      return absl::InternalError("no commit acknowledged after the final restart (liveness)");
-    }
-    return absl::OkStatus();
-  }
+  void OnHeal(SimWorld& world) override { final_restart_.Schedule(world); }
+  absl::Status Check(SimWorld& world) override { return final_restart_.Check(world, oracle_->last_ack()); }
 
  private:
   std::unique_ptr<WalOracle> oracle_;
-  absl::Duration heal_time_;
+  FinalRestart final_restart_{"db", absl::Seconds(4)};
 };
 
 }  // namespace
