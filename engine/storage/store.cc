@@ -202,6 +202,11 @@ Task<absl::Status> Store::Apply(Lsn lsn, const WriteSet& ws) {
 Task<absl::StatusOr<Lsn>> Store::Commit(WriteSet ws, std::function<void(Lsn)> on_lsn) {
   if (!error_.ok()) co_return error_;
   CO_RETURN_IF_ERROR(Validate(ws));
+  if (wal_bytes_since_checkpoint() >= options_.wal_cap_bytes) {
+    co_return absl::ResourceExhaustedError(absl::StrCat(
+        "WAL holds ", wal_bytes_since_checkpoint(), " bytes since the last checkpoint, over the cap of ",
+        options_.wal_cap_bytes, ": checkpoints are failing or falling behind"));
+  }
   const Lsn lsn = wal_->Append(wal::RecordType::kWriteSet, EncodeWriteSet(ws));
   if (on_lsn) on_lsn(lsn);
   absl::Status durable = co_await wal_->WaitDurable(lsn);
@@ -298,7 +303,9 @@ Task<absl::Status> Store::Checkpoint() {
   absl::Status written = co_await WriteCheckpoint();
   if (!written.ok()) co_return Poison(written);
   // Segments before the checkpoint are no longer needed for recovery.
-  absl::Status trimmed = co_await wal::RemoveSegmentsBefore(env_, WalOptionsFor(), checkpoint_lsn_ + 1);
+  Lsn keep_from = checkpoint_lsn_ + 1;
+  if (wal_retention_lsn_ != 0) keep_from = std::min(keep_from, wal_retention_lsn_);
+  absl::Status trimmed = co_await wal::RemoveSegmentsBefore(env_, WalOptionsFor(), keep_from);
   co_return trimmed;
 }
 

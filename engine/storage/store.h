@@ -45,6 +45,10 @@ struct StoreOptions {
   uint64_t buffer_pool_bytes = 64u << 20;   // `storage.buffer_pool_size`
   uint64_t wal_segment_bytes = 16u << 20;   // `storage.wal_segment_size`
   bool wal_data_sync = true;                // `wal.sync_method`: fdatasync (true) or fsync
+  // Commits are refused (kResourceExhausted, nothing logged) while the WAL written
+  // since the last checkpoint exceeds this: a stuck checkpointer must not fill the disk
+  // unnoticed.
+  uint64_t wal_cap_bytes = 4ull << 30;
 };
 
 struct StoreStats {
@@ -69,6 +73,12 @@ class Store {
   // last checkpoint (`storage.checkpoint_interval`), until the store fails; returns
   // the failure. Spawn it once after Open.
   Task<absl::Status> CheckpointLoop(absl::Duration interval, uint64_t wal_bytes);
+
+  // Keeps WAL segments holding LSNs >= `lsn` even after checkpoints (a replica or a
+  // backup still needs them). 0 (the default) releases the pin.
+  void SetWalRetention(Lsn lsn) { wal_retention_lsn_ = lsn; }
+  // WAL bytes written since the last checkpoint (what the cap limits).
+  uint64_t wal_bytes_since_checkpoint() const { return wal_->stats().bytes - wal_bytes_at_checkpoint_; }
 
   std::vector<TreeId> trees() const;
   Lsn applied_lsn() const { return applied_lsn_; }
@@ -104,6 +114,7 @@ class Store {
   uint64_t meta_seq_ = 0;
   PageId freelist_first_ = 0;
   uint64_t wal_bytes_at_checkpoint_ = 0;
+  Lsn wal_retention_lsn_ = 0;
   uint32_t freelist_pages_ = 0;
   absl::Status error_;
   absl::Status meta_damage_;  // why the other meta slot was rejected at open

@@ -270,5 +270,46 @@ TEST(StoreTest, CheckpointLoopRunsOnItsInterval) {
   EXPECT_EQ(h.store->checkpoint_lsn(), 1u);
 }
 
+TEST(StoreTest, WalCapRefusesCommitsUntilACheckpoint) {
+  StoreOptions options = SmallOptions();
+  options.wal_cap_bytes = 20000;
+  Harness h(9, options);
+  absl::Status status;
+  int accepted = 0;
+  for (int i = 0; i < 100 && status.ok(); ++i) {
+    WriteSet ws;
+    ws.Put(1, Key(i), std::string(1000, 'c'));
+    status = h.Commit(std::move(ws));
+    accepted += status.ok();
+  }
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
+  EXPECT_NE(status.message().find("over the cap"), std::string::npos);
+  EXPECT_TRUE(h.store->status().ok()) << "refusing at the cap must not poison the store";
+  ASSERT_TRUE(h.Checkpoint().ok());
+  WriteSet ws;
+  ws.Put(1, "after", "checkpoint");
+  EXPECT_TRUE(h.Commit(std::move(ws)).ok());
+  EXPECT_GT(accepted, 5);
+}
+
+TEST(StoreTest, WalRetentionKeepsSegmentsForReplicas) {
+  Harness h(10);
+  h.store->SetWalRetention(1);
+  for (int i = 0; i < 300; ++i) {
+    WriteSet ws;
+    ws.Put(1, Key(i), std::string(500, 'w'));
+    ASSERT_TRUE(h.Commit(std::move(ws)).ok());
+  }
+  auto before = h.node.disk().List("data/wal");
+  ASSERT_TRUE(h.Checkpoint().ok());
+  auto after = h.node.disk().List("data/wal");
+  ASSERT_TRUE(before.ok() && after.ok());
+  EXPECT_EQ(after->size(), before->size()) << "a pinned LSN keeps every segment";
+  h.store->SetWalRetention(0);
+  ASSERT_TRUE(h.Checkpoint().ok());
+  after = h.node.disk().List("data/wal");
+  EXPECT_EQ(after->size(), 1u);
+}
+
 }  // namespace
 }  // namespace quanta::storage

@@ -3,9 +3,12 @@
 // One node ("db") opens its store in directory db.N (N = generation), then runs 1–8
 // committers (write sets of 1–5 puts/deletes over 40 trees and 200 keys, values up to
 // 20 KB so some overflow), a reader (point reads and scans, forward and backward) and
-// a checkpointer; the buffer pool is tiny so pages are evicted and reloaded all the
-// time. Any write, sync or apply error restarts the node. Corruption reported by the
-// store (at open or on a read) makes it start over in generation N+1 (a re-clone).
+// a checkpointer. The buffer pool is tiny, so pages are evicted and reloaded all the
+// time, and some seeds cap the WAL, so commits are refused until a checkpoint (the
+// committer waits). Any write, sync or apply error restarts the node. Corruption
+// reported by the store (at open or on a read) makes it start over in generation
+// N+1 (a re-clone; the generation is kept by the oracle, standing in for the
+// operator or the cluster that would trigger it).
 //
 // Oracles (StorageOracle): every read sees the model's state at some LSN between the
 // applied LSN before and after the read; after every open the recovered state equals
@@ -185,6 +188,7 @@ class StorageNode : public ProcessBody {
     options.dir = oracle_.dir();
     options.buffer_pool_bytes = (8 + env_.Rng().Uniform(40)) * storage::kPageBytes;
     options.wal_segment_bytes = (16u << 10) << env_.Rng().Uniform(4);
+    if (env_.Rng().Bernoulli(0.3)) options.wal_cap_bytes = (64u << 10) << env_.Rng().Uniform(5);
     auto store = co_await storage::Store::Open(env_, options);
     if (!store.ok()) co_return HandleError(store.status());
     store_ = *std::move(store);
@@ -227,6 +231,10 @@ class StorageNode : public ProcessBody {
       auto lsn = co_await store_->Commit(std::move(ws), [this, &copy](Lsn assigned) {
         oracle_.OnAssigned(gen_, assigned, copy);
       });
+      if (absl::IsResourceExhausted(lsn.status())) {  // over the WAL cap: nothing was logged
+        co_await env_.Sleep(absl::Milliseconds(50));
+        continue;
+      }
       if (!lsn.ok()) co_return HandleError(lsn.status());
       oracle_.OnAcked(gen_, *lsn);
       co_await env_.Sleep(absl::Milliseconds(env_.Rng().Range(0, 20)));
