@@ -1,6 +1,7 @@
 #include "sim/sim_disk.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -79,6 +80,7 @@ absl::StatusOr<std::shared_ptr<Inode>> SimDisk::Open(absl::string_view raw_path,
   if (!create) return absl::NotFoundError(absl::StrCat("no such file: ", raw_path));
   auto inode = std::make_shared<Inode>();
   inode->id = next_inode_++;
+  inode->crash_in_sync_scale = std::pow(10.0, -1.0 + 2.5 * rng_.UnitDouble());
   names_.emplace(*path, inode);
   pending_ops_.push_back(NamespaceOp{NamespaceOp::Kind::kLink, *path, "", inode});
   return inode;

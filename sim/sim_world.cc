@@ -35,7 +35,7 @@ class SimFile final : public File {
   }
   void StartSync(bool data_only, Callback<absl::Status> done) override {
     const absl::Duration latency = disk().SampleLatency(true);
-    if (env_->alive() && disk().ShouldCrashInSync()) {
+    if (env_->alive() && disk().ShouldCrashInSync(*inode_)) {
       // Crash halfway through the sync: the moment durability bugs live in.
       SimWorld& world = env_->world();
       SimProcess& process = env_->process();

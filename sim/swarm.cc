@@ -104,7 +104,7 @@ SwarmParams ChooseSwarm(Random& rng, const absl::btree_set<FaultFamily>& allowed
   p.net.connect_timeout = UniformDuration(rng, absl::Milliseconds(500), absl::Seconds(3));
 
   p.disk.torn_on_crash = p.Has(FaultFamily::kDiskTorn);
-  if (p.Has(FaultFamily::kCrash)) p.disk.crash_in_sync = LogUniform(rng, -3, -1.5);
+  if (p.Has(FaultFamily::kCrash)) p.disk.crash_in_sync = LogUniform(rng, -3, -1);
   if (p.Has(FaultFamily::kDiskEio)) {
     p.disk.write_eio = LogUniform(rng, -4, -2);
     p.disk.sync_eio = LogUniform(rng, -3, -1.5);

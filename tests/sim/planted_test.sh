@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # Every planted bug in the catalogue must be found by its workload within
 # $2 seeds (default 1000); prints seeds and wall seconds to the first failure.
+# $3 (optional): a comma-separated list of bugs not yet reliably found, reported as
+# KNOWN-GAP instead of asserted (ci/sim-sweep passes none, so it asserts them all).
 set -uo pipefail
 sim="$1"
 limit="${2:-1000}"
+known_gaps=",${3:-},"
 status=0
 while read -r name rest; do
+  if [[ "$known_gaps" == *",$name,"* ]]; then
+    echo "KNOWN-GAP planted=$name: not yet found reliably within $limit seeds (see its issue); not asserted here"
+    continue
+  fi
   workload=$(grep -oE 'workload=[a-z-]+' <<<"$rest" | cut -d= -f2)
   start=$(date +%s.%N)
   out=$("$sim" --workload "$workload" --planted "$name" --seeds "$limit" --stop-on-failure)
