@@ -104,6 +104,7 @@ Task<absl::StatusOr<BufferPool::Ref>> BufferPool::Fetch(PageId id) {
   CO_RETURN_IF_ERROR(co_await MakeRoom());
   auto buffer = std::make_unique<PageBuffer>();
   CO_RETURN_IF_ERROR(co_await file_.Read(id, buffer->data()));
+  if (validator_) CO_RETURN_IF_ERROR(validator_(buffer->data()));
   QUANTA_ASSERT(!frames_.contains(id));  // callers serialize: nobody loaded it meanwhile
   Frame* frame = Insert(id);
   frame->data = *buffer;

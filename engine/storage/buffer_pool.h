@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 
@@ -62,6 +63,12 @@ class BufferPool {
   BufferPool(PageFile& file, size_t capacity_pages);
   ~BufferPool();
 
+  // Checks a page's structure once, when it is loaded from disk (after its checksum);
+  // an error fails the Fetch. Default: none.
+  void set_validator(std::function<absl::Status(const char* page)> validator) {
+    validator_ = std::move(validator);
+  }
+
   // Returns page `id` pinned, reading and verifying it on a miss (kDataLoss if corrupt).
   Task<absl::StatusOr<Ref>> Fetch(PageId id);
   // Returns a new all-zero page `id`, pinned and dirty, without reading.
@@ -94,6 +101,7 @@ class BufferPool {
 
   PageFile& file_;
   size_t capacity_;
+  std::function<absl::Status(const char*)> validator_;
   absl::flat_hash_map<PageId, std::unique_ptr<Frame>> frames_;  // lookup-only
   std::list<Frame*> lru_;             // unpinned frames, least recently used first
   absl::btree_set<PageId> dirty_;     // ordered: write-back order is deterministic

@@ -33,6 +33,10 @@ Store::Store(Env& env, StoreOptions options, std::unique_ptr<PageFile> file)
     : env_(env), options_(std::move(options)), file_(std::move(file)), mutex_(env) {
   const size_t capacity = std::max<uint64_t>(8, options_.buffer_pool_bytes / kPageBytes);
   pool_ = std::make_unique<BufferPool>(*file_, capacity);
+  pool_->set_validator([](const char* page) {
+    const PageType type = ReadPageHeader(page).type;
+    return type == PageType::kLeaf || type == PageType::kInterior ? ValidateNode(page) : absl::OkStatus();
+  });
   btree_ = std::make_unique<BTree>(*pool_, *file_, allocator_);
 }
 

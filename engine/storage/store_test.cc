@@ -211,6 +211,28 @@ TEST(StoreTest, CorruptPageIsDetectedNeverServed) {
   EXPECT_EQ(got.status().code(), absl::StatusCode::kDataLoss) << got.status();
 }
 
+TEST(StoreTest, StructurallyBrokenNodeWithValidChecksumIsDataLoss) {
+  Harness h(11);
+  WriteSet ws;
+  for (int i = 0; i < 20; ++i) ws.Put(1, Key(i), "v");
+  ASSERT_TRUE(h.Commit(std::move(ws)).ok());
+  ASSERT_TRUE(h.Checkpoint().ok());
+  h.CrashAndReopen();
+  std::shared_ptr<sim::Inode> pages = h.node.disk().Lookup("data/pages");
+  bool broke = false;
+  for (size_t off = 2 * kPageBytes; off + kPageBytes <= pages->current.size() && !broke; off += kPageBytes) {
+    char* page = pages->current.data() + off;
+    if (ReadPageHeader(page).type != PageType::kLeaf) continue;
+    PutU16(page + kPageHeaderBytes, 0xffff);  // a slot count far past the page
+    SealPage(page);                            // as if our own writer had produced it
+    broke = true;
+  }
+  ASSERT_TRUE(broke);
+  auto got = h.Get(1, Key(3));
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kDataLoss) << got.status();
+  EXPECT_NE(got.status().message().find("malformed node"), std::string::npos) << got.status();
+}
+
 TEST(StoreTest, BothMetaPagesDamagedRefusesToOpen) {
   Harness h(4);
   WriteSet ws;
