@@ -17,6 +17,8 @@
 // fault happened; after heal and a final calm crash, commits are acknowledged again.
 #include "sim/workloads/storage_workload.h"
 
+#include <cmath>
+
 #include "absl/container/btree_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -265,11 +267,18 @@ class StorageNode : public ProcessBody {
     }
   }
 
+  // The interval is log-uniform in [5 ms, 500 ms] per incarnation and the first
+  // checkpoint comes at a random point of it: under frequent crashes a fixed delay would
+  // starve checkpoints, and crashes inside them are what the meta-page paths need.
   Task<void> Checkpointer() {
+    Random& rng = env_.Rng();
+    const double interval_ms = std::pow(10.0, 0.7 + 2.0 * rng.UnitDouble());
+    double next_ms = interval_ms * rng.UnitDouble();
     for (;;) {
-      co_await env_.Sleep(absl::Milliseconds(env_.Rng().Range(50, 500)));
+      co_await env_.Sleep(absl::Microseconds(static_cast<int64_t>(1000 * next_ms)));
       absl::Status status = co_await store_->Checkpoint();
       if (!status.ok()) co_return HandleError(status);
+      next_ms = interval_ms * (0.5 + rng.UnitDouble());
     }
   }
 
