@@ -62,6 +62,7 @@ Task<absl::Status> BufferPool::WriteBack(Frame* frame) {
   CO_RETURN_IF_ERROR(co_await file_.Write(frame->id, frame->data.data()));
   frame->dirty = false;
   dirty_.erase(frame->id);
+  frozen_.erase(frame->id);
   co_return absl::OkStatus();
 }
 
@@ -113,6 +114,7 @@ Task<absl::StatusOr<BufferPool::Ref>> BufferPool::Fetch(PageId id) {
 
 Task<absl::StatusOr<BufferPool::Ref>> BufferPool::Create(PageId id) {
   QUANTA_ASSERT(!frames_.contains(id));
+  QUANTA_ASSERT(!frozen_.contains(id));  // a frozen page is never reused before it is written
   CO_RETURN_IF_ERROR(co_await MakeRoom());
   Frame* frame = Insert(id);
   std::memset(frame->data.data(), 0, kPageBytes);
@@ -126,19 +128,41 @@ void BufferPool::Discard(PageId id) {
   if (it == frames_.end()) return;
   Frame* frame = it->second.get();
   QUANTA_ASSERT(frame->pins == 0);
+  if (frozen_.contains(id)) {  // freed after the freeze, but the checkpoint needs it
+    SealPage(frame->data.data());
+    orphans_[id] = frame->data;
+  }
   if (frame->in_lru) lru_.erase(frame->lru);
   dirty_.erase(id);
   frames_.erase(it);
 }
 
-Task<absl::Status> BufferPool::FlushDirty() {
-  while (!dirty_.empty()) {
-    auto it = frames_.find(*dirty_.begin());
-    QUANTA_ASSERT(it != frames_.end());
-    Ref hold(this, it->second.get());
-    CO_RETURN_IF_ERROR(co_await WriteBack(it->second.get()));
+std::vector<PageId> BufferPool::FreezeDirty() {
+  QUANTA_ASSERT_MSG(frozen_.empty(), "one checkpoint at a time");
+  frozen_ = dirty_;
+  return std::vector<PageId>(frozen_.begin(), frozen_.end());
+}
+
+bool BufferPool::CopyFrozen(PageId id, char* out) {
+  if (!frozen_.contains(id)) return false;
+  if (auto orphan = orphans_.find(id); orphan != orphans_.end()) {
+    std::memcpy(out, orphan->second.data(), kPageBytes);
+    return true;
   }
-  co_return absl::OkStatus();
+  auto it = frames_.find(id);
+  QUANTA_ASSERT(it != frames_.end() && it->second->dirty);  // frozen frames stay until written
+  SealPage(it->second->data.data());
+  std::memcpy(out, it->second->data.data(), kPageBytes);
+  return true;
+}
+
+void BufferPool::MarkFrozenWritten(PageId id) {
+  if (frozen_.erase(id) == 0) return;  // eviction wrote it meanwhile
+  if (orphans_.erase(id) == 1) return;
+  auto it = frames_.find(id);
+  QUANTA_ASSERT(it != frames_.end() && it->second->dirty);
+  it->second->dirty = false;
+  dirty_.erase(id);
 }
 
 }  // namespace quanta::storage

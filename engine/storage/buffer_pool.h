@@ -2,7 +2,7 @@
 //
 // Fetch() returns a pinned page (loaded and verified on a miss); a pinned page stays in
 // memory and in place until its Ref is destroyed. Changed pages are marked dirty and
-// written back when evicted or by FlushDirty() (a checkpoint). Because the store uses
+// written back when evicted or by a checkpoint (FreezeDirty). Because the store uses
 // shadow paging, a dirty page always lives at a fresh location, so writing it early
 // never harms the last checkpoint.
 //
@@ -18,7 +18,9 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "engine/env/task.h"
@@ -75,8 +77,16 @@ class BufferPool {
   Task<absl::StatusOr<Ref>> Create(PageId id);
   // Forgets page `id` without writing it (the page was freed). REQUIRES: unpinned.
   void Discard(PageId id);
-  // Seals and writes every dirty page.
-  Task<absl::Status> FlushDirty();
+  // Checkpoints. FreezeDirty() returns the dirty pages (ascending) as the checkpoint
+  // that ends the current epoch must write them; the caller guarantees they are now
+  // immutable (shadow paging). A frozen page stays in memory until written: if it is
+  // freed first, Discard keeps a copy aside (bounded by the pages frozen). CopyFrozen() seals a frozen page still dirty here and
+  // copies it into `out` (false: eviction already wrote it); once the copy is written,
+  // MarkFrozenWritten() makes the frame clean. Evicting a frozen page writes it as usual.
+  std::vector<PageId> FreezeDirty();
+  bool CopyFrozen(PageId id, char* out);
+  void MarkFrozenWritten(PageId id);
+  size_t frozen() const { return frozen_.size(); }
 
   const BufferPoolStats& stats() const { return stats_; }
   size_t capacity() const { return capacity_; }
@@ -105,6 +115,8 @@ class BufferPool {
   absl::flat_hash_map<PageId, std::unique_ptr<Frame>> frames_;  // lookup-only
   std::list<Frame*> lru_;             // unpinned frames, least recently used first
   absl::btree_set<PageId> dirty_;     // ordered: write-back order is deterministic
+  absl::btree_set<PageId> frozen_;    // dirty pages a checkpoint in flight must write
+  absl::btree_map<PageId, PageBuffer> orphans_;  // frozen pages freed before written
   BufferPoolStats stats_;
 };
 

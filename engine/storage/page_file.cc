@@ -1,5 +1,6 @@
 #include "engine/storage/page_file.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -45,7 +46,9 @@ void PageAllocator::Reset(PageId next, const std::vector<PageId>& free) {
   next_ = next;
   free_.clear();
   pending_.clear();
+  retiring_.clear();
   fresh_.clear();
+  frozen_ = false;
   for (PageId id : free) {
     QUANTA_ASSERT(id >= kFirstDataPage && id < next);
     free_.insert(id);
@@ -76,6 +79,7 @@ void PageAllocator::Free(PageId id) {
   QUANTA_ASSERT(id >= kFirstDataPage && id < next_);
   QUANTA_ASSERT(!free_.contains(id));
   QUANTA_ASSERT(!pending_.contains(id));
+  QUANTA_ASSERT(!retiring_.contains(id));
   if (fresh_.erase(id) == 1) {
     free_.insert(id);
   } else {
@@ -83,17 +87,23 @@ void PageAllocator::Free(PageId id) {
   }
 }
 
-std::vector<PageId> PageAllocator::CheckpointFreeList() const {
+std::vector<PageId> PageAllocator::FreezeEpoch() {
+  QUANTA_ASSERT_MSG(!frozen_ && retiring_.empty(), "one checkpoint at a time");
   std::vector<PageId> out(free_.begin(), free_.end());
   out.insert(out.end(), pending_.begin(), pending_.end());
   std::sort(out.begin(), out.end());
+  retiring_ = std::move(pending_);
+  pending_.clear();
+  fresh_.clear();
+  frozen_ = true;
   return out;
 }
 
 void PageAllocator::CommitEpoch() {
-  free_.insert(pending_.begin(), pending_.end());
-  pending_.clear();
-  fresh_.clear();
+  QUANTA_ASSERT(frozen_);
+  free_.insert(retiring_.begin(), retiring_.end());
+  retiring_.clear();
+  frozen_ = false;
 }
 
 }  // namespace quanta::storage

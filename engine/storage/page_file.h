@@ -2,13 +2,17 @@
 //
 // Shadow paging. A checkpoint's pages are never overwritten while it is the latest
 // durable one: a page changed after a checkpoint is first copied to a *fresh* page
-// (allocated since that checkpoint). The allocator therefore keeps three sets:
-//   free     reusable now (unreferenced by the last checkpoint and by live trees)
-//   pending  freed since the last checkpoint but still referenced by it: reusable only
-//            once the next checkpoint's meta page is durable (CommitEpoch)
-//   fresh    allocated since the last checkpoint (may be overwritten freely)
-// A crash returns to the last checkpoint, whose free list (persisted with it) is
-// exact for that tree, so pages written after it are simply free again.
+// (allocated in the current epoch). An epoch ends when a checkpoint freezes the trees;
+// that checkpoint is then written while the next epoch's changes go on. Sets:
+//   free      reusable now (unreferenced by the durable checkpoint, the one in flight
+//             and the live trees)
+//   pending   freed this epoch but referenced by a checkpoint (durable or in flight):
+//             reusable once the checkpoint that ends this epoch is durable
+//   retiring  the pending set of the epoch whose checkpoint is in flight: free as soon
+//             as that checkpoint's meta page is durable (CommitEpoch)
+//   fresh     allocated this epoch (may be overwritten freely)
+// A crash returns to the last durable checkpoint, whose free list (persisted with it)
+// is exact for that tree, so pages written after it are simply free again.
 #pragma once
 
 #include <cstdint>
@@ -55,20 +59,27 @@ class PageAllocator {
   void Free(PageId id);
   bool IsFresh(PageId id) const { return fresh_.contains(id); }
 
-  // The free list a checkpoint taken now records (free now or freed this epoch).
-  std::vector<PageId> CheckpointFreeList() const;
-  // The checkpoint is durable: pending pages become free, nothing is fresh any more.
+  // How many entries FreezeEpoch() would return now (to size the free-list pages,
+  // which must be allocated before the freeze: they belong to that checkpoint).
+  size_t checkpoint_free_count() const { return free_.size() + pending_.size(); }
+  // Ends the epoch for a checkpoint: returns the free list it records (free now or
+  // freed this epoch); pending pages start retiring and nothing is fresh any more, so
+  // the frozen trees are immutable from here on. REQUIRES: no checkpoint in flight.
+  std::vector<PageId> FreezeEpoch();
+  // The frozen checkpoint is durable: retiring pages become free.
   void CommitEpoch();
 
   PageId next_page() const { return next_; }
   size_t free_pages() const { return free_.size(); }
-  size_t pending_pages() const { return pending_.size(); }
+  size_t pending_pages() const { return pending_.size() + retiring_.size(); }
 
  private:
   PageId next_ = kFirstDataPage;
   absl::btree_set<PageId> free_;
   absl::btree_set<PageId> pending_;
+  absl::btree_set<PageId> retiring_;
   absl::btree_set<PageId> fresh_;
+  bool frozen_ = false;  // a checkpoint is in flight
 };
 
 }  // namespace quanta::storage

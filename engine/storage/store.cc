@@ -30,7 +30,7 @@ Task<absl::Status> CreateDataFile(Env& env, const std::string& dir) {
 }  // namespace
 
 Store::Store(Env& env, StoreOptions options, std::unique_ptr<PageFile> file)
-    : env_(env), options_(std::move(options)), file_(std::move(file)), mutex_(env) {
+    : env_(env), options_(std::move(options)), file_(std::move(file)), mutex_(env), checkpoint_mutex_(env) {
   const size_t capacity = std::max<uint64_t>(8, options_.buffer_pool_bytes / kPageBytes);
   pool_ = std::make_unique<BufferPool>(*file_, capacity);
   pool_->set_validator([](const char* page) {
@@ -245,72 +245,10 @@ Task<absl::StatusOr<std::vector<KeyValue>>> Store::Scan(TreeId tree, ScanRange r
   co_return out;
 }
 
-Task<absl::Status> Store::CheckpointLoop(absl::Duration interval, uint64_t wal_bytes) {
-  const absl::Duration poll = std::min(interval, absl::Seconds(1));
-  absl::Duration last = env_.MonotonicNow();
-  for (;;) {
-    co_await env_.Sleep(poll);
-    if (!error_.ok()) co_return error_;
-    const bool due = env_.MonotonicNow() - last >= interval;
-    const bool wal_full = wal_->stats().bytes - wal_bytes_at_checkpoint_ >= wal_bytes;
-    if (!due && !wal_full) continue;
-    CO_RETURN_IF_ERROR(co_await Checkpoint());
-    last = env_.MonotonicNow();
-  }
-}
-
 std::vector<TreeId> Store::trees() const {
   std::vector<TreeId> out;
   for (const auto& [tree, root] : roots_) out.push_back(tree);
   return out;
-}
-
-Task<absl::Status> Store::WriteCheckpoint() {
-  CO_RETURN_IF_ERROR(co_await pool_->FlushDirty());
-  // The previous checkpoint's free list stays readable until this one is durable.
-  for (uint32_t i = 0; i < freelist_pages_; ++i) allocator_.Free(freelist_first_ + i);
-  const std::vector<PageId> free = allocator_.CheckpointFreeList();
-  const uint32_t pages = FreeListPages(free.size());
-  const PageId first = pages > 0 ? allocator_.AllocateRun(pages) : 0;
-  for (const PageBuffer& page : EncodeFreeList(free, first)) {
-    const PageId id = ReadPageHeader(page.data()).page_id;
-    CO_RETURN_IF_ERROR(co_await file_->Write(id, page.data()));
-  }
-  const bool meta_first = PlantedActive(PlantedBug::kStorageMetaBeforeSync);
-  if (!meta_first) CO_RETURN_IF_ERROR(co_await file_->Sync());  // pages before the meta
-  Meta meta;
-  meta.seq = meta_seq_ + 1;
-  meta.checkpoint_lsn = applied_lsn_;
-  meta.next_page = allocator_.next_page();
-  meta.freelist_first = first;
-  meta.freelist_pages = pages;
-  meta.freelist_entries = free.size();
-  meta.roots = roots_;
-  PageBuffer page;
-  EncodeMeta(meta, meta.seq % 2, page.data());
-  CO_RETURN_IF_ERROR(co_await file_->Write(meta.seq % 2, page.data()));
-  CO_RETURN_IF_ERROR(co_await file_->Sync());
-  allocator_.CommitEpoch();
-  meta_seq_ = meta.seq;
-  checkpoint_lsn_ = meta.checkpoint_lsn;
-  freelist_first_ = first;
-  freelist_pages_ = pages;
-  wal_bytes_at_checkpoint_ = wal_->stats().bytes;
-  ++stats_.checkpoints;
-  co_return absl::OkStatus();
-}
-
-Task<absl::Status> Store::Checkpoint() {
-  co_await mutex_.Lock();
-  AsyncMutex::Held held(mutex_);
-  if (!error_.ok()) co_return error_;
-  absl::Status written = co_await WriteCheckpoint();
-  if (!written.ok()) co_return Poison(written);
-  // Segments before the checkpoint are no longer needed for recovery.
-  Lsn keep_from = checkpoint_lsn_ + 1;
-  if (wal_retention_lsn_ != 0) keep_from = std::min(keep_from, wal_retention_lsn_);
-  absl::Status trimmed = co_await wal::RemoveSegmentsBefore(env_, WalOptionsFor(), keep_from);
-  co_return trimmed;
 }
 
 }  // namespace quanta::storage

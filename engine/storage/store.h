@@ -6,10 +6,11 @@
 //
 // Durability and recovery. Commit() appends the write set to the WAL, waits until it is
 // durable (group commit), then applies it to the trees in memory; only then is the
-// commit acknowledged. Checkpoint() writes every changed page to fresh locations
-// (copy-on-write), syncs, then switches the double-buffered meta page, so the file
-// always holds a complete tree as of some checkpoint LSN; WAL segments wholly before
-// it are removed. Open() = newest valid meta + redo of the WAL after its LSN.
+// commit acknowledged. Checkpoint() freezes the trees at the applied LSN (later writes
+// copy on write), writes the frozen pages to their fresh locations while commits go on,
+// syncs, then switches the double-buffered meta page, so the file always holds a
+// complete tree as of some checkpoint LSN; WAL segments wholly before it are removed.
+// Open() = newest valid meta + redo of the WAL after its LSN.
 // Corruption anywhere (meta, pages, WAL before its tail) is kDataLoss, never served.
 //
 // Errors while applying or checkpointing poison the store (status() reports it): its
@@ -49,6 +50,9 @@ struct StoreOptions {
   // since the last checkpoint exceeds this: a stuck checkpointer must not fill the disk
   // unnoticed.
   uint64_t wal_cap_bytes = 4ull << 30;
+  // CheckpointLoop spreads a checkpoint's writes over this fraction of the interval
+  // (and of the WAL volume that triggers one): `storage.checkpoint_completion_target`.
+  double checkpoint_completion_target = 0.9;
 };
 
 struct StoreStats {
@@ -68,10 +72,15 @@ class Store {
   Task<absl::StatusOr<Lsn>> Commit(WriteSet ws, std::function<void(Lsn)> on_lsn = nullptr);
   Task<absl::StatusOr<std::optional<std::string>>> Get(TreeId tree, std::string key);
   Task<absl::StatusOr<std::vector<KeyValue>>> Scan(TreeId tree, ScanRange range);
-  Task<absl::Status> Checkpoint();
+  // Takes a checkpoint (one at a time; a second caller waits). Page writes are paced
+  // to finish `spread` after the start, but never behind the WAL: once the WAL has
+  // grown by `wal_budget` bytes (0: no bound) they must be done. Zero spread: as fast
+  // as possible. Commits and reads proceed meanwhile.
+  Task<absl::Status> Checkpoint(absl::Duration spread = absl::ZeroDuration(), uint64_t wal_budget = 0);
   // Checkpoints whenever `interval` has passed or the WAL grew by `wal_bytes` since the
-  // last checkpoint (`storage.checkpoint_interval`), until the store fails; returns
-  // the failure. Spawn it once after Open.
+  // last checkpoint (`storage.checkpoint_interval`), paced by
+  // checkpoint_completion_target, until the store fails; returns the failure. Spawn it
+  // once after Open.
   Task<absl::Status> CheckpointLoop(absl::Duration interval, uint64_t wal_bytes);
 
   // Keeps WAL segments holding LSNs >= `lsn` even after checkpoints (a replica or a
@@ -95,7 +104,18 @@ class Store {
   Task<absl::StatusOr<Meta>> ReadMeta();
   Task<absl::Status> LoadFreeList(const Meta& meta);
   Task<absl::Status> Apply(Lsn lsn, const WriteSet& ws);
-  Task<absl::Status> WriteCheckpoint();
+  // A checkpoint frozen at the applied LSN, still to be written and published.
+  struct FrozenCheckpoint {
+    FrozenCheckpoint() {}  // not an aggregate: see engine/env/README.md (GCC 12)
+    Meta meta;
+    std::vector<PageId> pages;          // dirty at the freeze, ascending
+    std::vector<PageBuffer> freelist;   // sealed free-list pages
+    uint64_t wal_bytes = 0;             // WAL bytes written at the freeze
+  };
+  FrozenCheckpoint Freeze();  // REQUIRES: mutex_ held, no checkpoint in flight
+  Task<absl::Status> WriteFrozenPages(const std::vector<PageId>& pages, absl::Duration spread, uint64_t wal_budget);
+  Task<void> Pace(double done, absl::Duration start, absl::Duration spread, uint64_t wal_start, uint64_t wal_budget);
+  Task<absl::Status> Publish(const FrozenCheckpoint& frozen);
   absl::Status Validate(const WriteSet& ws) const;
   absl::Status Poison(absl::Status status);
   wal::WalOptions WalOptionsFor() const;
@@ -107,7 +127,8 @@ class Store {
   std::unique_ptr<BufferPool> pool_;
   std::unique_ptr<BTree> btree_;
   std::unique_ptr<wal::WalWriter> wal_;
-  AsyncMutex mutex_;
+  AsyncMutex mutex_;             // serializes operations on the trees and the pool
+  AsyncMutex checkpoint_mutex_;  // one checkpoint at a time
   absl::btree_map<TreeId, PageId> roots_;
   Lsn applied_lsn_ = 0;
   Lsn checkpoint_lsn_ = 0;

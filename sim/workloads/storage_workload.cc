@@ -276,7 +276,10 @@ class StorageNode : public ProcessBody {
     double next_ms = interval_ms * rng.UnitDouble();
     for (;;) {
       co_await env_.Sleep(absl::Microseconds(static_cast<int64_t>(1000 * next_ms)));
-      absl::Status status = co_await store_->Checkpoint();
+      // Half the checkpoints are paced over up to an interval, so commits, reads and
+      // evictions interleave with their writes.
+      const double spread_ms = rng.Bernoulli(0.5) ? interval_ms * rng.UnitDouble() : 0;
+      absl::Status status = co_await store_->Checkpoint(absl::Microseconds(static_cast<int64_t>(1000 * spread_ms)));
       if (!status.ok()) co_return HandleError(status);
       next_ms = interval_ms * (0.5 + rng.UnitDouble());
     }
