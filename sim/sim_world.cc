@@ -26,12 +26,14 @@ class SimFile final : public File {
     env_->DiskOp("disk.read", disk().SampleLatency(false),
                  [this_disk = &disk(), inode = inode_, offset, length, done = std::move(done)]() mutable {
                    done(this_disk->Read(*inode, offset, length));
-                 });
+                 },
+                 inode_->id, offset);
   }
   void StartWrite(uint64_t offset, std::string data, Callback<absl::Status> done) override {
     env_->DiskOp("disk.write", disk().SampleLatency(false),
                  [this_disk = &disk(), inode = inode_, offset, data = std::move(data),
-                  done = std::move(done)]() mutable { done(this_disk->Write(*inode, offset, data)); });
+                  done = std::move(done)]() mutable { done(this_disk->Write(*inode, offset, data)); },
+                 inode_->id, offset);
   }
   void StartSync(bool data_only, Callback<absl::Status> done) override {
     const absl::Duration latency = disk().SampleLatency(true);
@@ -40,7 +42,7 @@ class SimFile final : public File {
       SimWorld& world = env_->world();
       SimProcess& process = env_->process();
       const uint64_t incarnation = env_->incarnation();
-      world.loop().Schedule(latency / 2, nullptr, {"disk.crash-in-sync", process.id(), incarnation, 0},
+      world.loop().Schedule(latency / 2, nullptr, {"disk.crash-in-sync", process.id(), incarnation, inode_->id},
                             [&world, &process, incarnation] {
                               world.CrashAndRestart(process, incarnation, absl::Milliseconds(50));
                             });
@@ -48,13 +50,15 @@ class SimFile final : public File {
     // What a sync covers is fixed when it starts; later writes may or may not be included.
     env_->DiskOp("disk.sync", latency,
                  [this_disk = &disk(), inode = inode_, sectors = disk().SnapshotDirty(*inode_),
-                  done = std::move(done)]() mutable { done(this_disk->Sync(*inode, sectors)); });
+                  done = std::move(done)]() mutable { done(this_disk->Sync(*inode, sectors)); },
+                 inode_->id);
   }
   void StartTruncate(uint64_t size, Callback<absl::Status> done) override {
     env_->DiskOp("disk.truncate", disk().SampleLatency(false),
                  [this_disk = &disk(), inode = inode_, size, done = std::move(done)]() mutable {
                    done(this_disk->Truncate(*inode, size));
-                 });
+                 },
+                 inode_->id, size);
   }
   void StartSize(Callback<absl::StatusOr<uint64_t>> done) override {
     env_->DiskOp("disk.size", absl::Microseconds(1),
@@ -130,8 +134,9 @@ void SimProcessEnv::Spawn(Task<void> task) {
   tasks_.Spawn(std::move(task));
 }
 
-void SimProcessEnv::DiskOp(const char* kind, absl::Duration latency, absl::AnyInvocable<void()> op) {
-  ScheduleOwned(latency, {kind, process_.id(), 0, 0}, std::move(op));
+void SimProcessEnv::DiskOp(const char* kind, absl::Duration latency, absl::AnyInvocable<void()> op, uint64_t a,
+                           uint64_t b) {
+  ScheduleOwned(latency, {kind, process_.id(), a, b}, std::move(op));
 }
 
 void SimProcessEnv::StartOpen(std::string path, OpenOptions options,

@@ -89,7 +89,10 @@ class SimProcessEnv final : public Env, public EventOwner {
   // Schedules `action` owned by this incarnation after `delay` of virtual time.
   void ScheduleOwned(absl::Duration delay, TraceTag tag, absl::AnyInvocable<void()> action);
   // A disk operation: runs `op` against the disk after a sampled latency.
-  void DiskOp(const char* kind, absl::Duration latency, absl::AnyInvocable<void()> op);
+  // Schedules a disk operation; `a` and `b` go into its trace event (file ops: inode
+  // id and offset or size; 0 otherwise).
+  void DiskOp(const char* kind, absl::Duration latency, absl::AnyInvocable<void()> op, uint64_t a = 0,
+              uint64_t b = 0);
 
  private:
   friend class SimWorld;

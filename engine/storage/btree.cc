@@ -12,21 +12,27 @@ namespace {
 
 constexpr size_t kOverflowChunkBytes = kPageBytes - kPageHeaderBytes - 4;
 
-// Splits an overfull node into (left, separator, right); both halves fit.
+// Splits an overfull node into (left, separator, right); both halves fit. By bytes in
+// half, or, when `append` (the overflow came from adding the node's last cell, and
+// the node fitted before), with only that last cell moving right.
 struct SplitResult {
   Node left;
   std::string separator;
   Node right;
 };
 
-SplitResult Split(Node node) {
+SplitResult Split(Node node, bool append) {
   const size_t n = node.cells.size();
   QUANTA_ASSERT(n >= (node.leaf ? 2u : 3u));
-  size_t total = 0;
-  for (const Cell& c : node.cells) total += CellBytes(c, node.leaf);
   size_t m = 0;
-  size_t acc = 0;
-  while (m < n && acc + CellBytes(node.cells[m], node.leaf) <= total / 2) acc += CellBytes(node.cells[m++], node.leaf);
+  if (append) {
+    m = n;
+  } else {
+    size_t total = 0;
+    for (const Cell& c : node.cells) total += CellBytes(c, node.leaf);
+    size_t acc = 0;
+    while (m < n && acc + CellBytes(node.cells[m], node.leaf) <= total / 2) acc += CellBytes(node.cells[m++], node.leaf);
+  }
   m = std::clamp<size_t>(m, 1, node.leaf ? n - 1 : n - 2);
   SplitResult out;
   out.left.leaf = out.right.leaf = node.leaf;
@@ -104,12 +110,14 @@ Task<absl::StatusOr<std::vector<BTree::PathEntry>>> BTree::WritablePath(PageId* 
   CO_ASSIGN_OR_RETURN(PageId current, co_await Shadow(*root, lsn));
   *root = current;
   size_t index_in_parent = 0;
+  bool rightmost = true;
   for (;;) {
-    path.push_back(PathEntry{current, index_in_parent});
+    path.push_back(PathEntry{current, index_in_parent, rightmost});
     CO_ASSIGN_OR_RETURN(BufferPool::Ref ref, co_await FetchNode(current));
     NodeView view(ref.data());
     if (view.leaf()) break;
     index_in_parent = view.ChildIndexFor(key);
+    rightmost = rightmost && index_in_parent == view.count();
     const PageId child = view.ChildAt(index_in_parent);
     CO_ASSIGN_OR_RETURN(PageId fresh, co_await Shadow(child, lsn));
     if (fresh != child) {
@@ -123,12 +131,13 @@ Task<absl::StatusOr<std::vector<BTree::PathEntry>>> BTree::WritablePath(PageId* 
   co_return path;
 }
 
-Task<absl::Status> BTree::Store(std::vector<PathEntry>& path, size_t level, Node node, PageId* root, Lsn lsn) {
+Task<absl::Status> BTree::Store(std::vector<PathEntry>& path, size_t level, Node node, PageId* root, Lsn lsn,
+                                bool append) {
   if (Fits(node)) {
     CO_RETURN_IF_ERROR(co_await WriteNode(path[level].id, node, lsn, /*create=*/false));
     co_return absl::OkStatus();
   }
-  SplitResult split = Split(std::move(node));
+  SplitResult split = Split(std::move(node), append);
   const PageId left_id = path[level].id;
   const PageId right_id = allocator_.Allocate();
   CO_RETURN_IF_ERROR(co_await WriteNode(right_id, split.right, lsn, /*create=*/true));
@@ -158,7 +167,9 @@ Task<absl::Status> BTree::Store(std::vector<PathEntry>& path, size_t level, Node
     parent.cells.push_back(Cell{split.separator, "", false, left_id});
     parent.right_child = right_id;
   }
-  absl::Status stored = co_await Store(path, level - 1, std::move(parent), root, lsn);
+  // The parent gained its last cell iff this node was its right child.
+  const bool parent_append = append && at == parent.cells.size() - 1;
+  absl::Status stored = co_await Store(path, level - 1, std::move(parent), root, lsn, parent_append);
   co_return stored;
 }
 
@@ -222,7 +233,7 @@ Task<absl::StatusOr<std::optional<std::string>>> BTree::Get(PageId root, std::st
   co_return absl::DataLossError(absl::StrCat("tree at page ", root, " is deeper than 64 levels (a cycle?)"));
 }
 
-Task<absl::Status> BTree::Put(PageId* root, std::string key, std::string value, Lsn lsn) {
+Task<absl::StatusOr<Cell>> BTree::MakeLeafCell(std::string key, std::string value, Lsn lsn) {
   if (key.size() > kMaxKeyBytes) {
     co_return absl::InvalidArgumentError(absl::StrCat("key of ", key.size(), " bytes exceeds ", kMaxKeyBytes));
   }
@@ -230,7 +241,7 @@ Task<absl::Status> BTree::Put(PageId* root, std::string key, std::string value, 
     co_return absl::InvalidArgumentError(absl::StrCat("value of ", value.size(), " bytes exceeds ", kMaxValueBytes));
   }
   Cell cell;
-  cell.key = key;
+  cell.key = std::move(key);
   if (value.size() > kMaxInlineValueBytes) {
     CO_ASSIGN_OR_RETURN(OverflowRef ref, co_await WriteOverflow(value, lsn));
     cell.overflow = true;
@@ -238,6 +249,11 @@ Task<absl::Status> BTree::Put(PageId* root, std::string key, std::string value, 
   } else {
     cell.value = std::move(value);
   }
+  co_return cell;
+}
+
+Task<absl::Status> BTree::Put(PageId* root, std::string key, std::string value, Lsn lsn) {
+  CO_ASSIGN_OR_RETURN(Cell cell, co_await MakeLeafCell(key, std::move(value), lsn));
   CO_ASSIGN_OR_RETURN(std::vector<PathEntry> path, co_await WritablePath(root, key, lsn));
   Node leaf;
   {
@@ -245,13 +261,16 @@ Task<absl::Status> BTree::Put(PageId* root, std::string key, std::string value, 
     CO_ASSIGN_OR_RETURN(leaf, DecodeNode(ref.data()));
   }
   auto it = FindCell(leaf, key);
+  // A new greatest key of the tree: a split keeps the left node full (ascending loads
+  // and serial keys leave full pages, not half-empty ones).
+  const bool append = it == leaf.cells.end() && path.back().rightmost;
   if (it != leaf.cells.end() && it->key == key) {
     if (it->overflow) FreeOverflow(DecodeOverflowRef(it->value));
     *it = std::move(cell);
   } else {
     leaf.cells.insert(it, std::move(cell));
   }
-  absl::Status stored = co_await Store(path, path.size() - 1, std::move(leaf), root, lsn);
+  absl::Status stored = co_await Store(path, path.size() - 1, std::move(leaf), root, lsn, append);
   co_return stored;
 }
 

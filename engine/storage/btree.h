@@ -60,15 +60,36 @@ class BTree {
   // Frees every page of the tree.
   Task<absl::Status> Drop(PageId root);
 
+  // Bulk load: builds a new tree holding `rows` bottom-up (pages ~90% full, each
+  // written once) and returns its root. REQUIRES: keys strictly ascending (the caller
+  // validates); the views stay valid until the task finishes. Errors: oversized keys
+  // or values (kInvalidArgument), I/O.
+  struct RowRef {
+    std::string_view key;
+    std::string_view value;
+  };
+  Task<absl::StatusOr<PageId>> BuildFromSorted(const std::vector<RowRef>& rows, Lsn lsn);
+
  private:
   struct PathEntry {
     PageId id;
     size_t child_index;  // where the parent points at it (unused for the root)
+    bool rightmost;      // on the tree's right edge (every ancestor's right child)
   };
   Task<absl::StatusOr<BufferPool::Ref>> FetchNode(PageId id);
   Task<absl::StatusOr<PageId>> Shadow(PageId id, Lsn lsn);
   Task<absl::StatusOr<std::vector<PathEntry>>> WritablePath(PageId* root, std::string_view key, Lsn lsn);
-  Task<absl::Status> Store(std::vector<PathEntry>& path, size_t level, Node node, PageId* root, Lsn lsn);
+  Task<absl::Status> Store(std::vector<PathEntry>& path, size_t level, Node node, PageId* root, Lsn lsn,
+                           bool append);
+  Task<absl::StatusOr<Cell>> MakeLeafCell(std::string key, std::string value, Lsn lsn);
+  // Bulk load: one level of the tree being built, left to right.
+  struct LevelChild {
+    std::string first_key;  // the least key under it
+    PageId page;
+  };
+  Task<absl::Status> AppendToLevel(const Node& node, std::string first_key, Lsn lsn, std::vector<LevelChild>* level);
+  Task<absl::StatusOr<std::vector<LevelChild>>> BuildLeaves(const std::vector<RowRef>& rows, Lsn lsn);
+  Task<absl::StatusOr<std::vector<LevelChild>>> BuildInteriorLevel(const std::vector<LevelChild>& below, Lsn lsn);
   Task<absl::Status> WriteNode(PageId id, const Node& node, Lsn lsn, bool create);
   Task<absl::StatusOr<OverflowRef>> WriteOverflow(std::string_view value, Lsn lsn);
   Task<absl::StatusOr<std::string>> ReadOverflow(const OverflowRef& ref);

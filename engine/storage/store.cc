@@ -141,6 +141,20 @@ Task<absl::Status> Store::Recover() {
         meta_damage_.ok() ? "" : absl::StrCat("; the other meta page is damaged: ", meta_damage_.message())));
   }
   CO_RETURN_IF_ERROR(position.status());
+  if (position->next_lsn <= checkpoint_lsn_) {
+    // The log ends before the checkpoint. Only a disk fault does that (a record is
+    // applied, so checkpointed, only once durable), and it hit records the checkpoint
+    // already holds; nothing after the checkpoint exists. Recover from the checkpoint
+    // and restart the log in a new segment named by the LSN after it: later replays
+    // start there and never read the damaged segment, which the next checkpoint trims.
+    wal_damage_ = absl::DataLossError(absl::StrCat(
+        "the WAL of ", options_.dir, " ends at LSN ", position->next_lsn - 1, " before the checkpoint at LSN ",
+        checkpoint_lsn_, " (damaged records the checkpoint holds); the log restarts at LSN ", checkpoint_lsn_ + 1));
+    wal::WalPosition restart;
+    restart.next_lsn = checkpoint_lsn_ + 1;
+    restart.torn_segment = position->torn_segment;
+    *position = restart;
+  }
   for (const wal::WalRecord& record : records) {
     if (record.type == wal::RecordType::kWriteSet) {
       CO_ASSIGN_OR_RETURN(WriteSet ws, DecodeWriteSet(record.payload));
@@ -152,7 +166,10 @@ Task<absl::Status> Store::Recover() {
   }
   stats_.replayed_records = records.size();
   CO_ASSIGN_OR_RETURN(wal_, co_await wal::WalWriter::Open(env_, wal_options, *position));
-  QUANTA_ASSERT(wal_->next_lsn() == applied_lsn_ + 1);
+  QUANTA_ASSERT_MSG(wal_->next_lsn() == applied_lsn_ + 1,
+                    absl::StrCat("WAL resumes at LSN ", wal_->next_lsn(), " (segment '", position->segment,
+                                 "'), state at ", applied_lsn_, ", checkpoint ", checkpoint_lsn_)
+                        .c_str());
   co_return absl::OkStatus();
 }
 
@@ -182,9 +199,34 @@ absl::Status Store::Poison(absl::Status status) {
   return error_;
 }
 
+namespace {
+// A write set that creates a tree from puts in strictly ascending key order: applied
+// by a bottom-up build instead of row by row (the same resulting state either way, so
+// replay and replicas may take either path).
+bool IsBulkLoad(const WriteSet& ws, const absl::btree_map<TreeId, PageId>& roots) {
+  if (ws.ops.size() < 2 || roots.contains(ws.ops.front().tree)) return false;
+  for (size_t i = 0; i < ws.ops.size(); ++i) {
+    const WriteOp& op = ws.ops[i];
+    if (op.kind != WriteOp::Kind::kPut || op.tree != ws.ops.front().tree) return false;
+    if (i > 0 && !(ws.ops[i - 1].key < op.key)) return false;
+  }
+  return true;
+}
+}  // namespace
+
 Task<absl::Status> Store::Apply(Lsn lsn, const WriteSet& ws) {
   QUANTA_ASSERT(mutex_.locked() || wal_ == nullptr);  // serialized (or recovering)
   QUANTA_ASSERT_MSG(lsn == applied_lsn_ + 1, "write sets must apply in LSN order");
+  if (IsBulkLoad(ws, roots_)) {
+    std::vector<BTree::RowRef> rows;
+    rows.reserve(ws.ops.size());
+    for (const WriteOp& op : ws.ops) rows.push_back(BTree::RowRef{op.key, op.value});
+    CO_ASSIGN_OR_RETURN(PageId root, co_await btree_->BuildFromSorted(rows, lsn));
+    roots_[ws.ops.front().tree] = root;
+    applied_lsn_ = lsn;
+    ++stats_.bulk_loads;
+    co_return absl::OkStatus();
+  }
   for (const WriteOp& op : ws.ops) {
     auto root = roots_.find(op.tree);
     if (op.kind == WriteOp::Kind::kDelete) {
@@ -211,7 +253,13 @@ Task<absl::StatusOr<Lsn>> Store::Commit(WriteSet ws, std::function<void(Lsn)> on
         "WAL holds ", wal_bytes_since_checkpoint(), " bytes since the last checkpoint, over the cap of ",
         options_.wal_cap_bytes, ": checkpoints are failing or falling behind"));
   }
-  const Lsn lsn = wal_->Append(wal::RecordType::kWriteSet, EncodeWriteSet(ws));
+  std::string payload = EncodeWriteSet(ws);
+  if (payload.size() > wal::kMaxWalPayloadBytes) {
+    co_return absl::InvalidArgumentError(absl::StrCat("write set encodes to ", payload.size(),
+                                                      " bytes, over the WAL record limit of ",
+                                                      wal::kMaxWalPayloadBytes, ": split it"));
+  }
+  const Lsn lsn = wal_->Append(wal::RecordType::kWriteSet, std::move(payload));
   if (on_lsn) on_lsn(lsn);
   absl::Status durable = co_await wal_->WaitDurable(lsn);
   if (!durable.ok()) co_return Poison(durable);
@@ -221,6 +269,23 @@ Task<absl::StatusOr<Lsn>> Store::Commit(WriteSet ws, std::function<void(Lsn)> on
   absl::Status applied = co_await Apply(lsn, ws);
   if (!applied.ok()) co_return Poison(applied);
   ++stats_.commits;
+  co_return lsn;
+}
+
+Task<absl::StatusOr<Lsn>> Store::BulkLoad(TreeId tree, std::vector<KeyValue> rows) {
+  if (roots_.contains(tree)) {
+    co_return absl::FailedPreconditionError(absl::StrCat("bulk load builds a new tree, and tree ", tree, " exists"));
+  }
+  for (size_t i = 1; i < rows.size(); ++i) {
+    if (!(rows[i - 1].key < rows[i].key)) {
+      co_return absl::InvalidArgumentError(absl::StrCat(
+          "bulk load rows must be in strictly ascending key order; row ", i, " is not after row ", i - 1));
+    }
+  }
+  WriteSet ws;
+  for (KeyValue& row : rows) ws.Put(tree, std::move(row.key), std::move(row.value));
+  rows.clear();
+  auto lsn = co_await Commit(std::move(ws));
   co_return lsn;
 }
 

@@ -59,6 +59,7 @@ struct StoreStats {
   uint64_t commits = 0;
   uint64_t checkpoints = 0;
   uint64_t replayed_records = 0;  // at the last open
+  uint64_t bulk_loads = 0;        // write sets applied by a bottom-up build
 };
 
 class Store {
@@ -70,6 +71,13 @@ class Store {
   // LSN as soon as it is assigned (before durability). Errors: kInvalidArgument (bad
   // write set, nothing logged), or the WAL's or the store's error (restart required).
   Task<absl::StatusOr<Lsn>> Commit(WriteSet ws, std::function<void(Lsn)> on_lsn = nullptr);
+  // Creates tree `tree` holding `rows` (strictly ascending keys): one durable write
+  // set, applied by a bottom-up build (pages ~90% full, each written once). A load
+  // larger than one write set continues with Commit() of ascending chunks: appends at
+  // the right edge split keeping the left page full, so pages still fill.
+  // Errors: kFailedPrecondition if the tree exists; kInvalidArgument for unordered
+  // rows or more than one WAL record holds (64 MiB); as Commit otherwise.
+  Task<absl::StatusOr<Lsn>> BulkLoad(TreeId tree, std::vector<KeyValue> rows);
   Task<absl::StatusOr<std::optional<std::string>>> Get(TreeId tree, std::string key);
   Task<absl::StatusOr<std::vector<KeyValue>>> Scan(TreeId tree, ScanRange range);
   // Takes a checkpoint (one at a time; a second caller waits). Page writes are paced
@@ -92,8 +100,15 @@ class Store {
   std::vector<TreeId> trees() const;
   Lsn applied_lsn() const { return applied_lsn_; }
   Lsn checkpoint_lsn() const { return checkpoint_lsn_; }
+  // Pages of the data file (beyond the meta slots, allocated or free) and free ones.
+  uint64_t file_pages() const { return allocator_.next_page(); }
+  uint64_t free_pages() const { return allocator_.free_pages(); }
   Lsn durable_lsn() const { return wal_->durable_lsn(); }
   absl::Status status() const { return error_; }
+  // Damage found and worked around at open (for the operator's log): a rejected meta
+  // slot, or a log cut short before the checkpoint. OK if none.
+  absl::Status meta_damage() const { return meta_damage_; }
+  absl::Status wal_damage() const { return wal_damage_; }
   const BufferPoolStats& pool_stats() const { return pool_->stats(); }
   const StoreStats& stats() const { return stats_; }
   const wal::WalStats& wal_stats() const { return wal_->stats(); }
@@ -139,6 +154,7 @@ class Store {
   uint32_t freelist_pages_ = 0;
   absl::Status error_;
   absl::Status meta_damage_;  // why the other meta slot was rejected at open
+  absl::Status wal_damage_;   // the log ended before the checkpoint at open
   StoreStats stats_;
 };
 
