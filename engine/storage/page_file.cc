@@ -48,6 +48,8 @@ void PageAllocator::Reset(PageId next, const std::vector<PageId>& free) {
   pending_.clear();
   retiring_.clear();
   fresh_.clear();
+  held_.clear();
+  holds_ = 0;
   frozen_ = false;
   for (PageId id : free) {
     QUANTA_ASSERT(id >= kFirstDataPage && id < next);
@@ -80,6 +82,7 @@ void PageAllocator::Free(PageId id) {
   QUANTA_ASSERT(!free_.contains(id));
   QUANTA_ASSERT(!pending_.contains(id));
   QUANTA_ASSERT(!retiring_.contains(id));
+  QUANTA_ASSERT(!held_.contains(id));
   if (fresh_.erase(id) == 1) {
     free_.insert(id);
   } else {
@@ -89,8 +92,10 @@ void PageAllocator::Free(PageId id) {
 
 std::vector<PageId> PageAllocator::FreezeEpoch() {
   QUANTA_ASSERT_MSG(!frozen_ && retiring_.empty(), "one checkpoint at a time");
+  // Held pages are unreferenced by the checkpoint being frozen: free after a crash.
   std::vector<PageId> out(free_.begin(), free_.end());
   out.insert(out.end(), pending_.begin(), pending_.end());
+  out.insert(out.end(), held_.begin(), held_.end());
   std::sort(out.begin(), out.end());
   retiring_ = std::move(pending_);
   pending_.clear();
@@ -101,9 +106,16 @@ std::vector<PageId> PageAllocator::FreezeEpoch() {
 
 void PageAllocator::CommitEpoch() {
   QUANTA_ASSERT(frozen_);
-  free_.insert(retiring_.begin(), retiring_.end());
+  (holds_ > 0 ? held_ : free_).insert(retiring_.begin(), retiring_.end());
   retiring_.clear();
   frozen_ = false;
+}
+
+void PageAllocator::Release() {
+  QUANTA_ASSERT(holds_ > 0);
+  if (--holds_ > 0) return;
+  free_.insert(held_.begin(), held_.end());
+  held_.clear();
 }
 
 }  // namespace quanta::storage

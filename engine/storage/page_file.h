@@ -11,6 +11,8 @@
 //   retiring  the pending set of the epoch whose checkpoint is in flight: free as soon
 //             as that checkpoint's meta page is durable (CommitEpoch)
 //   fresh     allocated this epoch (may be overwritten freely)
+//   held      would be free, but a snapshot holds the checkpoint that was durable when
+//             it was taken: its pages stay intact until every hold is released
 // A crash returns to the last durable checkpoint, whose free list (persisted with it)
 // is exact for that tree, so pages written after it are simply free again.
 #pragma once
@@ -61,13 +63,17 @@ class PageAllocator {
 
   // How many entries FreezeEpoch() would return now (to size the free-list pages,
   // which must be allocated before the freeze: they belong to that checkpoint).
-  size_t checkpoint_free_count() const { return free_.size() + pending_.size(); }
+  size_t checkpoint_free_count() const { return free_.size() + pending_.size() + held_.size(); }
   // Ends the epoch for a checkpoint: returns the free list it records (free now or
   // freed this epoch); pending pages start retiring and nothing is fresh any more, so
   // the frozen trees are immutable from here on. REQUIRES: no checkpoint in flight.
   std::vector<PageId> FreezeEpoch();
-  // The frozen checkpoint is durable: retiring pages become free.
+  // The frozen checkpoint is durable: retiring pages become free (or held).
   void CommitEpoch();
+  // Snapshots: while any hold is taken, no page that is unused now or later becomes
+  // reusable, so the checkpoint durable at Hold() stays intact on disk.
+  void Hold() { ++holds_; }
+  void Release();
 
   PageId next_page() const { return next_; }
   size_t free_pages() const { return free_.size(); }
@@ -79,6 +85,8 @@ class PageAllocator {
   absl::btree_set<PageId> pending_;
   absl::btree_set<PageId> retiring_;
   absl::btree_set<PageId> fresh_;
+  absl::btree_set<PageId> held_;
+  int holds_ = 0;
   bool frozen_ = false;  // a checkpoint is in flight
 };
 

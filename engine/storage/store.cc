@@ -7,11 +7,10 @@
 #include "engine/env/assert.h"
 #include "engine/env/planted.h"
 #include "engine/env/status.h"
+#include "engine/storage/snapshot.h"
 
 namespace quanta::storage {
 namespace {
-
-constexpr char kPagesFile[] = "pages";
 
 // Creates the data file with an initial (empty, sequence 0) meta in slot 0, atomically:
 // written under a temporary name, synced, then renamed into place.
@@ -93,7 +92,20 @@ Task<absl::StatusOr<Meta>> Store::ReadMeta() {
   co_return *std::move(best);
 }
 
-Task<absl::Status> Store::LoadFreeList(const Meta& meta) {
+std::unique_ptr<StoreSnapshot> Store::TakeSnapshot() {
+  allocator_.Hold();
+  wal_pins_.insert(durable_meta_.checkpoint_lsn + 1);
+  return std::make_unique<StoreSnapshot>(this, durable_meta_, std::max(durable_meta_.checkpoint_lsn, durable_lsn()));
+}
+
+void Store::ReleaseSnapshot(Lsn wal_pin) {
+  allocator_.Release();
+  auto pin = wal_pins_.find(wal_pin);
+  QUANTA_ASSERT(pin != wal_pins_.end());
+  wal_pins_.erase(pin);
+}
+
+Task<absl::StatusOr<std::vector<PageId>>> Store::ReadFreeList(const Meta& meta) {
   std::vector<PageId> free;
   PageBuffer page;
   for (uint32_t i = 0; i < meta.freelist_pages; ++i) {
@@ -110,6 +122,11 @@ Task<absl::Status> Store::LoadFreeList(const Meta& meta) {
       co_return absl::DataLossError(absl::StrCat("free list names page ", id, " outside the file"));
     }
   }
+  co_return free;
+}
+
+Task<absl::Status> Store::LoadFreeList(const Meta& meta) {
+  CO_ASSIGN_OR_RETURN(std::vector<PageId> free, co_await ReadFreeList(meta));
   allocator_.Reset(meta.next_page, free);
   co_return absl::OkStatus();
 }
@@ -118,6 +135,7 @@ Task<absl::Status> Store::Recover() {
   CO_ASSIGN_OR_RETURN(Meta meta, co_await ReadMeta());
   CO_RETURN_IF_ERROR(co_await LoadFreeList(meta));
   roots_ = meta.roots;
+  durable_meta_ = meta;
   meta_seq_ = meta.seq;
   applied_lsn_ = checkpoint_lsn_ = meta.checkpoint_lsn;
   freelist_first_ = meta.freelist_first;

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
 #include "absl/status/statusor.h"
 #include "engine/env/async_mutex.h"
 #include "engine/env/env.h"
@@ -39,6 +40,10 @@
 #include "engine/wal/wal.h"
 
 namespace quanta::storage {
+
+class StoreSnapshot;
+
+inline constexpr char kPagesFile[] = "pages";  // the data file, in the store's directory
 
 struct StoreOptions {
   StoreOptions() {}
@@ -91,6 +96,11 @@ class Store {
   // once after Open.
   Task<absl::Status> CheckpointLoop(absl::Duration interval, uint64_t wal_bytes);
 
+  // A consistent snapshot: the last durable checkpoint (its pages stay intact) and
+  // the WAL after it (kept), until the snapshot is destroyed (snapshot.h). Commits and
+  // checkpoints go on meanwhile. REQUIRES: destroyed before the store.
+  std::unique_ptr<StoreSnapshot> TakeSnapshot();
+
   // Keeps WAL segments holding LSNs >= `lsn` even after checkpoints (a replica or a
   // backup still needs them). 0 (the default) releases the pin.
   void SetWalRetention(Lsn lsn) { wal_retention_lsn_ = lsn; }
@@ -114,9 +124,12 @@ class Store {
   const wal::WalStats& wal_stats() const { return wal_->stats(); }
 
  private:
+  friend class StoreSnapshot;
   Store(Env& env, StoreOptions options, std::unique_ptr<PageFile> file);
+  void ReleaseSnapshot(Lsn wal_pin);
   Task<absl::Status> Recover();
   Task<absl::StatusOr<Meta>> ReadMeta();
+  Task<absl::StatusOr<std::vector<PageId>>> ReadFreeList(const Meta& meta);
   Task<absl::Status> LoadFreeList(const Meta& meta);
   Task<absl::Status> Apply(Lsn lsn, const WriteSet& ws);
   // A checkpoint frozen at the applied LSN, still to be written and published.
@@ -151,6 +164,8 @@ class Store {
   PageId freelist_first_ = 0;
   uint64_t wal_bytes_at_checkpoint_ = 0;
   Lsn wal_retention_lsn_ = 0;
+  absl::btree_multiset<Lsn> wal_pins_;  // snapshots': first LSN each still needs
+  Meta durable_meta_;                   // the last durable checkpoint
   uint32_t freelist_pages_ = 0;
   absl::Status error_;
   absl::Status meta_damage_;  // why the other meta slot was rejected at open

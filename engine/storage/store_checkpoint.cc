@@ -105,6 +105,7 @@ Task<absl::Status> Store::Publish(const FrozenCheckpoint& frozen) {
   CO_RETURN_IF_ERROR(co_await file_->Write(slot, page.data()));
   CO_RETURN_IF_ERROR(co_await file_->Sync());
   allocator_.CommitEpoch();
+  durable_meta_ = frozen.meta;
   meta_seq_ = frozen.meta.seq;
   checkpoint_lsn_ = frozen.meta.checkpoint_lsn;
   freelist_first_ = frozen.meta.freelist_first;
@@ -130,6 +131,7 @@ Task<absl::Status> Store::Checkpoint(absl::Duration spread, uint64_t wal_budget)
   // Segments before the checkpoint are no longer needed for recovery.
   Lsn keep_from = checkpoint_lsn_ + 1;
   if (wal_retention_lsn_ != 0) keep_from = std::min(keep_from, wal_retention_lsn_);
+  if (!wal_pins_.empty()) keep_from = std::min(keep_from, *wal_pins_.begin());
   absl::Status trimmed = co_await wal::RemoveSegmentsBefore(env_, WalOptionsFor(), keep_from);
   co_return trimmed;
 }
