@@ -140,16 +140,7 @@ Task<absl::Status> Store::Recover() {
   applied_lsn_ = checkpoint_lsn_ = meta.checkpoint_lsn;
   freelist_first_ = meta.freelist_first;
   freelist_pages_ = meta.freelist_pages;
-  const wal::WalOptions wal_options = WalOptionsFor();
-  // The replay callback is synchronous and applying is not (pages load on demand), so
-  // the records after the checkpoint are gathered first: bounded by the WAL volume
-  // between checkpoints.
-  std::vector<wal::WalRecord> records;
-  auto position = co_await wal::ReplayWal(env_, wal_options, checkpoint_lsn_ + 1,
-                                          [&records](const wal::WalRecord& record) {
-                                            records.push_back(record);
-                                            return absl::OkStatus();
-                                          });
+  auto position = co_await Redo();
   if (absl::IsFailedPrecondition(position.status())) {
     // The WAL was trimmed past this checkpoint: a newer checkpoint existed and its meta
     // page is now unreadable. The log that would bridge the gap is gone.
@@ -173,22 +164,39 @@ Task<absl::Status> Store::Recover() {
     restart.torn_segment = position->torn_segment;
     *position = restart;
   }
-  for (const wal::WalRecord& record : records) {
-    if (record.type == wal::RecordType::kWriteSet) {
-      CO_ASSIGN_OR_RETURN(WriteSet ws, DecodeWriteSet(record.payload));
-      CO_RETURN_IF_ERROR(co_await Apply(record.lsn, ws));
-    } else {
-      QUANTA_ASSERT(record.lsn == applied_lsn_ + 1);
-      applied_lsn_ = record.lsn;
-    }
-  }
-  stats_.replayed_records = records.size();
-  CO_ASSIGN_OR_RETURN(wal_, co_await wal::WalWriter::Open(env_, wal_options, *position));
+  CO_ASSIGN_OR_RETURN(wal_, co_await wal::WalWriter::Open(env_, WalOptionsFor(), *position));
   QUANTA_ASSERT_MSG(wal_->next_lsn() == applied_lsn_ + 1,
                     absl::StrCat("WAL resumes at LSN ", wal_->next_lsn(), " (segment '", position->segment,
                                  "'), state at ", applied_lsn_, ", checkpoint ", checkpoint_lsn_)
                         .c_str());
   co_return absl::OkStatus();
+}
+
+Task<absl::StatusOr<wal::WalPosition>> Store::Redo() {
+  const wal::WalOptions wal_options = WalOptionsFor();
+  stats_.replayed_records = 0;
+  for (;;) {
+    std::vector<wal::WalRecord> chunk;
+    uint64_t bytes = 0;
+    auto position = co_await wal::ReplayWal(env_, wal_options, applied_lsn_ + 1, [&](const wal::WalRecord& record) {
+      chunk.push_back(record);
+      bytes += record.payload.size();
+      return bytes >= options_.redo_chunk_bytes ? wal::ReplayPaused() : absl::OkStatus();
+    });
+    const bool paused = !position.ok() && wal::IsReplayPaused(position.status());
+    if (!position.ok() && !paused) co_return position.status();
+    for (const wal::WalRecord& record : chunk) {
+      if (record.type == wal::RecordType::kWriteSet) {
+        CO_ASSIGN_OR_RETURN(WriteSet ws, DecodeWriteSet(record.payload));
+        CO_RETURN_IF_ERROR(co_await Apply(record.lsn, ws));
+      } else {
+        QUANTA_ASSERT(record.lsn == applied_lsn_ + 1);
+        applied_lsn_ = record.lsn;
+      }
+    }
+    stats_.replayed_records += chunk.size();
+    if (!paused) co_return position;
+  }
 }
 
 absl::Status Store::Validate(const WriteSet& ws) const {

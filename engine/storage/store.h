@@ -58,6 +58,9 @@ struct StoreOptions {
   // CheckpointLoop spreads a checkpoint's writes over this fraction of the interval
   // (and of the WAL volume that triggers one): `storage.checkpoint_completion_target`.
   double checkpoint_completion_target = 0.9;
+  // Recovery replays the WAL after the checkpoint in chunks of about this many bytes
+  // (gathered, applied, resumed): its memory is bounded whatever the WAL volume.
+  uint64_t redo_chunk_bytes = 8u << 20;
 };
 
 struct StoreStats {
@@ -128,6 +131,8 @@ class Store {
   Store(Env& env, StoreOptions options, std::unique_ptr<PageFile> file);
   void ReleaseSnapshot(Lsn wal_pin);
   Task<absl::Status> Recover();
+  // Applies the WAL after applied_lsn_; returns where the log ends (for the writer).
+  Task<absl::StatusOr<wal::WalPosition>> Redo();
   Task<absl::StatusOr<Meta>> ReadMeta();
   Task<absl::StatusOr<std::vector<PageId>>> ReadFreeList(const Meta& meta);
   Task<absl::Status> LoadFreeList(const Meta& meta);

@@ -57,6 +57,10 @@ struct WalPosition {
 // gone), or `apply`'s error.
 Task<absl::StatusOr<WalPosition>> ReplayWal(Env& env, const WalOptions& options, Lsn from,
                                             absl::FunctionRef<absl::Status(const WalRecord&)> apply);
+// What `apply` returns to stop a replay after the record it was given (ReplayWal then
+// returns it); the caller resumes with another ReplayWal from the next LSN.
+absl::Status ReplayPaused();
+bool IsReplayPaused(const absl::Status& status);
 
 // Removes segments all of whose records are below `keep_from` (never the last
 // segment), then syncs the directory. Used after a checkpoint at `keep_from - 1`.

@@ -89,6 +89,15 @@ Task<absl::StatusOr<std::vector<Segment>>> ListSegments(Env& env, const WalOptio
 
 }  // namespace
 
+namespace {
+constexpr char kReplayPausedMessage[] = "WAL replay paused by its caller";
+}  // namespace
+
+absl::Status ReplayPaused() { return absl::AbortedError(kReplayPausedMessage); }
+bool IsReplayPaused(const absl::Status& status) {
+  return absl::IsAborted(status) && status.message() == kReplayPausedMessage;
+}
+
 Task<absl::StatusOr<WalPosition>> ReplayWal(Env& env, const WalOptions& options, Lsn from,
                                             absl::FunctionRef<absl::Status(const WalRecord&)> apply) {
   CO_ASSIGN_OR_RETURN(std::vector<Segment> segments, co_await ListSegments(env, options));

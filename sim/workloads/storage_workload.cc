@@ -218,6 +218,7 @@ class StorageNode : public ProcessBody {
     options.buffer_pool_bytes = (8 + env_.Rng().Uniform(40)) * storage::kPageBytes;
     options.wal_segment_bytes = (16u << 10) << env_.Rng().Uniform(4);
     if (env_.Rng().Bernoulli(0.3)) options.wal_cap_bytes = (64u << 10) << env_.Rng().Uniform(5);
+    options.redo_chunk_bytes = (1u << 10) << env_.Rng().Uniform(14);  // 1 KiB..8 MiB: chunked redo too
     auto store = co_await storage::Store::Open(env_, options);
     if (!store.ok()) co_return HandleError(store.status());
     store_ = *std::move(store);
