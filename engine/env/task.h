@@ -37,12 +37,19 @@ class Task;
 
 namespace internal {
 
-// Resumes the awaiting coroutine (if any) when a Task's body finishes.
+// When a Task's body finishes: if it never suspended since its awaiter started it,
+// control returns to that awaiter's await_suspend (which lets the awaiter go on without
+// a nested resume); otherwise the awaiting coroutine (if any) is resumed.
 struct FinalAwaiter {
   bool await_ready() const noexcept { return false; }
   template <typename Promise>
   std::coroutine_handle<> await_suspend(std::coroutine_handle<Promise> h) noexcept {
-    std::coroutine_handle<> next = h.promise().continuation;
+    auto& promise = h.promise();
+    if (promise.running_inline) {
+      promise.completed_inline = true;
+      return std::noop_coroutine();
+    }
+    std::coroutine_handle<> next = promise.continuation;
     return next ? next : std::noop_coroutine();
   }
   void await_resume() const noexcept {}
@@ -50,6 +57,10 @@ struct FinalAwaiter {
 
 struct PromiseBase {
   std::coroutine_handle<> continuation;
+  // Set while the body runs inside its awaiter's await_suspend, before it first
+  // suspends; completed_inline records that it finished there.
+  bool running_inline = false;
+  bool completed_inline = false;
   std::suspend_always initial_suspend() const noexcept { return {}; }
   FinalAwaiter final_suspend() const noexcept { return {}; }
   // Engine code does not throw; an escaping exception is a bug.
@@ -98,13 +109,23 @@ class [[nodiscard]] Task {
   bool valid() const { return static_cast<bool>(handle_); }
   bool done() const { return handle_ && handle_.done(); }
 
-  // Awaiting a Task starts it and suspends the caller until it finishes.
+  // Awaiting a Task starts it and suspends the caller until it finishes. The body
+  // runs right here until it first suspends; if it finishes without suspending, the
+  // caller simply goes on. So a loop of awaits that complete synchronously (pool hits)
+  // does not nest a frame per iteration: stack depth stays bounded by the depth of the
+  // call tree, whether or not the compiler turns symmetric transfer into tail calls
+  // (it does not under AddressSanitizer).
   bool await_ready() const noexcept { return false; }
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<> caller) noexcept {
+  bool await_suspend(std::coroutine_handle<> caller) noexcept {
     QUANTA_ASSERT(handle_);
     QUANTA_ASSERT(!handle_.done());
-    handle_.promise().continuation = caller;
-    return handle_;
+    auto& promise = handle_.promise();
+    promise.continuation = caller;
+    promise.running_inline = true;
+    handle_.resume();
+    if (promise.completed_inline) return false;  // done: resume the caller now
+    promise.running_inline = false;              // suspended: it resumes the caller later
+    return true;
   }
   T await_resume() {
     QUANTA_ASSERT(handle_.done());

@@ -1,5 +1,7 @@
 #include "engine/env/task.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "engine/env/task_set.h"
@@ -51,6 +53,39 @@ TEST(TaskTest, ChainsSuspendAndResumeInOrder) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0], 101 + 1010);
   EXPECT_EQ(tasks.size(), 0u) << "a finished root frees itself";
+}
+
+// A child that finishes without suspending, noting how deep the stack is.
+Task<int> Immediate(int x, uintptr_t* lowest_stack) {
+  const auto here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+  *lowest_stack = std::min(*lowest_stack, here);
+  co_return x + 1;
+}
+
+Task<void> ManySynchronousAwaits(int n, ManualOp& op, int64_t* sum, uintptr_t* spread) {
+  co_await op.Start();  // resumed from the "loop", as engine code is
+  uintptr_t lowest = UINTPTR_MAX;
+  uintptr_t after_first = 0;
+  for (int i = 0; i < n; ++i) {
+    *sum += co_await Immediate(i, &lowest);
+    if (i == 0) after_first = lowest;
+  }
+  *spread = after_first - lowest;
+}
+
+// Awaits that complete without suspending must not nest a stack frame per await: a
+// long loop of them (a big write set hitting the buffer pool) would overflow the
+// stack wherever the compiler does not make symmetric transfer a tail call.
+TEST(TaskTest, SynchronousCompletionsDoNotGrowTheStack) {
+  ManualOp op;
+  int64_t sum = 0;
+  uintptr_t spread = UINTPTR_MAX;
+  TaskSet tasks;
+  tasks.Spawn(ManySynchronousAwaits(100000, op, &sum, &spread));
+  op.Fire(0);
+  EXPECT_EQ(tasks.size(), 0u);
+  EXPECT_EQ(sum, int64_t{100000} * 100001 / 2);
+  EXPECT_LT(spread, 4096u) << "the stack grew by " << spread << " bytes over the loop";
 }
 
 Task<void> GuardedWait(ManualOp& op, int* destroyed, bool* resumed) {
