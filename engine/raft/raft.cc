@@ -1,0 +1,457 @@
+#include "engine/raft/raft.h"
+
+#include <algorithm>
+#include <functional>
+
+#include "absl/strings/str_cat.h"
+#include "engine/env/assert.h"
+
+namespace quanta::raft {
+
+const char* MessageTypeName(MessageType type) {
+  switch (type) {
+    case MessageType::kPreVote: return "PreVote";
+    case MessageType::kPreVoteResponse: return "PreVoteResponse";
+    case MessageType::kVote: return "Vote";
+    case MessageType::kVoteResponse: return "VoteResponse";
+    case MessageType::kAppend: return "Append";
+    case MessageType::kAppendResponse: return "AppendResponse";
+    case MessageType::kHeartbeat: return "Heartbeat";
+    case MessageType::kHeartbeatResponse: return "HeartbeatResponse";
+  }
+  QUANTA_UNREACHABLE("unknown message type");
+}
+
+const char* RoleName(Role role) {
+  switch (role) {
+    case Role::kFollower: return "follower";
+    case Role::kPreCandidate: return "pre-candidate";
+    case Role::kCandidate: return "candidate";
+    case Role::kLeader: return "leader";
+  }
+  QUANTA_UNREACHABLE("unknown role");
+}
+
+Raft::Raft(const Config& config, HardState hard_state, std::vector<Entry> log)
+    : config_(config), rng_(config.seed), log_(std::move(log)) {
+  QUANTA_ASSERT(config_.id != kNoNode);
+  QUANTA_ASSERT(std::find(config_.voters.begin(), config_.voters.end(), config_.id) != config_.voters.end());
+  QUANTA_ASSERT(config_.election_ticks > config_.heartbeat_ticks && config_.heartbeat_ticks > 0);
+  QUANTA_ASSERT(config_.max_entries_per_append > 0 && config_.max_inflight_appends > 0);
+  QUANTA_ASSERT(hard_state.commit <= log_.last_index());
+  std::sort(config_.voters.begin(), config_.voters.end());
+  term_ = hard_state.term;
+  vote_ = hard_state.vote;
+  commit_ = hard_state.commit;
+  applied_ = 0;  // the host re-applies from the start (snapshots will change this)
+  persisted_ = hard_state;
+  BecomeFollower(term_, kNoNode);
+}
+
+// ---- roles ----
+
+void Raft::ResetElectionTimer() {
+  election_elapsed_ = 0;
+  randomized_election_ticks_ = config_.election_ticks + static_cast<int>(rng_.Uniform(config_.election_ticks));
+}
+
+void Raft::BecomeFollower(Term term, NodeId leader) {
+  QUANTA_ASSERT(term >= term_);
+  if (term > term_) {
+    term_ = term;
+    vote_ = kNoNode;
+  }
+  role_ = Role::kFollower;
+  leader_ = leader;
+  progress_.clear();
+  votes_.clear();
+  ResetElectionTimer();
+}
+
+void Raft::BecomePreCandidate() {
+  QUANTA_ASSERT(role_ != Role::kLeader);
+  role_ = Role::kPreCandidate;  // term and vote unchanged: a pre-vote changes nothing
+  leader_ = kNoNode;
+  votes_.clear();
+  ResetElectionTimer();
+}
+
+void Raft::BecomeCandidate() {
+  QUANTA_ASSERT(role_ != Role::kLeader);
+  ++term_;
+  vote_ = config_.id;
+  role_ = Role::kCandidate;
+  leader_ = kNoNode;
+  votes_.clear();
+  ResetElectionTimer();
+}
+
+void Raft::BecomeLeader() {
+  QUANTA_ASSERT(role_ == Role::kCandidate);
+  role_ = Role::kLeader;
+  leader_ = config_.id;
+  votes_.clear();
+  progress_.clear();
+  for (NodeId peer : config_.voters) {
+    if (peer == config_.id) continue;
+    Progress& p = progress_[peer];
+    p.next = log_.last_index() + 1;
+    p.recent_active = true;
+  }
+  heartbeat_elapsed_ = 0;
+  election_elapsed_ = 0;
+  // A no-op of this term: earlier entries commit only once an entry of the leader's
+  // own term does (Raft §5.4.2).
+  log_.Append(Entry(term_, log_.last_index() + 1, ""));
+  BroadcastAppend();
+  MaybeCommit();  // a one-node cluster commits once the entry is durable
+}
+
+void Raft::Campaign(bool pre) {
+  if (pre) {
+    BecomePreCandidate();
+  } else {
+    BecomeCandidate();
+  }
+  const MessageType type = pre ? MessageType::kPreVote : MessageType::kVote;
+  votes_[config_.id] = true;
+  if (votes_.size() >= Quorum()) {  // a single voter
+    if (pre) {
+      Campaign(/*pre=*/false);
+    } else {
+      BecomeLeader();
+    }
+    return;
+  }
+  for (NodeId peer : config_.voters) {
+    if (peer == config_.id) continue;
+    Message m;
+    m.type = type;
+    m.to = peer;
+    m.term = pre ? term_ + 1 : term_;
+    m.index = log_.last_index();
+    m.log_term = log_.last_term();
+    Send(std::move(m));
+  }
+}
+
+// ---- time ----
+
+void Raft::Tick() {
+  if (role_ == Role::kLeader) {
+    TickLeader();
+  } else {
+    TickElection();
+  }
+}
+
+void Raft::TickElection() {
+  if (++election_elapsed_ < randomized_election_ticks_) return;
+  Campaign(config_.pre_vote);  // a pre-candidate that timed out pre-votes again
+}
+
+void Raft::TickLeader() {
+  if (++heartbeat_elapsed_ >= config_.heartbeat_ticks) {
+    heartbeat_elapsed_ = 0;
+    for (const auto& [peer, p] : progress_) SendHeartbeat(peer);
+  }
+  if (++election_elapsed_ < config_.election_ticks) return;
+  election_elapsed_ = 0;
+  if (!config_.check_quorum) return;
+  size_t active = 1;  // itself
+  for (auto& [peer, p] : progress_) {
+    if (p.recent_active) ++active;
+    p.recent_active = false;
+  }
+  if (active < Quorum()) BecomeFollower(term_, kNoNode);  // cut off: stop acting as leader
+}
+
+// ---- messages ----
+
+void Raft::Send(Message message) {
+  message.from = config_.id;
+  if (message.type != MessageType::kPreVote && message.type != MessageType::kPreVoteResponse) {
+    QUANTA_ASSERT(message.term == 0 || message.term == term_);
+    message.term = term_;
+  }
+  outbox_.push_back(std::move(message));
+}
+
+bool Raft::InLease() const {
+  return config_.check_quorum && leader_ != kNoNode && election_elapsed_ < config_.election_ticks;
+}
+
+void Raft::Step(const Message& m) {
+  QUANTA_ASSERT(m.to == config_.id);
+  const bool vote_request = m.type == MessageType::kVote || m.type == MessageType::kPreVote;
+  if (m.term > term_) {
+    // A node that heard from a live leader within the election timeout ignores
+    // candidates: a node that was merely cut off cannot depose a working leader.
+    if (vote_request && InLease()) return;
+    const bool future_term = m.type == MessageType::kPreVote ||
+                             (m.type == MessageType::kPreVoteResponse && !m.reject);
+    const bool from_leader = m.type == MessageType::kAppend || m.type == MessageType::kHeartbeat;
+    if (!future_term) BecomeFollower(m.term, from_leader ? m.from : kNoNode);
+  } else if (m.term < term_) {
+    if (m.type == MessageType::kAppend || m.type == MessageType::kHeartbeat) {
+      // A stale leader: tell it the term, so it steps down.
+      Message reply;
+      reply.type = MessageType::kAppendResponse;
+      reply.to = m.from;
+      reply.index = m.index;
+      reply.reject = true;
+      reply.hint = log_.last_index();
+      Send(std::move(reply));
+    } else if (m.type == MessageType::kPreVote) {
+      Message reply;
+      reply.type = MessageType::kPreVoteResponse;
+      reply.to = m.from;
+      reply.term = term_;
+      reply.reject = true;
+      Send(std::move(reply));
+    }
+    return;  // anything else from an old term is stale
+  }
+  switch (m.type) {
+    case MessageType::kPreVote:
+    case MessageType::kVote:
+      HandleVoteRequest(m);
+      return;
+    case MessageType::kPreVoteResponse:
+    case MessageType::kVoteResponse:
+      HandleVoteResponse(m);
+      return;
+    case MessageType::kAppend:
+      HandleAppend(m);
+      return;
+    case MessageType::kAppendResponse:
+      HandleAppendResponse(m);
+      return;
+    case MessageType::kHeartbeat:
+      HandleHeartbeat(m);
+      return;
+    case MessageType::kHeartbeatResponse:
+      HandleHeartbeatResponse(m);
+      return;
+  }
+}
+
+void Raft::HandleVoteRequest(const Message& m) {
+  const bool pre = m.type == MessageType::kPreVote;
+  const bool log_ok = log_.OtherIsUpToDate(m.index, m.log_term);
+  // A real vote: once per term (vote_ is durable before the reply is sent). A pre-vote
+  // promises nothing; it is granted for a later term to an up-to-date log.
+  const bool grant = pre ? (m.term > term_ && log_ok)
+                         : ((vote_ == kNoNode || vote_ == m.from) && log_ok);
+  Message reply;
+  reply.type = pre ? MessageType::kPreVoteResponse : MessageType::kVoteResponse;
+  reply.to = m.from;
+  reply.term = pre && grant ? m.term : term_;
+  reply.reject = !grant;
+  if (grant && !pre) {
+    vote_ = m.from;
+    ResetElectionTimer();
+  }
+  Send(std::move(reply));
+}
+
+void Raft::HandleVoteResponse(const Message& m) {
+  const bool pre = m.type == MessageType::kPreVoteResponse;
+  if (role_ != (pre ? Role::kPreCandidate : Role::kCandidate)) return;
+  votes_.emplace(m.from, !m.reject);  // the first answer counts
+  size_t granted = 0;
+  for (const auto& [voter, yes] : votes_) granted += yes ? 1 : 0;
+  if (granted >= Quorum()) {
+    if (pre) {
+      Campaign(/*pre=*/false);  // the real election
+    } else {
+      BecomeLeader();
+    }
+    return;
+  }
+  if (votes_.size() - granted >= Quorum()) BecomeFollower(term_, kNoNode);  // lost
+}
+
+void Raft::HandleAppend(const Message& m) {
+  AcceptLeader(m);
+  Message reply;
+  reply.type = MessageType::kAppendResponse;
+  reply.to = m.from;
+  reply.index = m.index;
+  if (m.index < commit_) {
+    // Everything up to the commit index already matches the leader's log.
+    reply.hint = commit_;
+  } else if (log_.Matches(m.index, m.log_term)) {
+    const Index last_new = log_.AppendAfter(m.index, m.entries, commit_);
+    commit_ = std::max(commit_, std::min(m.commit, last_new));
+    reply.hint = last_new;
+  } else {
+    reply.reject = true;
+    reply.hint = log_.last_index();
+  }
+  Send(std::move(reply));
+}
+
+void Raft::HandleAppendResponse(const Message& m) {
+  if (role_ != Role::kLeader) return;
+  auto it = progress_.find(m.from);
+  if (it == progress_.end()) return;
+  Progress& p = it->second;
+  p.recent_active = true;
+  if (m.reject) {
+    // Stale unless it answers the append we are waiting on.
+    if (p.replicating ? m.index <= p.match : m.index + 1 != p.next) return;
+    p.replicating = false;
+    p.inflight.clear();
+    p.probe_sent = false;
+    p.next = std::max(p.match + 1, std::min(m.index, m.hint + 1));
+    SendAppend(m.from);
+    return;
+  }
+  if (!p.replicating) {  // the probe found where the logs match: stream from there
+    p.replicating = true;
+    p.inflight.clear();
+    p.next = std::max(p.match, m.hint) + 1;
+  }
+  if (m.hint > p.match) {
+    p.match = m.hint;
+    p.next = std::max(p.next, m.hint + 1);
+    while (!p.inflight.empty() && p.inflight.front() <= p.match) p.inflight.pop_front();
+    if (MaybeCommit()) {
+      BroadcastAppend();
+      return;
+    }
+  }
+  p.probe_sent = false;
+  while (SendAppend(m.from)) {
+  }
+}
+
+void Raft::AcceptLeader(const Message& m) {
+  QUANTA_ASSERT_MSG(role_ != Role::kLeader, "two leaders in one term");
+  if (role_ != Role::kFollower) BecomeFollower(term_, m.from);  // a leader of this term exists
+  QUANTA_ASSERT_MSG(leader_ == kNoNode || leader_ == m.from, "two leaders in one term");
+  leader_ = m.from;
+  election_elapsed_ = 0;
+}
+
+void Raft::HandleHeartbeat(const Message& m) {
+  AcceptLeader(m);
+  // The leader caps m.commit at what it knows this log matches.
+  commit_ = std::max(commit_, std::min(m.commit, log_.last_index()));
+  Message reply;
+  reply.type = MessageType::kHeartbeatResponse;
+  reply.to = m.from;
+  Send(std::move(reply));
+}
+
+void Raft::HandleHeartbeatResponse(const Message& m) {
+  if (role_ != Role::kLeader) return;
+  auto it = progress_.find(m.from);
+  if (it == progress_.end()) return;
+  Progress& p = it->second;
+  p.recent_active = true;
+  if (p.match >= log_.last_index()) return;
+  // Alive but behind: appends were lost or are slow. Probe again from the match (at
+  // most once per heartbeat), so a lost batch cannot stall the follower forever.
+  p.replicating = false;
+  p.inflight.clear();
+  p.next = p.match + 1;
+  p.probe_sent = false;
+  SendAppend(m.from);
+}
+
+bool Raft::SendAppend(NodeId to) {
+  Progress& p = progress_.at(to);
+  if (!p.replicating && p.probe_sent) return false;
+  if (p.replicating && (p.next > log_.last_index() || p.inflight.size() >= config_.max_inflight_appends)) {
+    return false;
+  }
+  Message m;
+  m.type = MessageType::kAppend;
+  m.to = to;
+  m.index = p.next - 1;
+  m.log_term = *log_.TermAt(m.index);
+  m.entries = log_.Slice(p.next, config_.max_entries_per_append);
+  m.commit = commit_;
+  if (p.replicating) {
+    p.next = m.index + m.entries.size() + 1;
+    p.inflight.push_back(p.next - 1);
+  } else {
+    p.probe_sent = true;
+  }
+  Send(std::move(m));
+  return p.replicating;
+}
+
+void Raft::SendHeartbeat(NodeId to) {
+  Message m;
+  m.type = MessageType::kHeartbeat;
+  m.to = to;
+  m.commit = std::min(commit_, progress_.at(to).match);  // never past what it holds
+  Send(std::move(m));
+}
+
+void Raft::BroadcastAppend() {
+  for (const auto& [peer, p] : progress_) {
+    if (!SendAppend(peer)) SendHeartbeat(peer);
+  }
+}
+
+bool Raft::MaybeCommit() {
+  QUANTA_ASSERT(role_ == Role::kLeader);
+  std::vector<Index> matches = {log_.stable()};  // the leader counts only what it persisted
+  for (const auto& [peer, p] : progress_) matches.push_back(p.match);
+  std::sort(matches.begin(), matches.end(), std::greater<>());
+  const Index quorum_index = matches[Quorum() - 1];
+  if (quorum_index <= commit_ || log_.TermAt(quorum_index) != term_) return false;
+  commit_ = quorum_index;
+  return true;
+}
+
+absl::StatusOr<Index> Raft::Propose(std::string data) {
+  if (role_ != Role::kLeader) {
+    return absl::FailedPreconditionError(
+        leader_ == kNoNode ? std::string("not the leader, and no leader is known")
+                           : absl::StrCat("not the leader; the leader is node ", leader_));
+  }
+  const Index index = log_.last_index() + 1;
+  log_.Append(Entry(term_, index, std::move(data)));
+  for (const auto& [peer, p] : progress_) SendAppend(peer);
+  return index;
+}
+
+// ---- ready ----
+
+bool Raft::HasReady() const {
+  return !outbox_.empty() || log_.last_index() > log_.stable() || !(hard_state() == persisted_) ||
+         std::min(commit_, log_.stable()) > applied_;
+}
+
+Ready Raft::TakeReady() {
+  Ready ready;
+  const HardState now = hard_state();
+  if (!(now == persisted_)) {
+    ready.hard_state = now;
+    ready.must_sync = now.term != persisted_.term || now.vote != persisted_.vote;
+    persisted_ = now;
+  }
+  ready.entries = log_.Unstable();
+  if (!ready.entries.empty()) ready.must_sync = true;
+  ready.messages = std::move(outbox_);
+  outbox_.clear();
+  const Index apply_to = std::min(commit_, log_.stable());
+  if (apply_to > applied_) ready.committed = log_.Slice(applied_ + 1, apply_to - applied_);
+  return ready;
+}
+
+void Raft::Advance(const Ready& ready) {
+  if (!ready.entries.empty()) log_.MarkStable(ready.entries.back().index, ready.entries.back().term);
+  if (!ready.committed.empty()) {
+    QUANTA_ASSERT(ready.committed.front().index == applied_ + 1);
+    applied_ = ready.committed.back().index;
+  }
+  if (role_ == Role::kLeader && MaybeCommit()) BroadcastAppend();
+}
+
+}  // namespace quanta::raft

@@ -1,0 +1,128 @@
+// Raft: the consensus core as a pure state machine (no I/O, no clock, no threads).
+//
+// The host drives it: Tick() on a fixed timer, Step() for every message received,
+// Propose() on the leader; then, whenever HasReady(), TakeReady() and carry it out in
+// the order raft_types.h states (persist, send, apply), then Advance(). Randomness
+// (election timeouts) comes from the node's seeded generator, so a simulation replays.
+//
+// Implemented: leader election with pre-vote (a partitioned node cannot inflate terms
+// and disrupt the cluster when it returns) and check-quorum (a leader that has not
+// heard from a quorum within an election timeout steps down, and nodes that heard from
+// a leader recently ignore vote requests); log replication with per-follower flow
+// control (one probing append at a time until the follower's log matches, then up to
+// max_inflight_appends batches of max_entries_per_append); commitment only of entries
+// from the leader's own term (Raft §5.4.2, figure 8).
+// Not yet: leader lease reads, leadership transfer, learners, membership change,
+// snapshots (engine/raft/README.md).
+#pragma once
+
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "absl/status/statusor.h"
+#include "engine/env/random.h"
+#include "engine/raft/raft_log.h"
+#include "engine/raft/raft_types.h"
+
+namespace quanta::raft {
+
+struct Config {
+  Config() {}
+  NodeId id = kNoNode;
+  std::vector<NodeId> voters;  // including id
+  int election_ticks = 10;     // the timeout is drawn from [election_ticks, 2 * election_ticks)
+  int heartbeat_ticks = 1;
+  bool pre_vote = true;
+  bool check_quorum = true;
+  size_t max_entries_per_append = 64;  // `replication.batch_size`
+  size_t max_inflight_appends = 8;
+  uint64_t seed = 1;
+};
+
+enum class Role { kFollower, kPreCandidate, kCandidate, kLeader };
+const char* RoleName(Role role);
+
+class Raft {
+ public:
+  // Starts as a follower from what storage kept (term, vote, commit and the log).
+  Raft(const Config& config, HardState hard_state, std::vector<Entry> log);
+
+  void Tick();
+  void Step(const Message& message);
+  // Appends `data` to the leader's log; returns its index. Errors: kFailedPrecondition
+  // on a non-leader, naming the leader if known.
+  absl::StatusOr<Index> Propose(std::string data);
+
+  bool HasReady() const;
+  Ready TakeReady();
+  // The host carried out `ready` (persisted, sent, applied).
+  void Advance(const Ready& ready);
+
+  NodeId id() const { return config_.id; }
+  Role role() const { return role_; }
+  Term term() const { return term_; }
+  NodeId leader() const { return leader_; }
+  Index commit() const { return commit_; }
+  Index applied() const { return applied_; }
+  const RaftLog& log() const { return log_; }
+  HardState hard_state() const { return HardState{term_, vote_, commit_}; }
+
+ private:
+  // What the leader knows about one follower.
+  struct Progress {
+    Index match = 0;
+    Index next = 1;
+    bool replicating = false;       // false: probing, one append at a time
+    bool probe_sent = false;
+    std::deque<Index> inflight;     // last index of each unacknowledged batch
+    bool recent_active = false;     // heard from since the last quorum check
+  };
+
+  void BecomeFollower(Term term, NodeId leader);
+  void BecomePreCandidate();
+  void BecomeCandidate();
+  void BecomeLeader();
+  void Campaign(bool pre);
+  void ResetElectionTimer();
+  void TickElection();
+  void TickLeader();
+  void Send(Message message);
+
+  bool InLease() const;
+  void HandleVoteRequest(const Message& m);
+  void HandleVoteResponse(const Message& m);
+  void AcceptLeader(const Message& m);  // a leader of this term spoke
+  void HandleAppend(const Message& m);
+  void HandleHeartbeat(const Message& m);
+  void HandleHeartbeatResponse(const Message& m);
+  void HandleAppendResponse(const Message& m);
+  // Sends `to` the entries it lacks, if flow control allows; returns whether it sent.
+  bool SendAppend(NodeId to);
+  void SendHeartbeat(NodeId to);
+  void BroadcastAppend();
+  // Advances the commit index to the highest entry of this term a quorum holds.
+  bool MaybeCommit();
+  size_t Quorum() const { return config_.voters.size() / 2 + 1; }
+
+  Config config_;
+  Random rng_;
+  RaftLog log_;
+  Term term_ = 0;
+  NodeId vote_ = kNoNode;
+  Index commit_ = 0;
+  Index applied_ = 0;
+  HardState persisted_;  // as of the last Ready taken
+  Role role_ = Role::kFollower;
+  NodeId leader_ = kNoNode;
+  int election_elapsed_ = 0;
+  int randomized_election_ticks_ = 0;
+  int heartbeat_elapsed_ = 0;
+  absl::btree_map<NodeId, bool> votes_;          // this campaign's answers
+  absl::btree_map<NodeId, Progress> progress_;  // leader only: every other voter
+  std::vector<Message> outbox_;
+};
+
+}  // namespace quanta::raft

@@ -1,0 +1,54 @@
+// RaftLog: a node's log in memory, with the boundary of what is durable.
+//
+// Indexes start at 1; index 0 is the empty prefix, term 0. Entries up to stable() are
+// durable; later ones are handed to the host in the next Ready. A conflicting suffix
+// (a new leader's log disagrees) is replaced, never below the commit index.
+// Compaction (snapshots) comes later; today every entry stays in memory.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "engine/raft/raft_types.h"
+
+namespace quanta::raft {
+
+class RaftLog {
+ public:
+  RaftLog() = default;
+  // A log restored from storage: all of it is durable. REQUIRES: indexes 1, 2, ...
+  explicit RaftLog(std::vector<Entry> durable);
+
+  Index last_index() const { return entries_.size(); }
+  Term last_term() const { return entries_.empty() ? 0 : entries_.back().term; }
+  // The term of entry `index` (0 for index 0); nullopt past the end.
+  std::optional<Term> TermAt(Index index) const;
+  bool Matches(Index index, Term term) const;
+  // Whether a log ending at (last_term, last_index) is at least as up to date as this one.
+  bool OtherIsUpToDate(Index last_index, Term last_term) const;
+
+  // The leader's own proposal. REQUIRES: entry.index == last_index() + 1.
+  void Append(Entry entry);
+  // A follower's append after `prev` (which matches): entries already present with the
+  // same term are kept, the first conflicting one and everything after it replaced.
+  // Returns the index of the last entry given (prev if none). REQUIRES: no replaced
+  // entry is at or below `committed`.
+  Index AppendAfter(Index prev, const std::vector<Entry>& entries, Index committed);
+
+  // Up to `max` entries starting at `from` (from <= last_index() + 1).
+  std::vector<Entry> Slice(Index from, size_t max) const;
+  const Entry& at(Index index) const;
+
+  Index stable() const { return stable_; }
+  // Entries after stable(), for the next Ready.
+  std::vector<Entry> Unstable() const { return Slice(stable_ + 1, SIZE_MAX); }
+  // The host persisted entries up to `index` with term `term`; ignored if the log
+  // changed meanwhile (that suffix was replaced and will come again).
+  void MarkStable(Index index, Term term);
+
+ private:
+  std::vector<Entry> entries_;  // entries_[i].index == i + 1
+  Index stable_ = 0;
+};
+
+}  // namespace quanta::raft

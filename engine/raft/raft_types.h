@@ -1,0 +1,76 @@
+// Raft's vocabulary: log entries, messages between peers, the state that must be
+// durable before a node speaks (HardState), and the Ready batch a node hands its host.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace quanta::raft {
+
+using NodeId = uint64_t;
+using Term = uint64_t;
+using Index = uint64_t;
+inline constexpr NodeId kNoNode = 0;  // "no vote", "no known leader"
+
+struct Entry {
+  Entry() {}
+  Entry(Term t, Index i, std::string d) : term(t), index(i), data(std::move(d)) {}
+  Term term = 0;
+  Index index = 0;
+  std::string data;  // empty: a new leader's no-op
+  bool operator==(const Entry& o) const { return term == o.term && index == o.index && data == o.data; }
+};
+
+enum class MessageType : uint8_t {
+  kPreVote,          // "would you vote for me at `term`?" (the sender's term is unchanged)
+  kPreVoteResponse,
+  kVote,
+  kVoteResponse,
+  kAppend,           // entries after (index, log_term) (none: a probe)
+  kAppendResponse,
+  kHeartbeat,        // "I lead": resets the follower's timer, carries a safe commit index
+  kHeartbeatResponse,
+};
+const char* MessageTypeName(MessageType type);
+
+struct Message {
+  Message() {}
+  MessageType type = MessageType::kAppend;
+  NodeId from = kNoNode;
+  NodeId to = kNoNode;
+  Term term = 0;  // the sender's term; for kPreVote the term it would campaign at
+  // kAppend: the entry before `entries`. kVote/kPreVote: the candidate's last entry.
+  // kAppendResponse: the `index` of the append it answers.
+  Index index = 0;
+  Term log_term = 0;
+  std::vector<Entry> entries;
+  Index commit = 0;     // kAppend, kHeartbeat: the leader's commit index (capped to what matches)
+  bool reject = false;  // responses
+  // kAppendResponse: on success the last index known to match the leader's log; on
+  // rejection the follower's last index (where the leader should look next).
+  Index hint = 0;
+};
+
+// What must be durable before any message of the same Ready is sent.
+struct HardState {
+  Term term = 0;
+  NodeId vote = kNoNode;
+  Index commit = 0;
+  bool operator==(const HardState& o) const { return term == o.term && vote == o.vote && commit == o.commit; }
+};
+
+// One batch of work for the host, in this order: persist `hard_state` (if set) and
+// `entries` (replacing any stored entries at or after the first one's index), syncing
+// if `must_sync`; then send `messages`; then apply `committed`; then call Advance().
+struct Ready {
+  Ready() {}
+  std::optional<HardState> hard_state;
+  std::vector<Entry> entries;
+  std::vector<Message> messages;
+  std::vector<Entry> committed;
+  bool must_sync = false;
+};
+
+}  // namespace quanta::raft
