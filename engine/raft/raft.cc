@@ -35,7 +35,12 @@ const char* RoleName(Role role) {
 Raft::Raft(const Config& config, HardState hard_state, std::vector<Entry> log)
     : config_(config), rng_(config.seed), log_(std::move(log)) {
   QUANTA_ASSERT(config_.id != kNoNode);
-  QUANTA_ASSERT(std::find(config_.voters.begin(), config_.voters.end(), config_.id) != config_.voters.end());
+  QUANTA_ASSERT(!config_.voters.empty());
+  for (NodeId learner : config_.learners) QUANTA_ASSERT_MSG(!IsVoter(learner), "a node is a voter or a learner");
+  QUANTA_ASSERT(IsVoter(config_.id) ||
+                std::find(config_.learners.begin(), config_.learners.end(), config_.id) != config_.learners.end());
+  if (config_.lease_ticks == 0) config_.lease_ticks = config_.election_ticks - 2;
+  QUANTA_ASSERT(config_.lease_ticks > 0 && config_.lease_ticks < config_.election_ticks);
   QUANTA_ASSERT(config_.election_ticks > config_.heartbeat_ticks && config_.heartbeat_ticks > 0);
   QUANTA_ASSERT(config_.max_entries_per_append > 0 && config_.max_inflight_appends > 0);
   QUANTA_ASSERT(hard_state.commit <= log_.last_index());
@@ -92,11 +97,14 @@ void Raft::BecomeLeader() {
   leader_ = config_.id;
   votes_.clear();
   progress_.clear();
-  for (NodeId peer : config_.voters) {
-    if (peer == config_.id) continue;
-    Progress& p = progress_[peer];
-    p.next = log_.last_index() + 1;
-    p.recent_active = true;
+  for (const std::vector<NodeId>* group : {&config_.voters, &config_.learners}) {
+    for (NodeId peer : *group) {
+      if (peer == config_.id) continue;
+      Progress& p = progress_[peer];
+      p.next = log_.last_index() + 1;
+      p.recent_active = true;
+      p.voter = group == &config_.voters;
+    }
   }
   heartbeat_elapsed_ = 0;
   election_elapsed_ = 0;
@@ -137,7 +145,12 @@ void Raft::Campaign(bool pre) {
 
 // ---- time ----
 
+bool Raft::IsVoter(NodeId id) const {
+  return std::find(config_.voters.begin(), config_.voters.end(), id) != config_.voters.end();
+}
+
 void Raft::Tick() {
+  ++ticks_;
   if (role_ == Role::kLeader) {
     TickLeader();
   } else {
@@ -146,7 +159,7 @@ void Raft::Tick() {
 }
 
 void Raft::TickElection() {
-  if (++election_elapsed_ < randomized_election_ticks_) return;
+  if (++election_elapsed_ < randomized_election_ticks_ || !IsVoter(config_.id)) return;
   Campaign(config_.pre_vote);  // a pre-candidate that timed out pre-votes again
 }
 
@@ -160,7 +173,7 @@ void Raft::TickLeader() {
   if (!config_.check_quorum) return;
   size_t active = 1;  // itself
   for (auto& [peer, p] : progress_) {
-    if (p.recent_active) ++active;
+    if (p.recent_active && p.voter) ++active;
     p.recent_active = false;
   }
   if (active < Quorum()) BecomeFollower(term_, kNoNode);  // cut off: stop acting as leader
@@ -178,7 +191,11 @@ void Raft::Send(Message message) {
 }
 
 bool Raft::InLease() const {
-  return config_.check_quorum && leader_ != kNoNode && election_elapsed_ < config_.election_ticks;
+  if (!config_.check_quorum) return false;
+  // A node that just started may have acknowledged a leader before it crashed: it
+  // keeps that promise for an election timeout after starting, too.
+  if (ticks_ < config_.election_ticks) return true;
+  return leader_ != kNoNode && election_elapsed_ < config_.election_ticks;
 }
 
 void Raft::Step(const Message& m) {
@@ -241,8 +258,8 @@ void Raft::HandleVoteRequest(const Message& m) {
   const bool log_ok = log_.OtherIsUpToDate(m.index, m.log_term);
   // A real vote: once per term (vote_ is durable before the reply is sent). A pre-vote
   // promises nothing; it is granted for a later term to an up-to-date log.
-  const bool grant = pre ? (m.term > term_ && log_ok)
-                         : ((vote_ == kNoNode || vote_ == m.from) && log_ok);
+  const bool grant = IsVoter(config_.id) && (pre ? (m.term > term_ && log_ok)
+                                                  : ((vote_ == kNoNode || vote_ == m.from) && log_ok));
   Message reply;
   reply.type = pre ? MessageType::kPreVoteResponse : MessageType::kVoteResponse;
   reply.to = m.from;
@@ -258,6 +275,7 @@ void Raft::HandleVoteRequest(const Message& m) {
 void Raft::HandleVoteResponse(const Message& m) {
   const bool pre = m.type == MessageType::kPreVoteResponse;
   if (role_ != (pre ? Role::kPreCandidate : Role::kCandidate)) return;
+  if (!IsVoter(m.from)) return;       // a learner's answer never counts
   votes_.emplace(m.from, !m.reject);  // the first answer counts
   size_t granted = 0;
   for (const auto& [voter, yes] : votes_) granted += yes ? 1 : 0;
@@ -342,6 +360,7 @@ void Raft::HandleHeartbeat(const Message& m) {
   Message reply;
   reply.type = MessageType::kHeartbeatResponse;
   reply.to = m.from;
+  reply.index = m.index;  // the leader's send tick, for its lease
   Send(std::move(reply));
 }
 
@@ -351,6 +370,7 @@ void Raft::HandleHeartbeatResponse(const Message& m) {
   if (it == progress_.end()) return;
   Progress& p = it->second;
   p.recent_active = true;
+  if (m.index <= static_cast<Index>(ticks_)) p.acked_tick = std::max(p.acked_tick, static_cast<int64_t>(m.index));
   if (p.match >= log_.last_index()) return;
   // Alive but behind: appends were lost or are slow. Probe again from the match (at
   // most once per heartbeat), so a lost batch cannot stall the follower forever.
@@ -388,6 +408,7 @@ void Raft::SendHeartbeat(NodeId to) {
   Message m;
   m.type = MessageType::kHeartbeat;
   m.to = to;
+  m.index = static_cast<Index>(ticks_);  // echoed back: when the follower's lease began at the latest
   m.commit = std::min(commit_, progress_.at(to).match);  // never past what it holds
   Send(std::move(m));
 }
@@ -401,12 +422,26 @@ void Raft::BroadcastAppend() {
 bool Raft::MaybeCommit() {
   QUANTA_ASSERT(role_ == Role::kLeader);
   std::vector<Index> matches = {log_.stable()};  // the leader counts only what it persisted
-  for (const auto& [peer, p] : progress_) matches.push_back(p.match);
+  for (const auto& [peer, p] : progress_) {
+    if (p.voter) matches.push_back(p.match);
+  }
   std::sort(matches.begin(), matches.end(), std::greater<>());
   const Index quorum_index = matches[Quorum() - 1];
   if (quorum_index <= commit_ || log_.TermAt(quorum_index) != term_) return false;
   commit_ = quorum_index;
   return true;
+}
+
+bool Raft::HasLease() const {
+  if (role_ != Role::kLeader || !config_.check_quorum) return false;
+  if (log_.TermAt(commit_) != term_) return false;  // not yet sure of every committed entry
+  std::vector<int64_t> acked = {ticks_};
+  for (const auto& [peer, p] : progress_) {
+    if (p.voter) acked.push_back(p.acked_tick);
+  }
+  std::sort(acked.begin(), acked.end(), std::greater<>());
+  const int64_t quorum_acked = acked[Quorum() - 1];
+  return quorum_acked != INT64_MIN && ticks_ < quorum_acked + config_.lease_ticks;
 }
 
 absl::StatusOr<Index> Raft::Propose(std::string data) {

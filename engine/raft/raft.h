@@ -12,10 +12,12 @@
 // control (one probing append at a time until the follower's log matches, then up to
 // max_inflight_appends batches of max_entries_per_append); commitment only of entries
 // from the leader's own term (Raft §5.4.2, figure 8).
-// Not yet: leader lease reads, leadership transfer, learners, membership change,
-// snapshots (engine/raft/README.md).
+// Learners receive the log but never campaign and are never counted; the leader holds
+// a read lease (HasLease) while a quorum acknowledges its heartbeats.
+// Not yet: leadership transfer, membership change, snapshots (engine/raft/README.md).
 #pragma once
 
+#include <cstdint>
 #include <deque>
 #include <optional>
 #include <string>
@@ -32,13 +34,19 @@ namespace quanta::raft {
 struct Config {
   Config() {}
   NodeId id = kNoNode;
-  std::vector<NodeId> voters;  // including id
+  std::vector<NodeId> voters;    // id is a voter or a learner
+  std::vector<NodeId> learners;  // replicated to, never campaign, never counted
   int election_ticks = 10;     // the timeout is drawn from [election_ticks, 2 * election_ticks)
   int heartbeat_ticks = 1;
   bool pre_vote = true;
   bool check_quorum = true;
   size_t max_entries_per_append = 64;  // `replication.batch_size`
   size_t max_inflight_appends = 8;
+  // The leader serves reads locally while a quorum of voters acknowledged a heartbeat
+  // it sent less than lease_ticks ago. Nodes ignore candidates for election_ticks after
+  // hearing from a leader, so no other leader can exist meanwhile as long as
+  // lease_ticks < election_ticks x (1 - clock drift between nodes). 0: election_ticks - 2.
+  int lease_ticks = 0;
   uint64_t seed = 1;
 };
 
@@ -55,6 +63,11 @@ class Raft {
   // Appends `data` to the leader's log; returns its index. Errors: kFailedPrecondition
   // on a non-leader, naming the leader if known.
   absl::StatusOr<Index> Propose(std::string data);
+
+  // Whether this leader may answer a read from its own state now (see lease_ticks):
+  // it holds the lease and has committed an entry of its term (so it knows every
+  // committed entry). Requires check_quorum.
+  bool HasLease() const;
 
   bool HasReady() const;
   Ready TakeReady();
@@ -79,6 +92,8 @@ class Raft {
     bool probe_sent = false;
     std::deque<Index> inflight;     // last index of each unacknowledged batch
     bool recent_active = false;     // heard from since the last quorum check
+    bool voter = true;
+    int64_t acked_tick = INT64_MIN;  // send tick of the latest heartbeat it answered
   };
 
   void BecomeFollower(Term term, NodeId leader);
@@ -106,6 +121,7 @@ class Raft {
   // Advances the commit index to the highest entry of this term a quorum holds.
   bool MaybeCommit();
   size_t Quorum() const { return config_.voters.size() / 2 + 1; }
+  bool IsVoter(NodeId id) const;
 
   Config config_;
   Random rng_;
@@ -120,6 +136,7 @@ class Raft {
   int election_elapsed_ = 0;
   int randomized_election_ticks_ = 0;
   int heartbeat_elapsed_ = 0;
+  int64_t ticks_ = 0;  // local ticks since start (lease arithmetic)
   absl::btree_map<NodeId, bool> votes_;          // this campaign's answers
   absl::btree_map<NodeId, Progress> progress_;  // leader only: every other voter
   std::vector<Message> outbox_;

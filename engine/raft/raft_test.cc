@@ -24,11 +24,16 @@ struct Durable {
 
 class Cluster {
  public:
-  explicit Cluster(int n, uint64_t seed = 1, std::vector<Durable> durable = {}) : seed_(seed) {
-    for (int i = 1; i <= n; ++i) ids_.push_back(i);
-    durable_ = durable.empty() ? std::vector<Durable>(n) : std::move(durable);
-    applied_.resize(n);
-    for (int i = 0; i < n; ++i) nodes_.push_back(Start(i));
+  // Nodes 1..n vote; nodes n+1..n+learners are learners.
+  explicit Cluster(int n, uint64_t seed = 1, std::vector<Durable> durable = {}, int learners = 0,
+                   std::function<void(Config&)> tweak = nullptr)
+      : seed_(seed), tweak_(std::move(tweak)) {
+    for (int i = 1; i <= n; ++i) voters_.push_back(i);
+    for (int i = n + 1; i <= n + learners; ++i) learners_.push_back(i);
+    const size_t total = n + learners;
+    durable_ = durable.empty() ? std::vector<Durable>(total) : std::move(durable);
+    applied_.resize(total);
+    for (size_t i = 0; i < total; ++i) nodes_.push_back(Start(i));
   }
 
   Raft& node(NodeId id) { return *nodes_[id - 1]; }
@@ -118,9 +123,11 @@ class Cluster {
  private:
   std::unique_ptr<Raft> Start(size_t i) {
     Config c;
-    c.id = ids_[i];
-    c.voters = ids_;
-    c.seed = Random::DeriveSeed(seed_, absl::StrCat("node", ids_[i], "/start", restarts_++));
+    c.id = i + 1;
+    c.voters = voters_;
+    c.learners = learners_;
+    c.seed = Random::DeriveSeed(seed_, absl::StrCat("node", c.id, "/start", restarts_++));
+    if (tweak_) tweak_(c);
     c.max_entries_per_append = 3;  // small batches: flow control is exercised
     c.max_inflight_appends = 2;
     return std::make_unique<Raft>(c, durable_[i].hard_state, durable_[i].log);
@@ -165,9 +172,11 @@ class Cluster {
   }
 
   uint64_t seed_;
+  std::function<void(Config&)> tweak_;
   Random rng_{seed_};
   uint64_t restarts_ = 0;
-  std::vector<NodeId> ids_;
+  std::vector<NodeId> voters_;
+  std::vector<NodeId> learners_;
   std::vector<std::unique_ptr<Raft>> nodes_;
   std::vector<Durable> durable_;
   std::vector<std::vector<Entry>> applied_;
@@ -258,7 +267,8 @@ TEST(RaftTest, EntriesOfEarlierTermsAreNotCommittedByCounting) {
   durable[0].log = long_log;
   durable[1].log = long_log;
   durable[2].log = {Entry(1, 1, "a")};
-  Cluster c(3, 3, durable);
+  // Without check-quorum, so node 1 can campaign before the others' clocks start.
+  Cluster c(3, 3, durable, 0, [](Config& config) { config.check_quorum = false; });
   // Node 1 campaigns first; entries of its own term (3) never reach anyone.
   c.set_rewrite([](Message& m) {
     std::erase_if(m.entries, [](const Entry& e) { return e.term >= 3; });
@@ -293,11 +303,84 @@ TEST(RaftTest, RestartedFollowerCatchesUp) {
   EXPECT_EQ(Payloads(c.applied(follower)), (std::vector<std::string>{"one", "two"}));
 }
 
+// A learner receives and applies the log but never campaigns, and its
+// acknowledgements never make a quorum: with two of three voters cut off, nothing
+// commits even though the leader and the learner both hold the entry.
+TEST(RaftTest, LearnersReplicateButNeverVoteOrCount) {
+  Cluster c(3, 13, {}, /*learners=*/1);
+  const NodeId leader = c.ElectLeader();
+  ASSERT_NE(leader, kNoNode);
+  ASSERT_NE(leader, 4u);
+  c.Propose(leader, "seen by all");
+  c.Tick(2);
+  EXPECT_EQ(Payloads(c.applied(4)), std::vector<std::string>{"seen by all"});
+  for (NodeId id = 1; id <= 3; ++id) {
+    if (id != leader) c.Isolate(id);
+  }
+  const Index index = *c.node(leader).Propose("needs a voter");
+  c.Tick(3);
+  EXPECT_EQ(c.node(4).log().last_index(), index);  // the learner has it...
+  EXPECT_LT(c.node(leader).commit(), index);       // ...and it does not count
+  c.Tick(60);
+  EXPECT_EQ(c.node(4).role(), Role::kFollower);    // and it never campaigns
+  EXPECT_NE(c.node(leader).role(), Role::kLeader);  // check-quorum ignores it too
+}
+
+// The lease: held while a quorum answers heartbeats, lost within lease_ticks of being
+// cut off, and never held by a node while another node leads.
+TEST(RaftTest, LeaseEndsBeforeAnotherLeaderCanExist) {
+  Cluster c(3, 17);
+  const NodeId leader = c.ElectLeader();
+  ASSERT_NE(leader, kNoNode);
+  c.Tick(2);
+  EXPECT_TRUE(c.node(leader).HasLease());
+  c.Isolate(leader);
+  bool lease_lost = false;
+  for (int t = 0; t < 60; ++t) {
+    c.Tick();
+    lease_lost = lease_lost || !c.node(leader).HasLease();
+    for (NodeId id = 1; id <= 3; ++id) {
+      if (id != leader && c.node(id).role() == Role::kLeader) {
+        ASSERT_FALSE(c.node(leader).HasLease()) << "two nodes could serve reads at tick " << t;
+      }
+    }
+  }
+  EXPECT_TRUE(lease_lost);
+  EXPECT_NE(c.Leader(), kNoNode);  // the others elected a new leader meanwhile
+  EXPECT_NE(c.Leader(), leader);
+}
+
+// A node that restarts keeps honouring the lease it may have granted before it
+// crashed: it ignores candidates for an election timeout after starting.
+TEST(RaftTest, RestartedNodeDoesNotVoteWithinAnElectionTimeout) {
+  Cluster c(3, 19);
+  const NodeId leader = c.ElectLeader();
+  ASSERT_NE(leader, kNoNode);
+  c.Tick(2);
+  const NodeId a = leader == 1 ? 2 : 1;
+  const NodeId b = 6 - leader - a;
+  c.Restart(a);
+  Message vote;
+  vote.type = MessageType::kVote;
+  vote.from = b;
+  vote.to = a;
+  vote.term = c.node(b).term() + 1;
+  vote.index = c.node(b).log().last_index();
+  vote.log_term = c.node(b).log().last_term();
+  const HardState before = c.node(a).hard_state();
+  c.node(a).Step(vote);
+  EXPECT_EQ(c.node(a).hard_state(), before) << "the request was ignored, term and all";
+  c.Tick(12);  // an election timeout later it would vote again (and the leader is fine)
+  EXPECT_EQ(c.Leader(), leader);
+}
+
 // Random partitions, message loss, restarts and proposals: safety is checked every
 // round; after healing, a leader exists and every node applies the same entries.
 RC_GTEST_PROP(RaftProperty, SafeUnderPartitionsLossAndRestarts, (uint64_t seed)) {
   const int n = *rc::gen::element(3, 5);
-  Cluster c(n, seed);
+  const int learners = *rc::gen::inRange(0, 3);
+  Cluster c(n, seed, {}, learners);
+  const int total = n + learners;
   Random rng(seed);
   int proposals = 0;
   for (int step = 0; step < 150; ++step) {
@@ -310,13 +393,13 @@ RC_GTEST_PROP(RaftProperty, SafeUnderPartitionsLossAndRestarts, (uint64_t seed))
         c.Settle();
       }
     } else if (action == 6) {
-      c.Isolate(1 + rng.Uniform(n));
+      c.Isolate(1 + rng.Uniform(total));
     } else if (action == 7) {
       c.HealAll();
     } else if (action == 8) {
       c.set_drop_rate(rng.Bernoulli(0.5) ? 0 : 0.2);
     } else {
-      c.Restart(1 + rng.Uniform(n));
+      c.Restart(1 + rng.Uniform(total));
     }
   }
   c.HealAll();
@@ -333,7 +416,7 @@ RC_GTEST_PROP(RaftProperty, SafeUnderPartitionsLossAndRestarts, (uint64_t seed))
     RC_ASSERT(c.Converge(leader));
     const std::vector<std::string> payloads = Payloads(c.applied(leader));
     final_applied = !payloads.empty() && payloads.back() == final_entry;
-    for (NodeId id = 1; id <= static_cast<NodeId>(n); ++id) RC_ASSERT(c.applied(id) == c.applied(leader));
+    for (NodeId id = 1; id <= static_cast<NodeId>(total); ++id) RC_ASSERT(c.applied(id) == c.applied(leader));
   }
   RC_ASSERT(final_applied);
 }

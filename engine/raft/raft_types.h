@@ -42,7 +42,8 @@ struct Message {
   NodeId to = kNoNode;
   Term term = 0;  // the sender's term; for kPreVote the term it would campaign at
   // kAppend: the entry before `entries`. kVote/kPreVote: the candidate's last entry.
-  // kAppendResponse: the `index` of the append it answers.
+  // kAppendResponse: the `index` of the append it answers. kHeartbeat: the leader's
+  // tick count when sent; kHeartbeatResponse echoes it (the leader's lease).
   Index index = 0;
   Term log_term = 0;
   std::vector<Entry> entries;
