@@ -18,6 +18,7 @@ const char* MessageTypeName(MessageType type) {
     case MessageType::kAppendResponse: return "AppendResponse";
     case MessageType::kHeartbeat: return "Heartbeat";
     case MessageType::kHeartbeatResponse: return "HeartbeatResponse";
+    case MessageType::kTimeoutNow: return "TimeoutNow";
   }
   QUANTA_UNREACHABLE("unknown message type");
 }
@@ -68,6 +69,7 @@ void Raft::BecomeFollower(Term term, NodeId leader) {
   }
   role_ = Role::kFollower;
   leader_ = leader;
+  transfer_target_ = kNoNode;
   progress_.clear();
   votes_.clear();
   ResetElectionTimer();
@@ -95,6 +97,7 @@ void Raft::BecomeLeader() {
   QUANTA_ASSERT(role_ == Role::kCandidate);
   role_ = Role::kLeader;
   leader_ = config_.id;
+  transfer_target_ = kNoNode;
   votes_.clear();
   progress_.clear();
   for (const std::vector<NodeId>* group : {&config_.voters, &config_.learners}) {
@@ -115,7 +118,8 @@ void Raft::BecomeLeader() {
   MaybeCommit();  // a one-node cluster commits once the entry is durable
 }
 
-void Raft::Campaign(bool pre) {
+void Raft::Campaign(bool pre, bool transfer) {
+  QUANTA_ASSERT(!(pre && transfer));
   if (pre) {
     BecomePreCandidate();
   } else {
@@ -139,6 +143,7 @@ void Raft::Campaign(bool pre) {
     m.term = pre ? term_ + 1 : term_;
     m.index = log_.last_index();
     m.log_term = log_.last_term();
+    m.transfer = transfer;
     Send(std::move(m));
   }
 }
@@ -167,6 +172,9 @@ void Raft::TickLeader() {
   if (++heartbeat_elapsed_ >= config_.heartbeat_ticks) {
     heartbeat_elapsed_ = 0;
     for (const auto& [peer, p] : progress_) SendHeartbeat(peer);
+  }
+  if (transfer_target_ != kNoNode && ++transfer_elapsed_ >= config_.election_ticks) {
+    transfer_target_ = kNoNode;  // the target did not take over in time: carry on
   }
   if (++election_elapsed_ < config_.election_ticks) return;
   election_elapsed_ = 0;
@@ -204,7 +212,7 @@ void Raft::Step(const Message& m) {
   if (m.term > term_) {
     // A node that heard from a live leader within the election timeout ignores
     // candidates: a node that was merely cut off cannot depose a working leader.
-    if (vote_request && InLease()) return;
+    if (vote_request && InLease() && !m.transfer) return;
     const bool future_term = m.type == MessageType::kPreVote ||
                              (m.type == MessageType::kPreVoteResponse && !m.reject);
     const bool from_leader = m.type == MessageType::kAppend || m.type == MessageType::kHeartbeat;
@@ -249,6 +257,11 @@ void Raft::Step(const Message& m) {
       return;
     case MessageType::kHeartbeatResponse:
       HandleHeartbeatResponse(m);
+      return;
+    case MessageType::kTimeoutNow:
+      // From this term's leader: campaign at once, skipping pre-vote (the leader is
+      // handing over, so the cluster is not disrupted).
+      if (role_ == Role::kFollower && IsVoter(config_.id) && m.from == leader_) Campaign(/*pre=*/false, /*transfer=*/true);
       return;
   }
 }
@@ -335,6 +348,7 @@ void Raft::HandleAppendResponse(const Message& m) {
     p.match = m.hint;
     p.next = std::max(p.next, m.hint + 1);
     while (!p.inflight.empty() && p.inflight.front() <= p.match) p.inflight.pop_front();
+    if (m.from == transfer_target_) MaybeSendTimeoutNow(m.from);
     if (MaybeCommit()) {
       BroadcastAppend();
       return;
@@ -444,11 +458,40 @@ bool Raft::HasLease() const {
   return quorum_acked != INT64_MIN && ticks_ < quorum_acked + config_.lease_ticks;
 }
 
+absl::Status Raft::TransferLeadership(NodeId target) {
+  if (role_ != Role::kLeader) return absl::FailedPreconditionError("only the leader can transfer leadership");
+  if (target == config_.id) return absl::InvalidArgumentError("node is already the leader");
+  if (!IsVoter(target)) return absl::InvalidArgumentError(absl::StrCat("node ", target, " is not a voter"));
+  transfer_target_ = target;
+  transfer_elapsed_ = 0;
+  MaybeSendTimeoutNow(target);
+  Progress& p = progress_.at(target);
+  if (p.match < log_.last_index()) {  // catch it up first, starting now
+    p.replicating = false;
+    p.inflight.clear();
+    p.probe_sent = false;
+    p.next = p.match + 1;
+    SendAppend(target);
+  }
+  return absl::OkStatus();
+}
+
+void Raft::MaybeSendTimeoutNow(NodeId to) {
+  if (progress_.at(to).match != log_.last_index()) return;
+  Message m;
+  m.type = MessageType::kTimeoutNow;
+  m.to = to;
+  Send(std::move(m));
+}
+
 absl::StatusOr<Index> Raft::Propose(std::string data) {
   if (role_ != Role::kLeader) {
     return absl::FailedPreconditionError(
         leader_ == kNoNode ? std::string("not the leader, and no leader is known")
                            : absl::StrCat("not the leader; the leader is node ", leader_));
+  }
+  if (transfer_target_ != kNoNode) {
+    return absl::UnavailableError(absl::StrCat("leadership is moving to node ", transfer_target_, "; retry there"));
   }
   const Index index = log_.last_index() + 1;
   log_.Append(Entry(term_, index, std::move(data)));

@@ -14,7 +14,8 @@
 // from the leader's own term (Raft §5.4.2, figure 8).
 // Learners receive the log but never campaign and are never counted; the leader holds
 // a read lease (HasLease) while a quorum acknowledges its heartbeats.
-// Not yet: leadership transfer, membership change, snapshots (engine/raft/README.md).
+// Leadership transfer hands leadership to a caught-up voter without an election
+// timeout. Not yet: membership change, snapshots (engine/raft/README.md).
 #pragma once
 
 #include <cstdint>
@@ -64,6 +65,13 @@ class Raft {
   // on a non-leader, naming the leader if known.
   absl::StatusOr<Index> Propose(std::string data);
 
+  // Leadership transfer: the target (a voter) is brought up to date, then told to
+  // campaign at once; proposals are refused meanwhile. Abandoned after an election
+  // timeout. Errors: kFailedPrecondition on a non-leader, kInvalidArgument for a bad
+  // target.
+  absl::Status TransferLeadership(NodeId target);
+  NodeId transferring_to() const { return transfer_target_; }
+
   // Whether this leader may answer a read from its own state now (see lease_ticks):
   // it holds the lease and has committed an entry of its term (so it knows every
   // committed entry). Requires check_quorum.
@@ -100,7 +108,8 @@ class Raft {
   void BecomePreCandidate();
   void BecomeCandidate();
   void BecomeLeader();
-  void Campaign(bool pre);
+  void Campaign(bool pre, bool transfer = false);
+  void MaybeSendTimeoutNow(NodeId to);
   void ResetElectionTimer();
   void TickElection();
   void TickLeader();
@@ -137,6 +146,8 @@ class Raft {
   int randomized_election_ticks_ = 0;
   int heartbeat_elapsed_ = 0;
   int64_t ticks_ = 0;  // local ticks since start (lease arithmetic)
+  NodeId transfer_target_ = kNoNode;
+  int transfer_elapsed_ = 0;
   absl::btree_map<NodeId, bool> votes_;          // this campaign's answers
   absl::btree_map<NodeId, Progress> progress_;  // leader only: every other voter
   std::vector<Message> outbox_;

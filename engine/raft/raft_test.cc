@@ -374,6 +374,44 @@ TEST(RaftTest, RestartedNodeDoesNotVoteWithinAnElectionTimeout) {
   EXPECT_EQ(c.Leader(), leader);
 }
 
+// Leadership transfer: a lagging target is caught up first, then takes over in the
+// next term without an election timeout; nothing committed is lost.
+TEST(RaftTest, LeadershipTransferCatchesTheTargetUpThenHandsOver) {
+  Cluster c(3, 23);
+  const NodeId leader = c.ElectLeader();
+  ASSERT_NE(leader, kNoNode);
+  const NodeId target = leader == 3 ? 1 : 3;
+  c.Isolate(target);
+  for (int i = 0; i < 10; ++i) c.Propose(leader, absl::StrCat("x", i));
+  c.HealAll();
+  const Term term = c.node(leader).term();
+  ASSERT_TRUE(c.node(leader).TransferLeadership(target).ok());
+  EXPECT_TRUE(absl::IsUnavailable(c.node(leader).Propose("during").status()));
+  c.Settle();
+  EXPECT_EQ(c.node(target).role(), Role::kLeader);
+  EXPECT_EQ(c.node(target).term(), term + 1);
+  EXPECT_EQ(c.node(leader).role(), Role::kFollower);
+  c.Propose(target, "after");
+  ASSERT_TRUE(c.Converge(target));
+  EXPECT_EQ(Payloads(c.applied(leader)).size(), 11u);
+  EXPECT_FALSE(c.node(target).TransferLeadership(target).ok());
+}
+
+// A transfer to an unreachable node is abandoned after an election timeout and the
+// leader takes proposals again.
+TEST(RaftTest, LeadershipTransferToAnUnreachableNodeIsAbandoned) {
+  Cluster c(3, 29);
+  const NodeId leader = c.ElectLeader();
+  ASSERT_NE(leader, kNoNode);
+  const NodeId target = leader == 3 ? 1 : 3;
+  c.Isolate(target);
+  ASSERT_TRUE(c.node(leader).TransferLeadership(target).ok());
+  c.Tick(12);
+  EXPECT_EQ(c.node(leader).transferring_to(), kNoNode);
+  EXPECT_EQ(c.node(leader).role(), Role::kLeader);
+  EXPECT_TRUE(c.node(leader).Propose("resumed").ok());
+}
+
 // Random partitions, message loss, restarts and proposals: safety is checked every
 // round; after healing, a leader exists and every node applies the same entries.
 RC_GTEST_PROP(RaftProperty, SafeUnderPartitionsLossAndRestarts, (uint64_t seed)) {
@@ -398,6 +436,9 @@ RC_GTEST_PROP(RaftProperty, SafeUnderPartitionsLossAndRestarts, (uint64_t seed))
       c.HealAll();
     } else if (action == 8) {
       c.set_drop_rate(rng.Bernoulli(0.5) ? 0 : 0.2);
+      if (NodeId leader = c.Leader(); leader != kNoNode && rng.Bernoulli(0.3)) {
+        (void)c.node(leader).TransferLeadership(1 + rng.Uniform(n));
+      }
     } else {
       c.Restart(1 + rng.Uniform(total));
     }
@@ -407,12 +448,17 @@ RC_GTEST_PROP(RaftProperty, SafeUnderPartitionsLossAndRestarts, (uint64_t seed))
   // Liveness after healing: a leader emerges and everyone applies what it commits.
   // (Leadership may still change once right after the heal: nodes that missed the
   // election campaign. Then the proposal may be lost, legitimately; try again.)
+  // (A transfer still in progress refuses proposals until it completes or is dropped.)
   bool final_applied = false;
-  for (int attempt = 0; attempt < 5 && !final_applied; ++attempt) {
+  for (int attempt = 0; attempt < 20 && !final_applied; ++attempt) {
     const NodeId leader = c.ElectLeader(300);
     RC_ASSERT(leader != kNoNode);
     const std::string final_entry = absl::StrCat("final", attempt);
-    c.Propose(leader, final_entry);
+    if (!c.node(leader).Propose(final_entry).ok()) {
+      c.Tick();
+      continue;
+    }
+    c.Settle();
     RC_ASSERT(c.Converge(leader));
     const std::vector<std::string> payloads = Payloads(c.applied(leader));
     final_applied = !payloads.empty() && payloads.back() == final_entry;

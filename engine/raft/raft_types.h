@@ -32,6 +32,7 @@ enum class MessageType : uint8_t {
   kAppendResponse,
   kHeartbeat,        // "I lead": resets the follower's timer, carries a safe commit index
   kHeartbeatResponse,
+  kTimeoutNow,       // leadership transfer: "campaign now" (the target is caught up)
 };
 const char* MessageTypeName(MessageType type);
 
@@ -49,6 +50,7 @@ struct Message {
   std::vector<Entry> entries;
   Index commit = 0;     // kAppend, kHeartbeat: the leader's commit index (capped to what matches)
   bool reject = false;  // responses
+  bool transfer = false;  // kVote: a leadership transfer; voters set aside their lease
   // kAppendResponse: on success the last index known to match the leader's log; on
   // rejection the follower's last index (where the leader should look next).
   Index hint = 0;
