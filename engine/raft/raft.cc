@@ -23,6 +23,47 @@ const char* MessageTypeName(MessageType type) {
   QUANTA_UNREACHABLE("unknown message type");
 }
 
+std::string DescribeEntries(const std::vector<Entry>& entries) {
+  std::string out = "[";
+  for (const Entry& e : entries) {
+    absl::StrAppend(&out, out.size() > 1 ? ", " : "", e.term, "/", e.index, " ",
+                    e.data.empty() ? "noop" : absl::StrCat("'", e.data, "'"));
+  }
+  return out + "]";
+}
+
+std::string DescribeMessage(const Message& m) {
+  std::string out = absl::StrCat(m.from, "->", m.to, " ", MessageTypeName(m.type), " term=", m.term);
+  switch (m.type) {
+    case MessageType::kPreVote:
+    case MessageType::kVote:
+      absl::StrAppend(&out, " last=", m.log_term, "/", m.index, m.transfer ? " transfer" : "");
+      break;
+    case MessageType::kPreVoteResponse:
+    case MessageType::kVoteResponse:
+      absl::StrAppend(&out, m.reject ? " rejected" : " granted");
+      break;
+    case MessageType::kAppend:
+      absl::StrAppend(&out, " prev=", m.log_term, "/", m.index, " commit=", m.commit);
+      if (!m.entries.empty()) absl::StrAppend(&out, " ", DescribeEntries(m.entries));
+      break;
+    case MessageType::kAppendResponse:
+      if (m.reject) {
+        absl::StrAppend(&out, " rejected prev=", m.index, " hint=", m.hint);
+      } else {
+        absl::StrAppend(&out, " match=", m.hint);
+      }
+      break;
+    case MessageType::kHeartbeat:
+      absl::StrAppend(&out, " commit=", m.commit);
+      break;
+    case MessageType::kHeartbeatResponse:
+    case MessageType::kTimeoutNow:
+      break;
+  }
+  return out;
+}
+
 const char* RoleName(Role role) {
   switch (role) {
     case Role::kFollower: return "follower";
@@ -51,6 +92,7 @@ Raft::Raft(const Config& config, HardState hard_state, std::vector<Entry> log)
   commit_ = hard_state.commit;
   applied_ = 0;  // the host re-applies from the start (snapshots will change this)
   persisted_ = hard_state;
+  restarted_ = hard_state.term > 0;
   BecomeFollower(term_, kNoNode);
 }
 
@@ -105,12 +147,12 @@ void Raft::BecomeLeader() {
       if (peer == config_.id) continue;
       Progress& p = progress_[peer];
       p.next = log_.last_index() + 1;
-      p.recent_active = true;
       p.voter = group == &config_.voters;
     }
   }
   heartbeat_elapsed_ = 0;
   election_elapsed_ = 0;
+  leader_since_tick_ = ticks_;
   // A no-op of this term: earlier entries commit only once an entry of the leader's
   // own term does (Raft §5.4.2).
   log_.Append(Entry(term_, log_.last_index() + 1, ""));
@@ -154,6 +196,11 @@ bool Raft::IsVoter(NodeId id) const {
   return std::find(config_.voters.begin(), config_.voters.end(), id) != config_.voters.end();
 }
 
+void Raft::StartElection() {
+  if (role_ == Role::kLeader || !IsVoter(config_.id)) return;
+  Campaign(config_.pre_vote);
+}
+
 void Raft::Tick() {
   ++ticks_;
   if (role_ == Role::kLeader) {
@@ -176,15 +223,22 @@ void Raft::TickLeader() {
   if (transfer_target_ != kNoNode && ++transfer_elapsed_ >= config_.election_ticks) {
     transfer_target_ = kNoNode;  // the target did not take over in time: carry on
   }
-  if (++election_elapsed_ < config_.election_ticks) return;
-  election_elapsed_ = 0;
-  if (!config_.check_quorum) return;
-  size_t active = 1;  // itself
-  for (auto& [peer, p] : progress_) {
-    if (p.recent_active && p.voter) ++active;
-    p.recent_active = false;
+  if (++election_elapsed_ >= config_.election_ticks) election_elapsed_ = 0;
+  // Check-quorum, every tick: once no quorum has acknowledged a heartbeat sent within
+  // an election timeout, stop acting as leader. The followers' timers started no
+  // earlier than those heartbeats were sent, so this happens before any of them can
+  // time out and elect someone else: a cut-off leader stops taking writes first.
+  const int64_t heard = std::max(QuorumAckedTick(), leader_since_tick_);
+  if (config_.check_quorum && ticks_ - heard >= config_.election_ticks) BecomeFollower(term_, kNoNode);
+}
+
+int64_t Raft::QuorumAckedTick() const {
+  std::vector<int64_t> acked = {ticks_};
+  for (const auto& [peer, p] : progress_) {
+    if (p.voter) acked.push_back(p.acked_tick);
   }
-  if (active < Quorum()) BecomeFollower(term_, kNoNode);  // cut off: stop acting as leader
+  std::sort(acked.begin(), acked.end(), std::greater<>());
+  return acked[Quorum() - 1];
 }
 
 // ---- messages ----
@@ -200,9 +254,10 @@ void Raft::Send(Message message) {
 
 bool Raft::InLease() const {
   if (!config_.check_quorum) return false;
-  // A node that just started may have acknowledged a leader before it crashed: it
-  // keeps that promise for an election timeout after starting, too.
-  if (ticks_ < config_.election_ticks) return true;
+  // A node that restarts may have acknowledged a leader just before it crashed: it
+  // keeps that promise for an election timeout after starting, too. (A node with no
+  // term yet never acknowledged anyone.)
+  if (restarted_ && ticks_ < config_.election_ticks) return true;
   return leader_ != kNoNode && election_elapsed_ < config_.election_ticks;
 }
 
@@ -328,7 +383,6 @@ void Raft::HandleAppendResponse(const Message& m) {
   auto it = progress_.find(m.from);
   if (it == progress_.end()) return;
   Progress& p = it->second;
-  p.recent_active = true;
   if (m.reject) {
     // Stale unless it answers the append we are waiting on.
     if (p.replicating ? m.index <= p.match : m.index + 1 != p.next) return;
@@ -355,8 +409,11 @@ void Raft::HandleAppendResponse(const Message& m) {
     }
   }
   p.probe_sent = false;
-  while (SendAppend(m.from)) {
+  while (SendAppend(m.from) && p.replicating) {
   }
+  // Tell it the commit index now rather than at the next heartbeat (replica reads and
+  // the apply lag depend on it).
+  if (std::min(commit_, p.match) > p.commit_sent) SendHeartbeat(m.from);
 }
 
 void Raft::AcceptLeader(const Message& m) {
@@ -383,7 +440,6 @@ void Raft::HandleHeartbeatResponse(const Message& m) {
   auto it = progress_.find(m.from);
   if (it == progress_.end()) return;
   Progress& p = it->second;
-  p.recent_active = true;
   if (m.index <= static_cast<Index>(ticks_)) p.acked_tick = std::max(p.acked_tick, static_cast<int64_t>(m.index));
   if (p.match >= log_.last_index()) return;
   // Alive but behind: appends were lost or are slow. Probe again from the match (at
@@ -408,6 +464,7 @@ bool Raft::SendAppend(NodeId to) {
   m.log_term = *log_.TermAt(m.index);
   m.entries = log_.Slice(p.next, config_.max_entries_per_append);
   m.commit = commit_;
+  p.commit_sent = std::max(p.commit_sent, std::min(commit_, m.index + m.entries.size()));
   if (p.replicating) {
     p.next = m.index + m.entries.size() + 1;
     p.inflight.push_back(p.next - 1);
@@ -415,21 +472,25 @@ bool Raft::SendAppend(NodeId to) {
     p.probe_sent = true;
   }
   Send(std::move(m));
-  return p.replicating;
+  return true;
 }
 
 void Raft::SendHeartbeat(NodeId to) {
   Message m;
+  Progress& p = progress_.at(to);
   m.type = MessageType::kHeartbeat;
   m.to = to;
   m.index = static_cast<Index>(ticks_);  // echoed back: when the follower's lease began at the latest
-  m.commit = std::min(commit_, progress_.at(to).match);  // never past what it holds
+  m.commit = std::min(commit_, p.match);  // never past what it holds
+  p.commit_sent = std::max(p.commit_sent, m.commit);
   Send(std::move(m));
 }
 
 void Raft::BroadcastAppend() {
+  // Entries where flow control allows; otherwise a heartbeat if it has a newer
+  // commit index to learn.
   for (const auto& [peer, p] : progress_) {
-    if (!SendAppend(peer)) SendHeartbeat(peer);
+    if (!SendAppend(peer) && std::min(commit_, p.match) > p.commit_sent) SendHeartbeat(peer);
   }
 }
 
@@ -449,12 +510,7 @@ bool Raft::MaybeCommit() {
 bool Raft::HasLease() const {
   if (role_ != Role::kLeader || !config_.check_quorum) return false;
   if (log_.TermAt(commit_) != term_) return false;  // not yet sure of every committed entry
-  std::vector<int64_t> acked = {ticks_};
-  for (const auto& [peer, p] : progress_) {
-    if (p.voter) acked.push_back(p.acked_tick);
-  }
-  std::sort(acked.begin(), acked.end(), std::greater<>());
-  const int64_t quorum_acked = acked[Quorum() - 1];
+  const int64_t quorum_acked = QuorumAckedTick();
   return quorum_acked != INT64_MIN && ticks_ < quorum_acked + config_.lease_ticks;
 }
 

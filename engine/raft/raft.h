@@ -61,6 +61,9 @@ class Raft {
 
   void Tick();
   void Step(const Message& message);
+  // Starts an election now, as an expired election timer would (pre-vote first if
+  // enabled). No-op on a leader or a learner. For tests and forced failover.
+  void StartElection();
   // Appends `data` to the leader's log; returns its index. Errors: kFailedPrecondition
   // on a non-leader, naming the leader if known.
   absl::StatusOr<Index> Propose(std::string data);
@@ -99,9 +102,9 @@ class Raft {
     bool replicating = false;       // false: probing, one append at a time
     bool probe_sent = false;
     std::deque<Index> inflight;     // last index of each unacknowledged batch
-    bool recent_active = false;     // heard from since the last quorum check
     bool voter = true;
     int64_t acked_tick = INT64_MIN;  // send tick of the latest heartbeat it answered
+    Index commit_sent = 0;           // the highest commit index sent to it
   };
 
   void BecomeFollower(Term term, NodeId leader);
@@ -123,7 +126,8 @@ class Raft {
   void HandleHeartbeat(const Message& m);
   void HandleHeartbeatResponse(const Message& m);
   void HandleAppendResponse(const Message& m);
-  // Sends `to` the entries it lacks, if flow control allows; returns whether it sent.
+  // Sends `to` the entries it lacks (a probe may carry none), if flow control allows;
+  // returns whether it sent.
   bool SendAppend(NodeId to);
   void SendHeartbeat(NodeId to);
   void BroadcastAppend();
@@ -131,6 +135,9 @@ class Raft {
   bool MaybeCommit();
   size_t Quorum() const { return config_.voters.size() / 2 + 1; }
   bool IsVoter(NodeId id) const;
+  // The send tick of the latest heartbeat a quorum of voters (the leader counting
+  // itself as now) acknowledged; INT64_MIN if none yet.
+  int64_t QuorumAckedTick() const;
 
   Config config_;
   Random rng_;
@@ -146,6 +153,8 @@ class Raft {
   int randomized_election_ticks_ = 0;
   int heartbeat_elapsed_ = 0;
   int64_t ticks_ = 0;  // local ticks since start (lease arithmetic)
+  bool restarted_ = false;  // started with a term: it may have promised a lease
+  int64_t leader_since_tick_ = 0;
   NodeId transfer_target_ = kNoNode;
   int transfer_elapsed_ = 0;
   absl::btree_map<NodeId, bool> votes_;          // this campaign's answers

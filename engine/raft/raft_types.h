@@ -56,6 +56,11 @@ struct Message {
   Index hint = 0;
 };
 
+// One line, stable across versions (traces and golden tests): "1->2 Vote term=3 ...".
+std::string DescribeMessage(const Message& m);
+// "[2/5 noop, 2/6 'put x']": term/index and payload of each entry.
+std::string DescribeEntries(const std::vector<Entry>& entries);
+
 // What must be durable before any message of the same Ready is sent.
 struct HardState {
   Term term = 0;
