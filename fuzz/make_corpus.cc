@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "engine/raft/conf_change.h"
 #include "engine/storage/node.h"
 #include "engine/storage/write_set.h"
 #include "engine/wal/wal_format.h"
@@ -19,12 +20,13 @@ void Write(const std::string& path, const std::string& bytes) {
 
 int main(int argc, char** argv) {
   using namespace quanta::sim;
-  if (argc != 6) {
-    std::fprintf(stderr, "usage: make_corpus RECORD_DIR FRAME_DIR WAL_DIR PAGE_DIR WRITE_SET_DIR\n");
+  if (argc != 7) {
+    std::fprintf(stderr, "usage: make_corpus RECORD_DIR FRAME_DIR WAL_DIR PAGE_DIR WRITE_SET_DIR CONF_CHANGE_DIR\n");
     return 2;
   }
   const std::string records = argv[1], frames = argv[2], wal_dir = argv[3], page_dir = argv[4],
-                    ws_dir = argv[5];
+                    ws_dir = argv[5], conf_dir = argv[6];
+  Write(conf_dir + "/promote", quanta::raft::EncodeConfChange({quanta::raft::ConfChange::Op::kPromote, 4}));
   {
     quanta::storage::Node leaf;
     for (int i = 0; i < 20; ++i) leaf.cells.push_back({"key" + std::to_string(100 + i), std::string(i * 10, 'v'), false, 0});

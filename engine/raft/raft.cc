@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
+#include "engine/raft/conf_change.h"
 
 namespace quanta::raft {
 
@@ -26,8 +27,14 @@ const char* MessageTypeName(MessageType type) {
 std::string DescribeEntries(const std::vector<Entry>& entries) {
   std::string out = "[";
   for (const Entry& e : entries) {
-    absl::StrAppend(&out, out.size() > 1 ? ", " : "", e.term, "/", e.index, " ",
-                    e.data.empty() ? "noop" : absl::StrCat("'", e.data, "'"));
+    absl::StrAppend(&out, out.size() > 1 ? ", " : "", e.term, "/", e.index, " ");
+    if (e.type == EntryType::kConfChange) {
+      auto change = DecodeConfChange(e.data);
+      absl::StrAppend(&out, change.ok() ? absl::StrCat(ConfChangeOpName(change->op), " ", change->node)
+                                        : std::string("bad-conf-change"));
+    } else {
+      absl::StrAppend(&out, e.data.empty() ? "noop" : absl::StrCat("'", e.data, "'"));
+    }
   }
   return out + "]";
 }
@@ -79,8 +86,6 @@ Raft::Raft(const Config& config, HardState hard_state, std::vector<Entry> log)
   QUANTA_ASSERT(config_.id != kNoNode);
   QUANTA_ASSERT(!config_.voters.empty());
   for (NodeId learner : config_.learners) QUANTA_ASSERT_MSG(!IsVoter(learner), "a node is a voter or a learner");
-  QUANTA_ASSERT(IsVoter(config_.id) ||
-                std::find(config_.learners.begin(), config_.learners.end(), config_.id) != config_.learners.end());
   if (config_.lease_ticks == 0) config_.lease_ticks = config_.election_ticks - 2;
   QUANTA_ASSERT(config_.lease_ticks > 0 && config_.lease_ticks < config_.election_ticks);
   QUANTA_ASSERT(config_.election_ticks > config_.heartbeat_ticks && config_.heartbeat_ticks > 0);
@@ -93,6 +98,10 @@ Raft::Raft(const Config& config, HardState hard_state, std::vector<Entry> log)
   applied_ = 0;  // the host re-applies from the start (snapshots will change this)
   persisted_ = hard_state;
   restarted_ = hard_state.term > 0;
+  // The membership is the initial one plus every committed change in the log.
+  for (Index i = 1; i <= commit_; ++i) {
+    if (log_.at(i).type == EntryType::kConfChange) ApplyConfChange(log_.at(i));
+  }
   BecomeFollower(term_, kNoNode);
 }
 
@@ -153,6 +162,7 @@ void Raft::BecomeLeader() {
   heartbeat_elapsed_ = 0;
   election_elapsed_ = 0;
   leader_since_tick_ = ticks_;
+  pending_conf_index_ = log_.last_index();  // any uncommitted entry may be a change
   // A no-op of this term: earlier entries commit only once an entry of the leader's
   // own term does (Raft §5.4.2).
   log_.Append(Entry(term_, log_.last_index() + 1, ""));
@@ -194,6 +204,10 @@ void Raft::Campaign(bool pre, bool transfer) {
 
 bool Raft::IsVoter(NodeId id) const {
   return std::find(config_.voters.begin(), config_.voters.end(), id) != config_.voters.end();
+}
+
+bool Raft::IsLearner(NodeId id) const {
+  return std::find(config_.learners.begin(), config_.learners.end(), id) != config_.learners.end();
 }
 
 void Raft::StartElection() {
@@ -507,6 +521,80 @@ bool Raft::MaybeCommit() {
   return true;
 }
 
+absl::StatusOr<Index> Raft::ProposeConfChange(const ConfChange& change) {
+  if (role_ != Role::kLeader) return absl::FailedPreconditionError("only the leader changes the membership");
+  if (transfer_target_ != kNoNode) return absl::UnavailableError("a leadership transfer is in progress");
+  if (pending_conf_index_ > conf_applied_index_) {
+    return absl::UnavailableError(absl::StrCat("the membership change at index ", pending_conf_index_,
+                                               " is not applied yet: one change at a time"));
+  }
+  // Until an entry of its own term commits, a new leader may not know the latest
+  // committed membership (the single-server change bug; the no-op fixes it).
+  if (log_.TermAt(commit_) != term_) return absl::UnavailableError("the leader has not committed in its term yet");
+  const bool voter = IsVoter(change.node);
+  const bool learner = IsLearner(change.node);
+  switch (change.op) {
+    case ConfChange::Op::kAddVoter:
+    case ConfChange::Op::kAddLearner:
+      if (voter || learner) return absl::InvalidArgumentError(absl::StrCat("node ", change.node, " is already a member"));
+      break;
+    case ConfChange::Op::kPromote:
+      if (!learner) return absl::InvalidArgumentError(absl::StrCat("node ", change.node, " is not a learner"));
+      break;
+    case ConfChange::Op::kRemove:
+      if (!voter && !learner) return absl::InvalidArgumentError(absl::StrCat("node ", change.node, " is not a member"));
+      if (voter && config_.voters.size() == 1) return absl::InvalidArgumentError("cannot remove the last voter");
+      break;
+  }
+  const Index index = log_.last_index() + 1;
+  log_.Append(Entry(term_, index, EncodeConfChange(change), EntryType::kConfChange));
+  pending_conf_index_ = index;
+  for (const auto& [peer, p] : progress_) SendAppend(peer);
+  return index;
+}
+
+void Raft::ApplyConfChange(const Entry& entry) {
+  if (entry.index <= conf_applied_index_) return;  // re-applied after a restart
+  conf_applied_index_ = entry.index;
+  auto decoded = DecodeConfChange(entry.data);
+  QUANTA_ASSERT_MSG(decoded.ok(), "a committed membership change does not decode");
+  const ConfChange change = *decoded;
+  auto erase = [](std::vector<NodeId>& ids, NodeId id) { std::erase(ids, id); };
+  switch (change.op) {
+    case ConfChange::Op::kAddVoter:
+      config_.voters.push_back(change.node);
+      break;
+    case ConfChange::Op::kAddLearner:
+      config_.learners.push_back(change.node);
+      break;
+    case ConfChange::Op::kPromote:
+      erase(config_.learners, change.node);
+      config_.voters.push_back(change.node);
+      break;
+    case ConfChange::Op::kRemove:
+      erase(config_.voters, change.node);
+      erase(config_.learners, change.node);
+      break;
+  }
+  std::sort(config_.voters.begin(), config_.voters.end());
+  std::sort(config_.learners.begin(), config_.learners.end());
+  QUANTA_ASSERT(!config_.voters.empty());
+  if (role_ != Role::kLeader) return;
+  if (change.node == config_.id && change.op == ConfChange::Op::kRemove) {
+    BecomeFollower(term_, kNoNode);  // removed: stop leading (a non-member never campaigns)
+    return;
+  }
+  if (change.op == ConfChange::Op::kRemove) {
+    progress_.erase(change.node);
+  } else if (change.node != config_.id) {
+    Progress& p = progress_[change.node];
+    if (p.next == 1 && p.match == 0) p.next = log_.last_index() + 1;  // new: probe from the end
+    p.voter = IsVoter(change.node);
+    if (!p.replicating) SendAppend(change.node);
+  }
+  if (MaybeCommit()) BroadcastAppend();  // a smaller quorum may commit at once
+}
+
 bool Raft::HasLease() const {
   if (role_ != Role::kLeader || !config_.check_quorum) return false;
   if (log_.TermAt(commit_) != term_) return false;  // not yet sure of every committed entry
@@ -584,6 +672,9 @@ void Raft::Advance(const Ready& ready) {
   if (!ready.committed.empty()) {
     QUANTA_ASSERT(ready.committed.front().index == applied_ + 1);
     applied_ = ready.committed.back().index;
+    for (const Entry& e : ready.committed) {
+      if (e.type == EntryType::kConfChange) ApplyConfChange(e);
+    }
   }
   if (role_ == Role::kLeader && MaybeCommit()) BroadcastAppend();
 }

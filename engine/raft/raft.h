@@ -15,7 +15,8 @@
 // Learners receive the log but never campaign and are never counted; the leader holds
 // a read lease (HasLease) while a quorum acknowledges its heartbeats.
 // Leadership transfer hands leadership to a caught-up voter without an election
-// timeout. Not yet: membership change, snapshots (engine/raft/README.md).
+// timeout. Membership changes one node at a time. Not yet: snapshots
+// (engine/raft/README.md).
 #pragma once
 
 #include <cstdint>
@@ -27,6 +28,7 @@
 #include "absl/container/btree_map.h"
 #include "absl/status/statusor.h"
 #include "engine/env/random.h"
+#include "engine/raft/conf_change.h"
 #include "engine/raft/raft_log.h"
 #include "engine/raft/raft_types.h"
 
@@ -35,7 +37,9 @@ namespace quanta::raft {
 struct Config {
   Config() {}
   NodeId id = kNoNode;
-  std::vector<NodeId> voters;    // id is a voter or a learner
+  // The initial membership; committed changes in the log (ProposeConfChange) modify
+  // it. A node in neither list (joining) never campaigns or votes.
+  std::vector<NodeId> voters;
   std::vector<NodeId> learners;  // replicated to, never campaign, never counted
   int election_ticks = 10;     // the timeout is drawn from [election_ticks, 2 * election_ticks)
   int heartbeat_ticks = 1;
@@ -67,6 +71,15 @@ class Raft {
   // Appends `data` to the leader's log; returns its index. Errors: kFailedPrecondition
   // on a non-leader, naming the leader if known.
   absl::StatusOr<Index> Propose(std::string data);
+
+  // Appends a membership change (one node at a time). It takes effect on each node
+  // when applied (committed and handed to the host); a removed leader then steps
+  // down. Errors: kFailedPrecondition on a non-leader; kUnavailable while another
+  // change is not applied or the leader has not committed in its term; kInvalidArgument
+  // for a change that does not fit the membership.
+  absl::StatusOr<Index> ProposeConfChange(const ConfChange& change);
+  const std::vector<NodeId>& voters() const { return config_.voters; }
+  const std::vector<NodeId>& learners() const { return config_.learners; }
 
   // Leadership transfer: the target (a voter) is brought up to date, then told to
   // campaign at once; proposals are refused meanwhile. Abandoned after an election
@@ -135,6 +148,8 @@ class Raft {
   bool MaybeCommit();
   size_t Quorum() const { return config_.voters.size() / 2 + 1; }
   bool IsVoter(NodeId id) const;
+  bool IsLearner(NodeId id) const;
+  void ApplyConfChange(const Entry& entry);
   // The send tick of the latest heartbeat a quorum of voters (the leader counting
   // itself as now) acknowledged; INT64_MIN if none yet.
   int64_t QuorumAckedTick() const;
@@ -155,6 +170,8 @@ class Raft {
   int64_t ticks_ = 0;  // local ticks since start (lease arithmetic)
   bool restarted_ = false;  // started with a term: it may have promised a lease
   int64_t leader_since_tick_ = 0;
+  Index pending_conf_index_ = 0;  // leader: the latest membership change in its log
+  Index conf_applied_index_ = 0;  // the latest membership change applied
   NodeId transfer_target_ = kNoNode;
   int transfer_elapsed_ = 0;
   absl::btree_map<NodeId, bool> votes_;          // this campaign's answers

@@ -229,6 +229,75 @@ TEST(RaftTest, LeadershipTransferToAnUnreachableNodeIsAbandoned) {
   EXPECT_TRUE(c.node(leader).Propose("resumed").ok());
 }
 
+// Membership, one node at a time: a spare node joins as a learner and gets the log,
+// is promoted (the quorum grows to 3 of 4), then the leader removes itself and steps
+// down; the rest carry on. Restarted nodes rebuild the membership from their log.
+TEST(RaftTest, MembershipChangesOneNodeAtATime) {
+  Cluster c(3, 31, {}, 0, nullptr, /*spares=*/1);
+  const NodeId leader = c.ElectLeader();
+  ASSERT_NE(leader, kNoNode);
+  c.Tick(1);
+  EXPECT_EQ(c.node(4).log().last_index(), 0u) << "a non-member hears nothing";
+  Raft& l = c.node(leader);
+  EXPECT_TRUE(absl::IsInvalidArgument(l.ProposeConfChange({ConfChange::Op::kAddVoter, 2}).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(l.ProposeConfChange({ConfChange::Op::kPromote, 4}).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(l.ProposeConfChange({ConfChange::Op::kRemove, 4}).status()));
+  ASSERT_TRUE(l.ProposeConfChange({ConfChange::Op::kAddLearner, 4}).ok());
+  EXPECT_TRUE(absl::IsUnavailable(l.ProposeConfChange({ConfChange::Op::kRemove, 1}).status()))
+      << "one change at a time";
+  c.Settle();
+  c.Propose(leader, "x");
+  ASSERT_TRUE(c.Converge(leader));
+  for (NodeId id = 1; id <= 4; ++id) EXPECT_EQ(c.node(id).learners(), std::vector<NodeId>{4}) << id;
+
+  ASSERT_TRUE(l.ProposeConfChange({ConfChange::Op::kPromote, 4}).ok());
+  c.Settle();
+  c.Tick(1);
+  for (NodeId id = 1; id <= 4; ++id) EXPECT_EQ(c.node(id).voters(), (std::vector<NodeId>{1, 2, 3, 4})) << id;
+  // Four voters: the leader plus one other is no longer a quorum.
+  std::vector<NodeId> others;
+  for (NodeId id = 1; id <= 4; ++id) {
+    if (id != leader) others.push_back(id);
+  }
+  c.Isolate(others[0]);
+  c.Isolate(others[1]);
+  const Index stuck = *l.Propose("needs three");
+  c.Tick(2);
+  EXPECT_LT(l.commit(), stuck);
+  c.HealAll();
+  ASSERT_TRUE(c.Converge(leader));
+
+  ASSERT_TRUE(l.ProposeConfChange({ConfChange::Op::kRemove, leader}).ok());
+  c.Settle();
+  c.Tick(1);
+  EXPECT_NE(l.role(), Role::kLeader) << "a removed leader steps down";
+  const NodeId next = c.ElectLeader();
+  ASSERT_NE(next, kNoNode);
+  ASSERT_NE(next, leader);
+  EXPECT_EQ(c.node(next).voters().size(), 3u);
+  c.Propose(next, "after");
+  ASSERT_TRUE(c.Converge(next));
+  c.Restart(others[2]);
+  c.Tick(3);
+  EXPECT_EQ(c.node(others[2]).voters(), c.node(next).voters()) << "rebuilt from the log";
+  c.Tick(30);
+  EXPECT_EQ(c.Leader(), next) << "the removed node does not disrupt the cluster";
+}
+
+TEST(ConfChangeTest, EncodingRoundTripsAndRejectsDamage) {
+  const ConfChange change(ConfChange::Op::kPromote, 7);
+  const std::string bytes = EncodeConfChange(change);
+  auto back = DecodeConfChange(bytes);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, change);
+  EXPECT_TRUE(absl::IsDataLoss(DecodeConfChange(bytes.substr(1)).status()));
+  std::string bad_op = bytes;
+  bad_op[1] = 9;
+  EXPECT_TRUE(absl::IsDataLoss(DecodeConfChange(bad_op).status()));
+  std::string node_zero = EncodeConfChange(ConfChange(ConfChange::Op::kRemove, 0));
+  EXPECT_TRUE(absl::IsDataLoss(DecodeConfChange(node_zero).status()));
+}
+
 // Random partitions, message loss, restarts and proposals: safety is checked every
 // round; after healing, a leader exists and every node applies the same entries.
 RC_GTEST_PROP(RaftProperty, SafeUnderPartitionsLossAndRestarts, (uint64_t seed)) {

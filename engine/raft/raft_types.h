@@ -14,13 +14,22 @@ using Term = uint64_t;
 using Index = uint64_t;
 inline constexpr NodeId kNoNode = 0;  // "no vote", "no known leader"
 
+enum class EntryType : uint8_t {
+  kNormal = 0,
+  kConfChange = 1,  // data: an encoded ConfChange (conf_change.h)
+};
+
 struct Entry {
   Entry() {}
-  Entry(Term t, Index i, std::string d) : term(t), index(i), data(std::move(d)) {}
+  Entry(Term t, Index i, std::string d, EntryType ty = EntryType::kNormal)
+      : term(t), index(i), type(ty), data(std::move(d)) {}
   Term term = 0;
   Index index = 0;
-  std::string data;  // empty: a new leader's no-op
-  bool operator==(const Entry& o) const { return term == o.term && index == o.index && data == o.data; }
+  EntryType type = EntryType::kNormal;
+  std::string data;  // kNormal and empty: a new leader's no-op
+  bool operator==(const Entry& o) const {
+    return term == o.term && index == o.index && type == o.type && data == o.data;
+  }
 };
 
 enum class MessageType : uint8_t {

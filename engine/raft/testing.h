@@ -29,13 +29,14 @@ struct Durable {
 
 class Cluster {
  public:
-  // Nodes 1..n vote; nodes n+1..n+learners are learners.
+  // Nodes 1..n vote; nodes n+1..n+learners are learners; the next `spares` nodes run
+  // but are not members (until a membership change adds them).
   explicit Cluster(int n, uint64_t seed = 1, std::vector<Durable> durable = {}, int learners = 0,
-                   std::function<void(Config&)> tweak = nullptr)
+                   std::function<void(Config&)> tweak = nullptr, int spares = 0)
       : seed_(seed), tweak_(std::move(tweak)) {
     for (int i = 1; i <= n; ++i) voters_.push_back(i);
     for (int i = n + 1; i <= n + learners; ++i) learners_.push_back(i);
-    const size_t total = n + learners;
+    const size_t total = n + learners + spares;
     durable_ = durable.empty() ? std::vector<Durable>(total) : std::move(durable);
     applied_.resize(total);
     for (size_t i = 0; i < total; ++i) nodes_.push_back(Start(i));
@@ -95,13 +96,15 @@ class Cluster {
     if (leader.term() != max_term || leader.log().TermAt(leader.commit()) != leader.term()) return kNoNode;
     return best;
   }
-  // Ticks until `leader` has committed its whole log and every node has applied
+  // Ticks until `leader` has committed its whole log and every member has applied
   // exactly that (at most `limit` rounds).
   bool Converge(NodeId leader, int limit = 100) {
     for (int r = 0; r < limit; ++r) {
-      bool same = true;
-      for (const auto& applied : applied_) same = same && applied == applied_[leader - 1];
       const Raft& l = *nodes_[leader - 1];
+      bool same = true;  // among the leader's members
+      for (const std::vector<NodeId>* group : {&l.voters(), &l.learners()}) {
+        for (NodeId id : *group) same = same && applied_[id - 1] == applied_[leader - 1];
+      }
       if (same && l.commit() == l.log().last_index() && applied_[leader - 1].size() == l.commit()) return true;
       Tick();
     }

@@ -7,9 +7,10 @@
 //   expected output (the conversation: every Ready carried out, every message delivered)
 //   <blank line>
 //
-// Commands: cluster voters=N [learners=N] [pre-vote=false] [check-quorum=false]
-// [seed=N]; campaign ID; stabilize; tick ID [COUNT] (one node's clock only); tick-all
-// [COUNT]; propose ID DATA; isolate ID; heal; transfer ID TARGET; restart ID; status.
+// Commands: cluster voters=N [learners=N] [spares=N] [pre-vote=false]
+// [check-quorum=false] [seed=N]; campaign ID; stabilize; tick ID [COUNT] (one node's
+// clock only); tick-all [COUNT]; propose ID DATA; conf ID OP NODE; isolate ID; heal;
+// transfer ID TARGET; restart ID; status.
 // QUANTA_REWRITE_GOLDEN=1 rewrites the expected outputs: review the diff before
 // committing it, because the golden files are the specification.
 #include <algorithm>
@@ -82,6 +83,16 @@ class Interaction {
     } else if (verb == "transfer") {
       absl::Status s = c_->node(Id(args, 1)).TransferLeadership(Id(args, 2));
       if (!s.ok()) lines_.push_back(std::string(s.message()));
+    } else if (verb == "conf") {  // conf ID add-voter|add-learner|promote|remove NODE
+      ConfChange change;
+      const std::string& op = args.at(2);
+      change.op = op == "add-voter"     ? ConfChange::Op::kAddVoter
+                  : op == "add-learner" ? ConfChange::Op::kAddLearner
+                  : op == "promote"     ? ConfChange::Op::kPromote
+                                        : ConfChange::Op::kRemove;
+      change.node = Id(args, 3);
+      auto index = c_->node(Id(args, 1)).ProposeConfChange(change);
+      lines_.push_back(index.ok() ? absl::StrCat("index ", *index) : std::string(index.status().message()));
     } else if (verb == "restart") {
       c_->Restart(Id(args, 1));
     } else if (verb == "status") {
@@ -103,27 +114,33 @@ class Interaction {
   static NodeId Id(const std::vector<std::string>& args, size_t i) { return Int(args.at(i)); }
 
   void NewCluster(const std::vector<std::string>& args) {
-    int voters = 3, learners = 0;
+    int voters = 3, learners = 0, spares = 0;
     uint64_t seed = 1;
     bool pre_vote = true, check_quorum = true;
     for (size_t i = 1; i < args.size(); ++i) {
       std::pair<std::string, std::string> kv = absl::StrSplit(args[i], '=');
       if (kv.first == "voters") voters = Int(kv.second);
       if (kv.first == "learners") learners = Int(kv.second);
+      if (kv.first == "spares") spares = Int(kv.second);
       if (kv.first == "seed") seed = Int(kv.second);
       if (kv.first == "pre-vote") pre_vote = kv.second == "true";
       if (kv.first == "check-quorum") check_quorum = kv.second == "true";
     }
-    c_ = std::make_unique<Cluster>(voters, seed, std::vector<Durable>{}, learners, [=](Config& config) {
-      config.pre_vote = pre_vote;
-      config.check_quorum = check_quorum;
-    });
+    c_ = std::make_unique<Cluster>(
+        voters, seed, std::vector<Durable>{}, learners,
+        [=](Config& config) {
+          config.pre_vote = pre_vote;
+          config.check_quorum = check_quorum;
+        },
+        spares);
     c_->set_trace([this](const std::string& line) { lines_.push_back(line); });
   }
 
   std::string Status(NodeId id) {
     const Raft& r = c_->node(id);
-    return absl::StrCat(id, ": ", RoleName(r.role()), " term=", r.term(), " leader=", r.leader(),
+    return absl::StrCat(id, ": ", RoleName(r.role()), " voters=", absl::StrJoin(r.voters(), ","),
+                        r.learners().empty() ? "" : absl::StrCat(" learners=", absl::StrJoin(r.learners(), ",")),
+                        " term=", r.term(), " leader=", r.leader(),
                         " commit=", r.commit(), " applied=", r.applied(), " last=", r.log().last_term(), "/",
                         r.log().last_index(), r.role() == Role::kLeader ? (r.HasLease() ? " lease" : " no-lease") : "");
   }
