@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "engine/env/assert.h"
 #include "engine/raft/conf_change.h"
 
@@ -20,6 +21,7 @@ const char* MessageTypeName(MessageType type) {
     case MessageType::kHeartbeat: return "Heartbeat";
     case MessageType::kHeartbeatResponse: return "HeartbeatResponse";
     case MessageType::kTimeoutNow: return "TimeoutNow";
+    case MessageType::kSnapshot: return "Snapshot";
   }
   QUANTA_UNREACHABLE("unknown message type");
 }
@@ -64,6 +66,10 @@ std::string DescribeMessage(const Message& m) {
     case MessageType::kHeartbeat:
       absl::StrAppend(&out, " commit=", m.commit);
       break;
+    case MessageType::kSnapshot:
+      absl::StrAppend(&out, " snapshot=", m.snapshot.term, "/", m.snapshot.index, " voters=",
+                      absl::StrJoin(m.snapshot.voters, ","));
+      break;
     case MessageType::kHeartbeatResponse:
     case MessageType::kTimeoutNow:
       break;
@@ -81,8 +87,12 @@ const char* RoleName(Role role) {
   QUANTA_UNREACHABLE("unknown role");
 }
 
-Raft::Raft(const Config& config, HardState hard_state, std::vector<Entry> log)
-    : config_(config), rng_(config.seed), log_(std::move(log)) {
+Raft::Raft(const Config& config, HardState hard_state, std::vector<Entry> log, SnapshotMeta snapshot)
+    : config_(config), rng_(config.seed), log_(snapshot.index, snapshot.term, std::move(log)) {
+  if (snapshot.index > 0) {
+    config_.voters = snapshot.voters;
+    config_.learners = snapshot.learners;
+  }
   QUANTA_ASSERT(config_.id != kNoNode);
   QUANTA_ASSERT(!config_.voters.empty());
   for (NodeId learner : config_.learners) QUANTA_ASSERT_MSG(!IsVoter(learner), "a node is a voter or a learner");
@@ -92,14 +102,21 @@ Raft::Raft(const Config& config, HardState hard_state, std::vector<Entry> log)
   QUANTA_ASSERT(config_.max_entries_per_append > 0 && config_.max_inflight_appends > 0);
   QUANTA_ASSERT(hard_state.commit <= log_.last_index());
   std::sort(config_.voters.begin(), config_.voters.end());
+  std::sort(config_.learners.begin(), config_.learners.end());
   term_ = hard_state.term;
   vote_ = hard_state.vote;
-  commit_ = hard_state.commit;
-  applied_ = 0;  // the host re-applies from the start (snapshots will change this)
+  commit_ = std::max(hard_state.commit, snapshot.index);
+  applied_ = snapshot.index;  // the host restores its snapshot and re-applies after it
+  conf_applied_index_ = snapshot.index;
+  base_.index = snapshot.index;
+  base_.term = snapshot.term;
+  base_.voters = config_.voters;
+  base_.learners = config_.learners;
   persisted_ = hard_state;
   restarted_ = hard_state.term > 0;
-  // The membership is the initial one plus every committed change in the log.
-  for (Index i = 1; i <= commit_; ++i) {
+  // The membership is the snapshot's (or the initial one) plus every committed change
+  // in the log after it.
+  for (Index i = snapshot.index + 1; i <= commit_; ++i) {
     if (log_.at(i).type == EntryType::kConfChange) ApplyConfChange(log_.at(i));
   }
   BecomeFollower(term_, kNoNode);
@@ -234,6 +251,9 @@ void Raft::TickLeader() {
     heartbeat_elapsed_ = 0;
     for (const auto& [peer, p] : progress_) SendHeartbeat(peer);
   }
+  for (auto& [peer, p] : progress_) {
+    if (p.snapshot_pending && ++p.snapshot_elapsed >= config_.election_ticks) p.snapshot_pending = false;  // resend
+  }
   if (transfer_target_ != kNoNode && ++transfer_elapsed_ >= config_.election_ticks) {
     transfer_target_ = kNoNode;  // the target did not take over in time: carry on
   }
@@ -284,10 +304,11 @@ void Raft::Step(const Message& m) {
     if (vote_request && InLease() && !m.transfer) return;
     const bool future_term = m.type == MessageType::kPreVote ||
                              (m.type == MessageType::kPreVoteResponse && !m.reject);
-    const bool from_leader = m.type == MessageType::kAppend || m.type == MessageType::kHeartbeat;
+    const bool from_leader = m.type == MessageType::kAppend || m.type == MessageType::kHeartbeat ||
+                             m.type == MessageType::kSnapshot;
     if (!future_term) BecomeFollower(m.term, from_leader ? m.from : kNoNode);
   } else if (m.term < term_) {
-    if (m.type == MessageType::kAppend || m.type == MessageType::kHeartbeat) {
+    if (m.type == MessageType::kAppend || m.type == MessageType::kHeartbeat || m.type == MessageType::kSnapshot) {
       // A stale leader: tell it the term, so it steps down.
       Message reply;
       reply.type = MessageType::kAppendResponse;
@@ -326,6 +347,9 @@ void Raft::Step(const Message& m) {
       return;
     case MessageType::kHeartbeatResponse:
       HandleHeartbeatResponse(m);
+      return;
+    case MessageType::kSnapshot:
+      HandleSnapshot(m);
       return;
     case MessageType::kTimeoutNow:
       // From this term's leader: campaign at once, skipping pre-vote (the leader is
@@ -397,6 +421,7 @@ void Raft::HandleAppendResponse(const Message& m) {
   auto it = progress_.find(m.from);
   if (it == progress_.end()) return;
   Progress& p = it->second;
+  if (!m.reject) p.snapshot_pending = false;  // it answered: whatever it installed shows in the match
   if (m.reject) {
     // Stale unless it answers the append we are waiting on.
     if (p.replicating ? m.index <= p.match : m.index + 1 != p.next) return;
@@ -438,6 +463,34 @@ void Raft::AcceptLeader(const Message& m) {
   election_elapsed_ = 0;
 }
 
+void Raft::HandleSnapshot(const Message& m) {
+  AcceptLeader(m);
+  const SnapshotMeta& s = m.snapshot;
+  Message reply;
+  reply.type = MessageType::kAppendResponse;
+  reply.to = m.from;
+  reply.index = s.index;
+  if (s.index <= commit_) {
+    reply.hint = commit_;  // it already has all of that, applied or about to be
+  } else if (log_.Matches(s.index, s.term)) {
+    commit_ = s.index;  // the entries are here: just commit them
+    reply.hint = s.index;
+  } else {
+    // Replace state machine and log by the snapshot. The host installs the data (with
+    // the next Ready) before this reply leaves.
+    log_.Restore(s.index, s.term);
+    commit_ = s.index;
+    config_.voters = s.voters;
+    config_.learners = s.learners;
+    base_ = s;
+    conf_history_.clear();
+    conf_applied_index_ = s.index;
+    pending_snapshot_ = s;
+    reply.hint = s.index;
+  }
+  Send(std::move(reply));
+}
+
 void Raft::HandleHeartbeat(const Message& m) {
   AcceptLeader(m);
   // The leader caps m.commit at what it knows this log matches.
@@ -467,6 +520,8 @@ void Raft::HandleHeartbeatResponse(const Message& m) {
 
 bool Raft::SendAppend(NodeId to) {
   Progress& p = progress_.at(to);
+  if (p.snapshot_pending) return false;
+  if (p.next <= log_.snapshot_index()) return SendSnapshot(to);  // its entries are gone
   if (!p.replicating && p.probe_sent) return false;
   if (p.replicating && (p.next > log_.last_index() || p.inflight.size() >= config_.max_inflight_appends)) {
     return false;
@@ -485,6 +540,22 @@ bool Raft::SendAppend(NodeId to) {
   } else {
     p.probe_sent = true;
   }
+  Send(std::move(m));
+  return true;
+}
+
+bool Raft::SendSnapshot(NodeId to) {
+  Progress& p = progress_.at(to);
+  Message m;
+  m.type = MessageType::kSnapshot;
+  m.to = to;
+  m.snapshot = base_;
+  m.commit = commit_;
+  p.snapshot_pending = true;
+  p.snapshot_elapsed = 0;
+  p.replicating = false;
+  p.inflight.clear();
+  p.next = base_.index + 1;
   Send(std::move(m));
   return true;
 }
@@ -579,6 +650,7 @@ void Raft::ApplyConfChange(const Entry& entry) {
   std::sort(config_.voters.begin(), config_.voters.end());
   std::sort(config_.learners.begin(), config_.learners.end());
   QUANTA_ASSERT(!config_.voters.empty());
+  conf_history_[entry.index] = {config_.voters, config_.learners};
   if (role_ != Role::kLeader) return;
   if (change.node == config_.id && change.op == ConfChange::Op::kRemove) {
     BecomeFollower(term_, kNoNode);  // removed: stop leading (a non-member never campaigns)
@@ -593,6 +665,30 @@ void Raft::ApplyConfChange(const Entry& entry) {
     if (!p.replicating) SendAppend(change.node);
   }
   if (MaybeCommit()) BroadcastAppend();  // a smaller quorum may commit at once
+}
+
+SnapshotMeta Raft::MembershipAt(Index index) const {
+  SnapshotMeta meta = base_;
+  auto it = conf_history_.upper_bound(index);
+  if (it != conf_history_.begin()) {
+    --it;
+    meta.voters = it->second.first;
+    meta.learners = it->second.second;
+  }
+  meta.index = index;
+  meta.term = *log_.TermAt(index);
+  return meta;
+}
+
+absl::StatusOr<SnapshotMeta> Raft::Compact(Index index) {
+  if (index < log_.snapshot_index() || index > applied_) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot compact to index ", index, ": the log holds ",
+                                                   log_.snapshot_index(), "..", log_.last_index(), ", applied ", applied_));
+  }
+  base_ = MembershipAt(index);
+  conf_history_.erase(conf_history_.begin(), conf_history_.upper_bound(index));
+  log_.Compact(index);
+  return base_;
 }
 
 bool Raft::HasLease() const {
@@ -646,16 +742,23 @@ absl::StatusOr<Index> Raft::Propose(std::string data) {
 // ---- ready ----
 
 bool Raft::HasReady() const {
-  return !outbox_.empty() || log_.last_index() > log_.stable() || !(hard_state() == persisted_) ||
+  return pending_snapshot_.has_value() || !outbox_.empty() || log_.last_index() > log_.stable() || !(hard_state() == persisted_) ||
          std::min(commit_, log_.stable()) > applied_;
 }
 
 Ready Raft::TakeReady() {
   Ready ready;
+  Index applied = applied_;
+  if (pending_snapshot_) {
+    ready.snapshot = std::move(pending_snapshot_);
+    pending_snapshot_.reset();
+    ready.must_sync = true;
+    applied = ready.snapshot->index;
+  }
   const HardState now = hard_state();
   if (!(now == persisted_)) {
     ready.hard_state = now;
-    ready.must_sync = now.term != persisted_.term || now.vote != persisted_.vote;
+    ready.must_sync = ready.must_sync || now.term != persisted_.term || now.vote != persisted_.vote;
     persisted_ = now;
   }
   ready.entries = log_.Unstable();
@@ -663,11 +766,12 @@ Ready Raft::TakeReady() {
   ready.messages = std::move(outbox_);
   outbox_.clear();
   const Index apply_to = std::min(commit_, log_.stable());
-  if (apply_to > applied_) ready.committed = log_.Slice(applied_ + 1, apply_to - applied_);
+  if (apply_to > applied) ready.committed = log_.Slice(applied + 1, apply_to - applied);
   return ready;
 }
 
 void Raft::Advance(const Ready& ready) {
+  if (ready.snapshot) applied_ = std::max(applied_, ready.snapshot->index);
   if (!ready.entries.empty()) log_.MarkStable(ready.entries.back().index, ready.entries.back().term);
   if (!ready.committed.empty()) {
     QUANTA_ASSERT(ready.committed.front().index == applied_ + 1);

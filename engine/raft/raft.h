@@ -15,8 +15,8 @@
 // Learners receive the log but never campaign and are never counted; the leader holds
 // a read lease (HasLease) while a quorum acknowledges its heartbeats.
 // Leadership transfer hands leadership to a caught-up voter without an election
-// timeout. Membership changes one node at a time. Not yet: snapshots
-// (engine/raft/README.md).
+// timeout. Membership changes one node at a time. The log is compacted behind the
+// host's snapshots; a follower that fell behind them is sent one.
 #pragma once
 
 #include <cstdint>
@@ -60,8 +60,9 @@ const char* RoleName(Role role);
 
 class Raft {
  public:
-  // Starts as a follower from what storage kept (term, vote, commit and the log).
-  Raft(const Config& config, HardState hard_state, std::vector<Entry> log);
+  // Starts as a follower from what storage kept: term, vote, commit, the latest
+  // snapshot (index 0: none; it overrides config's membership) and the log after it.
+  Raft(const Config& config, HardState hard_state, std::vector<Entry> log, SnapshotMeta snapshot = {});
 
   void Tick();
   void Step(const Message& message);
@@ -93,6 +94,13 @@ class Raft {
   // committed entry). Requires check_quorum.
   bool HasLease() const;
 
+  // Log compaction: the host saved a snapshot of its state machine as of `index`
+  // (<= applied()); entries up to it are dropped. Returns the snapshot's description,
+  // which the host stores with it (and restarts from). A follower that needs dropped
+  // entries is sent a kSnapshot instead. Errors: kInvalidArgument for an index out of
+  // [snapshot index, applied].
+  absl::StatusOr<SnapshotMeta> Compact(Index index);
+
   bool HasReady() const;
   Ready TakeReady();
   // The host carried out `ready` (persisted, sent, applied).
@@ -118,6 +126,8 @@ class Raft {
     bool voter = true;
     int64_t acked_tick = INT64_MIN;  // send tick of the latest heartbeat it answered
     Index commit_sent = 0;           // the highest commit index sent to it
+    bool snapshot_pending = false;   // a kSnapshot is on its way: no appends meanwhile
+    int snapshot_elapsed = 0;        // ticks since it was sent (resent after a timeout)
   };
 
   void BecomeFollower(Term term, NodeId leader);
@@ -138,6 +148,9 @@ class Raft {
   void HandleAppend(const Message& m);
   void HandleHeartbeat(const Message& m);
   void HandleHeartbeatResponse(const Message& m);
+  void HandleSnapshot(const Message& m);
+  bool SendSnapshot(NodeId to);
+  SnapshotMeta MembershipAt(Index index) const;
   void HandleAppendResponse(const Message& m);
   // Sends `to` the entries it lacks (a probe may carry none), if flow control allows;
   // returns whether it sent.
@@ -172,6 +185,10 @@ class Raft {
   int64_t leader_since_tick_ = 0;
   Index pending_conf_index_ = 0;  // leader: the latest membership change in its log
   Index conf_applied_index_ = 0;  // the latest membership change applied
+  // The membership as of the log's snapshot index, and after each applied change since.
+  SnapshotMeta base_;
+  absl::btree_map<Index, std::pair<std::vector<NodeId>, std::vector<NodeId>>> conf_history_;
+  std::optional<SnapshotMeta> pending_snapshot_;  // follower: received, not yet installed
   NodeId transfer_target_ = kNoNode;
   int transfer_elapsed_ = 0;
   absl::btree_map<NodeId, bool> votes_;          // this campaign's answers

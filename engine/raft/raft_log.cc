@@ -6,17 +6,19 @@
 
 namespace quanta::raft {
 
-RaftLog::RaftLog(std::vector<Entry> durable) : entries_(std::move(durable)), stable_(entries_.size()) {
+RaftLog::RaftLog(Index snapshot_index, Term snapshot_term, std::vector<Entry> durable)
+    : entries_(std::move(durable)), first_(snapshot_index + 1), snapshot_term_(snapshot_term) {
+  stable_ = last_index();
   for (size_t i = 0; i < entries_.size(); ++i) {
-    QUANTA_ASSERT(entries_[i].index == i + 1);
-    QUANTA_ASSERT(i == 0 || entries_[i].term >= entries_[i - 1].term);
+    QUANTA_ASSERT(entries_[i].index == first_ + i);
+    QUANTA_ASSERT(entries_[i].term >= (i == 0 ? snapshot_term_ : entries_[i - 1].term));
   }
 }
 
 std::optional<Term> RaftLog::TermAt(Index index) const {
-  if (index == 0) return 0;
-  if (index > last_index()) return std::nullopt;
-  return entries_[index - 1].term;
+  if (index == snapshot_index()) return snapshot_term_;
+  if (index < snapshot_index() || index > last_index()) return std::nullopt;
+  return entries_[index - first_].term;
 }
 
 bool RaftLog::Matches(Index index, Term term) const {
@@ -35,7 +37,7 @@ void RaftLog::Append(Entry entry) {
 }
 
 Index RaftLog::AppendAfter(Index prev, const std::vector<Entry>& entries, Index committed) {
-  QUANTA_ASSERT(prev <= last_index());
+  QUANTA_ASSERT(prev >= snapshot_index() && prev <= last_index());
   for (size_t i = 0; i < entries.size(); ++i) {
     const Entry& e = entries[i];
     QUANTA_ASSERT(e.index == prev + 1 + i);
@@ -43,7 +45,7 @@ Index RaftLog::AppendAfter(Index prev, const std::vector<Entry>& entries, Index 
     if (have.has_value() && *have == e.term) continue;
     if (have.has_value()) {  // a conflict: the suffix from here is not the leader's
       QUANTA_ASSERT_MSG(e.index > committed, "a leader tried to replace a committed entry");
-      entries_.resize(e.index - 1);
+      entries_.resize(e.index - first_);
       stable_ = std::min(stable_, e.index - 1);
     }
     entries_.insert(entries_.end(), entries.begin() + static_cast<ptrdiff_t>(i), entries.end());
@@ -53,19 +55,33 @@ Index RaftLog::AppendAfter(Index prev, const std::vector<Entry>& entries, Index 
 }
 
 std::vector<Entry> RaftLog::Slice(Index from, size_t max) const {
-  QUANTA_ASSERT(from >= 1 && from <= last_index() + 1);
+  QUANTA_ASSERT(from >= first_ && from <= last_index() + 1);
   const size_t n = std::min<size_t>(max, last_index() + 1 - from);
-  return std::vector<Entry>(entries_.begin() + static_cast<ptrdiff_t>(from - 1),
-                            entries_.begin() + static_cast<ptrdiff_t>(from - 1 + n));
+  return std::vector<Entry>(entries_.begin() + static_cast<ptrdiff_t>(from - first_),
+                            entries_.begin() + static_cast<ptrdiff_t>(from - first_ + n));
 }
 
 const Entry& RaftLog::at(Index index) const {
-  QUANTA_ASSERT(index >= 1 && index <= last_index());
-  return entries_[index - 1];
+  QUANTA_ASSERT(index >= first_ && index <= last_index());
+  return entries_[index - first_];
 }
 
 void RaftLog::MarkStable(Index index, Term term) {
   if (index <= stable_ || !Matches(index, term)) return;
+  stable_ = index;
+}
+
+void RaftLog::Compact(Index index) {
+  QUANTA_ASSERT(index >= snapshot_index() && index <= stable_);
+  snapshot_term_ = *TermAt(index);
+  entries_.erase(entries_.begin(), entries_.begin() + static_cast<ptrdiff_t>(index - snapshot_index()));
+  first_ = index + 1;
+}
+
+void RaftLog::Restore(Index index, Term term) {
+  entries_.clear();
+  first_ = index + 1;
+  snapshot_term_ = term;
   stable_ = index;
 }
 

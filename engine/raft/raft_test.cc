@@ -284,6 +284,36 @@ TEST(RaftTest, MembershipChangesOneNodeAtATime) {
   EXPECT_EQ(c.Leader(), next) << "the removed node does not disrupt the cluster";
 }
 
+// Log compaction: a follower that was away while the others compacted past what it
+// has gets a snapshot, installs it, then streams the rest; after a restart it comes
+// back from its own snapshot.
+TEST(RaftTest, LaggingFollowerCatchesUpFromASnapshot) {
+  Cluster c(3, 37);
+  const NodeId leader = c.ElectLeader();
+  ASSERT_NE(leader, kNoNode);
+  const NodeId lagging = leader == 3 ? 1 : 3;
+  c.Propose(leader, "early");
+  c.Tick(1);
+  c.Isolate(lagging);
+  for (int i = 0; i < 20; ++i) c.Propose(leader, absl::StrCat("x", i));
+  c.Tick(1);
+  for (NodeId id = 1; id <= 3; ++id) {
+    if (id == lagging) continue;
+    ASSERT_TRUE(c.Compact(id, c.node(id).applied() - 5).ok()) << id;
+  }
+  EXPECT_TRUE(absl::IsInvalidArgument(c.Compact(leader, c.node(leader).applied() + 1)));
+  EXPECT_GT(c.node(leader).log().snapshot_index(), c.node(lagging).log().last_index());
+  c.HealAll();
+  c.Propose(leader, "after");
+  ASSERT_TRUE(c.Converge(leader));
+  EXPECT_EQ(c.node(lagging).log().snapshot_index(), c.node(leader).log().snapshot_index()) << "it installed the snapshot";
+  EXPECT_EQ(Payloads(c.applied(lagging)).size(), 22u);
+  c.Restart(lagging);
+  c.Tick(3);
+  EXPECT_EQ(c.applied(lagging), c.applied(leader));
+  EXPECT_EQ(c.node(lagging).voters(), (std::vector<NodeId>{1, 2, 3}));
+}
+
 TEST(ConfChangeTest, EncodingRoundTripsAndRejectsDamage) {
   const ConfChange change(ConfChange::Op::kPromote, 7);
   const std::string bytes = EncodeConfChange(change);
@@ -322,6 +352,10 @@ RC_GTEST_PROP(RaftProperty, SafeUnderPartitionsLossAndRestarts, (uint64_t seed))
       c.HealAll();
     } else if (action == 8) {
       c.set_drop_rate(rng.Bernoulli(0.5) ? 0 : 0.2);
+      const NodeId id = 1 + rng.Uniform(total);  // and a host snapshots its state
+      const Index from = c.node(id).log().snapshot_index();
+      const Index applied = c.node(id).applied();
+      if (applied > from) (void)c.Compact(id, from + rng.Uniform(applied - from + 1));
       if (NodeId leader = c.Leader(); leader != kNoNode && rng.Bernoulli(0.3)) {
         (void)c.node(leader).TransferLeadership(1 + rng.Uniform(n));
       }

@@ -42,8 +42,20 @@ enum class MessageType : uint8_t {
   kHeartbeat,        // "I lead": resets the follower's timer, carries a safe commit index
   kHeartbeatResponse,
   kTimeoutNow,       // leadership transfer: "campaign now" (the target is caught up)
+  kSnapshot,         // the entries it needs were compacted: install this snapshot
 };
 const char* MessageTypeName(MessageType type);
+
+// A snapshot's description: the state machine as of `index` (whose entry has `term`)
+// and the membership then. The data travels with a kSnapshot message and is stored by
+// the host; Raft only keeps this.
+struct SnapshotMeta {
+  SnapshotMeta() {}
+  Index index = 0;
+  Term term = 0;
+  std::vector<NodeId> voters;
+  std::vector<NodeId> learners;
+};
 
 struct Message {
   Message() {}
@@ -60,6 +72,7 @@ struct Message {
   Index commit = 0;     // kAppend, kHeartbeat: the leader's commit index (capped to what matches)
   bool reject = false;  // responses
   bool transfer = false;  // kVote: a leadership transfer; voters set aside their lease
+  SnapshotMeta snapshot;  // kSnapshot
   // kAppendResponse: on success the last index known to match the leader's log; on
   // rejection the follower's last index (where the leader should look next).
   Index hint = 0;
@@ -78,11 +91,14 @@ struct HardState {
   bool operator==(const HardState& o) const { return term == o.term && vote == o.vote && commit == o.commit; }
 };
 
-// One batch of work for the host, in this order: persist `hard_state` (if set) and
-// `entries` (replacing any stored entries at or after the first one's index), syncing
-// if `must_sync`; then send `messages`; then apply `committed`; then call Advance().
+// One batch of work for the host, in this order: install `snapshot` (if set: the data
+// that came with the leader's kSnapshot message; it replaces the state machine and the
+// whole log), persist `hard_state` (if set) and `entries` (replacing any stored entries
+// at or after the first one's index), syncing if `must_sync`; then send `messages`;
+// then apply `committed`; then call Advance().
 struct Ready {
   Ready() {}
+  std::optional<SnapshotMeta> snapshot;
   std::optional<HardState> hard_state;
   std::vector<Entry> entries;
   std::vector<Message> messages;

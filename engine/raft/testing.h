@@ -24,7 +24,8 @@ namespace quanta::raft {
 
 struct Durable {
   HardState hard_state;
-  std::vector<Entry> log;
+  SnapshotMeta snapshot;   // the host's latest snapshot (its data: a prefix of the applied log)
+  std::vector<Entry> log;  // entries after the snapshot
 };
 
 class Cluster {
@@ -127,11 +128,22 @@ class Cluster {
   // Sees (and may edit) every message before delivery; false drops it.
   void set_rewrite(std::function<bool(Message&)> rewrite) { rewrite_ = std::move(rewrite); }
 
-  // Crash and restart: the node comes back with only what it persisted.
+  // Crash and restart: the node comes back with only what it persisted (its snapshot,
+  // from which the state machine restarts, and the log after it).
   void Restart(NodeId id) {
-    applied_[id - 1].clear();  // the state machine is rebuilt from the log
+    applied_[id - 1] = StateAt(durable_[id - 1].snapshot.index);
     nodes_[id - 1] = Start(id - 1);
   }
+  // The host snapshots node `id`'s state machine at `index` and compacts its log.
+  absl::Status Compact(NodeId id, Index index) {
+    absl::StatusOr<SnapshotMeta> meta = nodes_[id - 1]->Compact(index);
+    if (!meta.ok()) return meta.status();
+    Durable& d = durable_[id - 1];
+    d.log.erase(d.log.begin(), d.log.begin() + static_cast<ptrdiff_t>(index - d.snapshot.index));
+    d.snapshot = *meta;
+    return absl::OkStatus();
+  }
+  const Durable& durable(NodeId id) const { return durable_[id - 1]; }
 
  private:
   std::unique_ptr<Raft> Start(size_t i) {
@@ -143,7 +155,7 @@ class Cluster {
     if (tweak_) tweak_(c);
     c.max_entries_per_append = 3;  // small batches: flow control is exercised
     c.max_inflight_appends = 2;
-    return std::make_unique<Raft>(c, durable_[i].hard_state, durable_[i].log);
+    return std::make_unique<Raft>(c, durable_[i].hard_state, durable_[i].log, durable_[i].snapshot);
   }
 
   bool Drain(size_t i) {
@@ -153,9 +165,14 @@ class Cluster {
       Ready ready = nodes_[i]->TakeReady();
       if (trace_) TraceReady(i + 1, ready);
       Durable& d = durable_[i];
+      if (ready.snapshot) {  // install: the data is the cluster's applied log up to its index
+        d.snapshot = *ready.snapshot;
+        d.log.clear();
+        applied_[i] = StateAt(d.snapshot.index);
+      }
       if (ready.hard_state) d.hard_state = *ready.hard_state;
       if (!ready.entries.empty()) {
-        d.log.resize(ready.entries.front().index - 1);
+        d.log.resize(ready.entries.front().index - 1 - d.snapshot.index);
         d.log.insert(d.log.end(), ready.entries.begin(), ready.entries.end());
       }
       for (Message& m : ready.messages) network_.push_back(std::move(m));
@@ -170,6 +187,7 @@ class Cluster {
 
   void TraceReady(NodeId id, const Ready& ready) {
     std::string line = absl::StrCat("> ", id, " ready:");
+    if (ready.snapshot) absl::StrAppend(&line, " install snapshot=", ready.snapshot->term, "/", ready.snapshot->index);
     if (ready.hard_state) {
       absl::StrAppend(&line, " persist term=", ready.hard_state->term, " vote=", ready.hard_state->vote,
                       " commit=", ready.hard_state->commit);
@@ -179,6 +197,17 @@ class Cluster {
     if (!ready.committed.empty()) absl::StrAppend(&line, " apply ", DescribeEntries(ready.committed));
     if (!ready.messages.empty()) absl::StrAppend(&line, " send ", ready.messages.size());
     trace_(line);
+  }
+
+  // The state machine as of `index`: a prefix of the longest applied log (they all
+  // agree on their common prefix).
+  std::vector<Entry> StateAt(Index index) const {
+    const std::vector<Entry>* longest = &applied_[0];
+    for (const auto& applied : applied_) {
+      if (applied.size() > longest->size()) longest = &applied;
+    }
+    EXPECT_GE(longest->size(), index) << "no node applied as far as the snapshot";
+    return std::vector<Entry>(longest->begin(), longest->begin() + static_cast<ptrdiff_t>(std::min<size_t>(index, longest->size())));
   }
 
   void CheckSafety() {

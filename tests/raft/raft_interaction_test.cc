@@ -9,8 +9,8 @@
 //
 // Commands: cluster voters=N [learners=N] [spares=N] [pre-vote=false]
 // [check-quorum=false] [seed=N]; campaign ID; stabilize; tick ID [COUNT] (one node's
-// clock only); tick-all [COUNT]; propose ID DATA; conf ID OP NODE; isolate ID; heal;
-// transfer ID TARGET; restart ID; status.
+// clock only); tick-all [COUNT]; propose ID DATA; conf ID OP NODE; compact ID INDEX;
+// isolate ID; heal; transfer ID TARGET; restart ID; status.
 // QUANTA_REWRITE_GOLDEN=1 rewrites the expected outputs: review the diff before
 // committing it, because the golden files are the specification.
 #include <algorithm>
@@ -93,6 +93,9 @@ class Interaction {
       change.node = Id(args, 3);
       auto index = c_->node(Id(args, 1)).ProposeConfChange(change);
       lines_.push_back(index.ok() ? absl::StrCat("index ", *index) : std::string(index.status().message()));
+    } else if (verb == "compact") {  // compact ID INDEX: the host snapshotted its state at INDEX
+      absl::Status s = c_->Compact(Id(args, 1), Id(args, 2));
+      if (!s.ok()) lines_.push_back(std::string(s.message()));
     } else if (verb == "restart") {
       c_->Restart(Id(args, 1));
     } else if (verb == "status") {
@@ -141,8 +144,9 @@ class Interaction {
     return absl::StrCat(id, ": ", RoleName(r.role()), " voters=", absl::StrJoin(r.voters(), ","),
                         r.learners().empty() ? "" : absl::StrCat(" learners=", absl::StrJoin(r.learners(), ",")),
                         " term=", r.term(), " leader=", r.leader(),
-                        " commit=", r.commit(), " applied=", r.applied(), " last=", r.log().last_term(), "/",
-                        r.log().last_index(), r.role() == Role::kLeader ? (r.HasLease() ? " lease" : " no-lease") : "");
+                        " commit=", r.commit(), " applied=", r.applied(),
+                        r.log().snapshot_index() > 0 ? absl::StrCat(" snapshot=", r.log().snapshot_index()) : "",
+                        " last=", r.log().last_term(), "/", r.log().last_index(), r.role() == Role::kLeader ? (r.HasLease() ? " lease" : " no-lease") : "");
   }
 
   std::unique_ptr<Cluster> c_;
