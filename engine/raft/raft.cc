@@ -693,6 +693,7 @@ absl::StatusOr<SnapshotMeta> Raft::Compact(Index index) {
 
 bool Raft::HasLease() const {
   if (role_ != Role::kLeader || !config_.check_quorum) return false;
+  if (transfer_target_ != kNoNode) return false;  // the target may win any moment, lease or not
   if (log_.TermAt(commit_) != term_) return false;  // not yet sure of every committed entry
   const int64_t quorum_acked = QuorumAckedTick();
   return quorum_acked != INT64_MIN && ticks_ < quorum_acked + config_.lease_ticks;

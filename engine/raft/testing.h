@@ -4,8 +4,9 @@
 // (persisted into a per-node Durable, applied into a per-node list) as the contract
 // says. Tests can isolate nodes, drop or rewrite messages, restart a node from what
 // it persisted, and trace every Ready and delivery (the golden interaction tests).
-// Every round checks election safety (one leader per term, ever) and state machine
-// safety (applied logs agree on their common prefix), failing the running gtest.
+// Every round checks election safety (one leader per term, ever), lease safety (no
+// leader in a later term while a lease is held) and state machine safety (applied logs
+// agree on their common prefix), failing the running gtest.
 #pragma once
 
 #include <deque>
@@ -215,6 +216,16 @@ class Cluster {
       if (node->role() != Role::kLeader) continue;
       auto [it, inserted] = leaders_.emplace(node->term(), node->id());
       ASSERT_EQ(it->second, node->id()) << "two leaders in term " << node->term();
+    }
+    // Lease safety (ticks are in lockstep here: no drift): while a leader holds the
+    // read lease, no later term has a leader.
+    for (const auto& holder : nodes_) {
+      if (!holder->HasLease()) continue;
+      for (const auto& other : nodes_) {
+        ASSERT_FALSE(other->role() == Role::kLeader && other->term() > holder->term())
+            << "node " << holder->id() << " holds the lease in term " << holder->term() << " while node "
+            << other->id() << " leads term " << other->term();
+      }
     }
     for (size_t a = 0; a < applied_.size(); ++a) {
       for (size_t b = a + 1; b < applied_.size(); ++b) {
