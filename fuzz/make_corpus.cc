@@ -4,6 +4,7 @@
 #include <string>
 
 #include "engine/raft/conf_change.h"
+#include "engine/raft/wire.h"
 #include "engine/storage/node.h"
 #include "engine/storage/write_set.h"
 #include "engine/wal/wal_format.h"
@@ -20,12 +21,34 @@ void Write(const std::string& path, const std::string& bytes) {
 
 int main(int argc, char** argv) {
   using namespace quanta::sim;
-  if (argc != 7) {
-    std::fprintf(stderr, "usage: make_corpus RECORD_DIR FRAME_DIR WAL_DIR PAGE_DIR WRITE_SET_DIR CONF_CHANGE_DIR\n");
+  if (argc != 8) {
+    std::fprintf(stderr,
+                 "usage: make_corpus RECORD_DIR FRAME_DIR WAL_DIR PAGE_DIR WRITE_SET_DIR CONF_CHANGE_DIR "
+                 "RAFT_MESSAGE_DIR\n");
     return 2;
   }
   const std::string records = argv[1], frames = argv[2], wal_dir = argv[3], page_dir = argv[4],
-                    ws_dir = argv[5], conf_dir = argv[6];
+                    ws_dir = argv[5], conf_dir = argv[6], message_dir = argv[7];
+  {
+    quanta::raft::Message m;
+    m.type = quanta::raft::MessageType::kAppend;
+    m.from = 1;
+    m.to = 2;
+    m.term = 2;
+    m.index = 4;
+    m.log_term = 1;
+    m.commit = 4;
+    m.entries.emplace_back(2, 5, "small");
+    Write(message_dir + "/append", quanta::raft::EncodeMessage(m));
+    for (int i = 0; i < 40; ++i) m.entries.emplace_back(2, 6 + i, std::string(200, 'e'));
+    Write(message_dir + "/append_lz4", quanta::raft::EncodeMessage(m));
+    m.entries.clear();
+    m.type = quanta::raft::MessageType::kSnapshot;
+    m.snapshot.index = 9;
+    m.snapshot.term = 2;
+    m.snapshot.voters = {1, 2, 3};
+    Write(message_dir + "/snapshot", quanta::raft::EncodeMessage(m));
+  }
   Write(conf_dir + "/promote", quanta::raft::EncodeConfChange({quanta::raft::ConfChange::Op::kPromote, 4}));
   {
     quanta::storage::Node leaf;
