@@ -2,6 +2,8 @@
 
 #include <lz4.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "raft.pb.h"
 
@@ -35,8 +37,12 @@ absl::StatusOr<std::vector<Entry>> DecodeEntries(const wire::Message& w) {
   const google::protobuf::RepeatedPtrField<wire::Entry>* entries = &w.entries();
   if (!w.entries_lz4().empty()) {
     if (w.entries_size() > 0) return Bad("entries both plain and compressed");
-    if (w.entries_raw_bytes() == 0 || w.entries_raw_bytes() > kMaxMessageBytes) {
-      return Bad(absl::StrCat("compressed batch claims ", w.entries_raw_bytes(), " bytes"));
+    // lz4 inflates at most ~255x: a larger claim is a lie, and would let a few bytes
+    // make us allocate up to the message limit.
+    const uint64_t most = 255 * static_cast<uint64_t>(w.entries_lz4().size()) + 16;
+    if (w.entries_raw_bytes() == 0 || w.entries_raw_bytes() > std::min<uint64_t>(kMaxMessageBytes, most)) {
+      return Bad(absl::StrCat("compressed batch of ", w.entries_lz4().size(), " bytes claims ",
+                              w.entries_raw_bytes(), " bytes"));
     }
     std::string raw(w.entries_raw_bytes(), '\0');
     const int n = LZ4_decompress_safe(w.entries_lz4().data(), raw.data(), static_cast<int>(w.entries_lz4().size()),

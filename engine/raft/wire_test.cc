@@ -115,5 +115,26 @@ TEST(WireTest, RefusesWhatAFaultyPeerCouldSend) {
   EXPECT_FALSE(DecodeMessage(std::string(10, '\xff')).ok());
 }
 
+// A tiny compressed batch claiming to inflate to 60 MiB is refused before anything
+// is allocated for it.
+TEST(WireTest, RefusesAnImplausibleInflationClaim) {
+  const Message large = Append(64, 1000);
+  auto decoded = DecodeMessage(EncodeMessage(large));
+  ASSERT_TRUE(decoded.ok());
+  // Re-encode by hand with a lying size: 10 (entries_raw_bytes) as a varint field.
+  std::string bytes = EncodeMessage(large);
+  std::string lie;
+  lie.push_back(static_cast<char>((9 << 3) | 0));  // field 9, varint: appended fields win in proto3
+  uint64_t v = 60u << 20;
+  while (v >= 0x80) {
+    lie.push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  lie.push_back(static_cast<char>(v));
+  auto refused = DecodeMessage(bytes + lie);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("claims"), std::string::npos) << refused.status();
+}
+
 }  // namespace
 }  // namespace quanta::raft
