@@ -45,21 +45,20 @@ namespace {
 
 // The WAL records after the checkpoint, into `dir`/wal starting at the LSN after it.
 Task<absl::Status> CopyWal(Env& env, StoreSnapshot& snapshot, const std::string& dir) {
-  std::vector<wal::WalRecord> records;
-  CO_RETURN_IF_ERROR(co_await snapshot.ReadWal([&records](const wal::WalRecord& record) {
-    records.push_back(record);
-    return absl::OkStatus();
-  }));
   wal::WalOptions options;
   options.dir = absl::StrCat(dir, "/wal");
   wal::WalPosition start;
   start.next_lsn = snapshot.checkpoint_lsn() + 1;
   CO_ASSIGN_OR_RETURN(std::unique_ptr<wal::WalWriter> writer, co_await wal::WalWriter::Open(env, options, start));
-  for (wal::WalRecord& record : records) {
-    const Lsn lsn = writer->Append(record.type, std::move(record.payload), record.term);
+  // Records go straight to the writer, whose flushes run while the next segment is
+  // read: memory stays near one segment, not the whole WAL after the checkpoint.
+  CO_RETURN_IF_ERROR(co_await snapshot.ReadWal([&writer](const wal::WalRecord& record) {
+    if (absl::Status s = writer->status(); !s.ok()) return s;
+    const Lsn lsn = writer->Append(record.type, record.payload, record.term);
     QUANTA_ASSERT(lsn == record.lsn);
-  }
-  if (!records.empty()) CO_RETURN_IF_ERROR(co_await writer->WaitDurable(snapshot.lsn()));
+    return absl::OkStatus();
+  }));
+  if (snapshot.lsn() > snapshot.checkpoint_lsn()) CO_RETURN_IF_ERROR(co_await writer->WaitDurable(snapshot.lsn()));
   co_return absl::OkStatus();
 }
 

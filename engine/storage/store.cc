@@ -136,21 +136,18 @@ Task<absl::Status> Store::Recover() {
   CO_RETURN_IF_ERROR(co_await LoadFreeList(meta));
   roots_ = meta.roots;
   durable_meta_ = meta;
-  meta_seq_ = meta.seq;
-  applied_lsn_ = checkpoint_lsn_ = meta.checkpoint_lsn;
-  freelist_first_ = meta.freelist_first;
-  freelist_pages_ = meta.freelist_pages;
+  applied_lsn_ = meta.checkpoint_lsn;
   auto position = co_await Redo();
   if (absl::IsFailedPrecondition(position.status())) {
     // The WAL was trimmed past this checkpoint: a newer checkpoint existed and its meta
     // page is now unreadable. The log that would bridge the gap is gone.
     co_return absl::DataLossError(absl::StrCat(
-        "cannot recover ", options_.dir, ": the newest readable checkpoint is at LSN ", checkpoint_lsn_,
+        "cannot recover ", options_.dir, ": the newest readable checkpoint is at LSN ", durable_meta_.checkpoint_lsn,
         " but ", position.status().message(),
         meta_damage_.ok() ? "" : absl::StrCat("; the other meta page is damaged: ", meta_damage_.message())));
   }
   CO_RETURN_IF_ERROR(position.status());
-  if (position->next_lsn <= checkpoint_lsn_) {
+  if (position->next_lsn <= durable_meta_.checkpoint_lsn) {
     // The log ends before the checkpoint. Only a disk fault does that (a record is
     // applied, so checkpointed, only once durable), and it hit records the checkpoint
     // already holds; nothing after the checkpoint exists. Recover from the checkpoint
@@ -158,16 +155,16 @@ Task<absl::Status> Store::Recover() {
     // start there and never read the damaged segment, which the next checkpoint trims.
     wal_damage_ = absl::DataLossError(absl::StrCat(
         "the WAL of ", options_.dir, " ends at LSN ", position->next_lsn - 1, " before the checkpoint at LSN ",
-        checkpoint_lsn_, " (damaged records the checkpoint holds); the log restarts at LSN ", checkpoint_lsn_ + 1));
+        durable_meta_.checkpoint_lsn, " (damaged records the checkpoint holds); the log restarts at LSN ", durable_meta_.checkpoint_lsn + 1));
     wal::WalPosition restart;
-    restart.next_lsn = checkpoint_lsn_ + 1;
+    restart.next_lsn = durable_meta_.checkpoint_lsn + 1;
     restart.torn_segment = position->torn_segment;
     *position = restart;
   }
   CO_ASSIGN_OR_RETURN(wal_, co_await wal::WalWriter::Open(env_, WalOptionsFor(), *position));
   QUANTA_ASSERT_MSG(wal_->next_lsn() == applied_lsn_ + 1,
                     absl::StrCat("WAL resumes at LSN ", wal_->next_lsn(), " (segment '", position->segment,
-                                 "'), state at ", applied_lsn_, ", checkpoint ", checkpoint_lsn_)
+                                 "'), state at ", applied_lsn_, ", checkpoint ", durable_meta_.checkpoint_lsn)
                         .c_str());
   co_return absl::OkStatus();
 }

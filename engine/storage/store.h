@@ -112,7 +112,7 @@ class Store {
 
   std::vector<TreeId> trees() const;
   Lsn applied_lsn() const { return applied_lsn_; }
-  Lsn checkpoint_lsn() const { return checkpoint_lsn_; }
+  Lsn checkpoint_lsn() const { return durable_meta_.checkpoint_lsn; }
   // Pages of the data file (beyond the meta slots, allocated or free) and free ones.
   uint64_t file_pages() const { return allocator_.next_page(); }
   uint64_t free_pages() const { return allocator_.free_pages(); }
@@ -164,14 +164,10 @@ class Store {
   AsyncMutex checkpoint_mutex_;  // one checkpoint at a time
   absl::btree_map<TreeId, PageId> roots_;
   Lsn applied_lsn_ = 0;
-  Lsn checkpoint_lsn_ = 0;
-  uint64_t meta_seq_ = 0;
-  PageId freelist_first_ = 0;
   uint64_t wal_bytes_at_checkpoint_ = 0;
   Lsn wal_retention_lsn_ = 0;
   absl::btree_multiset<Lsn> wal_pins_;  // snapshots': first LSN each still needs
-  Meta durable_meta_;                   // the last durable checkpoint
-  uint32_t freelist_pages_ = 0;
+  Meta durable_meta_;                   // the last durable checkpoint (seq, LSN, free list)
   absl::Status error_;
   absl::Status meta_damage_;  // why the other meta slot was rejected at open
   absl::Status wal_damage_;   // the log ended before the checkpoint at open

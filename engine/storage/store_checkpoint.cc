@@ -27,7 +27,7 @@ constexpr absl::Duration kMaxPaceSleep = absl::Milliseconds(100);
 Store::FrozenCheckpoint Store::Freeze() {
   QUANTA_ASSERT(mutex_.locked());
   // The previous free list's pages belong to the durable checkpoint: pending.
-  for (uint32_t i = 0; i < freelist_pages_; ++i) allocator_.Free(freelist_first_ + i);
+  for (uint32_t i = 0; i < durable_meta_.freelist_pages; ++i) allocator_.Free(durable_meta_.freelist_first + i);
   // The new free list's pages belong to this checkpoint, so they are allocated in the
   // epoch being frozen.
   const uint32_t pages = FreeListPages(allocator_.checkpoint_free_count());
@@ -39,7 +39,7 @@ Store::FrozenCheckpoint Store::Freeze() {
   frozen.pages = pool_->FreezeDirty();
   frozen.freelist = EncodeFreeList(free, first);
   frozen.wal_bytes = wal_->stats().bytes;
-  frozen.meta.seq = meta_seq_ + 1;
+  frozen.meta.seq = durable_meta_.seq + 1;
   frozen.meta.checkpoint_lsn = applied_lsn_;
   frozen.meta.next_page = allocator_.next_page();
   frozen.meta.freelist_first = first;
@@ -106,10 +106,6 @@ Task<absl::Status> Store::Publish(const FrozenCheckpoint& frozen) {
   CO_RETURN_IF_ERROR(co_await file_->Sync());
   allocator_.CommitEpoch();
   durable_meta_ = frozen.meta;
-  meta_seq_ = frozen.meta.seq;
-  checkpoint_lsn_ = frozen.meta.checkpoint_lsn;
-  freelist_first_ = frozen.meta.freelist_first;
-  freelist_pages_ = frozen.meta.freelist_pages;
   wal_bytes_at_checkpoint_ = frozen.wal_bytes;
   ++stats_.checkpoints;
   co_return absl::OkStatus();
@@ -129,7 +125,7 @@ Task<absl::Status> Store::Checkpoint(absl::Duration spread, uint64_t wal_budget)
   if (status.ok()) status = co_await Publish(frozen);
   if (!status.ok()) co_return Poison(status);
   // Segments before the checkpoint are no longer needed for recovery.
-  Lsn keep_from = checkpoint_lsn_ + 1;
+  Lsn keep_from = durable_meta_.checkpoint_lsn + 1;
   if (wal_retention_lsn_ != 0) keep_from = std::min(keep_from, wal_retention_lsn_);
   if (!wal_pins_.empty()) keep_from = std::min(keep_from, *wal_pins_.begin());
   absl::Status trimmed = co_await wal::RemoveSegmentsBefore(env_, WalOptionsFor(), keep_from);
