@@ -6,6 +6,7 @@
 //
 // Every failure prints the one command that reproduces it; a sweep with failures
 // exits with status 1.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -95,6 +96,7 @@ int Sweep(uint64_t from, uint64_t count) {
   uint64_t runs = 0;
   uint64_t events = 0;
   double simulated_s = 0;
+  std::vector<double> failovers;
   for (uint64_t seed = from; seed < from + count; ++seed) {
     RunOptions o = BaseOptions();
     o.seed = seed;
@@ -120,6 +122,7 @@ int Sweep(uint64_t from, uint64_t count) {
       return 2;
     }
     events += result->events;
+    failovers.insert(failovers.end(), result->failover_seconds.begin(), result->failover_seconds.end());
     simulated_s += absl::ToDoubleSeconds(result->simulated);
     if (!result->ok) {
       ++failures;
@@ -139,6 +142,12 @@ int Sweep(uint64_t from, uint64_t count) {
       static_cast<unsigned long long>(runs), static_cast<unsigned long long>(failures),
       determinism ? " (determinism checked)" : "", static_cast<unsigned long long>(events), simulated_s,
       wall_s, wall_s > 0 ? simulated_s / wall_s : 0.0);
+  if (!failovers.empty()) {
+    std::sort(failovers.begin(), failovers.end());
+    auto at = [&](double q) { return failovers[std::min(failovers.size() - 1, static_cast<size_t>(q * failovers.size()))]; };
+    std::printf("failover: count=%zu p50=%.3fs p99=%.3fs max=%.3fs (virtual time without acknowledged writes across a change of primary)\n",
+                failovers.size(), at(0.5), at(0.99), failovers.back());
+  }
   return failures == 0 ? 0 : 1;
 }
 

@@ -1,5 +1,6 @@
 #include "sim/runner.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
@@ -29,6 +30,11 @@ absl::StatusOr<RunResult> RunSimulation(const RunOptions& options) {
   if (info == nullptr) return absl::InvalidArgumentError(absl::StrCat("unknown workload '", options.workload, "'"));
   auto families = ParseFaultFamilies(options.faults);
   if (!families.ok()) return families.status();
+  if (!info->excluded_faults.empty()) {
+    auto excluded = ParseFaultFamilies(info->excluded_faults);
+    QUANTA_ASSERT(excluded.ok());
+    for (FaultFamily f : *excluded) families->erase(f);
+  }
   PlantedBug bug = PlantedBug::kNone;
   if (!options.planted.empty()) {
     const PlantedBugInfo* planted = FindPlanted(options.planted);
@@ -49,6 +55,7 @@ absl::StatusOr<RunResult> RunSimulation(const RunOptions& options) {
   SwarmParams params = ChooseSwarm(world->rng(), *families);
   if (options.fault_phase > absl::ZeroDuration()) params.fault_phase = options.fault_phase;
   if (options.heal_phase > absl::ZeroDuration()) params.heal_phase = options.heal_phase;
+  params.heal_phase = std::max(params.heal_phase, info->min_heal_phase);
   result.parameters = params.Describe();
   if (options.verbose) {
     out(absl::StrCat("seed=", options.seed, " workload=", options.workload,
@@ -77,6 +84,7 @@ absl::StatusOr<RunResult> RunSimulation(const RunOptions& options) {
   result.trace_hash = world->loop().trace_hash();
   result.events = world->loop().events_run();
   result.simulated = world->Now();
+  result.failover_seconds = workload->FailoverSeconds();
   if (options.record_trace) result.trace = world->loop().records();
   if (options.verbose) {
     out(absl::StrFormat("%s seed=%d events=%d simulated=%s trace_hash=%016x faults_injected=%d",

@@ -37,6 +37,7 @@ struct RunResult {
   uint64_t trace_hash = 0;
   uint64_t events = 0;
   absl::Duration simulated;
+  std::vector<double> failover_seconds;  // see Workload::FailoverSeconds
   std::vector<TraceRecord> trace;
 };
 

@@ -4,6 +4,7 @@
 #include "sim/sim_world.h"
 
 #include "sim/workloads/canary_workload.h"
+#include "sim/workloads/cluster_workload.h"
 #include "sim/workloads/env_workload.h"
 #include "sim/workloads/storage_workload.h"
 #include "sim/workloads/wal_workload.h"
@@ -37,6 +38,11 @@ const std::vector<WorkloadInfo>& Workloads() {
       {"storage", "one node commits, reads and checkpoints through engine/storage under every fault",
        &MakeStorageWorkload},
       {"canary", "fails on purpose on every seed divisible by 100", &MakeCanaryWorkload},
+      // The corrupting disk faults need a replica to rebuild from a snapshot (not yet).
+      {"register", "3 voters + 0-2 learners replicate through Raft; clients read and write single keys (linearizability)",
+       &MakeRegisterWorkload, "disk-bitflip,disk-latent,disk-misdirect", absl::Seconds(25)},
+      {"append", "3 voters + 0-2 learners replicate through Raft; every acknowledged sync commit survives",
+       &MakeAppendWorkload, "disk-bitflip,disk-latent,disk-misdirect", absl::Seconds(25)},
   };
   return all;
 }

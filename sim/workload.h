@@ -27,6 +27,9 @@ class Workload {
   virtual void OnHeal(SimWorld& world) {}
   // Returns OK if every final oracle holds; otherwise a message naming the broken one.
   virtual absl::Status Check(SimWorld& world) = 0;
+  // Measured failovers (seconds without acknowledged writes across each change of
+  // primary), for the sweep's p50/p99; empty for single-node workloads.
+  virtual std::vector<double> FailoverSeconds() const { return {}; }
 };
 
 // For workloads with one database process: after heal, crash and restart `process`
@@ -49,6 +52,10 @@ struct WorkloadInfo {
   absl::string_view name;
   absl::string_view description;
   std::unique_ptr<Workload> (*make)();
+  // Fault families this workload cannot run under yet (removed from --faults), and
+  // the shortest heal phase its final oracles need.
+  absl::string_view excluded_faults = "";
+  absl::Duration min_heal_phase = absl::ZeroDuration();
 };
 
 const std::vector<WorkloadInfo>& Workloads();

@@ -26,6 +26,26 @@ const std::vector<PlantedBugInfo>& PlantedCatalogue() {
       {PlantedBug::kStorageMetaBeforeSync, "storage-meta-before-sync", "storage", "crash",
        "a checkpoint writes its meta page before its data pages are synced (one sync "
        "for both: a crash can keep the meta and lose pages it points to)"},
+      {PlantedBug::kRaftVoteNotPersisted, "raft-vote-not-persisted", "register", "crash",
+       "a node grants a vote without persisting it, so after a restart it can vote again in "
+       "the same term (two leaders of one term)"},
+      {PlantedBug::kRaftFigure8Commit, "raft-figure8-commit", "append", "all",
+       "a new leader commits an entry of an earlier term once a majority holds it (Raft "
+       "figure 8: a later leader can still overwrite it)"},
+      {PlantedBug::kRaftCommitWithoutQuorum, "raft-commit-without-quorum", "append", "all",
+       "a leader advances its commit index as soon as any one follower has an entry"},
+      {PlantedBug::kRaftAckBeforeSync, "raft-ack-before-sync", "append", "crash",
+       "a follower acknowledges appended entries before they are durable"},
+      {PlantedBug::kRaftLeaseReadUnchecked, "raft-lease-read-unchecked", "register", "partition",
+       "a leader serves reads from its own state without checking it still holds the lease"},
+      {PlantedBug::kRaftLearnerVoteCounted, "raft-learner-vote-counted", "append", "all",
+       "a learner votes and its vote is counted (the quorum is no longer a voter majority)"},
+      {PlantedBug::kRaftNoSuffixTruncation, "raft-no-suffix-truncation", "append", "all",
+       "a follower whose log conflicts with the leader's keeps its divergent entries"},
+      {PlantedBug::kReplSyncAckOnLocalFsync, "repl-sync-ack-on-local-fsync", "append", "all",
+       "sync mode acknowledges a commit once the primary alone has it durable"},
+      {PlantedBug::kReplStalePrimaryWrites, "repl-stale-primary-writes", "register", "partition",
+       "an isolated primary keeps accepting writes after its lease ran out"},
   };
   return catalogue;
 }

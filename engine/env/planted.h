@@ -22,6 +22,15 @@ enum class PlantedBug {
   kWalAcceptTornTail,   // ReplayWal skips checksums in the last segment
   kStorageSkipMetaChecksum,   // Store::Open trusts meta pages without their checksum
   kStorageMetaBeforeSync,     // a checkpoint writes its meta before syncing its pages
+  kRaftVoteNotPersisted,      // a granted vote is not made durable
+  kRaftFigure8Commit,         // a leader commits an earlier term's entry by counting replicas
+  kRaftCommitWithoutQuorum,   // a leader advances its commit index on one follower's ack
+  kRaftAckBeforeSync,         // a follower acknowledges entries before they are durable
+  kRaftLeaseReadUnchecked,    // a leader serves local reads without holding the lease
+  kRaftLearnerVoteCounted,    // a learner's vote counts towards an election
+  kRaftNoSuffixTruncation,    // a follower keeps its conflicting suffix and appends past it
+  kReplSyncAckOnLocalFsync,   // sync mode acknowledges a commit after the primary's fsync only
+  kReplStalePrimaryWrites,    // an isolated primary keeps accepting writes without its lease
 };
 
 struct PlantedBugInfo {

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/env/assert.h"
+#include "engine/env/planted.h"
 #include "engine/raft/conf_change.h"
 
 namespace quanta::raft {
@@ -204,7 +205,11 @@ void Raft::Campaign(bool pre, bool transfer) {
     }
     return;
   }
-  for (NodeId peer : config_.voters) {
+  std::vector<NodeId> electorate = config_.voters;
+  if (PlantedActive(PlantedBug::kRaftLearnerVoteCounted)) {
+    electorate.insert(electorate.end(), config_.learners.begin(), config_.learners.end());
+  }
+  for (NodeId peer : electorate) {
     if (peer == config_.id) continue;
     Message m;
     m.type = type;
@@ -263,7 +268,8 @@ void Raft::TickLeader() {
   // earlier than those heartbeats were sent, so this happens before any of them can
   // time out and elect someone else: a cut-off leader stops taking writes first.
   const int64_t heard = std::max(QuorumAckedTick(), leader_since_tick_);
-  if (config_.check_quorum && ticks_ - heard >= config_.election_ticks) BecomeFollower(term_, kNoNode);
+  const bool stale = PlantedActive(PlantedBug::kReplStalePrimaryWrites);
+  if (config_.check_quorum && !stale && ticks_ - heard >= config_.election_ticks) BecomeFollower(term_, kNoNode);
 }
 
 int64_t Raft::QuorumAckedTick() const {
@@ -364,7 +370,8 @@ void Raft::HandleVoteRequest(const Message& m) {
   const bool log_ok = log_.OtherIsUpToDate(m.index, m.log_term);
   // A real vote: once per term (vote_ is durable before the reply is sent). A pre-vote
   // promises nothing; it is granted for a later term to an up-to-date log.
-  const bool grant = IsVoter(config_.id) && (pre ? (m.term > term_ && log_ok)
+  const bool may_vote = IsVoter(config_.id) || PlantedActive(PlantedBug::kRaftLearnerVoteCounted);
+  const bool grant = may_vote && (pre ? (m.term > term_ && log_ok)
                                                   : ((vote_ == kNoNode || vote_ == m.from) && log_ok));
   Message reply;
   reply.type = pre ? MessageType::kPreVoteResponse : MessageType::kVoteResponse;
@@ -381,7 +388,8 @@ void Raft::HandleVoteRequest(const Message& m) {
 void Raft::HandleVoteResponse(const Message& m) {
   const bool pre = m.type == MessageType::kPreVoteResponse;
   if (role_ != (pre ? Role::kPreCandidate : Role::kCandidate)) return;
-  if (!IsVoter(m.from)) return;       // a learner's answer never counts
+  // A learner's answer never counts.
+  if (!IsVoter(m.from) && !PlantedActive(PlantedBug::kRaftLearnerVoteCounted)) return;
   votes_.emplace(m.from, !m.reject);  // the first answer counts
   size_t granted = 0;
   for (const auto& [voter, yes] : votes_) granted += yes ? 1 : 0;
@@ -586,8 +594,10 @@ bool Raft::MaybeCommit() {
     if (p.voter) matches.push_back(p.match);
   }
   std::sort(matches.begin(), matches.end(), std::greater<>());
-  const Index quorum_index = matches[Quorum() - 1];
-  if (quorum_index <= commit_ || log_.TermAt(quorum_index) != term_) return false;
+  Index quorum_index = matches[Quorum() - 1];
+  if (PlantedActive(PlantedBug::kRaftCommitWithoutQuorum)) quorum_index = matches[0];
+  const bool own_term = log_.TermAt(quorum_index) == term_ || PlantedActive(PlantedBug::kRaftFigure8Commit);
+  if (quorum_index <= commit_ || !own_term) return false;
   commit_ = quorum_index;
   return true;
 }
@@ -691,12 +701,12 @@ absl::StatusOr<SnapshotMeta> Raft::Compact(Index index) {
   return base_;
 }
 
-bool Raft::HasLease() const {
+bool Raft::HasLease(int64_t ticks_ahead) const {
   if (role_ != Role::kLeader || !config_.check_quorum) return false;
   if (transfer_target_ != kNoNode) return false;  // the target may win any moment, lease or not
   if (log_.TermAt(commit_) != term_) return false;  // not yet sure of every committed entry
   const int64_t quorum_acked = QuorumAckedTick();
-  return quorum_acked != INT64_MIN && ticks_ < quorum_acked + config_.lease_ticks;
+  return quorum_acked != INT64_MIN && ticks_ + ticks_ahead < quorum_acked + config_.lease_ticks;
 }
 
 absl::Status Raft::TransferLeadership(NodeId target) {

@@ -92,7 +92,8 @@ class Raft {
   // Whether this leader may answer a read from its own state now (see lease_ticks):
   // it holds the lease and has committed an entry of its term (so it knows every
   // committed entry). Requires check_quorum.
-  bool HasLease() const;
+  // `ticks_ahead`: ticks that have elapsed but have not been delivered through Tick() yet.
+  bool HasLease(int64_t ticks_ahead = 0) const;
 
   // Log compaction: the host saved a snapshot of its state machine as of `index`
   // (<= applied()); entries up to it are dropped. Returns the snapshot's description,
@@ -113,6 +114,11 @@ class Raft {
   Index commit() const { return commit_; }
   Index applied() const { return applied_; }
   const RaftLog& log() const { return log_; }
+  // Leader: the highest index known to match `peer`'s log (0 if unknown or not leader).
+  Index MatchOf(NodeId peer) const {
+    auto it = progress_.find(peer);
+    return it == progress_.end() ? 0 : it->second.match;
+  }
   HardState hard_state() const { return HardState{term_, vote_, commit_}; }
 
  private:

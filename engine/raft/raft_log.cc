@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/env/assert.h"
+#include "engine/env/planted.h"
 
 namespace quanta::raft {
 
@@ -43,6 +44,8 @@ Index RaftLog::AppendAfter(Index prev, const std::vector<Entry>& entries, Index 
     QUANTA_ASSERT(e.index == prev + 1 + i);
     const std::optional<Term> have = TermAt(e.index);
     if (have.has_value() && *have == e.term) continue;
+    // Planted: the divergent entry is kept as if it matched.
+    if (have.has_value() && PlantedActive(PlantedBug::kRaftNoSuffixTruncation)) continue;
     if (have.has_value()) {  // a conflict: the suffix from here is not the leader's
       QUANTA_ASSERT_MSG(e.index > committed, "a leader tried to replace a committed entry");
       entries_.resize(e.index - first_);

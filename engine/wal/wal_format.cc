@@ -20,7 +20,7 @@ uint64_t GetU64(std::string_view b, size_t at) { return quanta::GetU64(b.data() 
 }  // namespace
 
 bool IsKnownType(uint8_t type) {
-  return type >= static_cast<uint8_t>(RecordType::kPadding) && type <= static_cast<uint8_t>(RecordType::kNoop);
+  return type >= static_cast<uint8_t>(RecordType::kPadding) && type <= static_cast<uint8_t>(RecordType::kRaftSnapshot);
 }
 
 void EncodeRecord(const WalRecord& record, std::string* out) {

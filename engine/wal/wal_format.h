@@ -44,6 +44,11 @@ enum class RecordType : uint8_t {
   kDdl = 3,         // a schema change
   kCheckpoint = 4,  // a checkpoint completed at the LSN in its payload
   kNoop = 5,        // carries nothing (a new Raft leader's first entry)
+  // The Raft log (engine/replication/raft_storage.h): one entry, the hard state, or
+  // the snapshot the log now starts after.
+  kRaftEntry = 6,
+  kRaftHardState = 7,
+  kRaftSnapshot = 8,
 };
 bool IsKnownType(uint8_t type);
 

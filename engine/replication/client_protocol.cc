@@ -1,0 +1,92 @@
+#include "engine/replication/client_protocol.h"
+
+#include "absl/strings/str_cat.h"
+#include "client.pb.h"
+
+namespace quanta::replication {
+namespace {
+
+absl::Status Bad(absl::string_view what) { return absl::DataLossError(absl::StrCat("client message: ", what)); }
+
+}  // namespace
+
+std::string EncodeRequest(const ClientRequest& request) {
+  wire::Request w;
+  w.set_id(request.id);
+  w.set_kind(static_cast<uint32_t>(request.kind));
+  for (const storage::WriteOp& op : request.writes.ops) {
+    wire::WriteOp* o = w.add_ops();
+    o->set_kind(static_cast<uint32_t>(op.kind));
+    o->set_tree(op.tree);
+    o->set_key(op.key);
+    o->set_value(op.value);
+  }
+  w.set_tree(request.tree);
+  w.set_key(request.key);
+  return w.SerializeAsString();
+}
+
+absl::StatusOr<ClientRequest> DecodeRequest(std::string_view bytes) {
+  if (bytes.size() > kMaxClientMessageBytes) return Bad("request too large");
+  wire::Request w;
+  if (!w.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return Bad("request does not parse");
+  ClientRequest r;
+  r.id = w.id();
+  if (w.kind() < 1 || w.kind() > 3) return Bad(absl::StrCat("request kind ", w.kind()));
+  r.kind = static_cast<ClientRequest::Kind>(w.kind());
+  if (r.kind == ClientRequest::Kind::kWrite && w.ops_size() == 0) return Bad("write without operations");
+  if (static_cast<uint32_t>(w.ops_size()) > storage::kMaxWriteSetOps) return Bad("too many operations");
+  for (const wire::WriteOp& o : w.ops()) {
+    if (o.kind() == 1) {
+      r.writes.Put(o.tree(), o.key(), o.value());
+    } else if (o.kind() == 2) {
+      if (!o.value().empty()) return Bad("delete with a value");
+      r.writes.Delete(o.tree(), o.key());
+    } else {
+      return Bad(absl::StrCat("operation kind ", o.kind()));
+    }
+  }
+  r.tree = w.tree();
+  r.key = w.key();
+  return r;
+}
+
+std::string EncodeResponse(const ClientResponse& response) {
+  wire::Response w;
+  w.set_id(response.id);
+  w.set_code(static_cast<uint32_t>(response.status.code()));
+  w.set_message(std::string(response.status.message()));
+  w.set_sqlstate(response.sqlstate);
+  w.set_found(response.found);
+  w.set_value(response.value);
+  w.set_leader(response.leader);
+  w.set_index(response.index);
+  w.set_term(response.term);
+  w.set_primary(response.primary);
+  w.set_state_hash(response.state_hash);
+  return w.SerializeAsString();
+}
+
+absl::StatusOr<ClientResponse> DecodeResponse(std::string_view bytes) {
+  if (bytes.size() > kMaxClientMessageBytes) return Bad("response too large");
+  wire::Response w;
+  if (!w.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return Bad("response does not parse");
+  if (w.code() > static_cast<uint32_t>(absl::StatusCode::kUnauthenticated)) return Bad(absl::StrCat("code ", w.code()));
+  const auto code = static_cast<absl::StatusCode>(w.code());
+  if (code == absl::StatusCode::kOk && !w.message().empty()) return Bad("OK with an error message");
+  if (w.sqlstate().size() > 5) return Bad("SQLSTATE longer than 5 characters");
+  ClientResponse r;
+  r.id = w.id();
+  r.status = absl::Status(code, w.message());
+  r.sqlstate = w.sqlstate();
+  r.found = w.found();
+  r.value = w.value();
+  r.leader = w.leader();
+  r.index = w.index();
+  r.term = w.term();
+  r.primary = w.primary();
+  r.state_hash = w.state_hash();
+  return r;
+}
+
+}  // namespace quanta::replication

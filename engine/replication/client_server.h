@@ -1,0 +1,35 @@
+// ClientServer: serves the internal client protocol (client_protocol.h) for a node.
+//
+// Listens on the node's client address; each connection reads framed requests and
+// answers each one as the node decides (requests on one connection are handled
+// concurrently and answered as they finish, each answer naming its request). A
+// malformed frame or request closes the connection. Lifetime: safe to destroy at any
+// moment (coroutines share its state); destroy before the node it serves.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "engine/env/env.h"
+
+namespace quanta::replication {
+
+class ReplicatedNode;
+
+class ClientServer {
+ public:
+  ClientServer(Env& env, ReplicatedNode& node);
+  ~ClientServer();
+  ClientServer(const ClientServer&) = delete;
+  ClientServer& operator=(const ClientServer&) = delete;
+
+  absl::Status Listen(std::string_view address);
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace quanta::replication

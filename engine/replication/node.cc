@@ -1,0 +1,485 @@
+#include "engine/replication/node.h"
+
+#include <algorithm>
+
+#include "absl/container/btree_set.h"
+#include "absl/strings/str_cat.h"
+#include "engine/env/assert.h"
+#include "engine/env/planted.h"
+#include "engine/env/status.h"
+#include "engine/raft/raft.h"
+#include "engine/storage/btree.h"
+#include "engine/storage/node.h"
+#include "engine/util/coding.h"
+#include "engine/util/crc32c.h"
+
+namespace quanta::replication {
+
+using raft::Entry;
+using raft::Index;
+using raft::NodeId;
+using raft::Term;
+
+namespace {
+
+constexpr char kAppliedKey[] = "applied";
+// Committed entries are applied in write sets of about this size (a store write set
+// holds at most 64 MiB).
+constexpr size_t kApplyChunkBytes = 8u << 20;
+constexpr size_t kMaxEntryBytes = 16u << 20;
+
+std::string EncodeIndex(Index index) {
+  std::string out;
+  AppendU64(&out, index);
+  return out;
+}
+
+absl::Status ValidateMembers(const NodeOptions& o) {
+  if (o.id == raft::kNoNode) return absl::InvalidArgumentError("node id 0 is reserved");
+  absl::btree_set<NodeId> ids;
+  absl::btree_set<std::string> names;
+  size_t voters = 0;
+  bool self = false;
+  for (const Member& m : o.members) {
+    if (m.id == raft::kNoNode) return absl::InvalidArgumentError(absl::StrCat("member ", m.name, " has id 0"));
+    if (!ids.insert(m.id).second) return absl::InvalidArgumentError(absl::StrCat("member id ", m.id, " appears twice"));
+    if (!names.insert(m.name).second) return absl::InvalidArgumentError(absl::StrCat("member name '", m.name, "' appears twice"));
+    voters += m.learner ? 0 : 1;
+    self = self || m.id == o.id;
+  }
+  if (!self) return absl::InvalidArgumentError(absl::StrCat("node ", o.id, " is not among the members"));
+  if (voters == 0) return absl::InvalidArgumentError("the cluster has no voting member");
+  if (o.members.size() - 1 > o.max_replicas) {
+    return absl::InvalidArgumentError(absl::StrCat(o.members.size() - 1, " replicas exceed replication.max_replicas = ",
+                                                   o.max_replicas));
+  }
+  if (o.batch_size == 0) return absl::InvalidArgumentError("replication.batch_size must be at least 1");
+  return absl::OkStatus();
+}
+
+absl::Status ValidateClientWrite(const storage::WriteSet& ws) {
+  if (ws.ops.empty()) return absl::InvalidArgumentError("empty write set");
+  if (ws.ops.size() > storage::kMaxWriteSetOps) return absl::InvalidArgumentError("write set has too many operations");
+  size_t bytes = 0;
+  for (const storage::WriteOp& op : ws.ops) {
+    if (op.tree >= kFirstSystemTree) return absl::InvalidArgumentError(absl::StrCat("tree ", op.tree, " is reserved"));
+    if (op.key.size() > storage::kMaxKeyBytes) return absl::InvalidArgumentError("key too long");
+    if (op.value.size() > storage::kMaxValueBytes) return absl::InvalidArgumentError("value too long");
+    bytes += op.key.size() + op.value.size() + 16;
+  }
+  if (bytes > kMaxEntryBytes) return absl::InvalidArgumentError(absl::StrCat("write set of ", bytes, " bytes exceeds ", kMaxEntryBytes));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+struct ReplicatedNode::Waiter {
+  Term term = 0;
+  Callback<absl::Status> done;
+  TimerId timer = 0;
+  bool finished = false;
+};
+
+ReplicatedNode::ReplicatedNode(Env& env, NodeOptions options)
+    : env_(env), options_(std::move(options)), alive_(std::make_shared<bool>(true)) {}
+
+ReplicatedNode::~ReplicatedNode() {
+  *alive_ = false;
+  stopped_ = true;
+  if (tick_timer_ != 0) env_.CancelTimer(tick_timer_);
+}
+
+Task<absl::StatusOr<std::unique_ptr<ReplicatedNode>>> ReplicatedNode::Open(Env& env, NodeOptions options) {
+  CO_RETURN_IF_ERROR(ValidateMembers(options));
+  std::unique_ptr<ReplicatedNode> node(new ReplicatedNode(env, std::move(options)));
+  const NodeOptions& o = node->options_;
+  RaftState state;
+  auto log_storage = co_await RaftStorage::Open(env, o.raft_storage, &state);
+  if (!log_storage.ok()) co_return log_storage.status();
+  node->log_storage_ = std::move(*log_storage);
+  auto store = co_await storage::Store::Open(env, o.store);
+  if (!store.ok()) co_return store.status();
+  node->store_ = std::move(*store);
+  auto applied = co_await node->store_->Get(kReplicationTree, kAppliedKey);
+  if (!applied.ok()) co_return applied.status();
+  if (applied->has_value()) {
+    if ((*applied)->size() != 8) co_return absl::DataLossError("store: malformed applied index");
+    node->applied_ = GetU64((*applied)->data());
+  }
+  const Index last = state.snapshot.index + state.entries.size();
+  if (node->applied_ > last) {
+    co_return absl::DataLossError(absl::StrCat("store applied index ", node->applied_, " is past the raft log's last entry ",
+                                               last, " (was the raft directory lost?)"));
+  }
+  raft::Config config;
+  config.id = o.id;
+  for (const Member& m : o.members) (m.learner ? config.learners : config.voters).push_back(m.id);
+  config.election_ticks = o.election_ticks;
+  config.max_entries_per_append = o.batch_size;
+  config.seed = env.Rng().Next();
+  node->raft_ = std::make_unique<raft::Raft>(config, state.hard_state, std::move(state.entries), state.snapshot);
+  co_return node;
+}
+
+absl::Status ReplicatedNode::Start() {
+  absl::btree_map<NodeId, PeerAddresses> peers;
+  const Member* self = nullptr;
+  for (const Member& m : options_.members) {
+    if (m.id == options_.id) {
+      self = &m;
+    } else {
+      peers[m.id] = m.peer;
+    }
+  }
+  QUANTA_ASSERT(self != nullptr);
+  transport_ = std::make_unique<Transport>(env_, options_.id, std::move(peers),
+                                           [this](raft::Message m) { Step(std::move(m)); });
+  RETURN_IF_ERROR(transport_->Listen(self->peer));
+  ticked_to_ = env_.MonotonicNow();
+  TickLoop();
+  env_.Spawn(Drive());
+  Changed();
+  return absl::OkStatus();
+}
+
+void ReplicatedNode::TickLoop() {
+  const absl::Duration next = ticked_to_ + options_.tick - env_.MonotonicNow();
+  tick_timer_ = env_.StartTimer(std::max(next, absl::ZeroDuration()), [this] {
+    tick_timer_ = 0;
+    if (stopped_) return;
+    CatchUpTicks();
+    TickLoop();
+  });
+}
+
+int64_t ReplicatedNode::DueTicks() const {
+  const absl::Duration elapsed = env_.MonotonicNow() - ticked_to_;
+  absl::Duration remainder;
+  return elapsed <= absl::ZeroDuration() ? 0 : absl::IDivDuration(elapsed, options_.tick, &remainder);
+}
+
+void ReplicatedNode::CatchUpTicks() {
+  const int64_t due = DueTicks();
+  if (due == 0) return;
+  // After a long pause every missed tick still counts (leases and elections are
+  // measured in ticks), but a few election timeouts' worth is all that matters.
+  const int64_t run = std::min<int64_t>(due, 4 * options_.election_ticks);
+  for (int64_t i = 0; i < run; ++i) raft_->Tick();
+  ticked_to_ += options_.tick * due;
+  Changed();
+}
+
+void ReplicatedNode::Step(raft::Message message) {
+  if (stopped_) return;
+  raft_->Step(message);
+  Changed();
+}
+
+void ReplicatedNode::Changed() {
+  const bool leader = IsLeader();
+  if (leader && !was_leader_) ++elections_won_;
+  was_leader_ = leader;
+  if (raft_->HasReady()) Notify();
+  if (observer_ != nullptr) observer_->OnStateChange(options_.id);
+}
+
+void ReplicatedNode::Notify() {
+  if (!wake_) return;
+  Callback<bool> wake = std::move(wake_);
+  wake_ = nullptr;
+  // Resume the drive loop from the event loop, not inside whatever called Notify.
+  env_.StartTimer(absl::ZeroDuration(), [wake = std::move(wake)]() mutable { wake(true); });
+}
+
+void ReplicatedNode::Fail(absl::Status status) {
+  if (stopped_) return;
+  stopped_ = true;
+  failed_ = status;
+  if (options_.on_fatal) options_.on_fatal(std::move(status));
+}
+
+Task<void> ReplicatedNode::Drive() {
+  std::shared_ptr<bool> alive = alive_;
+  while (*alive && !stopped_) {
+    if (!raft_->HasReady()) {
+      co_await Op<bool>([this](Callback<bool> wake) { wake_ = std::move(wake); });
+      continue;
+    }
+    const absl::Status status = co_await ProcessReady();
+    if (!*alive) co_return;
+    if (!status.ok()) Fail(status);
+  }
+}
+
+Task<absl::Status> ReplicatedNode::ProcessReady() {
+  std::shared_ptr<bool> alive = alive_;
+  CO_RETURN_IF_ERROR(log_storage_->status());  // a failed flush poisoned the log
+  raft::Ready ready = raft_->TakeReady();
+  if (ready.snapshot) co_return absl::UnimplementedError("snapshot installation is not supported yet");
+  const wal::Lsn lsn = log_storage_->Append(ready);
+  // Planted: a follower answers before its entries are durable.
+  const bool early = PlantedActive(PlantedBug::kRaftAckBeforeSync) && !IsLeader();
+  if (lsn != 0 && ready.must_sync && !early) {
+    const absl::Status synced = co_await log_storage_->WaitDurable(lsn);
+    if (!*alive) co_return absl::CancelledError();
+    CO_RETURN_IF_ERROR(synced);
+  }
+  for (const raft::Message& m : ready.messages) transport_->Send(m);
+  if (lsn != 0 && ready.must_sync && early) {
+    const absl::Status synced = co_await log_storage_->WaitDurable(lsn);
+    if (!*alive) co_return absl::CancelledError();
+    CO_RETURN_IF_ERROR(synced);
+  }
+  const absl::Status applied = co_await Apply(ready.committed);
+  if (!*alive) co_return absl::CancelledError();
+  CO_RETURN_IF_ERROR(applied);
+  raft_->Advance(ready);
+  Release(durable_waiters_, raft_->log().stable());
+  Release(applied_waiters_, applied_);
+  Changed();
+  co_return absl::OkStatus();
+}
+
+Task<absl::Status> ReplicatedNode::Apply(const std::vector<Entry>& committed) {
+  std::shared_ptr<bool> alive = alive_;
+  size_t i = 0;
+  while (i < committed.size() && committed[i].index <= applied_) ++i;  // applied before a restart
+  while (i < committed.size()) {
+    storage::WriteSet ws;
+    std::vector<Entry> chunk;
+    size_t bytes = 0;
+    for (; i < committed.size() && bytes < kApplyChunkBytes; ++i) {
+      const Entry& e = committed[i];
+      QUANTA_ASSERT(e.index == applied_ + chunk.size() + 1);
+      if (e.type == raft::EntryType::kNormal && !e.data.empty()) {
+        auto decoded = storage::DecodeWriteSet(e.data);
+        if (!decoded.ok()) {
+          co_return absl::DataLossError(absl::StrCat("raft entry ", e.index, ": ", decoded.status().message()));
+        }
+        for (storage::WriteOp& op : decoded->ops) ws.ops.push_back(std::move(op));
+      }
+      bytes += e.data.size();
+      chunk.push_back(e);
+    }
+    ws.Put(kReplicationTree, kAppliedKey, EncodeIndex(chunk.back().index));
+    auto lsn = co_await store_->Commit(std::move(ws));
+    if (!*alive) co_return absl::CancelledError();
+    if (!lsn.ok()) co_return lsn.status();
+    applied_ = chunk.back().index;
+    if (observer_ != nullptr) observer_->OnApplied(options_.id, chunk);
+  }
+  co_return absl::OkStatus();
+}
+
+void ReplicatedNode::Release(absl::btree_multimap<Index, std::shared_ptr<Waiter>>& waiters, Index index) {
+  std::vector<std::pair<Index, std::shared_ptr<Waiter>>> due;
+  while (!waiters.empty() && waiters.begin()->first <= index) {
+    due.emplace_back(waiters.begin()->first, std::move(waiters.begin()->second));
+    waiters.erase(waiters.begin());
+  }
+  for (auto& [at, w] : due) {
+    if (w->finished) continue;
+    w->finished = true;
+    env_.CancelTimer(w->timer);
+    const std::optional<Term> term = raft_->log().TermAt(at);
+    absl::Status status = term.has_value() && *term == w->term
+                              ? absl::OkStatus()
+                              : absl::AbortedError(absl::StrCat("log entry ", at,
+                                                                " was replaced after a change of primary: not committed"));
+    env_.StartTimer(absl::ZeroDuration(), [w, status]() mutable { w->done(std::move(status)); });
+  }
+}
+
+Op<absl::Status> ReplicatedNode::WaitFor(absl::btree_multimap<Index, std::shared_ptr<Waiter>>& waiters, Index index,
+                                         Term term, absl::Duration timeout) {
+  return Op<absl::Status>([this, &waiters, index, term, timeout](Callback<absl::Status> done) {
+    auto w = std::make_shared<Waiter>();
+    w->term = term;
+    w->done = std::move(done);
+    w->timer = env_.StartTimer(timeout, [w] {
+      if (w->finished) return;
+      w->finished = true;
+      w->done(absl::DeadlineExceededError("timed out"));
+    });
+    waiters.emplace(index, w);
+    Release(waiters, &waiters == &applied_waiters_ ? applied_ : raft_->log().stable());
+  });
+}
+
+bool ReplicatedNode::IsLeader() const { return raft_->role() == raft::Role::kLeader; }
+Term ReplicatedNode::term() const { return raft_->term(); }
+
+bool ReplicatedNode::AcceptingWrites() const {
+  if (stopped_ || !IsLeader()) return false;
+  if (PlantedActive(PlantedBug::kReplStalePrimaryWrites)) return true;
+  return raft_->HasLease(DueTicks());
+}
+
+std::string ReplicatedNode::LeaderClientAddress() const {
+  for (const Member& m : options_.members) {
+    if (m.id == raft_->leader()) return m.client;
+  }
+  return "";
+}
+
+ClientResponse ReplicatedNode::Refuse(uint64_t id, absl::Status status, const char* sqlstate) const {
+  ClientResponse r;
+  r.id = id;
+  r.status = std::move(status);
+  r.sqlstate = sqlstate;
+  r.leader = LeaderClientAddress();
+  return r;
+}
+
+Task<ClientResponse> ReplicatedNode::Handle(ClientRequest request) {
+  if (stopped_) {
+    co_return Refuse(request.id, absl::UnavailableError(absl::StrCat("node ", options_.id, " stopped: ", failed_.message())));
+  }
+  CatchUpTicks();
+  ClientResponse r;
+  switch (request.kind) {
+    case ClientRequest::Kind::kWrite:
+      r = co_await HandleWrite(std::move(request));
+      break;
+    case ClientRequest::Kind::kGet:
+      r = co_await HandleGet(std::move(request));
+      break;
+    case ClientRequest::Kind::kStatus:
+      r = co_await HandleStatus(std::move(request));
+      break;
+  }
+  r.term = raft_->term();
+  co_return r;
+}
+
+Task<ClientResponse> ReplicatedNode::HandleWrite(ClientRequest request) {
+  std::shared_ptr<bool> alive = alive_;
+  const uint64_t id = request.id;
+  if (!IsLeader()) {
+    const std::string leader = LeaderClientAddress();
+    co_return Refuse(id, absl::FailedPreconditionError(absl::StrCat(
+                             "cannot execute a write on a read-only replica (node ", options_.id, "); the primary is ",
+                             leader.empty() ? "not known yet" : leader)),
+                     kSqlStateReadOnly);
+  }
+  if (!AcceptingWrites()) {
+    co_return Refuse(id, absl::UnavailableError("the primary does not hold its lease (cut off from a quorum, or "
+                                                "newly elected): not accepting writes"));
+  }
+  const absl::Status valid = ValidateClientWrite(request.writes);
+  if (!valid.ok()) co_return Refuse(id, valid);
+  const Term term = raft_->term();
+  auto index = raft_->Propose(storage::EncodeWriteSet(request.writes));
+  if (!index.ok()) co_return Refuse(id, absl::UnavailableError(index.status().message()));
+  Changed();
+  const bool local_only = options_.mode == CommitMode::kAsync || PlantedActive(PlantedBug::kReplSyncAckOnLocalFsync);
+  const absl::Status status =
+      co_await WaitFor(local_only ? durable_waiters_ : applied_waiters_, *index, term, options_.sync_timeout);
+  if (!*alive) co_return Refuse(id, absl::CancelledError("node shut down"));
+  if (absl::IsDeadlineExceeded(status)) {
+    co_return Refuse(id, absl::DeadlineExceededError(absl::StrCat(
+                             "commit outcome unknown: log entry ", *index, " did not reach a quorum of replicas within ",
+                             absl::FormatDuration(options_.sync_timeout), " (replication.sync_timeout); it may still commit")),
+                     kSqlStateUnknownOutcome);
+  }
+  if (!status.ok()) co_return Refuse(id, status);
+  ClientResponse r;
+  r.id = id;
+  r.index = *index;
+  r.primary = true;
+  r.leader = LeaderClientAddress();
+  co_return r;
+}
+
+Task<ClientResponse> ReplicatedNode::HandleGet(ClientRequest request) {
+  std::shared_ptr<bool> alive = alive_;
+  const uint64_t id = request.id;
+  if (IsLeader()) {
+    if (!raft_->HasLease() && !PlantedActive(PlantedBug::kRaftLeaseReadUnchecked)) {
+      co_return Refuse(id, absl::UnavailableError("the primary does not hold its lease: cannot serve a current read"));
+    }
+    // Everything committed when the lease was checked must be visible to the read.
+    const Index read_index = raft_->commit();
+    const Term term = raft_->log().TermAt(read_index).value_or(0);
+    const absl::Status caught_up = co_await WaitFor(applied_waiters_, read_index, term, options_.sync_timeout);
+    if (!*alive) co_return Refuse(id, absl::CancelledError("node shut down"));
+    if (!caught_up.ok()) co_return Refuse(id, absl::UnavailableError("the primary did not apply its commits in time"));
+  }
+  const bool primary = IsLeader();
+  const Index at = applied_;
+  auto value = co_await store_->Get(request.tree, request.key);
+  if (!*alive) co_return Refuse(id, absl::CancelledError("node shut down"));
+  if (!value.ok()) co_return Refuse(id, value.status());
+  ClientResponse r;
+  r.id = id;
+  r.found = value->has_value();
+  if (r.found) r.value = std::move(**value);
+  r.index = at;
+  r.primary = primary;
+  r.leader = LeaderClientAddress();
+  co_return r;
+}
+
+Task<ClientResponse> ReplicatedNode::HandleStatus(ClientRequest request) {
+  std::shared_ptr<bool> alive = alive_;
+  ClientResponse r;
+  r.id = request.id;
+  r.index = applied_;
+  r.primary = IsLeader();
+  r.leader = LeaderClientAddress();
+  uint32_t crc = 0;
+  for (storage::TreeId tree : store_->trees()) {
+    if (tree >= kFirstSystemTree) continue;
+    auto rows = co_await store_->Scan(tree, storage::ScanRange());
+    if (!*alive) co_return Refuse(r.id, absl::CancelledError("node shut down"));
+    if (!rows.ok()) co_return Refuse(r.id, rows.status());
+    for (const storage::KeyValue& kv : *rows) {
+      std::string line = EncodeIndex(tree);
+      AppendU32(&line, static_cast<uint32_t>(kv.key.size()));
+      line += kv.key;
+      line += kv.value;
+      crc = crc32c::Extend(crc, line.data(), line.size());
+    }
+  }
+  if (applied_ != r.index) co_return Refuse(r.id, absl::UnavailableError("the node applied entries during the scan"));
+  r.state_hash = crc;
+  co_return r;
+}
+
+NodeStatus ReplicatedNode::Status() const {
+  NodeStatus s;
+  s.id = options_.id;
+  s.role = IsLeader() ? "primary" : raft::RoleName(raft_->role());
+  s.term = raft_->term();
+  s.leader = raft_->leader();
+  s.commit = raft_->commit();
+  s.applied = applied_;
+  s.last_index = raft_->log().last_index();
+  s.elections_won = elections_won_;
+  s.accepting_writes = AcceptingWrites();
+  size_t unreachable = 0;
+  for (const Member& m : options_.members) {
+    if (m.id == options_.id) continue;
+    ReplicaStatus r;
+    r.id = m.id;
+    r.name = m.name;
+    r.learner = m.learner;
+    r.unreachable = transport_ != nullptr && transport_->Unreachable(m.id);
+    unreachable += r.unreachable ? 1 : 0;
+    if (IsLeader()) {
+      r.match = raft_->MatchOf(m.id);
+      r.lag_entries = s.last_index - std::min(s.last_index, r.match);
+      for (Index i = std::max(r.match, raft_->log().snapshot_index()) + 1; i <= s.last_index; ++i) {
+        r.lag_bytes += raft_->log().at(i).data.size();
+      }
+    }
+    s.replicas.push_back(std::move(r));
+  }
+  s.partition_suspected = unreachable > 0 && unreachable < s.replicas.size();
+  if (IsLeader() && options_.mode == CommitMode::kAsync) {
+    for (Index i = s.commit + 1; i <= raft_->log().stable(); ++i) s.at_risk_bytes += raft_->log().at(i).data.size();
+  }
+  return s;
+}
+
+}  // namespace quanta::replication

@@ -1,0 +1,189 @@
+// ReplicatedNode: one member of a QuantaDB cluster — a Raft core (engine/raft) whose
+// log is durable in RaftStorage, a Transport to its peers, and a Store
+// (engine/storage) that committed write sets are applied to.
+//
+// The Raft leader is the primary, the only node that accepts writes, and only while
+// it holds its lease: an isolated primary stops accepting writes and stops serving
+// reads before any other node can be elected (check-quorum + lease, engine/raft).
+// Replicas (followers and learners) serve reads at their applied index and refuse
+// writes naming the primary (SQLSTATE 25006).
+//
+// Commit modes (`replication.mode`). sync: a write is acknowledged once a quorum of
+// voters has it durable and it is applied here (so it is visible); after
+// `sync_timeout` without that the client learns the outcome is unknown (SQLSTATE
+// 08007), never a silent downgrade. async: acknowledged once the primary's own log
+// has it durable; the bytes not yet on a quorum are at risk (status().at_risk_bytes).
+//
+// The drive loop: every Ready is persisted (synced when it must be), then its
+// messages are sent, then its committed entries are applied to the store as one
+// write set that also records the applied index (so a restart re-applies nothing),
+// then Raft is advanced. A storage error is fatal: the node stops and `on_fatal`
+// runs (the process must restart and recover, as PostgreSQL PANICs).
+//
+// Threading: one Env loop. Lifetime: destroy the node before its Env.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "engine/env/env.h"
+#include "engine/raft/raft_types.h"
+#include "engine/replication/client_protocol.h"
+#include "engine/replication/raft_storage.h"
+#include "engine/replication/transport.h"
+#include "engine/storage/store.h"
+
+namespace quanta::raft {
+class Raft;
+enum class Role;
+}  // namespace quanta::raft
+
+namespace quanta::replication {
+
+// Trees at or above this id belong to the node (the applied index); clients may not
+// write them.
+inline constexpr storage::TreeId kFirstSystemTree = uint64_t{1} << 62;
+inline constexpr storage::TreeId kReplicationTree = kFirstSystemTree;
+
+enum class CommitMode { kSync, kAsync };
+
+struct Member {
+  Member() {}
+  Member(raft::NodeId i, std::string n, PeerAddresses p, std::string c, bool l = false)
+      : id(i), name(std::move(n)), peer(std::move(p)), client(std::move(c)), learner(l) {}
+  raft::NodeId id = raft::kNoNode;
+  std::string name;     // `node_id` in the config
+  PeerAddresses peer;   // its raft and replication addresses
+  std::string client;   // where clients reach it (redirects name this)
+  bool learner = false; // a read-only replica that never votes
+};
+
+struct NodeOptions {
+  NodeOptions() {}
+  raft::NodeId id = raft::kNoNode;
+  std::vector<Member> members;  // the whole cluster, this node included
+  CommitMode mode = CommitMode::kSync;         // `replication.mode`
+  absl::Duration sync_timeout = absl::Seconds(5);  // `replication.sync_timeout`
+  size_t batch_size = 1000;                    // `replication.batch_size`: entries per append
+  size_t max_replicas = 2;                     // `replication.max_replicas`
+  absl::Duration tick = absl::Milliseconds(50);
+  int election_ticks = 10;                     // election timeout: 10-20 ticks
+  storage::StoreOptions store;                 // dir "data"
+  RaftStorageOptions raft_storage;             // dir "raft"
+  std::function<void(absl::Status)> on_fatal;  // the node stopped on this error
+};
+
+struct ReplicaStatus {
+  raft::NodeId id = raft::kNoNode;
+  std::string name;
+  bool learner = false;
+  raft::Index match = 0;       // the primary's view (0 on replicas)
+  uint64_t lag_entries = 0;
+  uint64_t lag_bytes = 0;
+  bool unreachable = false;    // the last connection attempt failed
+};
+
+struct NodeStatus {
+  raft::NodeId id = raft::kNoNode;
+  const char* role = "follower";  // "primary" for the leader, else raft's role name
+  raft::Term term = 0;
+  raft::NodeId leader = raft::kNoNode;
+  raft::Index commit = 0;
+  raft::Index applied = 0;
+  raft::Index last_index = 0;
+  uint64_t elections_won = 0;   // times this node became leader
+  uint64_t at_risk_bytes = 0;   // async: acknowledged bytes not yet on a quorum
+  bool accepting_writes = false;
+  bool partition_suspected = false;  // some peers unreachable while others are reachable
+  std::vector<ReplicaStatus> replicas;
+};
+
+// What simulation oracles watch (never set in production).
+class NodeObserver {
+ public:
+  virtual ~NodeObserver() = default;
+  // Raft state may have changed (after a Step, Tick or Ready).
+  virtual void OnStateChange(raft::NodeId node) = 0;
+  // `entries` were applied, in order.
+  virtual void OnApplied(raft::NodeId node, const std::vector<raft::Entry>& entries) = 0;
+};
+
+class ReplicatedNode {
+ public:
+  // Validates the options, recovers the raft log and the store. Errors:
+  // kInvalidArgument for a bad membership, or the storage's recovery error.
+  static Task<absl::StatusOr<std::unique_ptr<ReplicatedNode>>> Open(Env& env, NodeOptions options);
+  ~ReplicatedNode();
+  ReplicatedNode(const ReplicatedNode&) = delete;
+  ReplicatedNode& operator=(const ReplicatedNode&) = delete;
+
+  // Listens on the peer addresses and starts ticking and driving Raft.
+  absl::Status Start();
+  // Serves one client request (any number concurrently).
+  Task<ClientResponse> Handle(ClientRequest request);
+
+  NodeStatus Status() const;
+  bool AcceptingWrites() const;
+  raft::NodeId id() const { return options_.id; }
+  raft::Term term() const;
+  bool IsLeader() const;
+  raft::Index applied() const { return applied_; }
+  const storage::Store& store() const { return *store_; }
+  void set_observer(NodeObserver* observer) { observer_ = observer; }
+
+  struct Waiter;
+
+ private:
+  ReplicatedNode(Env& env, NodeOptions options);
+  Task<void> Drive();
+  Task<absl::Status> ProcessReady();
+  Task<absl::Status> Apply(const std::vector<raft::Entry>& committed);
+  void TickLoop();
+  void Step(raft::Message message);
+  void Notify();
+  void Fail(absl::Status status);
+  void Changed();
+  // Completes waiters up to `index` in `waiters` (by whether the entry there has the
+  // term they proposed in).
+  void Release(absl::btree_multimap<raft::Index, std::shared_ptr<Waiter>>& waiters, raft::Index index);
+  Op<absl::Status> WaitFor(absl::btree_multimap<raft::Index, std::shared_ptr<Waiter>>& waiters, raft::Index index,
+                           raft::Term term, absl::Duration timeout);
+  Task<ClientResponse> HandleWrite(ClientRequest request);
+  Task<ClientResponse> HandleGet(ClientRequest request);
+  Task<ClientResponse> HandleStatus(ClientRequest request);
+  // Catches Raft up on ticks the tick timer has not delivered yet (after a pause or a
+  // late timer), so lease decisions never use a stale clock.
+  void CatchUpTicks();
+  int64_t DueTicks() const;
+  ClientResponse Refuse(uint64_t id, absl::Status status, const char* sqlstate = "") const;
+  std::string LeaderClientAddress() const;
+
+  Env& env_;
+  NodeOptions options_;
+  std::unique_ptr<raft::Raft> raft_;
+  std::unique_ptr<RaftStorage> log_storage_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<Transport> transport_;
+  NodeObserver* observer_ = nullptr;
+  std::shared_ptr<bool> alive_;  // false once destroyed: coroutines resuming later bail out
+  absl::Status failed_;
+  bool stopped_ = false;
+  TimerId tick_timer_ = 0;
+  absl::Duration ticked_to_;  // monotonic time up to which Raft has been ticked
+  Callback<bool> wake_;  // the drive loop waits on this when Raft has nothing ready
+  raft::Index applied_ = 0;  // applied to the store (durable with it)
+  raft::Index durable_ = 0;  // last log index durable here
+  absl::btree_map<raft::Index, raft::Term> recent_terms_;  // durable/applied entries' terms, for waiters
+  absl::btree_multimap<raft::Index, std::shared_ptr<Waiter>> durable_waiters_;
+  absl::btree_multimap<raft::Index, std::shared_ptr<Waiter>> applied_waiters_;
+  uint64_t elections_won_ = 0;
+  bool was_leader_ = false;
+};
+
+}  // namespace quanta::replication

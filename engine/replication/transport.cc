@@ -1,0 +1,198 @@
+#include "engine/replication/transport.h"
+
+#include <deque>
+#include <map>
+
+#include "engine/env/assert.h"
+#include "engine/raft/wire.h"
+#include "engine/replication/frame.h"
+
+namespace quanta::replication {
+namespace {
+
+constexpr size_t kWriteBatchBytes = 1u << 20;
+constexpr size_t kReadChunkBytes = 64u << 10;
+constexpr size_t kMaxFrameBytes = raft::kMaxMessageBytes + 1024;
+
+struct Channel {
+  std::string address;
+  std::deque<std::string> queue;  // encoded frames
+  size_t queued_bytes = 0;
+  bool running = false;           // a RunChannel coroutine owns the stream
+  bool unreachable = false;
+  absl::Duration backoff = Transport::kMinBackoff;
+  std::unique_ptr<Stream> stream;
+};
+
+}  // namespace
+
+struct Transport::State {
+  State(Env& e, raft::NodeId s) : env(e), self(s) {}
+  Env& env;
+  raft::NodeId self;
+  absl::btree_map<raft::NodeId, PeerAddresses> peers;
+  Deliver deliver;
+  bool closed = false;
+  // std::map: references stay valid while coroutines hold them across inserts.
+  std::map<std::pair<raft::NodeId, bool>, Channel> channels;
+  std::vector<std::unique_ptr<Listener>> listeners;
+  // Open inbound streams, shared with their readers (which a crash may destroy first).
+  absl::btree_map<uint64_t, std::shared_ptr<Stream>> inbound;
+  uint64_t next_inbound = 1;
+  TransportStats stats;
+
+  void DropQueue(Channel& ch) {
+    stats.dropped += ch.queue.size();
+    ch.queue.clear();
+    ch.queued_bytes = 0;
+  }
+};
+
+namespace {
+
+using StatePtr = std::shared_ptr<Transport::State>;
+
+// Connects `ch` if needed; on failure drops its queue and waits out the backoff.
+Task<bool> EnsureConnected(StatePtr s, Channel& ch) {
+  if (ch.stream) co_return true;
+  auto stream = co_await s->env.Connect(ch.address);
+  if (s->closed) co_return false;
+  if (stream.ok()) {
+    ch.stream = std::move(*stream);
+    ch.unreachable = false;
+    ch.backoff = Transport::kMinBackoff;
+    ++s->stats.connects;
+    co_return true;
+  }
+  ++s->stats.connect_failures;
+  ch.unreachable = true;
+  s->DropQueue(ch);
+  const absl::Duration wait = ch.backoff * (0.5 + s->env.Rng().UnitDouble());
+  ch.backoff = std::min(ch.backoff * 2, Transport::kMaxBackoff);
+  co_await s->env.Sleep(wait);
+  co_return false;
+}
+
+// Drains one channel's queue onto its stream; exits when the queue is empty.
+Task<void> RunChannel(StatePtr s, Channel& ch) {
+  while (!s->closed && !ch.queue.empty()) {
+    const bool connected = co_await EnsureConnected(s, ch);
+    if (s->closed) co_return;
+    if (!connected) continue;
+    std::string batch;
+    while (!ch.queue.empty() && batch.size() < kWriteBatchBytes) {
+      ch.queued_bytes -= ch.queue.front().size();
+      batch += ch.queue.front();
+      ch.queue.pop_front();
+    }
+    const absl::Status written = co_await ch.stream->Write(std::move(batch));
+    if (s->closed) co_return;
+    if (!written.ok()) {
+      ch.stream.reset();  // reconnect; what the peer did not get is lost, as on TCP
+      ch.unreachable = true;
+    }
+  }
+  ch.running = false;
+}
+
+// Decodes the frames of one inbound stream and delivers their messages.
+Task<void> ReadInbound(StatePtr s, std::shared_ptr<Stream> stream) {
+  const uint64_t id = s->next_inbound++;
+  s->inbound[id] = stream;
+  FrameReader reader(kMaxFrameBytes);
+  bool healthy = true;
+  while (healthy && !s->closed) {
+    auto bytes = co_await stream->Read(kReadChunkBytes);
+    if (s->closed || !bytes.ok() || bytes->empty()) break;
+    reader.Feed(*bytes);
+    while (healthy && !s->closed) {
+      auto frame = reader.Next();
+      if (frame.ok() && !frame->has_value()) break;
+      auto message = frame.ok() ? raft::DecodeMessage(**frame) : absl::StatusOr<raft::Message>(frame.status());
+      healthy = message.ok() && message->to == s->self && s->peers.contains(message->from);
+      if (!healthy) break;
+      ++s->stats.received;
+      s->deliver(std::move(*message));
+    }
+  }
+  if (!healthy) ++s->stats.bad_frames;
+  s->inbound.erase(id);
+}
+
+Task<void> AcceptLoop(StatePtr s, Listener* listener) {
+  while (!s->closed) {
+    auto stream = co_await listener->Accept();
+    if (s->closed) co_return;
+    if (!stream.ok()) co_return;  // the listener is closed
+    s->env.Spawn(ReadInbound(s, std::shared_ptr<Stream>(std::move(*stream))));
+  }
+}
+
+}  // namespace
+
+bool OnReplicationChannel(raft::MessageType type) {
+  return type == raft::MessageType::kAppend || type == raft::MessageType::kAppendResponse ||
+         type == raft::MessageType::kSnapshot;
+}
+
+Transport::Transport(Env& env, raft::NodeId self, absl::btree_map<raft::NodeId, PeerAddresses> peers,
+                     Deliver deliver)
+    : state_(std::make_shared<State>(env, self)) {
+  state_->peers = std::move(peers);
+  state_->deliver = std::move(deliver);
+  for (const auto& [id, addresses] : state_->peers) {
+    state_->channels[{id, false}].address = addresses.raft;
+    state_->channels[{id, true}].address = addresses.replication;
+  }
+}
+
+Transport::~Transport() {
+  state_->closed = true;
+  for (auto& listener : state_->listeners) listener->Close();
+  for (auto& [key, ch] : state_->channels) {
+    if (ch.stream) ch.stream->Close();
+  }
+  for (auto& [id, stream] : state_->inbound) stream->Close();
+}
+
+absl::Status Transport::Listen(const PeerAddresses& local) {
+  for (const std::string* address : {&local.raft, &local.replication}) {
+    auto listener = state_->env.Listen(*address);
+    if (!listener.ok()) return listener.status();
+    state_->listeners.push_back(std::move(*listener));
+    state_->env.Spawn(AcceptLoop(state_, state_->listeners.back().get()));
+  }
+  return absl::OkStatus();
+}
+
+void Transport::Send(const raft::Message& message) {
+  QUANTA_ASSERT(message.from == state_->self);
+  auto it = state_->channels.find({message.to, OnReplicationChannel(message.type)});
+  QUANTA_ASSERT(it != state_->channels.end());
+  Channel& ch = it->second;
+  std::string frame;
+  AppendFrame(raft::EncodeMessage(message), &frame);
+  if (ch.queued_bytes + frame.size() > kMaxQueuedBytes) {
+    ++state_->stats.dropped;
+    return;
+  }
+  ch.queued_bytes += frame.size();
+  ch.queue.push_back(std::move(frame));
+  ++state_->stats.sent;
+  if (!ch.running) {
+    ch.running = true;
+    state_->env.Spawn(RunChannel(state_, ch));
+  }
+}
+
+bool Transport::Unreachable(raft::NodeId peer) const {
+  for (bool replication : {false, true}) {
+    auto it = state_->channels.find({peer, replication});
+    if (it != state_->channels.end() && it->second.unreachable) return true;
+  }
+  return false;
+}
+
+const TransportStats& Transport::stats() const { return state_->stats; }
+
+}  // namespace quanta::replication

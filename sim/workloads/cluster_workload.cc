@@ -1,0 +1,305 @@
+// The replicated-cluster workloads.
+//
+// Nodes n1..n3 vote, n4..n5 (0-2 of them, per seed) are learners. Each runs a
+// ReplicatedNode and a ClientServer (sim addresses "nX:7432" raft, "nX:6432"
+// replication, "nX:5432" clients). A storage error or an open failure restarts the
+// node (a crash loop stands in for systemd). Clients c1..c4 are processes too, so
+// partitions cut them off and crashes lose their in-flight requests; what they sent
+// and heard is recorded in the ClusterOracle, outside the processes. After the heal
+// the clients stop, and a checker process polls every node until all report the same
+// applied index and row hash, then (append) reads every acknowledged key from the
+// primary.
+#include "sim/workloads/cluster_workload.h"
+
+#include "absl/strings/str_cat.h"
+#include "engine/env/planted.h"
+#include "engine/replication/client_server.h"
+#include "engine/replication/kv_client.h"
+#include "engine/replication/node.h"
+#include "sim/sim_world.h"
+#include "sim/workloads/cluster_oracle.h"
+
+namespace quanta::sim {
+namespace {
+
+using replication::ClientRequest;
+using replication::ClientResponse;
+using replication::KvClient;
+
+constexpr int kVoters = 3;
+constexpr int kClients = 4;
+constexpr int kRegisterKeys = 5;
+constexpr storage::TreeId kRegisterTree = 1;
+constexpr storage::TreeId kAppendTree = 2;
+constexpr absl::Duration kTick = absl::Milliseconds(50);
+constexpr int kElectionTicks = 10;
+constexpr absl::Duration kSyncTimeout = absl::Seconds(2);
+constexpr absl::Duration kClientTimeout = absl::Seconds(3);
+constexpr absl::Duration kRestartDelay = absl::Milliseconds(100);
+constexpr absl::Duration kClientsStopAfterHeal = absl::Seconds(3);
+
+std::string NodeName(int i) { return absl::StrCat("n", i); }
+std::string ClientAddress(int i) { return absl::StrCat(NodeName(i), ":5432"); }
+
+enum class Kind { kRegister, kAppend };
+
+struct ClusterShape {
+  int learners = 0;
+  size_t batch_size = 64;
+  std::vector<replication::Member> members;
+};
+
+class NodeBody : public ProcessBody {
+ public:
+  NodeBody(Env& env, int index, const ClusterShape& shape, ClusterOracle& oracle)
+      : env_(static_cast<SimProcessEnv&>(env)), index_(index), oracle_(oracle) {
+    replication::NodeOptions o;
+    o.id = index;
+    o.members = shape.members;
+    o.batch_size = shape.batch_size;
+    o.tick = kTick;
+    o.election_ticks = kElectionTicks;
+    o.sync_timeout = kSyncTimeout;
+    o.max_replicas = 4;
+    o.store.buffer_pool_bytes = 2u << 20;
+    o.on_fatal = [this](absl::Status status) { Restart(absl::StrCat("stopped: ", status.ToString())); };
+    env_.Spawn(Main(std::move(o)));
+  }
+  ~NodeBody() override {
+    oracle_.SetNode(index_, nullptr, NodeName(index_));
+    server_.reset();
+    node_.reset();
+  }
+
+ private:
+  void Restart(std::string why) {
+    env_.world().Log(absl::StrCat(NodeName(index_), " ", why, "; restarting"));
+    env_.world().CrashAndRestart(env_.process(), env_.incarnation(), kRestartDelay);
+  }
+
+  Task<void> Main(replication::NodeOptions options) {
+    auto node = co_await replication::ReplicatedNode::Open(env_, std::move(options));
+    if (!node.ok()) {
+      if (absl::IsDataLoss(node.status())) env_.world().Fail(absl::StrCat(NodeName(index_), ": ", node.status().ToString()));
+      Restart(absl::StrCat("open failed: ", node.status().ToString()));  // as a supervisor would
+      co_return;
+    }
+    node_ = std::move(*node);
+    node_->set_observer(&oracle_);
+    oracle_.SetNode(index_, node_.get(), NodeName(index_));
+    server_ = std::make_unique<replication::ClientServer>(env_, *node_);
+    absl::Status started = node_->Start();
+    if (started.ok()) started = server_->Listen(ClientAddress(index_));
+    if (!started.ok()) Restart(absl::StrCat("start failed: ", started.ToString()));
+  }
+
+  SimProcessEnv& env_;
+  int index_;
+  ClusterOracle& oracle_;
+  std::unique_ptr<replication::ReplicatedNode> node_;
+  std::unique_ptr<replication::ClientServer> server_;
+};
+
+// One client: a loop of requests to whichever node it believes is the primary.
+class ClientBody : public ProcessBody {
+ public:
+  ClientBody(Env& env, int index, Kind kind, int nodes, ClusterOracle& oracle, const absl::Duration* stop_at)
+      : env_(static_cast<SimProcessEnv&>(env)), index_(index), kind_(kind), nodes_(nodes), oracle_(oracle),
+        stop_at_(stop_at) {
+    env_.Spawn(Loop());
+  }
+
+ private:
+  Task<void> Loop() {
+    std::string target = ClientAddress(1 + static_cast<int>(env_.Rng().Uniform(kVoters)));
+    std::unique_ptr<KvClient> client;
+    for (uint64_t seq = 0; env_.world().Now() < *stop_at_; ++seq) {
+      if (client == nullptr || client->broken()) {
+        auto connected = co_await KvClient::Connect(env_, target);
+        if (!connected.ok()) {
+          target = ClientAddress(1 + static_cast<int>(env_.Rng().Uniform(nodes_)));
+          co_await env_.Sleep(absl::Milliseconds(50));
+          continue;
+        }
+        client = std::move(*connected);
+      }
+      const std::string redirect = co_await OneOp(*client, seq);
+      if (!redirect.empty() && redirect != target) {
+        target = redirect;
+        client.reset();
+      } else if (client->broken()) {
+        target = ClientAddress(1 + static_cast<int>(env_.Rng().Uniform(nodes_)));
+      }
+      co_await env_.Sleep(absl::Milliseconds(1 + env_.Rng().Uniform(30)));
+    }
+  }
+
+  // Runs one operation and records it; returns the primary's address if the node named one.
+  Task<std::string> OneOp(KvClient& client, uint64_t seq) {
+    ClientRequest request;
+    RegisterOp op;
+    op.client = index_;
+    const bool write = kind_ == Kind::kAppend || env_.Rng().Bernoulli(0.5);
+    if (kind_ == Kind::kAppend) {
+      op.key = absl::StrCat("c", index_, "-", env_.incarnation(), "-", seq);
+      op.value = absl::StrCat(env_.incarnation(), ":", seq);
+      request.writes.Put(kAppendTree, op.key, op.value);
+    } else {
+      op.key = absl::StrCat("k", env_.Rng().Uniform(kRegisterKeys));
+      if (write) {
+        op.value = absl::StrCat("c", index_, "-", env_.incarnation(), "-", seq);
+        request.writes.Put(kRegisterTree, op.key, op.value);
+      } else {
+        request.tree = kRegisterTree;
+        request.key = op.key;
+      }
+    }
+    request.kind = write ? ClientRequest::Kind::kWrite : ClientRequest::Kind::kGet;
+    op.kind = write ? RegisterOp::Kind::kWrite : RegisterOp::Kind::kRead;
+    op.call = env_.world().Now();
+    const size_t handle = oracle_.BeginOp(op);
+    auto answer = co_await client.Call(std::move(request), kClientTimeout);
+    if (!answer.ok()) {  // no answer: a write's outcome is unknown; a read tells nothing
+      if (!write) oracle_.ForgetOp(handle);
+      co_return "";
+    }
+    const ClientResponse& r = *answer;
+    if (r.status.ok()) {
+      if (write || r.primary) {
+        oracle_.EndOp(handle, env_.world().Now(), r.found, r.value);
+      } else {
+        oracle_.ForgetOp(handle);  // a replica's read may be stale by design
+      }
+      if (write) {
+        oracle_.OnAck(r.term);
+        if (kind_ == Kind::kAppend) oracle_.OnAppendAcked(op.key, op.value);
+      }
+    } else if (!(write && absl::IsDeadlineExceeded(r.status))) {
+      oracle_.ForgetOp(handle);  // refused before it took effect (or a failed read)
+    }
+    co_return r.leader;
+  }
+
+  SimProcessEnv& env_;
+  int index_;
+  Kind kind_;
+  int nodes_;
+  ClusterOracle& oracle_;
+  const absl::Duration* stop_at_;
+};
+
+// After the heal: polls until every node reports one applied index and row hash,
+// then (append) reads every acknowledged key from the primary.
+class CheckerBody : public ProcessBody {
+ public:
+  CheckerBody(Env& env, int nodes, Kind kind, ClusterOracle& oracle)
+      : env_(static_cast<SimProcessEnv&>(env)), nodes_(nodes), kind_(kind), oracle_(oracle) {
+    env_.Spawn(Main());
+  }
+
+ private:
+  Task<absl::StatusOr<ClientResponse>> Ask(int node, ClientRequest request) {
+    auto client = co_await KvClient::Connect(env_, ClientAddress(node));
+    if (!client.ok()) co_return client.status();
+    auto answer = co_await (*client)->Call(std::move(request), kClientTimeout);
+    if (answer.ok() && !answer->status.ok()) co_return answer->status;
+    co_return answer;
+  }
+
+  Task<bool> Converged() {
+    uint64_t applied = 0, hash = 0;
+    bool primary = false;
+    for (int i = 1; i <= nodes_; ++i) {
+      ClientRequest status;
+      status.kind = ClientRequest::Kind::kStatus;
+      auto r = co_await Ask(i, std::move(status));
+      if (!r.ok()) co_return false;
+      if (i > 1 && (r->index != applied || r->state_hash != hash)) co_return false;
+      applied = r->index;
+      hash = r->state_hash;
+      primary = primary || r->primary;
+    }
+    if (primary) oracle_.SetConverged(applied);
+    co_return primary;
+  }
+
+  Task<void> Main() {
+    co_await env_.Sleep(kClientsStopAfterHeal + kClientTimeout + absl::Milliseconds(500));  // clients are done
+    while (!co_await Converged()) co_await env_.Sleep(absl::Milliseconds(250));
+    if (kind_ != Kind::kAppend) co_return;
+    int primary = 0;
+    for (int i = 1; i <= nodes_ && primary == 0; ++i) {
+      ClientRequest status;
+      status.kind = ClientRequest::Kind::kStatus;
+      auto r = co_await Ask(i, std::move(status));
+      if (r.ok() && r->primary) primary = i;
+    }
+    for (const auto& [key, value] : oracle_.acked_appends()) {
+      ClientRequest get;
+      get.tree = kAppendTree;
+      get.key = key;
+      auto r = co_await Ask(primary, std::move(get));
+      if (!r.ok()) {
+        oracle_.OnMissing(absl::StrCat(key, " (read failed: ", r.status().ToString(), ")"));
+      } else if (!r->found || r->value != value) {
+        oracle_.OnMissing(absl::StrCat(key, "=", value, r->found ? absl::StrCat(" reads ", r->value) : " is absent"));
+      }
+    }
+  }
+
+  SimProcessEnv& env_;
+  int nodes_;
+  Kind kind_;
+  ClusterOracle& oracle_;
+};
+
+class ClusterWorkload : public Workload {
+ public:
+  explicit ClusterWorkload(Kind kind) : kind_(kind) {}
+
+  void Setup(SimWorld& world, const SwarmParams& params) override {
+    oracle_ = std::make_unique<ClusterOracle>(world, 2 * kElectionTicks * kTick);
+    shape_.learners = static_cast<int>(world.rng().Uniform(3));
+    shape_.batch_size = 1 + world.rng().Uniform(64);
+    const int nodes = kVoters + shape_.learners;
+    for (int i = 1; i <= nodes; ++i) {
+      shape_.members.emplace_back(i, NodeName(i),
+                                  replication::PeerAddresses(absl::StrCat(NodeName(i), ":7432"),
+                                                             absl::StrCat(NodeName(i), ":6432")),
+                                  ClientAddress(i), i > kVoters);
+    }
+    world.Log(absl::StrCat("cluster: ", kVoters, " voters, ", shape_.learners, " learners, batch_size ",
+                           shape_.batch_size));
+    for (int i = 1; i <= nodes; ++i) {
+      world.AddProcess(NodeName(i), [this, i](Env& env) { return std::make_unique<NodeBody>(env, i, shape_, *oracle_); });
+    }
+    stop_at_ = params.fault_phase + kClientsStopAfterHeal;
+    for (int c = 1; c <= kClients; ++c) {
+      world.AddProcess(absl::StrCat("c", c), [this, c, nodes](Env& env) {
+        return std::make_unique<ClientBody>(env, c, kind_, nodes, *oracle_, &stop_at_);
+      });
+    }
+  }
+
+  void OnHeal(SimWorld& world) override {
+    oracle_->OnHeal();
+    const int nodes = kVoters + shape_.learners;
+    world.AddProcess("checker", [this, nodes](Env& env) { return std::make_unique<CheckerBody>(env, nodes, kind_, *oracle_); });
+  }
+
+  absl::Status Check(SimWorld&) override { return oracle_->Check(kind_ == Kind::kRegister); }
+  std::vector<double> FailoverSeconds() const override { return oracle_->failover_seconds(); }
+
+ private:
+  Kind kind_;
+  ClusterShape shape_;
+  std::unique_ptr<ClusterOracle> oracle_;
+  absl::Duration stop_at_;
+};
+
+}  // namespace
+
+std::unique_ptr<Workload> MakeRegisterWorkload() { return std::make_unique<ClusterWorkload>(Kind::kRegister); }
+std::unique_ptr<Workload> MakeAppendWorkload() { return std::make_unique<ClusterWorkload>(Kind::kAppend); }
+
+}  // namespace quanta::sim

@@ -1,0 +1,14 @@
+#pragma once
+#include <memory>
+
+#include "sim/workload.h"
+
+namespace quanta::sim {
+// The replicated-cluster workloads (cluster_workload.cc): 3 voters and 0-2 learners
+// running engine/replication, clients over the internal client protocol, every fault
+// except the corrupting disk ones, then a heal phase with convergence checks.
+//   register: single-key reads and writes through the primary; linearizability.
+//   append:   unique keys written in sync mode; every acknowledged one survives.
+std::unique_ptr<Workload> MakeRegisterWorkload();
+std::unique_ptr<Workload> MakeAppendWorkload();
+}  // namespace quanta::sim
