@@ -167,6 +167,7 @@ void Raft::BecomeLeader() {
   role_ = Role::kLeader;
   leader_ = config_.id;
   transfer_target_ = kNoNode;
+  timeout_now_sent_ = false;
   votes_.clear();
   progress_.clear();
   for (const std::vector<NodeId>* group : {&config_.voters, &config_.learners}) {
@@ -260,7 +261,14 @@ void Raft::TickLeader() {
     if (p.snapshot_pending && ++p.snapshot_elapsed >= config_.election_ticks) p.snapshot_pending = false;  // resend
   }
   if (transfer_target_ != kNoNode && ++transfer_elapsed_ >= config_.election_ticks) {
-    transfer_target_ = kNoNode;  // the target did not take over in time: carry on
+    transfer_target_ = kNoNode;  // the target did not take over in time
+    // Once told to campaign, the target may still win this term's successor with votes
+    // that set the lease aside: this leader can never hold a lease again, so it steps
+    // down and lets an election settle it. Otherwise it carries on.
+    if (timeout_now_sent_) {
+      BecomeFollower(term_, kNoNode);
+      return;
+    }
   }
   if (++election_elapsed_ >= config_.election_ticks) election_elapsed_ = 0;
   // Check-quorum, every tick: once no quorum has acknowledged a heartbeat sent within
@@ -703,7 +711,9 @@ absl::StatusOr<SnapshotMeta> Raft::Compact(Index index) {
 
 bool Raft::HasLease(int64_t ticks_ahead) const {
   if (role_ != Role::kLeader || !config_.check_quorum) return false;
-  if (transfer_target_ != kNoNode) return false;  // the target may win any moment, lease or not
+  // The target may win any moment, lease or not; once it was told to campaign, for the
+  // rest of the term.
+  if (transfer_target_ != kNoNode || timeout_now_sent_) return false;
   if (log_.TermAt(commit_) != term_) return false;  // not yet sure of every committed entry
   const int64_t quorum_acked = QuorumAckedTick();
   return quorum_acked != INT64_MIN && ticks_ + ticks_ahead < quorum_acked + config_.lease_ticks;
@@ -733,6 +743,7 @@ void Raft::MaybeSendTimeoutNow(NodeId to) {
   m.type = MessageType::kTimeoutNow;
   m.to = to;
   Send(std::move(m));
+  timeout_now_sent_ = true;
 }
 
 absl::StatusOr<Index> Raft::Propose(std::string data) {

@@ -196,6 +196,7 @@ class Raft {
   absl::btree_map<Index, std::pair<std::vector<NodeId>, std::vector<NodeId>>> conf_history_;
   std::optional<SnapshotMeta> pending_snapshot_;  // follower: received, not yet installed
   NodeId transfer_target_ = kNoNode;
+  bool timeout_now_sent_ = false;  // this term's leader told a target to campaign
   int transfer_elapsed_ = 0;
   absl::btree_map<NodeId, bool> votes_;          // this campaign's answers
   absl::btree_map<NodeId, Progress> progress_;  // leader only: every other voter

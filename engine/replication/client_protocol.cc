@@ -23,6 +23,7 @@ std::string EncodeRequest(const ClientRequest& request) {
   }
   w.set_tree(request.tree);
   w.set_key(request.key);
+  w.set_target(request.target);
   return w.SerializeAsString();
 }
 
@@ -32,7 +33,7 @@ absl::StatusOr<ClientRequest> DecodeRequest(std::string_view bytes) {
   if (!w.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return Bad("request does not parse");
   ClientRequest r;
   r.id = w.id();
-  if (w.kind() < 1 || w.kind() > 3) return Bad(absl::StrCat("request kind ", w.kind()));
+  if (w.kind() < 1 || w.kind() > 4) return Bad(absl::StrCat("request kind ", w.kind()));
   r.kind = static_cast<ClientRequest::Kind>(w.kind());
   if (r.kind == ClientRequest::Kind::kWrite && w.ops_size() == 0) return Bad("write without operations");
   if (static_cast<uint32_t>(w.ops_size()) > storage::kMaxWriteSetOps) return Bad("too many operations");
@@ -48,6 +49,8 @@ absl::StatusOr<ClientRequest> DecodeRequest(std::string_view bytes) {
   }
   r.tree = w.tree();
   r.key = w.key();
+  r.target = w.target();
+  if (r.kind == ClientRequest::Kind::kTransfer && r.target == 0) return Bad("transfer without a target");
   return r;
 }
 

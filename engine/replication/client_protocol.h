@@ -29,12 +29,14 @@ inline constexpr char kSqlStateUnknownOutcome[] = "08007";
 struct ClientRequest {
   ClientRequest() {}
   // kStatus: the node's applied index and a hash of its rows (convergence checks).
-  enum class Kind : uint8_t { kWrite = 1, kGet = 2, kStatus = 3 };
+  // kTransfer: the primary hands leadership to `target` (a switchover).
+  enum class Kind : uint8_t { kWrite = 1, kGet = 2, kStatus = 3, kTransfer = 4 };
   uint64_t id = 0;
   Kind kind = Kind::kGet;
   storage::WriteSet writes;  // kWrite
   storage::TreeId tree = 0;  // kGet
   std::string key;           // kGet
+  uint64_t target = 0;       // kTransfer
 };
 
 struct ClientResponse {

@@ -347,6 +347,9 @@ Task<ClientResponse> ReplicatedNode::Handle(ClientRequest request) {
     case ClientRequest::Kind::kStatus:
       r = co_await HandleStatus(std::move(request));
       break;
+    case ClientRequest::Kind::kTransfer:
+      r = HandleTransfer(request);
+      break;
   }
   r.term = raft_->term();
   co_return r;
@@ -418,6 +421,20 @@ Task<ClientResponse> ReplicatedNode::HandleGet(ClientRequest request) {
   r.primary = primary;
   r.leader = LeaderClientAddress();
   co_return r;
+}
+
+ClientResponse ReplicatedNode::HandleTransfer(const ClientRequest& request) {
+  if (!IsLeader()) {
+    return Refuse(request.id, absl::FailedPreconditionError("only the primary can hand over leadership"), kSqlStateReadOnly);
+  }
+  const absl::Status started = raft_->TransferLeadership(request.target);
+  if (!started.ok()) return Refuse(request.id, started);
+  Changed();
+  ClientResponse r;
+  r.id = request.id;
+  r.primary = true;
+  r.leader = LeaderClientAddress();
+  return r;
 }
 
 Task<ClientResponse> ReplicatedNode::HandleStatus(ClientRequest request) {

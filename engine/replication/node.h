@@ -157,6 +157,7 @@ class ReplicatedNode {
   Task<ClientResponse> HandleWrite(ClientRequest request);
   Task<ClientResponse> HandleGet(ClientRequest request);
   Task<ClientResponse> HandleStatus(ClientRequest request);
+  ClientResponse HandleTransfer(const ClientRequest& request);
   // Catches Raft up on ticks the tick timer has not delivered yet (after a pause or a
   // late timer), so lease decisions never use a stale clock.
   void CatchUpTicks();

@@ -188,6 +188,41 @@ class ClientBody : public ProcessBody {
   const absl::Duration* stop_at_;
 };
 
+// An operator switching the primary over to a random voter now and then (a planned
+// switchover, as `quantactl` will do): leadership transfers under faults.
+class OperatorBody : public ProcessBody {
+ public:
+  OperatorBody(Env& env, absl::Duration mean_interval, const absl::Duration* stop_at)
+      : env_(static_cast<SimProcessEnv&>(env)), mean_interval_(mean_interval), stop_at_(stop_at) {
+    env_.Spawn(Loop());
+  }
+
+ private:
+  Task<void> Loop() {
+    while (env_.world().Now() < *stop_at_) {
+      co_await env_.Sleep(absl::Microseconds(env_.Rng().Exponential(absl::ToDoubleMicroseconds(mean_interval_))));
+      if (env_.world().Now() >= *stop_at_) break;
+      for (int i = 1; i <= kVoters; ++i) {  // ask every voter; only the primary acts
+        auto client = co_await KvClient::Connect(env_, ClientAddress(i));
+        if (!client.ok()) continue;
+        const uint64_t target = 1 + env_.Rng().Uniform(kVoters);
+        ClientRequest transfer;
+        transfer.kind = ClientRequest::Kind::kTransfer;
+        transfer.target = target;
+        auto answer = co_await (*client)->Call(std::move(transfer), kClientTimeout);
+        if (answer.ok() && answer->status.ok()) {
+          env_.world().Log(absl::StrCat("operator: n", i,  " hands leadership to n", target));
+          break;
+        }
+      }
+    }
+  }
+
+  SimProcessEnv& env_;
+  absl::Duration mean_interval_;
+  const absl::Duration* stop_at_;
+};
+
 // After the heal: polls until every node reports one applied index and row hash,
 // then (append) reads every acknowledged key from the primary.
 class CheckerBody : public ProcessBody {
@@ -204,6 +239,23 @@ class CheckerBody : public ProcessBody {
     auto answer = co_await (*client)->Call(std::move(request), kClientTimeout);
     if (answer.ok() && !answer->status.ok()) co_return answer->status;
     co_return answer;
+  }
+
+  // Reads `key` through whichever node is the primary, retrying while none can serve.
+  Task<absl::StatusOr<ClientResponse>> ReadFromPrimary(std::string key) {
+    absl::StatusOr<ClientResponse> r = absl::UnavailableError("no node answered");
+    for (int attempt = 0; attempt < 40; ++attempt) {
+      for (int i = 1; i <= nodes_; ++i) {
+        ClientRequest get;
+        get.tree = kAppendTree;
+        get.key = key;
+        r = co_await Ask(i, std::move(get));
+        if (r.ok() && r->primary) co_return r;
+      }
+      co_await env_.Sleep(absl::Milliseconds(250));
+    }
+    if (r.ok()) r = absl::UnavailableError("no primary answered");
+    co_return r;
   }
 
   Task<bool> Converged() {
@@ -227,18 +279,8 @@ class CheckerBody : public ProcessBody {
     co_await env_.Sleep(kClientsStopAfterHeal + kClientTimeout + absl::Milliseconds(500));  // clients are done
     while (!co_await Converged()) co_await env_.Sleep(absl::Milliseconds(250));
     if (kind_ != Kind::kAppend) co_return;
-    int primary = 0;
-    for (int i = 1; i <= nodes_ && primary == 0; ++i) {
-      ClientRequest status;
-      status.kind = ClientRequest::Kind::kStatus;
-      auto r = co_await Ask(i, std::move(status));
-      if (r.ok() && r->primary) primary = i;
-    }
     for (const auto& [key, value] : oracle_.acked_appends()) {
-      ClientRequest get;
-      get.tree = kAppendTree;
-      get.key = key;
-      auto r = co_await Ask(primary, std::move(get));
+      auto r = co_await ReadFromPrimary(key);
       if (!r.ok()) {
         oracle_.OnMissing(absl::StrCat(key, " (read failed: ", r.status().ToString(), ")"));
       } else if (!r->found || r->value != value) {
@@ -274,6 +316,11 @@ class ClusterWorkload : public Workload {
       world.AddProcess(NodeName(i), [this, i](Env& env) { return std::make_unique<NodeBody>(env, i, shape_, *oracle_); });
     }
     stop_at_ = params.fault_phase + kClientsStopAfterHeal;
+    if (world.rng().Bernoulli(0.5)) {
+      const absl::Duration mean = absl::Milliseconds(500 + world.rng().Uniform(4500));
+      world.Log(absl::StrCat("cluster: an operator switches the primary over every ", absl::FormatDuration(mean)));
+      world.AddProcess("operator", [this, mean](Env& env) { return std::make_unique<OperatorBody>(env, mean, &stop_at_); });
+    }
     for (int c = 1; c <= kClients; ++c) {
       world.AddProcess(absl::StrCat("c", c), [this, c, nodes](Env& env) {
         return std::make_unique<ClientBody>(env, c, kind_, nodes, *oracle_, &stop_at_);
