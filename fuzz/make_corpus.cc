@@ -5,6 +5,9 @@
 
 #include "engine/raft/conf_change.h"
 #include "engine/raft/wire.h"
+#include "engine/replication/client_protocol.h"
+#include "engine/replication/frame.h"
+#include "engine/replication/raft_storage.h"
 #include "engine/storage/node.h"
 #include "engine/storage/write_set.h"
 #include "engine/wal/wal_format.h"
@@ -17,18 +20,62 @@ void Write(const std::string& path, const std::string& bytes) {
   std::fwrite(bytes.data(), 1, bytes.size(), f);
   std::fclose(f);
 }
+// Seeds for the replication decoders: frames, client messages, raft-log records.
+void WriteReplicationCorpus(const std::string& root) {
+  using namespace quanta::replication;
+  std::string two;
+  AppendFrame("hello", &two);
+  AppendFrame(std::string(300, 'p'), &two);
+  Write(root + "/frame/two", std::string(1, '\3') + two);
+  ClientRequest write;
+  write.id = 7;
+  write.kind = ClientRequest::Kind::kWrite;
+  write.writes.Put(1, "k", "v");
+  write.writes.Delete(1, "old");
+  Write(root + "/client_protocol/write", std::string(1, '\0') + EncodeRequest(write));
+  ClientResponse answer;
+  answer.id = 7;
+  answer.status = absl::FailedPreconditionError("read-only replica");
+  answer.sqlstate = kSqlStateReadOnly;
+  answer.leader = "n1:5432";
+  Write(root + "/client_protocol/refusal", std::string(1, '\1') + EncodeResponse(answer));
+  // raft_storage_fuzz input: records of (u8 type, u8 term, u16 length, payload).
+  auto record = [](uint8_t type, uint8_t term, const std::string& payload) {
+    std::string r;
+    r.push_back(static_cast<char>(type));
+    r.push_back(static_cast<char>(term));
+    r.push_back(static_cast<char>(payload.size() & 0xff));
+    r.push_back(static_cast<char>(payload.size() >> 8));
+    return r + payload;
+  };
+  const auto entry = static_cast<uint8_t>(quanta::wal::RecordType::kRaftEntry);
+  const auto hard = static_cast<uint8_t>(quanta::wal::RecordType::kRaftHardState);
+  const auto snap = static_cast<uint8_t>(quanta::wal::RecordType::kRaftSnapshot);
+  quanta::raft::SnapshotMeta meta;
+  meta.index = 2;
+  meta.term = 1;
+  meta.voters = {1, 2, 3};
+  Write(root + "/raft_storage/log",
+        record(entry, 1, EncodeEntryPayload(quanta::raft::Entry(1, 1, "a"))) +
+            record(entry, 1, EncodeEntryPayload(quanta::raft::Entry(1, 2, "b"))) +
+            record(entry, 2, EncodeEntryPayload(quanta::raft::Entry(2, 2, "c"))) +
+            record(hard, 2, EncodeHardStatePayload(quanta::raft::HardState{2, 1, 2})) +
+            record(snap, 1, EncodeSnapshotPayload(meta)));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace quanta::sim;
-  if (argc != 8) {
-    std::fprintf(stderr,
-                 "usage: make_corpus RECORD_DIR FRAME_DIR WAL_DIR PAGE_DIR WRITE_SET_DIR CONF_CHANGE_DIR "
-                 "RAFT_MESSAGE_DIR\n");
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: make_corpus CORPUS_ROOT (writes CORPUS_ROOT/<target>/..., the directories must exist)\n");
     return 2;
   }
-  const std::string records = argv[1], frames = argv[2], wal_dir = argv[3], page_dir = argv[4],
-                    ws_dir = argv[5], conf_dir = argv[6], message_dir = argv[7];
+  const std::string root = argv[1];
+  const std::string records = root + "/env_record", frames = root + "/env_frame", wal_dir = root + "/wal_record",
+                    page_dir = root + "/page", ws_dir = root + "/write_set", conf_dir = root + "/raft_conf_change",
+                    message_dir = root + "/raft_message";
+  WriteReplicationCorpus(root);
   {
     quanta::raft::Message m;
     m.type = quanta::raft::MessageType::kAppend;

@@ -6,8 +6,39 @@
 
 namespace quanta::replication {
 
-Task<absl::StatusOr<std::unique_ptr<KvClient>>> KvClient::Connect(Env& env, std::string address) {
-  auto stream = co_await env.Connect(address);
+namespace {
+
+using StreamOr = absl::StatusOr<std::unique_ptr<Stream>>;
+
+// Env::Connect raced against a timer; a connection that arrives late is closed.
+Op<StreamOr> ConnectWithin(Env& env, std::string address, absl::Duration timeout) {
+  return Op<StreamOr>([&env, address = std::move(address), timeout](Callback<StreamOr> done) mutable {
+    struct Race {
+      bool decided = false;
+      TimerId timer = 0;
+      Callback<StreamOr> done;
+    };
+    auto race = std::make_shared<Race>();
+    race->done = std::move(done);
+    race->timer = env.StartTimer(timeout, [race, address, timeout] {
+      if (race->decided) return;
+      race->decided = true;
+      race->done(absl::DeadlineExceededError(absl::StrCat("connect to ", address, " took over ", absl::FormatDuration(timeout))));
+    });
+    env.StartConnect(address, [race, &env](StreamOr stream) {
+      if (race->decided) return;  // too late: the stream closes as it goes out of scope
+      race->decided = true;
+      env.CancelTimer(race->timer);
+      race->done(std::move(stream));
+    });
+  });
+}
+
+}  // namespace
+
+Task<absl::StatusOr<std::unique_ptr<KvClient>>> KvClient::Connect(Env& env, std::string address,
+                                                                 absl::Duration timeout) {
+  auto stream = co_await ConnectWithin(env, std::move(address), timeout);
   if (!stream.ok()) co_return stream.status();
   co_return std::unique_ptr<KvClient>(new KvClient(env, std::move(*stream)));
 }

@@ -20,7 +20,10 @@ namespace quanta::replication {
 
 class KvClient {
  public:
-  static Task<absl::StatusOr<std::unique_ptr<KvClient>>> Connect(Env& env, std::string address);
+  // Connects to `address`; kDeadlineExceeded if that takes longer than `timeout` (a
+  // partitioned node may leave a connect hanging for the transport's whole timeout).
+  static Task<absl::StatusOr<std::unique_ptr<KvClient>>> Connect(Env& env, std::string address,
+                                                                 absl::Duration timeout = absl::Seconds(10));
   ~KvClient();
 
   // REQUIRES: no other call pending; the client is not broken.

@@ -117,6 +117,7 @@ Task<absl::StatusOr<std::unique_ptr<ReplicatedNode>>> ReplicatedNode::Open(Env& 
   config.election_ticks = o.election_ticks;
   config.max_entries_per_append = o.batch_size;
   config.seed = env.Rng().Next();
+  node->recovered_ = state.hard_state;
   node->raft_ = std::make_unique<raft::Raft>(config, state.hard_state, std::move(state.entries), state.snapshot);
   co_return node;
 }
@@ -224,7 +225,12 @@ Task<absl::Status> ReplicatedNode::ProcessReady() {
     if (!*alive) co_return absl::CancelledError();
     CO_RETURN_IF_ERROR(synced);
   }
-  for (const raft::Message& m : ready.messages) transport_->Send(m);
+  for (const raft::Message& m : ready.messages) {
+    if (observer_ != nullptr && m.type == raft::MessageType::kVoteResponse && !m.reject) {
+      observer_->OnVoteGranted(options_.id, m.term, m.to);
+    }
+    transport_->Send(m);
+  }
   if (lsn != 0 && ready.must_sync && early) {
     const absl::Status synced = co_await log_storage_->WaitDurable(lsn);
     if (!*alive) co_return absl::CancelledError();
@@ -277,7 +283,9 @@ void ReplicatedNode::Release(absl::btree_multimap<Index, std::shared_ptr<Waiter>
     due.emplace_back(waiters.begin()->first, std::move(waiters.begin()->second));
     waiters.erase(waiters.begin());
   }
-  for (auto& [at, w] : due) {
+  for (auto& entry : due) {
+    const Index at = entry.first;
+    std::shared_ptr<Waiter> w = std::move(entry.second);
     if (w->finished) continue;
     w->finished = true;
     env_.CancelTimer(w->timer);

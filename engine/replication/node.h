@@ -72,7 +72,7 @@ struct NodeOptions {
   absl::Duration sync_timeout = absl::Seconds(5);  // `replication.sync_timeout`
   size_t batch_size = 1000;                    // `replication.batch_size`: entries per append
   size_t max_replicas = 2;                     // `replication.max_replicas`
-  absl::Duration tick = absl::Milliseconds(50);
+  absl::Duration tick = absl::Milliseconds(100);  // heartbeat interval
   int election_ticks = 10;                     // election timeout: 10-20 ticks
   storage::StoreOptions store;                 // dir "data"
   RaftStorageOptions raft_storage;             // dir "raft"
@@ -112,6 +112,8 @@ class NodeObserver {
   virtual void OnStateChange(raft::NodeId node) = 0;
   // `entries` were applied, in order.
   virtual void OnApplied(raft::NodeId node, const std::vector<raft::Entry>& entries) = 0;
+  // The node granted its vote in `term` to `candidate` (the answer is being sent).
+  virtual void OnVoteGranted(raft::NodeId node, raft::Term term, raft::NodeId candidate) {}
 };
 
 class ReplicatedNode {
@@ -134,6 +136,9 @@ class ReplicatedNode {
   raft::Term term() const;
   bool IsLeader() const;
   raft::Index applied() const { return applied_; }
+  const raft::Raft& raft() const { return *raft_; }
+  // What the node recovered from its raft log at open.
+  const raft::HardState& recovered() const { return recovered_; }
   const storage::Store& store() const { return *store_; }
   void set_observer(NodeObserver* observer) { observer_ = observer; }
 
@@ -179,6 +184,7 @@ class ReplicatedNode {
   absl::Duration ticked_to_;  // monotonic time up to which Raft has been ticked
   Callback<bool> wake_;  // the drive loop waits on this when Raft has nothing ready
   raft::Index applied_ = 0;  // applied to the store (durable with it)
+  raft::HardState recovered_;
   raft::Index durable_ = 0;  // last log index durable here
   absl::btree_map<raft::Index, raft::Term> recent_terms_;  // durable/applied entries' terms, for waiters
   absl::btree_multimap<raft::Index, std::shared_ptr<Waiter>> durable_waiters_;

@@ -21,7 +21,7 @@ struct Channel {
   bool running = false;           // a RunChannel coroutine owns the stream
   bool unreachable = false;
   absl::Duration backoff = Transport::kMinBackoff;
-  std::unique_ptr<Stream> stream;
+  std::shared_ptr<Stream> stream;
 };
 
 }  // namespace
@@ -52,13 +52,23 @@ namespace {
 
 using StatePtr = std::shared_ptr<Transport::State>;
 
+// The peer never writes on a channel's stream, so a read that completes means the
+// connection is gone (the peer crashed or closed it): drop it now, so the next
+// message goes out on a fresh connection instead of into a dead one.
+Task<void> WatchForClose(StatePtr s, Channel& ch, std::shared_ptr<Stream> stream) {
+  (void)co_await stream->Read(1);
+  if (s->closed) co_return;
+  if (ch.stream == stream) ch.stream.reset();
+}
+
 // Connects `ch` if needed; on failure drops its queue and waits out the backoff.
 Task<bool> EnsureConnected(StatePtr s, Channel& ch) {
   if (ch.stream) co_return true;
   auto stream = co_await s->env.Connect(ch.address);
   if (s->closed) co_return false;
   if (stream.ok()) {
-    ch.stream = std::move(*stream);
+    ch.stream = std::shared_ptr<Stream>(std::move(*stream));
+    s->env.Spawn(WatchForClose(s, ch, ch.stream));
     ch.unreachable = false;
     ch.backoff = Transport::kMinBackoff;
     ++s->stats.connects;
@@ -85,11 +95,17 @@ Task<void> RunChannel(StatePtr s, Channel& ch) {
       batch += ch.queue.front();
       ch.queue.pop_front();
     }
-    const absl::Status written = co_await ch.stream->Write(std::move(batch));
-    if (s->closed) co_return;
-    if (!written.ok()) {
-      ch.stream.reset();  // reconnect; what the peer did not get is lost, as on TCP
+    // A connection that died unnoticed fails the write: resend the batch once on a new
+    // one (the peer may get some messages twice, which Raft tolerates).
+    for (int attempt = 0; attempt < 2 && ch.stream; ++attempt) {
+      std::shared_ptr<Stream> stream = ch.stream;
+      const absl::Status written = co_await stream->Write(batch);
+      if (s->closed) co_return;
+      if (written.ok()) break;
+      if (ch.stream == stream) ch.stream.reset();
       ch.unreachable = true;
+      if (attempt == 0 && !co_await EnsureConnected(s, ch)) break;
+      if (s->closed) co_return;
     }
   }
   ch.running = false;

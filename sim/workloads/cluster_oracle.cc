@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/env/assert.h"
+#include "engine/raft/raft.h"
 #include "sim/sim_world.h"
 
 namespace quanta::sim {
@@ -15,14 +16,79 @@ void ClusterOracle::SetNode(raft::NodeId id, replication::ReplicatedNode* node, 
 void ClusterOracle::OnStateChange(raft::NodeId id) {
   const Watched& w = nodes_[id];
   if (w.node == nullptr || world_.failed()) return;
+  if (world_.logging()) {
+    const std::string role = absl::StrCat(raft::RoleName(w.node->raft().role()), "/", w.node->term());
+    if (roles_[id] != role) world_.Log(absl::StrCat(w.process, " is ", role));
+    roles_[id] = role;
+  }
   if (w.node->IsLeader()) {
     auto [it, inserted] = leaders_.emplace(w.node->term(), id);
     if (!inserted && it->second != id) {
       world_.Fail(absl::StrCat("two leaders in term ", w.node->term(), ": nodes ", it->second, " and ", id));
       return;
     }
+    if (inserted) {
+      world_.Log(absl::StrCat(w.process, " leads term ", w.node->term()));
+      CheckLeaderCompleteness(id, *w.node);
+    }
+    if (inserted && on_new_leader_ && !world_.failed()) on_new_leader_(Leader{w.process, w.node->term()});
   }
-  CheckSingleWriter();
+  RecordCommitted(*w.node);
+  if (!world_.failed()) CheckSingleWriter();
+}
+
+ClusterOracle::Leader ClusterOracle::CurrentLeader() const {
+  Leader leader;
+  for (const auto& [id, w] : nodes_) {
+    if (w.node != nullptr && w.node->IsLeader() && w.node->term() >= leader.term) {
+      leader.term = w.node->term();
+      leader.process = w.process;
+    }
+  }
+  return leader;
+}
+
+void ClusterOracle::RecordCommitted(const replication::ReplicatedNode& node) {
+  const raft::Raft& r = node.raft();
+  const raft::Index from = committed_.empty() ? 1 : committed_.rbegin()->first + 1;
+  for (raft::Index i = std::max(from, r.log().snapshot_index() + 1); i <= r.commit(); ++i) {
+    const std::optional<raft::Term> term = r.log().TermAt(i);
+    if (!term.has_value()) break;  // committed but not in this node's log yet
+    committed_[i] = {*term, r.term()};
+  }
+}
+
+void ClusterOracle::CheckLeaderCompleteness(raft::NodeId id, const replication::ReplicatedNode& node) {
+  const raft::RaftLog& log = node.raft().log();
+  for (auto it = committed_.upper_bound(log.snapshot_index()); it != committed_.end(); ++it) {
+    const auto [entry_term, seen_in] = it->second;
+    if (seen_in >= node.term()) continue;  // possibly committed after this term began
+    const std::optional<raft::Term> term = log.TermAt(it->first);
+    if (term != entry_term) {
+      world_.Fail(absl::StrCat("node ", id, " became leader of term ", node.term(), " without entry ", it->first,
+                               " (term ", entry_term, ") committed by term ", seen_in, "; its log has ",
+                               term.has_value() ? absl::StrCat("term ", *term) : std::string("nothing"), " there"));
+      return;
+    }
+  }
+}
+
+void ClusterOracle::OnVoteGranted(raft::NodeId id, raft::Term term, raft::NodeId candidate) {
+  auto [it, inserted] = votes_.try_emplace(id, term, candidate);
+  if (!inserted && it->second.first == term && it->second.second != candidate) {
+    world_.Fail(absl::StrCat("node ", id, " voted twice in term ", term, ": for ", it->second.second, " and ", candidate));
+    return;
+  }
+  it->second = {term, candidate};
+}
+
+void ClusterOracle::OnRecovered(raft::NodeId id, const raft::HardState& state) {
+  auto it = votes_.find(id);
+  if (it != votes_.end() && it->second.first == state.term && state.vote != it->second.second) {
+    world_.Fail(absl::StrCat("node ", id, " voted for ", it->second.second, " in term ", state.term,
+                             " but restarted remembering ", state.vote == raft::kNoNode ? std::string("no vote")
+                                                                                      : absl::StrCat("a vote for ", state.vote)));
+  }
 }
 
 void ClusterOracle::CheckSingleWriter() {
@@ -71,13 +137,20 @@ void ClusterOracle::EndOp(size_t handle, absl::Duration ret, bool found, std::st
 void ClusterOracle::ForgetOp(size_t handle) { live_[handle] = false; }
 
 void ClusterOracle::OnAck(raft::Term term) {
-  if (last_ack_term_ != 0 && term > last_ack_term_) {
-    failovers_.push_back(absl::ToDoubleSeconds(world_.Now() - last_ack_time_));
+  // The same primary acknowledging again: the isolation was shorter than an election
+  // timeout and no failover happened (nothing to measure).
+  if (lost_term_ != 0 && term == lost_term_) lost_term_ = 0;
+  if (lost_term_ != 0 && term > lost_term_) {
+    failovers_.push_back(absl::ToDoubleSeconds(world_.Now() - lost_at_));
+    world_.Log(absl::StrCat("failover from term ", lost_term_, " to ", term, ": ", absl::FormatDuration(world_.Now() - lost_at_)));
+    lost_term_ = 0;
   }
-  if (term >= last_ack_term_) {
-    last_ack_term_ = term;
-    last_ack_time_ = world_.Now();
-  }
+}
+
+void ClusterOracle::OnPrimaryLost(raft::Term term) {
+  if (lost_term_ != 0) return;  // the failover already under way is still measured from its start
+  lost_term_ = term;
+  lost_at_ = world_.Now();
 }
 
 void ClusterOracle::OnAppendAcked(std::string key, std::string value) { acked_appends_[std::move(key)] = std::move(value); }

@@ -6,16 +6,21 @@
 //   - at most one node accepting writes at any virtual instant (a paused node is not
 //     running, so it accepts nothing until it resumes and looks at its clock);
 //   - every node applies the same entry (term and payload) at each index: applied
-//     state is a prefix of one committed log.
+//     state is a prefix of one committed log;
+//   - leader completeness: a leader of term T holds every entry committed in a term
+//     before T (as seen by any node's commit index);
+//   - votes are durable: a node that restarts in a term it voted in remembers the vote.
 // Final checks (Check): a node accepts writes within 10 election timeouts of the heal;
 // the nodes converge (same applied index and row hash); every acknowledged append is
 // readable from the primary; the register history is linearizable.
 //
-// It also keeps the client histories and measures write unavailability across each
-// change of primary (last acknowledged write of the old term to the first of the new).
+// It also keeps the client histories and measures failovers: from the instant the
+// primary of term T is crashed or isolated (OnPrimaryLost) to the first write a client
+// sees acknowledged in a later term.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,12 +43,18 @@ class ClusterOracle : public replication::NodeObserver {
   void SetNode(raft::NodeId id, replication::ReplicatedNode* node, std::string process);
   void OnStateChange(raft::NodeId node) override;
   void OnApplied(raft::NodeId node, const std::vector<raft::Entry>& entries) override;
+  void OnVoteGranted(raft::NodeId node, raft::Term term, raft::NodeId candidate) override;
+  // A node opened with this durable state.
+  void OnRecovered(raft::NodeId node, const raft::HardState& state);
 
   // Client history. BeginOp returns a handle for EndOp/ForgetOp.
   size_t BeginOp(RegisterOp op);
   void EndOp(size_t handle, absl::Duration ret, bool found, std::string value);
   void ForgetOp(size_t handle);  // definitely had no effect (or a read without information)
   void OnAck(raft::Term term);   // a write acknowledged by the primary of `term`
+  // The primary (leader of `term`) was just crashed or cut off: a failover starts.
+  void OnPrimaryLost(raft::Term term);
+  bool failover_in_progress() const { return lost_term_ != 0; }
   void OnAppendAcked(std::string key, std::string value);
 
   void OnHeal();
@@ -53,6 +64,14 @@ class ClusterOracle : public replication::NodeObserver {
   }
   void OnMissing(std::string description) { missing_.push_back(std::move(description)); }
   bool converged() const { return converged_; }
+  struct Leader {
+    std::string process;  // "" if none
+    raft::Term term = 0;
+  };
+  // The running node that leads the highest term.
+  Leader CurrentLeader() const;
+  // Called when a node becomes leader of a new term.
+  void set_on_new_leader(std::function<void(const Leader&)> fn) { on_new_leader_ = std::move(fn); }
   const absl::btree_map<std::string, std::string>& acked_appends() const { return acked_appends_; }
   std::vector<double> failover_seconds() const { return failovers_; }
 
@@ -65,23 +84,31 @@ class ClusterOracle : public replication::NodeObserver {
     std::string process;
   };
   void CheckSingleWriter();
+  void RecordCommitted(const replication::ReplicatedNode& node);
+  void CheckLeaderCompleteness(raft::NodeId id, const replication::ReplicatedNode& node);
 
   SimWorld& world_;
   absl::Duration election_timeout_max_;
   absl::btree_map<raft::NodeId, Watched> nodes_;
   absl::btree_map<raft::Term, raft::NodeId> leaders_;
+  absl::btree_map<raft::NodeId, std::string> roles_;  // for the -v log: role/term per node
+  // Every entry some node knew committed: its term, and the term of the node that saw
+  // it committed (the entry was committed in that term or earlier).
+  absl::btree_map<raft::Index, std::pair<raft::Term, raft::Term>> committed_;
+  absl::btree_map<raft::NodeId, std::pair<raft::Term, raft::NodeId>> votes_;  // latest vote granted
   absl::btree_map<raft::Index, std::pair<raft::Term, std::string>> applied_log_;  // entry payloads
   std::vector<RegisterOp> history_;
   std::vector<bool> live_;  // history_[i] still counts
   absl::btree_map<std::string, std::string> acked_appends_;
-  raft::Term last_ack_term_ = 0;
-  absl::Duration last_ack_time_;
+  raft::Term lost_term_ = 0;  // a failover in progress from this term's primary (0: none)
+  absl::Duration lost_at_;
   std::vector<double> failovers_;
   absl::Duration healed_at_ = absl::InfiniteDuration();
   absl::Duration writable_after_heal_ = absl::InfiniteDuration();
   bool converged_ = false;
   uint64_t converged_applied_ = 0;
   std::vector<std::string> missing_;
+  std::function<void(const Leader&)> on_new_leader_;
 };
 
 }  // namespace quanta::sim

@@ -11,6 +11,9 @@
 // primary.
 #include "sim/workloads/cluster_workload.h"
 
+#include <cmath>
+
+#include "absl/container/btree_map.h"
 #include "absl/strings/str_cat.h"
 #include "engine/env/planted.h"
 #include "engine/replication/client_server.h"
@@ -18,6 +21,7 @@
 #include "engine/replication/node.h"
 #include "sim/sim_world.h"
 #include "sim/workloads/cluster_oracle.h"
+#include "sim/workloads/primary_nemesis.h"
 
 namespace quanta::sim {
 namespace {
@@ -31,21 +35,29 @@ constexpr int kClients = 4;
 constexpr int kRegisterKeys = 5;
 constexpr storage::TreeId kRegisterTree = 1;
 constexpr storage::TreeId kAppendTree = 2;
-constexpr absl::Duration kTick = absl::Milliseconds(50);
-constexpr int kElectionTicks = 10;
+// register and append tick faster than the default, so more elections fit in a run.
+constexpr absl::Duration kFastTick = absl::Milliseconds(50);
 constexpr absl::Duration kSyncTimeout = absl::Seconds(2);
 constexpr absl::Duration kClientTimeout = absl::Seconds(3);
+// failover's clients give up on a silent node sooner (as a driver with a 1 s socket
+// timeout would), so the measurement is the cluster's, not the client's patience.
+constexpr absl::Duration kImpatientClientTimeout = absl::Seconds(1);
 constexpr absl::Duration kRestartDelay = absl::Milliseconds(100);
 constexpr absl::Duration kClientsStopAfterHeal = absl::Seconds(3);
 
 std::string NodeName(int i) { return absl::StrCat("n", i); }
 std::string ClientAddress(int i) { return absl::StrCat(NodeName(i), ":5432"); }
 
-enum class Kind { kRegister, kAppend };
+// failover: append's clients and checks, no random faults, the default timing, and
+// the primary crashed or isolated every few seconds (clean failover measurements).
+enum class Kind { kRegister, kAppend, kFailover };
+bool Appends(Kind kind) { return kind != Kind::kRegister; }
 
 struct ClusterShape {
   int learners = 0;
   size_t batch_size = 64;
+  absl::Duration tick = replication::NodeOptions().tick;
+  int election_ticks = replication::NodeOptions().election_ticks;
   std::vector<replication::Member> members;
 };
 
@@ -57,8 +69,8 @@ class NodeBody : public ProcessBody {
     o.id = index;
     o.members = shape.members;
     o.batch_size = shape.batch_size;
-    o.tick = kTick;
-    o.election_ticks = kElectionTicks;
+    o.tick = shape.tick;
+    o.election_ticks = shape.election_ticks;
     o.sync_timeout = kSyncTimeout;
     o.max_replicas = 4;
     o.store.buffer_pool_bytes = 2u << 20;
@@ -85,6 +97,7 @@ class NodeBody : public ProcessBody {
       co_return;
     }
     node_ = std::move(*node);
+    oracle_.OnRecovered(index_, node_->recovered());
     node_->set_observer(&oracle_);
     oracle_.SetNode(index_, node_.get(), NodeName(index_));
     server_ = std::make_unique<replication::ClientServer>(env_, *node_);
@@ -115,23 +128,44 @@ class ClientBody : public ProcessBody {
     std::unique_ptr<KvClient> client;
     for (uint64_t seq = 0; env_.world().Now() < *stop_at_; ++seq) {
       if (client == nullptr || client->broken()) {
-        auto connected = co_await KvClient::Connect(env_, target);
+        auto connected = co_await KvClient::Connect(env_, target, Timeout());
         if (!connected.ok()) {
-          target = ClientAddress(1 + static_cast<int>(env_.Rng().Uniform(nodes_)));
+          env_.world().Log(absl::StrCat("c", index_, ": connect to ", target, ": ", connected.status().ToString()));
+          Suspect(target);
+          target = AnyNode();
           co_await env_.Sleep(absl::Milliseconds(50));
           continue;
         }
         client = std::move(*connected);
       }
       const std::string redirect = co_await OneOp(*client, seq);
+      if (client->broken()) Suspect(target);
       if (!redirect.empty() && redirect != target) {
-        target = redirect;
+        // A replica names the primary it last heard from; if that one just failed us,
+        // it is probably the one that is gone: try elsewhere.
+        target = Suspected(redirect) ? AnyNode() : redirect;
         client.reset();
       } else if (client->broken()) {
-        target = ClientAddress(1 + static_cast<int>(env_.Rng().Uniform(nodes_)));
+        target = AnyNode();
       }
       co_await env_.Sleep(absl::Milliseconds(1 + env_.Rng().Uniform(30)));
     }
+  }
+
+  absl::Duration Timeout() const { return kind_ == Kind::kFailover ? kImpatientClientTimeout : kClientTimeout; }
+  void Suspect(const std::string& node) { suspect_until_[node] = env_.world().Now() + 2 * Timeout(); }
+  bool Suspected(const std::string& node) const {
+    auto it = suspect_until_.find(node);
+    return it != suspect_until_.end() && it->second > env_.world().Now();
+  }
+  // A random node, preferring those that have not failed us lately.
+  std::string AnyNode() {
+    std::string pick;
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      pick = ClientAddress(1 + static_cast<int>(env_.Rng().Uniform(nodes_)));
+      if (!Suspected(pick)) break;
+    }
+    return pick;
   }
 
   // Runs one operation and records it; returns the primary's address if the node named one.
@@ -139,8 +173,8 @@ class ClientBody : public ProcessBody {
     ClientRequest request;
     RegisterOp op;
     op.client = index_;
-    const bool write = kind_ == Kind::kAppend || env_.Rng().Bernoulli(0.5);
-    if (kind_ == Kind::kAppend) {
+    const bool write = Appends(kind_) || env_.Rng().Bernoulli(0.5);
+    if (Appends(kind_)) {
       op.key = absl::StrCat("c", index_, "-", env_.incarnation(), "-", seq);
       op.value = absl::StrCat(env_.incarnation(), ":", seq);
       request.writes.Put(kAppendTree, op.key, op.value);
@@ -158,12 +192,14 @@ class ClientBody : public ProcessBody {
     op.kind = write ? RegisterOp::Kind::kWrite : RegisterOp::Kind::kRead;
     op.call = env_.world().Now();
     const size_t handle = oracle_.BeginOp(op);
-    auto answer = co_await client.Call(std::move(request), kClientTimeout);
+    auto answer = co_await client.Call(std::move(request), Timeout());
     if (!answer.ok()) {  // no answer: a write's outcome is unknown; a read tells nothing
+      env_.world().Log(absl::StrCat("c", index_, ": no answer: ", answer.status().ToString()));
       if (!write) oracle_.ForgetOp(handle);
       co_return "";
     }
     const ClientResponse& r = *answer;
+    if (!r.status.ok()) env_.world().Log(absl::StrCat("c", index_, ": ", r.status.ToString()));
     if (r.status.ok()) {
       if (write || r.primary) {
         oracle_.EndOp(handle, env_.world().Now(), r.found, r.value);
@@ -172,7 +208,7 @@ class ClientBody : public ProcessBody {
       }
       if (write) {
         oracle_.OnAck(r.term);
-        if (kind_ == Kind::kAppend) oracle_.OnAppendAcked(op.key, op.value);
+        if (Appends(kind_)) oracle_.OnAppendAcked(op.key, op.value);
       }
     } else if (!(write && absl::IsDeadlineExceeded(r.status))) {
       oracle_.ForgetOp(handle);  // refused before it took effect (or a failed read)
@@ -186,6 +222,7 @@ class ClientBody : public ProcessBody {
   int nodes_;
   ClusterOracle& oracle_;
   const absl::Duration* stop_at_;
+  absl::btree_map<std::string, absl::Duration> suspect_until_;  // nodes that failed us lately
 };
 
 // An operator switching the primary over to a random voter now and then (a planned
@@ -278,7 +315,7 @@ class CheckerBody : public ProcessBody {
   Task<void> Main() {
     co_await env_.Sleep(kClientsStopAfterHeal + kClientTimeout + absl::Milliseconds(500));  // clients are done
     while (!co_await Converged()) co_await env_.Sleep(absl::Milliseconds(250));
-    if (kind_ != Kind::kAppend) co_return;
+    if (!Appends(kind_)) co_return;
     for (const auto& [key, value] : oracle_.acked_appends()) {
       auto r = co_await ReadFromPrimary(key);
       if (!r.ok()) {
@@ -300,9 +337,15 @@ class ClusterWorkload : public Workload {
   explicit ClusterWorkload(Kind kind) : kind_(kind) {}
 
   void Setup(SimWorld& world, const SwarmParams& params) override {
-    oracle_ = std::make_unique<ClusterOracle>(world, 2 * kElectionTicks * kTick);
-    shape_.learners = static_cast<int>(world.rng().Uniform(3));
-    shape_.batch_size = 1 + world.rng().Uniform(64);
+    if (kind_ != Kind::kFailover) shape_.tick = kFastTick;
+    oracle_ = std::make_unique<ClusterOracle>(world, 2 * shape_.election_ticks * shape_.tick);
+    shape_.learners = kind_ == Kind::kFailover ? 0 : static_cast<int>(world.rng().Uniform(3));
+    // replication.batch_size: one entry per append on a quarter of the seeds (an old
+    // term's entry then travels without the new leader's no-op: Raft figure 8), else
+    // log-uniform up to the default 1000.
+    shape_.batch_size = world.rng().Bernoulli(0.25)
+                            ? 1
+                            : static_cast<size_t>(std::exp(world.rng().UnitDouble() * std::log(1000.0))) + 1;
     const int nodes = kVoters + shape_.learners;
     for (int i = 1; i <= nodes; ++i) {
       shape_.members.emplace_back(i, NodeName(i),
@@ -316,7 +359,25 @@ class ClusterWorkload : public Workload {
       world.AddProcess(NodeName(i), [this, i](Env& env) { return std::make_unique<NodeBody>(env, i, shape_, *oracle_); });
     }
     stop_at_ = params.fault_phase + kClientsStopAfterHeal;
-    if (world.rng().Bernoulli(0.5)) {
+    if (kind_ == Kind::kFailover) {
+      PrimaryNemesis::Options o;
+      o.mean_interval = absl::Seconds(4);
+      o.until = params.fault_phase;
+      o.isolate = true;
+      o.one_at_a_time = true;
+      primary_nemesis_ = std::make_unique<PrimaryNemesis>(world, *oracle_, o);
+      primary_nemesis_->Start();
+    } else if ((params.Has(FaultFamily::kCrash) || params.Has(FaultFamily::kPartition)) && world.rng().Bernoulli(0.5)) {
+      PrimaryNemesis::Options o;
+      o.mean_interval = absl::Milliseconds(300 + world.rng().Uniform(2700));
+      o.until = params.fault_phase;
+      o.crash = params.Has(FaultFamily::kCrash);
+      o.isolate = params.Has(FaultFamily::kPartition);
+      o.newborn = o.crash ? world.rng().UnitDouble() * 0.6 : 0;
+      primary_nemesis_ = std::make_unique<PrimaryNemesis>(world, *oracle_, o);
+      primary_nemesis_->Start();
+    }
+    if (kind_ != Kind::kFailover && world.rng().Bernoulli(0.5)) {
       const absl::Duration mean = absl::Milliseconds(500 + world.rng().Uniform(4500));
       world.Log(absl::StrCat("cluster: an operator switches the primary over every ", absl::FormatDuration(mean)));
       world.AddProcess("operator", [this, mean](Env& env) { return std::make_unique<OperatorBody>(env, mean, &stop_at_); });
@@ -341,6 +402,7 @@ class ClusterWorkload : public Workload {
   Kind kind_;
   ClusterShape shape_;
   std::unique_ptr<ClusterOracle> oracle_;
+  std::unique_ptr<PrimaryNemesis> primary_nemesis_;
   absl::Duration stop_at_;
 };
 
@@ -348,5 +410,6 @@ class ClusterWorkload : public Workload {
 
 std::unique_ptr<Workload> MakeRegisterWorkload() { return std::make_unique<ClusterWorkload>(Kind::kRegister); }
 std::unique_ptr<Workload> MakeAppendWorkload() { return std::make_unique<ClusterWorkload>(Kind::kAppend); }
+std::unique_ptr<Workload> MakeFailoverWorkload() { return std::make_unique<ClusterWorkload>(Kind::kFailover); }
 
 }  // namespace quanta::sim
