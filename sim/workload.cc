@@ -43,6 +43,8 @@ const std::vector<WorkloadInfo>& Workloads() {
        &MakeRegisterWorkload, "disk-bitflip,disk-latent,disk-misdirect", absl::Seconds(25)},
       {"append", "3 voters + 0-2 learners replicate through Raft; every acknowledged sync commit survives",
        &MakeAppendWorkload, "disk-bitflip,disk-latent,disk-misdirect", absl::Seconds(25)},
+      {"transfer", "3 voters + 0-2 learners; multi-key write sets move amounts while scans check no partial write set is seen",
+       &MakeTransferWorkload, "disk-bitflip,disk-latent,disk-misdirect", absl::Seconds(25)},
       {"failover", "append with default timing and no random faults; the primary is crashed or isolated every ~4 s",
        &MakeFailoverWorkload, "all", absl::Seconds(25)},
   };

@@ -24,6 +24,10 @@ std::string EncodeRequest(const ClientRequest& request) {
   w.set_tree(request.tree);
   w.set_key(request.key);
   w.set_target(request.target);
+  if (request.end.has_value()) {
+    w.set_end(*request.end);
+    w.set_has_end(true);
+  }
   return w.SerializeAsString();
 }
 
@@ -33,7 +37,7 @@ absl::StatusOr<ClientRequest> DecodeRequest(std::string_view bytes) {
   if (!w.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return Bad("request does not parse");
   ClientRequest r;
   r.id = w.id();
-  if (w.kind() < 1 || w.kind() > 4) return Bad(absl::StrCat("request kind ", w.kind()));
+  if (w.kind() < 1 || w.kind() > 5) return Bad(absl::StrCat("request kind ", w.kind()));
   r.kind = static_cast<ClientRequest::Kind>(w.kind());
   if (r.kind == ClientRequest::Kind::kWrite && w.ops_size() == 0) return Bad("write without operations");
   if (static_cast<uint32_t>(w.ops_size()) > storage::kMaxWriteSetOps) return Bad("too many operations");
@@ -50,6 +54,11 @@ absl::StatusOr<ClientRequest> DecodeRequest(std::string_view bytes) {
   r.tree = w.tree();
   r.key = w.key();
   r.target = w.target();
+  if (w.has_end()) {
+    r.end = w.end();
+  } else if (!w.end().empty()) {
+    return Bad("scan end given without has_end");
+  }
   if (r.kind == ClientRequest::Kind::kTransfer && r.target == 0) return Bad("transfer without a target");
   return r;
 }
@@ -67,6 +76,11 @@ std::string EncodeResponse(const ClientResponse& response) {
   w.set_term(response.term);
   w.set_primary(response.primary);
   w.set_state_hash(response.state_hash);
+  for (const storage::KeyValue& kv : response.rows) {
+    wire::Row* row = w.add_rows();
+    row->set_key(kv.key);
+    row->set_value(kv.value);
+  }
   return w.SerializeAsString();
 }
 
@@ -89,6 +103,10 @@ absl::StatusOr<ClientResponse> DecodeResponse(std::string_view bytes) {
   r.term = w.term();
   r.primary = w.primary();
   r.state_hash = w.state_hash();
+  for (const wire::Row& row : w.rows()) {
+    if (!r.rows.empty() && row.key() <= r.rows.back().key) return Bad("scan rows out of order");
+    r.rows.push_back(storage::KeyValue{row.key(), row.value()});
+  }
   return r;
 }
 

@@ -17,7 +17,11 @@
 #include <string>
 #include <string_view>
 
+#include <optional>
+#include <vector>
+
 #include "absl/status/statusor.h"
+#include "engine/storage/btree.h"
 #include "engine/storage/write_set.h"
 
 namespace quanta::replication {
@@ -30,13 +34,16 @@ struct ClientRequest {
   ClientRequest() {}
   // kStatus: the node's applied index and a hash of its rows (convergence checks).
   // kTransfer: the primary hands leadership to `target` (a switchover).
-  enum class Kind : uint8_t { kWrite = 1, kGet = 2, kStatus = 3, kTransfer = 4 };
+  // kScan: the rows of `tree` with keys in [key, end) (to the last key without an
+  // end), all from one state: a write set is seen whole or not at all.
+  enum class Kind : uint8_t { kWrite = 1, kGet = 2, kStatus = 3, kTransfer = 4, kScan = 5 };
   uint64_t id = 0;
   Kind kind = Kind::kGet;
   storage::WriteSet writes;  // kWrite
   storage::TreeId tree = 0;  // kGet
   std::string key;           // kGet
   uint64_t target = 0;       // kTransfer
+  std::optional<std::string> end;  // kScan
 };
 
 struct ClientResponse {
@@ -51,6 +58,7 @@ struct ClientResponse {
   uint64_t term = 0;
   bool primary = false;
   uint64_t state_hash = 0;
+  std::vector<storage::KeyValue> rows;  // kScan
 };
 
 std::string EncodeRequest(const ClientRequest& request);

@@ -24,11 +24,18 @@ namespace {
 
 using StatePtr = std::shared_ptr<ClientServer::State>;
 
+// Requests one connection may have in flight; past it the server stops reading
+// from that connection until one finishes (a pipelining client cannot make it buffer
+// without bound).
+constexpr int kMaxInflightPerConnection = 64;
+
 // One connection's answers, written in the order they finish, one write at a time.
 struct Outbox {
   std::deque<std::string> frames;
   bool writing = false;
   bool broken = false;
+  int inflight = 0;
+  Callback<bool> resume_reading;  // set while the reader waits for inflight to drop
 };
 
 Task<void> Flush(StatePtr s, std::shared_ptr<Stream> stream, std::shared_ptr<Outbox> out) {
@@ -44,6 +51,11 @@ Task<void> Flush(StatePtr s, std::shared_ptr<Stream> stream, std::shared_ptr<Out
 
 Task<void> Serve(StatePtr s, std::shared_ptr<Stream> stream, std::shared_ptr<Outbox> out, ClientRequest request) {
   ClientResponse response = co_await s->node.Handle(std::move(request));
+  if (--out->inflight < kMaxInflightPerConnection && out->resume_reading) {
+    Callback<bool> resume = std::move(out->resume_reading);
+    out->resume_reading = nullptr;
+    s->env.StartTimer(absl::ZeroDuration(), [resume = std::move(resume)]() mutable { resume(true); });
+  }
   if (s->closed || out->broken) co_return;
   std::string frame;
   AppendFrame(EncodeResponse(response), &frame);
@@ -66,7 +78,13 @@ Task<void> ReadConnection(StatePtr s, std::shared_ptr<Stream> stream) {
       if (frame.ok() && !frame->has_value()) break;
       auto request = frame.ok() ? DecodeRequest(**frame) : absl::StatusOr<ClientRequest>(frame.status());
       healthy = request.ok();
-      if (healthy) s->env.Spawn(Serve(s, stream, out, std::move(*request)));
+      if (!healthy) break;
+      while (!s->closed && out->inflight >= kMaxInflightPerConnection) {
+        co_await Op<bool>([out](Callback<bool> resume) { out->resume_reading = std::move(resume); });
+      }
+      if (s->closed) break;
+      ++out->inflight;
+      s->env.Spawn(Serve(s, stream, out, std::move(*request)));
     }
   }
   s->connections.erase(id);

@@ -27,6 +27,7 @@ constexpr char kAppliedKey[] = "applied";
 // holds at most 64 MiB).
 constexpr size_t kApplyChunkBytes = 8u << 20;
 constexpr size_t kMaxEntryBytes = 16u << 20;
+constexpr size_t kMaxScanRows = 100000;  // one answer stays well under a client frame
 
 std::string EncodeIndex(Index index) {
   std::string out;
@@ -178,8 +179,19 @@ void ReplicatedNode::Step(raft::Message message) {
 
 void ReplicatedNode::Changed() {
   const bool leader = IsLeader();
-  if (leader && !was_leader_) ++elections_won_;
+  if (leader && !was_leader_) {
+    ++elections_won_;
+    caught_up_at_.clear();
+  }
   was_leader_ = leader;
+  if (leader) {
+    const absl::Duration now = env_.MonotonicNow();
+    for (const Member& m : options_.members) {
+      if (m.id == options_.id) continue;
+      auto [it, inserted] = caught_up_at_.try_emplace(m.id, now);
+      if (raft_->MatchOf(m.id) >= raft_->log().last_index()) it->second = now;
+    }
+  }
   if (raft_->HasReady()) Notify();
   if (observer_ != nullptr) observer_->OnStateChange(options_.id);
 }
@@ -350,7 +362,8 @@ Task<ClientResponse> ReplicatedNode::Handle(ClientRequest request) {
       r = co_await HandleWrite(std::move(request));
       break;
     case ClientRequest::Kind::kGet:
-      r = co_await HandleGet(std::move(request));
+    case ClientRequest::Kind::kScan:
+      r = co_await HandleRead(std::move(request));
       break;
     case ClientRequest::Kind::kStatus:
       r = co_await HandleStatus(std::move(request));
@@ -402,32 +415,47 @@ Task<ClientResponse> ReplicatedNode::HandleWrite(ClientRequest request) {
   co_return r;
 }
 
-Task<ClientResponse> ReplicatedNode::HandleGet(ClientRequest request) {
+Task<absl::Status> ReplicatedNode::ReadBarrier() {
+  if (!IsLeader()) co_return absl::OkStatus();
+  if (!raft_->HasLease() && !PlantedActive(PlantedBug::kRaftLeaseReadUnchecked)) {
+    co_return absl::UnavailableError("the primary does not hold its lease: cannot serve a current read");
+  }
+  // Everything committed when the lease was checked must be visible to the read.
+  const Index read_index = raft_->commit();
+  const Term term = raft_->log().TermAt(read_index).value_or(0);
+  const absl::Status caught_up = co_await WaitFor(applied_waiters_, read_index, term, options_.sync_timeout);
+  if (!caught_up.ok()) co_return absl::UnavailableError("the primary did not apply its commits in time");
+  co_return absl::OkStatus();
+}
+
+Task<ClientResponse> ReplicatedNode::HandleRead(ClientRequest request) {
   std::shared_ptr<bool> alive = alive_;
   const uint64_t id = request.id;
-  if (IsLeader()) {
-    if (!raft_->HasLease() && !PlantedActive(PlantedBug::kRaftLeaseReadUnchecked)) {
-      co_return Refuse(id, absl::UnavailableError("the primary does not hold its lease: cannot serve a current read"));
-    }
-    // Everything committed when the lease was checked must be visible to the read.
-    const Index read_index = raft_->commit();
-    const Term term = raft_->log().TermAt(read_index).value_or(0);
-    const absl::Status caught_up = co_await WaitFor(applied_waiters_, read_index, term, options_.sync_timeout);
+  const absl::Status ready = co_await ReadBarrier();
+  if (!*alive) co_return Refuse(id, absl::CancelledError("node shut down"));
+  if (!ready.ok()) co_return Refuse(id, ready);
+  if (request.tree >= kFirstSystemTree) co_return Refuse(id, absl::InvalidArgumentError("reserved tree"));
+  ClientResponse r;
+  r.id = id;
+  r.primary = IsLeader();
+  r.index = applied_;
+  r.leader = LeaderClientAddress();
+  if (request.kind == ClientRequest::Kind::kScan) {
+    storage::ScanRange range;
+    range.start = std::move(request.key);
+    range.end = std::move(request.end);
+    range.limit = kMaxScanRows;
+    auto rows = co_await store_->Scan(request.tree, std::move(range));
     if (!*alive) co_return Refuse(id, absl::CancelledError("node shut down"));
-    if (!caught_up.ok()) co_return Refuse(id, absl::UnavailableError("the primary did not apply its commits in time"));
+    if (!rows.ok()) co_return Refuse(id, rows.status());
+    r.rows = std::move(*rows);
+    co_return r;
   }
-  const bool primary = IsLeader();
-  const Index at = applied_;
   auto value = co_await store_->Get(request.tree, request.key);
   if (!*alive) co_return Refuse(id, absl::CancelledError("node shut down"));
   if (!value.ok()) co_return Refuse(id, value.status());
-  ClientResponse r;
-  r.id = id;
   r.found = value->has_value();
   if (r.found) r.value = std::move(**value);
-  r.index = at;
-  r.primary = primary;
-  r.leader = LeaderClientAddress();
   co_return r;
 }
 
@@ -494,6 +522,9 @@ NodeStatus ReplicatedNode::Status() const {
     if (IsLeader()) {
       r.match = raft_->MatchOf(m.id);
       r.lag_entries = s.last_index - std::min(s.last_index, r.match);
+      if (auto it = caught_up_at_.find(m.id); it != caught_up_at_.end() && r.lag_entries > 0) {
+        r.lag = env_.MonotonicNow() - it->second;
+      }
       for (Index i = std::max(r.match, raft_->log().snapshot_index()) + 1; i <= s.last_index; ++i) {
         r.lag_bytes += raft_->log().at(i).data.size();
       }

@@ -72,8 +72,8 @@ struct NodeOptions {
   absl::Duration sync_timeout = absl::Seconds(5);  // `replication.sync_timeout`
   size_t batch_size = 1000;                    // `replication.batch_size`: entries per append
   size_t max_replicas = 2;                     // `replication.max_replicas`
-  absl::Duration tick = absl::Milliseconds(100);  // heartbeat interval
-  int election_ticks = 10;                     // election timeout: 10-20 ticks
+  absl::Duration tick = absl::Milliseconds(50);  // heartbeat interval
+  int election_ticks = 20;  // election timeout: [20, 40) ticks = [1 s, 2 s)
   storage::StoreOptions store;                 // dir "data"
   RaftStorageOptions raft_storage;             // dir "raft"
   std::function<void(absl::Status)> on_fatal;  // the node stopped on this error
@@ -86,6 +86,7 @@ struct ReplicaStatus {
   raft::Index match = 0;       // the primary's view (0 on replicas)
   uint64_t lag_entries = 0;
   uint64_t lag_bytes = 0;
+  absl::Duration lag;          // how long it has not had the primary's whole log
   bool unreachable = false;    // the last connection attempt failed
 };
 
@@ -160,9 +161,13 @@ class ReplicatedNode {
   Op<absl::Status> WaitFor(absl::btree_multimap<raft::Index, std::shared_ptr<Waiter>>& waiters, raft::Index index,
                            raft::Term term, absl::Duration timeout);
   Task<ClientResponse> HandleWrite(ClientRequest request);
-  Task<ClientResponse> HandleGet(ClientRequest request);
   Task<ClientResponse> HandleStatus(ClientRequest request);
   ClientResponse HandleTransfer(const ClientRequest& request);
+  Task<ClientResponse> HandleRead(ClientRequest request);
+  // Primary: waits until everything committed when the lease was checked is applied,
+  // so a read from the store is linearizable. Replicas: OK at once (they read at
+  // their applied index). Errors: kUnavailable without the lease or when it times out.
+  Task<absl::Status> ReadBarrier();
   // Catches Raft up on ticks the tick timer has not delivered yet (after a pause or a
   // late timer), so lease decisions never use a stale clock.
   void CatchUpTicks();
@@ -191,6 +196,8 @@ class ReplicatedNode {
   absl::btree_multimap<raft::Index, std::shared_ptr<Waiter>> applied_waiters_;
   uint64_t elections_won_ = 0;
   bool was_leader_ = false;
+  // Primary: when each replica last had the whole log (for lag in seconds).
+  absl::btree_map<raft::NodeId, absl::Duration> caught_up_at_;
 };
 
 }  // namespace quanta::replication

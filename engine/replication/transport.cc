@@ -16,7 +16,11 @@ constexpr size_t kMaxFrameBytes = raft::kMaxMessageBytes + 1024;
 
 struct Channel {
   std::string address;
-  std::deque<std::string> queue;  // encoded frames
+  struct Queued {
+    std::string frame;
+    absl::Duration enqueued;  // monotonic
+  };
+  std::deque<Queued> queue;
   size_t queued_bytes = 0;
   bool running = false;           // a RunChannel coroutine owns the stream
   bool unreachable = false;
@@ -90,11 +94,18 @@ Task<void> RunChannel(StatePtr s, Channel& ch) {
     if (s->closed) co_return;
     if (!connected) continue;
     std::string batch;
+    const absl::Duration now = s->env.MonotonicNow();
     while (!ch.queue.empty() && batch.size() < kWriteBatchBytes) {
-      ch.queued_bytes -= ch.queue.front().size();
-      batch += ch.queue.front();
+      Channel::Queued& q = ch.queue.front();
+      ch.queued_bytes -= q.frame.size();
+      if (now - q.enqueued > Transport::kMaxMessageAge) {
+        ++s->stats.dropped;  // stale: a heartbeat this old would fake a live leader
+      } else {
+        batch += q.frame;
+      }
       ch.queue.pop_front();
     }
+    if (batch.empty()) continue;
     // A connection that died unnoticed fails the write: resend the batch once on a new
     // one (the peer may get some messages twice, which Raft tolerates).
     for (int attempt = 0; attempt < 2 && ch.stream; ++attempt) {
@@ -193,7 +204,7 @@ void Transport::Send(const raft::Message& message) {
     return;
   }
   ch.queued_bytes += frame.size();
-  ch.queue.push_back(std::move(frame));
+  ch.queue.push_back(Channel::Queued{std::move(frame), state_->env.MonotonicNow()});
   ++state_->stats.sent;
   if (!ch.running) {
     ch.running = true;

@@ -8,8 +8,8 @@
 // (frame.h) of the Protobuf encoding (engine/raft/wire.h).
 //
 // Delivery is best effort, as Raft expects: a message is dropped when its channel's
-// queue is over kMaxQueuedBytes, and the queue is discarded when the connection
-// fails (Raft retransmits what matters). A failed channel reconnects after a backoff
+// queue is over kMaxQueuedBytes or it waited over kMaxMessageAge, and the queue is
+// discarded when a connection attempt fails (Raft retransmits what matters). A failed channel reconnects after a backoff
 // that doubles from kMinBackoff to kMaxBackoff with jitter from the Env's generator.
 // Inbound streams are read frame by frame; a frame or message that does not decode
 // closes that stream (the peer reconnects) and is counted.
@@ -52,6 +52,11 @@ class Transport {
   static constexpr size_t kMaxQueuedBytes = 8u << 20;
   static constexpr absl::Duration kMinBackoff = absl::Milliseconds(20);
   static constexpr absl::Duration kMaxBackoff = absl::Seconds(1);
+  // Messages that waited longer than this for a connection are dropped, not sent: a
+  // heartbeat queued while the link was down would, delivered late, make followers
+  // believe in a leader that is gone (and delay the election by a whole timeout).
+  // Raft retransmits whatever still matters.
+  static constexpr absl::Duration kMaxMessageAge = absl::Milliseconds(500);
 
   using Deliver = std::function<void(raft::Message)>;
 

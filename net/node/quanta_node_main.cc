@@ -72,11 +72,11 @@ class Server {
         env_.Stop();
         return;
       }
-      const quanta::replication::NodeStatus s = node_->Status();
-      const std::string role = absl::StrCat(s.role, " term ", s.term);
+      // Cheap accessors only: Status() walks the log for per-replica lag.
+      const std::string role = absl::StrCat(node_->IsLeader() ? "primary" : "replica", " term ", node_->term());
       if (role != last_role_) {
-        std::fprintf(stderr, "quanta-node %llu: %s (commit %llu)\n", static_cast<unsigned long long>(s.id),
-                     role.c_str(), static_cast<unsigned long long>(s.commit));
+        std::fprintf(stderr, "quanta-node %llu: %s (applied %llu)\n", static_cast<unsigned long long>(options_.id),
+                     role.c_str(), static_cast<unsigned long long>(node_->applied()));
         last_role_ = role;
       }
       Watch();

@@ -14,4 +14,7 @@ std::unique_ptr<Workload> MakeAppendWorkload();
 //   failover: append with no random faults and the default timing; the primary is
 //             crashed or isolated every ~4 s; the sweep reports failover p50/p99.
 std::unique_ptr<Workload> MakeFailoverWorkload();
+//   transfer: write sets of 2-5 ledger rows that sum to zero, and scans from the
+//             primary and replicas; no scan ever sees part of a write set.
+std::unique_ptr<Workload> MakeTransferWorkload();
 }  // namespace quanta::sim
