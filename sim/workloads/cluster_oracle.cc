@@ -172,7 +172,8 @@ absl::Status ClusterOracle::Check(bool linearizable) const {
   }
   world_.Log(absl::StrCat("oracle: ", history_.size(), " ops sent, ", acked, " writes acknowledged, ", unknown,
                           " of unknown outcome, ", reads, " primary reads; ", leaders_.size(), " terms with a leader; ",
-                          applied_log_.size(), " entries applied; converged at index ", converged_applied_));
+                          applied_log_.size(), " entries applied; converged at index ", converged_applied_,
+                          async_losses_ > 0 ? absl::StrCat("; ", async_losses_, " async acknowledged writes lost") : ""));
   const absl::Duration deadline = healed_at_ + 10 * election_timeout_max_;
   if (writable_after_heal_ > deadline) {
     return absl::InternalError(absl::StrCat("no node accepted writes within 10 election timeouts (",

@@ -63,6 +63,8 @@ class ClusterOracle : public replication::NodeObserver {
     converged_applied_ = applied;
   }
   void OnMissing(std::string description) { missing_.push_back(std::move(description)); }
+  // An acknowledged async-mode write lost with its primary: allowed, counted.
+  void OnAsyncLoss() { ++async_losses_; }
   bool converged() const { return converged_; }
   struct Leader {
     std::string process;  // "" if none
@@ -108,6 +110,7 @@ class ClusterOracle : public replication::NodeObserver {
   bool converged_ = false;
   uint64_t converged_applied_ = 0;
   std::vector<std::string> missing_;
+  uint64_t async_losses_ = 0;
   std::function<void(const Leader&)> on_new_leader_;
 };
 
