@@ -96,7 +96,7 @@ int Sweep(uint64_t from, uint64_t count) {
   uint64_t runs = 0;
   uint64_t events = 0;
   double simulated_s = 0;
-  std::vector<double> failovers;
+  absl::btree_map<std::string, std::vector<double>> failovers;  // by cause; "all" too
   for (uint64_t seed = from; seed < from + count; ++seed) {
     RunOptions o = BaseOptions();
     o.seed = seed;
@@ -122,7 +122,10 @@ int Sweep(uint64_t from, uint64_t count) {
       return 2;
     }
     events += result->events;
-    failovers.insert(failovers.end(), result->failover_seconds.begin(), result->failover_seconds.end());
+    for (const auto& [cause, seconds] : result->failover_seconds) {
+      failovers[cause].insert(failovers[cause].end(), seconds.begin(), seconds.end());
+      failovers["all"].insert(failovers["all"].end(), seconds.begin(), seconds.end());
+    }
     simulated_s += absl::ToDoubleSeconds(result->simulated);
     if (!result->ok) {
       ++failures;
@@ -142,11 +145,12 @@ int Sweep(uint64_t from, uint64_t count) {
       static_cast<unsigned long long>(runs), static_cast<unsigned long long>(failures),
       determinism ? " (determinism checked)" : "", static_cast<unsigned long long>(events), simulated_s,
       wall_s, wall_s > 0 ? simulated_s / wall_s : 0.0);
-  if (!failovers.empty()) {
-    std::sort(failovers.begin(), failovers.end());
-    auto at = [&](double q) { return failovers[std::min(failovers.size() - 1, static_cast<size_t>(q * failovers.size()))]; };
-    std::printf("failover: count=%zu p50=%.3fs p99=%.3fs max=%.3fs (virtual time without acknowledged writes across a change of primary)\n",
-                failovers.size(), at(0.5), at(0.99), failovers.back());
+  for (auto& [cause, seconds] : failovers) {
+    std::sort(seconds.begin(), seconds.end());
+    auto at = [&](double q) { return seconds[std::min(seconds.size() - 1, static_cast<size_t>(q * seconds.size()))]; };
+    std::printf("failover (%s): count=%zu p50=%.3fs p99=%.3fs max=%.3fs (primary lost -> first acknowledged write "
+                "on a new primary, virtual time)\n",
+                cause.c_str(), seconds.size(), at(0.5), at(0.99), seconds.back());
   }
   return failures == 0 ? 0 : 1;
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -37,7 +38,7 @@ struct RunResult {
   uint64_t trace_hash = 0;
   uint64_t events = 0;
   absl::Duration simulated;
-  std::vector<double> failover_seconds;  // see Workload::FailoverSeconds
+  absl::btree_map<std::string, std::vector<double>> failover_seconds;  // see Workload::FailoverSeconds
   std::vector<TraceRecord> trace;
 };
 

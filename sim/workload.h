@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "sim/swarm.h"
@@ -27,9 +28,9 @@ class Workload {
   virtual void OnHeal(SimWorld& world) {}
   // Returns OK if every final oracle holds; otherwise a message naming the broken one.
   virtual absl::Status Check(SimWorld& world) = 0;
-  // Measured failovers (seconds without acknowledged writes across each change of
-  // primary), for the sweep's p50/p99; empty for single-node workloads.
-  virtual std::vector<double> FailoverSeconds() const { return {}; }
+  // Measured failovers in seconds, by cause ("crash", "isolation"), for the sweep's
+  // p50/p99; empty for single-node workloads.
+  virtual absl::btree_map<std::string, std::vector<double>> FailoverSeconds() const { return {}; }
 };
 
 // For workloads with one database process: after heal, crash and restart `process`

@@ -137,7 +137,9 @@ absl::Status ReplicatedNode::Start() {
   transport_ = std::make_unique<Transport>(env_, options_.id, std::move(peers),
                                            [this](raft::Message m) { Step(std::move(m)); });
   RETURN_IF_ERROR(transport_->Listen(self->peer));
-  ticked_to_ = env_.MonotonicNow();
+  // A random phase: nodes started together must not tick in lockstep, or equal
+  // randomized timeouts (in whole ticks) expire together and split the vote.
+  ticked_to_ = env_.MonotonicNow() - options_.tick * env_.Rng().UnitDouble();
   TickLoop();
   env_.Spawn(Drive());
   Changed();

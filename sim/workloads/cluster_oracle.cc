@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/env/assert.h"
+#include "engine/env/status.h"
 #include "engine/raft/raft.h"
 #include "sim/sim_world.h"
 
@@ -141,15 +142,16 @@ void ClusterOracle::OnAck(raft::Term term) {
   // timeout and no failover happened (nothing to measure).
   if (lost_term_ != 0 && term == lost_term_) lost_term_ = 0;
   if (lost_term_ != 0 && term > lost_term_) {
-    failovers_.push_back(absl::ToDoubleSeconds(world_.Now() - lost_at_));
+    failovers_[lost_cause_].push_back(absl::ToDoubleSeconds(world_.Now() - lost_at_));
     world_.Log(absl::StrCat("failover from term ", lost_term_, " to ", term, ": ", absl::FormatDuration(world_.Now() - lost_at_)));
     lost_term_ = 0;
   }
 }
 
-void ClusterOracle::OnPrimaryLost(raft::Term term) {
+void ClusterOracle::OnPrimaryLost(raft::Term term, std::string cause) {
   if (lost_term_ != 0) return;  // the failover already under way is still measured from its start
   lost_term_ = term;
+  lost_cause_ = std::move(cause);
   lost_at_ = world_.Now();
 }
 
@@ -158,6 +160,26 @@ void ClusterOracle::OnAppendAcked(std::string key, std::string value) { acked_ap
 void ClusterOracle::OnHeal() {
   healed_at_ = world_.Now();
   CheckSingleWriter();
+}
+
+absl::Status ClusterOracle::CheckPrimaryStatus() const {
+  for (const auto& [id, w] : nodes_) {
+    if (w.node == nullptr || !w.node->IsLeader()) continue;
+    const replication::NodeStatus s = w.node->Status();
+    if (std::string_view(s.role) != "primary" || s.elections_won == 0 || s.leader != id) {
+      return absl::InternalError(absl::StrCat("the primary's status is wrong: role ", s.role, ", leader ", s.leader,
+                                              ", elections won ", s.elections_won));
+    }
+    for (const replication::ReplicaStatus& r : s.replicas) {
+      if (r.lag_entries != 0 || r.lag_bytes != 0 || r.lag != absl::ZeroDuration() || r.unreachable) {
+        return absl::InternalError(absl::StrCat("after the heal the primary reports replica ", r.name, " lagging ",
+                                                r.lag_entries, " entries / ", r.lag_bytes, " bytes / ",
+                                                absl::FormatDuration(r.lag), r.unreachable ? ", unreachable" : ""));
+      }
+    }
+    if (s.partition_suspected) return absl::InternalError("after the heal the primary still suspects a partition");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ClusterOracle::Check(bool linearizable) const {
@@ -180,6 +202,7 @@ absl::Status ClusterOracle::Check(bool linearizable) const {
                                             absl::FormatDuration(10 * election_timeout_max_), ") of the heal"));
   }
   if (!converged_) return absl::InternalError("the nodes did not converge to one state after the heal");
+  RETURN_IF_ERROR(CheckPrimaryStatus());
   if (!missing_.empty()) {
     return absl::InternalError(absl::StrCat(missing_.size(), " acknowledged writes missing after the heal, first: ",
                                             missing_.front()));

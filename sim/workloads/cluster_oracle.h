@@ -11,7 +11,8 @@
 //     before T (as seen by any node's commit index);
 //   - votes are durable: a node that restarts in a term it voted in remembers the vote.
 // Final checks (Check): a node accepts writes within 10 election timeouts of the heal;
-// the nodes converge (same applied index and row hash); every acknowledged append is
+// the nodes converge (same applied index and row hash) and the primary's status shows
+// every replica caught up and reachable; every acknowledged append is
 // readable from the primary; the register history is linearizable.
 //
 // It also keeps the client histories and measures failovers: from the instant the
@@ -52,8 +53,9 @@ class ClusterOracle : public replication::NodeObserver {
   void EndOp(size_t handle, absl::Duration ret, bool found, std::string value);
   void ForgetOp(size_t handle);  // definitely had no effect (or a read without information)
   void OnAck(raft::Term term);   // a write acknowledged by the primary of `term`
-  // The primary (leader of `term`) was just crashed or cut off: a failover starts.
-  void OnPrimaryLost(raft::Term term);
+  // The primary (leader of `term`) was just crashed or cut off (`cause`): a failover
+  // starts.
+  void OnPrimaryLost(raft::Term term, std::string cause);
   bool failover_in_progress() const { return lost_term_ != 0; }
   void OnAppendAcked(std::string key, std::string value);
 
@@ -75,7 +77,7 @@ class ClusterOracle : public replication::NodeObserver {
   // Called when a node becomes leader of a new term.
   void set_on_new_leader(std::function<void(const Leader&)> fn) { on_new_leader_ = std::move(fn); }
   const absl::btree_map<std::string, std::string>& acked_appends() const { return acked_appends_; }
-  std::vector<double> failover_seconds() const { return failovers_; }
+  const absl::btree_map<std::string, std::vector<double>>& failover_seconds() const { return failovers_; }
 
   // The final oracles; `linearizable` adds the register check.
   absl::Status Check(bool linearizable) const;
@@ -86,6 +88,9 @@ class ClusterOracle : public replication::NodeObserver {
     std::string process;
   };
   void CheckSingleWriter();
+  // The primary's status (what the management API will show) after the heal: every
+  // replica caught up and reachable.
+  absl::Status CheckPrimaryStatus() const;
   void RecordCommitted(const replication::ReplicatedNode& node);
   void CheckLeaderCompleteness(raft::NodeId id, const replication::ReplicatedNode& node);
 
@@ -104,7 +109,8 @@ class ClusterOracle : public replication::NodeObserver {
   absl::btree_map<std::string, std::string> acked_appends_;
   raft::Term lost_term_ = 0;  // a failover in progress from this term's primary (0: none)
   absl::Duration lost_at_;
-  std::vector<double> failovers_;
+  absl::btree_map<std::string, std::vector<double>> failovers_;  // by cause
+  std::string lost_cause_;
   absl::Duration healed_at_ = absl::InfiniteDuration();
   absl::Duration writable_after_heal_ = absl::InfiniteDuration();
   bool converged_ = false;

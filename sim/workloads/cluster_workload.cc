@@ -521,7 +521,9 @@ class ClusterWorkload : public Workload {
   }
 
   absl::Status Check(SimWorld&) override { return oracle_->Check(kind_ == Kind::kRegister); }
-  std::vector<double> FailoverSeconds() const override { return oracle_->failover_seconds(); }
+  absl::btree_map<std::string, std::vector<double>> FailoverSeconds() const override {
+    return oracle_->failover_seconds();
+  }
 
  private:
   Kind kind_;

@@ -49,7 +49,7 @@ void PrimaryNemesis::Crash(const ClusterOracle::Leader& leader) {
   SimProcess* p = leader.process.empty() ? nullptr : world_.Find(leader.process);
   if (p == nullptr || !p->up() || world_.Now() >= options_.until) return;
   world_.Log(absl::StrCat(leader.process, " CRASH (the primary of term ", leader.term, ")"));
-  oracle_.OnPrimaryLost(leader.term);
+  oracle_.OnPrimaryLost(leader.term, "crash");
   world_.Crash(*p);
   world_.RestartLater(*p, absl::Milliseconds(20 + world_.rng().Uniform(1500)));
 }
@@ -69,7 +69,7 @@ void PrimaryNemesis::Isolate(const ClusterOracle::Leader& leader) {
   const absl::Duration span = absl::Milliseconds(500 + world_.rng().Uniform(3500));
   world_.Log(absl::StrCat(leader.process, " ISOLATED (the primary of term ", leader.term, ") for ",
                           absl::FormatDuration(span)));
-  oracle_.OnPrimaryLost(leader.term);
+  oracle_.OnPrimaryLost(leader.term, "isolation");
   world_.loop().Schedule(span, nullptr, {"nemesis.primary-rejoin", p->id(), 0, 0}, [this, cut] {
     for (const auto& [from, to] : cut) world_.network().Restore(from, to);
   });
