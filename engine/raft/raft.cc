@@ -471,12 +471,41 @@ void Raft::HandleAppendResponse(const Message& m) {
   if (std::min(commit_, p.match) > p.commit_sent) SendHeartbeat(m.from);
 }
 
-void Raft::AcceptLeader(const Message& m) {
+bool Raft::FreshFromLeader(const Message& m) {
+  if (m.sent_tick == 0) return true;  // a peer that does not say
+  const int64_t sent = static_cast<int64_t>(m.sent_tick);
+  if (m.from == fresh_from_ && term_ == fresh_term_) {
+    // How much later than the last fresh message this one arrived, against the
+    // leader's own ticks: a message buffered while a link was cut arrives with its old
+    // send tick, long after.
+    const int64_t late = (ticks_ - fresh_local_tick_) - (sent - fresh_sent_tick_);
+    if (late > config_.election_ticks / 4) {
+      // A buffer empties in a burst; messages that keep coming late for half an
+      // election timeout mean the clocks' relation moved: take it as the new baseline.
+      if (stale_since_tick_ == INT64_MIN) stale_since_tick_ = ticks_;
+      if (ticks_ - stale_since_tick_ < config_.election_ticks / 2) return false;
+    }
+    if (sent < fresh_sent_tick_) return true;  // reordered across channels, not late: keep the baseline
+  }
+  fresh_from_ = m.from;
+  fresh_term_ = term_;
+  fresh_sent_tick_ = sent;
+  fresh_local_tick_ = ticks_;
+  stale_since_tick_ = INT64_MIN;
+  return true;
+}
+
+bool Raft::AcceptLeader(const Message& m) {
   QUANTA_ASSERT_MSG(role_ != Role::kLeader, "two leaders in one term");
+  // A stale message (delivered late, after a partition healed) is still processed,
+  // but it does not restart the election timer: the leader that sent it may be gone.
+  const bool fresh = FreshFromLeader(m);
+  const int elapsed = election_elapsed_;
   if (role_ != Role::kFollower) BecomeFollower(term_, m.from);  // a leader of this term exists
   QUANTA_ASSERT_MSG(leader_ == kNoNode || leader_ == m.from, "two leaders in one term");
   leader_ = m.from;
-  election_elapsed_ = 0;
+  election_elapsed_ = fresh ? 0 : elapsed;
+  return fresh;
 }
 
 void Raft::HandleSnapshot(const Message& m) {
@@ -508,14 +537,16 @@ void Raft::HandleSnapshot(const Message& m) {
 }
 
 void Raft::HandleHeartbeat(const Message& m) {
-  AcceptLeader(m);
+  // The answer extends the leader's lease, a promise to ignore candidates for an
+  // election timeout: a stale heartbeat did not restart the timer, so it gets none.
+  const bool fresh = AcceptLeader(m);
   // The leader caps m.commit at what it knows this log matches.
   commit_ = std::max(commit_, std::min(m.commit, log_.last_index()));
   Message reply;
   reply.type = MessageType::kHeartbeatResponse;
   reply.to = m.from;
   reply.index = m.index;  // the leader's send tick, for its lease
-  Send(std::move(reply));
+  if (fresh) Send(std::move(reply));
 }
 
 void Raft::HandleHeartbeatResponse(const Message& m) {
@@ -544,6 +575,7 @@ bool Raft::SendAppend(NodeId to) {
   }
   Message m;
   m.type = MessageType::kAppend;
+  m.sent_tick = static_cast<uint64_t>(ticks_) + 1;
   m.to = to;
   m.index = p.next - 1;
   m.log_term = *log_.TermAt(m.index);
@@ -564,6 +596,7 @@ bool Raft::SendSnapshot(NodeId to) {
   Progress& p = progress_.at(to);
   Message m;
   m.type = MessageType::kSnapshot;
+  m.sent_tick = static_cast<uint64_t>(ticks_) + 1;
   m.to = to;
   m.snapshot = base_;
   m.commit = commit_;
@@ -578,6 +611,7 @@ bool Raft::SendSnapshot(NodeId to) {
 
 void Raft::SendHeartbeat(NodeId to) {
   Message m;
+  m.sent_tick = static_cast<uint64_t>(ticks_) + 1;
   Progress& p = progress_.at(to);
   m.type = MessageType::kHeartbeat;
   m.to = to;

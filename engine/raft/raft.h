@@ -150,7 +150,12 @@ class Raft {
   bool InLease() const;
   void HandleVoteRequest(const Message& m);
   void HandleVoteResponse(const Message& m);
-  void AcceptLeader(const Message& m);  // a leader of this term spoke
+  // A leader of this term spoke; returns whether the message was fresh (it restarted
+  // the election timer).
+  bool AcceptLeader(const Message& m);
+  // Whether leader message `m` arrived about as late as the last fresh one (its send
+  // tick against ours); if so it becomes the new baseline.
+  bool FreshFromLeader(const Message& m);
   void HandleAppend(const Message& m);
   void HandleHeartbeat(const Message& m);
   void HandleHeartbeatResponse(const Message& m);
@@ -196,6 +201,13 @@ class Raft {
   absl::btree_map<Index, std::pair<std::vector<NodeId>, std::vector<NodeId>>> conf_history_;
   std::optional<SnapshotMeta> pending_snapshot_;  // follower: received, not yet installed
   NodeId transfer_target_ = kNoNode;
+  // The last fresh message from a leader: who, in which term, its send tick, our tick
+  // then; and since when its messages have kept arriving late (INT64_MIN: they have not).
+  NodeId fresh_from_ = kNoNode;
+  Term fresh_term_ = 0;
+  int64_t fresh_sent_tick_ = 0;
+  int64_t fresh_local_tick_ = 0;
+  int64_t stale_since_tick_ = INT64_MIN;
   bool timeout_now_sent_ = false;  // this term's leader told a target to campaign
   int transfer_elapsed_ = 0;
   absl::btree_map<NodeId, bool> votes_;          // this campaign's answers

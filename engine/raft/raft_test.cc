@@ -238,6 +238,70 @@ TEST(RaftTest, LeadershipTransferCatchesTheTargetUpThenHandsOver) {
 
 // A transfer to an unreachable node is abandoned after an election timeout and the
 // leader takes proposals again.
+// A heartbeat that sat in a cut link's buffer arrives long after it was sent: it must
+// neither restart the follower's election timer nor be answered (the answer would
+// extend a lease the follower no longer backs). Heartbeats arriving at their usual
+// spacing are fresh; lateness that persists for half an election timeout becomes the
+// new baseline.
+TEST(RaftTest, StaleHeartbeatsNeitherDelayElectionsNorExtendLeases) {
+  Config config;
+  config.id = 2;
+  config.voters = {1, 2, 3};
+  config.election_ticks = 10;
+  Raft r(config, HardState{1, 1, 0}, {});
+  auto heartbeat = [&](uint64_t sent_tick) {
+    Message m;
+    m.type = MessageType::kHeartbeat;
+    m.from = 1;
+    m.to = 2;
+    m.term = 1;
+    m.index = sent_tick - 1;
+    m.sent_tick = sent_tick;
+    r.Step(m);
+    bool answered = false;
+    for (const Message& out : r.TakeReady().messages) answered = answered || out.type == MessageType::kHeartbeatResponse;
+    return answered;
+  };
+  for (int i = 0; i < 10; ++i) r.Tick();  // past the restart lease
+  EXPECT_TRUE(heartbeat(100)) << "the first heartbeat sets the baseline";
+  r.Tick();
+  EXPECT_TRUE(heartbeat(101)) << "one tick later on both sides: fresh";
+  for (int i = 0; i < 8; ++i) r.Tick();
+  EXPECT_FALSE(heartbeat(102)) << "sent one tick later but arriving eight ticks later: buffered";
+  EXPECT_EQ(r.role(), Role::kFollower);
+  bool campaigned = false;
+  for (int i = 0; i < 20 && !campaigned; ++i) {
+    r.Tick();
+    campaigned = r.role() == Role::kPreCandidate;
+  }
+  EXPECT_TRUE(campaigned) << "the stale heartbeat did not restart the election timer";
+
+  Raft shifted(config, HardState{1, 1, 0}, {});
+  auto beat = [&](uint64_t sent_tick) {
+    Message m;
+    m.type = MessageType::kHeartbeat;
+    m.from = 1;
+    m.to = 2;
+    m.term = 1;
+    m.index = sent_tick - 1;
+    m.sent_tick = sent_tick;
+    shifted.Step(m);
+    bool answered = false;
+    for (const Message& out : shifted.TakeReady().messages) answered = answered || out.type == MessageType::kHeartbeatResponse;
+    return answered;
+  };
+  for (int i = 0; i < 10; ++i) shifted.Tick();
+  EXPECT_TRUE(beat(100));
+  for (int i = 0; i < 4; ++i) shifted.Tick();
+  EXPECT_FALSE(beat(101)) << "three ticks late";
+  bool rebased = false;
+  for (uint64_t sent = 102; sent < 110 && !rebased; ++sent) {
+    shifted.Tick();
+    rebased = beat(sent);  // the same lateness, every tick: the clocks moved
+  }
+  EXPECT_TRUE(rebased) << "persistent lateness becomes the new baseline within half an election timeout";
+}
+
 TEST(RaftTest, LeadershipTransferToAnUnreachableNodeIsAbandoned) {
   Cluster c(3, 29);
   const NodeId leader = c.ElectLeader();

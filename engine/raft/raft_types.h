@@ -76,6 +76,10 @@ struct Message {
   // kAppendResponse: on success the last index known to match the leader's log; on
   // rejection the follower's last index (where the leader should look next).
   Index hint = 0;
+  // kAppend, kHeartbeat, kSnapshot: the leader's tick count when sent, plus one (0:
+  // unknown). A follower compares its spacing with its own ticks to tell a message that
+  // sat in a cut link's buffer from a live leader (Raft::FreshFromLeader).
+  uint64_t sent_tick = 0;
 };
 
 // One line, stable across versions (traces and golden tests): "1->2 Vote term=3 ...".

@@ -94,6 +94,7 @@ std::string EncodeMessage(const Message& m) {
   w.set_reject(m.reject);
   w.set_hint(m.hint);
   w.set_transfer(m.transfer);
+  w.set_sent_tick(m.sent_tick);
   if (m.type == MessageType::kSnapshot) {
     wire::Snapshot* s = w.mutable_snapshot();
     s->set_index(m.snapshot.index);
@@ -129,6 +130,7 @@ absl::StatusOr<Message> DecodeMessage(std::string_view bytes) {
   m.reject = w.reject();
   m.hint = w.hint();
   m.transfer = w.transfer();
+  m.sent_tick = w.sent_tick();
   if (m.type == MessageType::kSnapshot) {
     const wire::Snapshot& s = w.snapshot();
     if (s.index() == 0 || s.voters_size() == 0) return Bad("snapshot without index or voters");
