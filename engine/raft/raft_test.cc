@@ -238,6 +238,24 @@ TEST(RaftTest, LeadershipTransferCatchesTheTargetUpThenHandsOver) {
 
 // A transfer to an unreachable node is abandoned after an election timeout and the
 // leader takes proposals again.
+// Steps a term-1 heartbeat from leader 1 sent at `sent_tick` into follower 2; returns
+// whether the follower answered it.
+bool HeartbeatAnswered(Raft& follower, uint64_t sent_tick) {
+  Message m;
+  m.type = MessageType::kHeartbeat;
+  m.from = 1;
+  m.to = 2;
+  m.term = 1;
+  m.index = sent_tick - 1;
+  m.sent_tick = sent_tick;
+  follower.Step(m);
+  bool answered = false;
+  for (const Message& out : follower.TakeReady().messages) {
+    answered = answered || out.type == MessageType::kHeartbeatResponse;
+  }
+  return answered;
+}
+
 // A heartbeat that sat in a cut link's buffer arrives long after it was sent: it must
 // neither restart the follower's election timer nor be answered (the answer would
 // extend a lease the follower no longer backs). Heartbeats arriving at their usual
@@ -249,19 +267,7 @@ TEST(RaftTest, StaleHeartbeatsNeitherDelayElectionsNorExtendLeases) {
   config.voters = {1, 2, 3};
   config.election_ticks = 10;
   Raft r(config, HardState{1, 1, 0}, {});
-  auto heartbeat = [&](uint64_t sent_tick) {
-    Message m;
-    m.type = MessageType::kHeartbeat;
-    m.from = 1;
-    m.to = 2;
-    m.term = 1;
-    m.index = sent_tick - 1;
-    m.sent_tick = sent_tick;
-    r.Step(m);
-    bool answered = false;
-    for (const Message& out : r.TakeReady().messages) answered = answered || out.type == MessageType::kHeartbeatResponse;
-    return answered;
-  };
+  auto heartbeat = [&](uint64_t sent_tick) { return HeartbeatAnswered(r, sent_tick); };
   for (int i = 0; i < 10; ++i) r.Tick();  // past the restart lease
   EXPECT_TRUE(heartbeat(100)) << "the first heartbeat sets the baseline";
   r.Tick();
@@ -277,19 +283,7 @@ TEST(RaftTest, StaleHeartbeatsNeitherDelayElectionsNorExtendLeases) {
   EXPECT_TRUE(campaigned) << "the stale heartbeat did not restart the election timer";
 
   Raft shifted(config, HardState{1, 1, 0}, {});
-  auto beat = [&](uint64_t sent_tick) {
-    Message m;
-    m.type = MessageType::kHeartbeat;
-    m.from = 1;
-    m.to = 2;
-    m.term = 1;
-    m.index = sent_tick - 1;
-    m.sent_tick = sent_tick;
-    shifted.Step(m);
-    bool answered = false;
-    for (const Message& out : shifted.TakeReady().messages) answered = answered || out.type == MessageType::kHeartbeatResponse;
-    return answered;
-  };
+  auto beat = [&](uint64_t sent_tick) { return HeartbeatAnswered(shifted, sent_tick); };
   for (int i = 0; i < 10; ++i) shifted.Tick();
   EXPECT_TRUE(beat(100));
   for (int i = 0; i < 4; ++i) shifted.Tick();
