@@ -312,9 +312,9 @@ void ReplicatedNode::Release(absl::btree_multimap<Index, std::shared_ptr<Waiter>
   }
 }
 
-Op<absl::Status> ReplicatedNode::WaitFor(absl::btree_multimap<Index, std::shared_ptr<Waiter>>& waiters, Index index,
-                                         Term term, absl::Duration timeout) {
-  return Op<absl::Status>([this, &waiters, index, term, timeout](Callback<absl::Status> done) {
+Op<absl::Status> ReplicatedNode::WaitFor(absl::btree_multimap<Index, std::shared_ptr<Waiter>>& waiters, Index reached,
+                                         Index index, Term term, absl::Duration timeout) {
+  return Op<absl::Status>([this, &waiters, reached, index, term, timeout](Callback<absl::Status> done) {
     auto w = std::make_shared<Waiter>();
     w->term = term;
     w->done = std::move(done);
@@ -324,7 +324,7 @@ Op<absl::Status> ReplicatedNode::WaitFor(absl::btree_multimap<Index, std::shared
       w->done(absl::DeadlineExceededError("timed out"));
     });
     waiters.emplace(index, w);
-    Release(waiters, &waiters == &applied_waiters_ ? applied_ : raft_->log().stable());
+    Release(waiters, reached);
   });
 }
 
@@ -399,8 +399,12 @@ Task<ClientResponse> ReplicatedNode::HandleWrite(ClientRequest request) {
   if (!index.ok()) co_return Refuse(id, absl::UnavailableError(index.status().message()));
   Changed();
   const bool local_only = options_.mode == CommitMode::kAsync || PlantedActive(PlantedBug::kReplSyncAckOnLocalFsync);
-  const absl::Status status =
-      co_await WaitFor(local_only ? durable_waiters_ : applied_waiters_, *index, term, options_.sync_timeout);
+  absl::Status status;  // (no co_await inside ?: — GCC 12 miscompiles it)
+  if (local_only) {
+    status = co_await WaitFor(durable_waiters_, raft_->log().stable(), *index, term, options_.sync_timeout);
+  } else {
+    status = co_await WaitFor(applied_waiters_, applied_, *index, term, options_.sync_timeout);
+  }
   if (!*alive) co_return Refuse(id, absl::CancelledError("node shut down"));
   if (absl::IsDeadlineExceeded(status)) {
     co_return Refuse(id, absl::DeadlineExceededError(absl::StrCat(
@@ -425,7 +429,7 @@ Task<absl::Status> ReplicatedNode::ReadBarrier() {
   // Everything committed when the lease was checked must be visible to the read.
   const Index read_index = raft_->commit();
   const Term term = raft_->log().TermAt(read_index).value_or(0);
-  const absl::Status caught_up = co_await WaitFor(applied_waiters_, read_index, term, options_.sync_timeout);
+  const absl::Status caught_up = co_await WaitFor(applied_waiters_, applied_, read_index, term, options_.sync_timeout);
   if (!caught_up.ok()) co_return absl::UnavailableError("the primary did not apply its commits in time");
   co_return absl::OkStatus();
 }

@@ -41,7 +41,6 @@
 
 namespace quanta::raft {
 class Raft;
-enum class Role;
 }  // namespace quanta::raft
 
 namespace quanta::replication {
@@ -158,8 +157,10 @@ class ReplicatedNode {
   // Completes waiters up to `index` in `waiters` (by whether the entry there has the
   // term they proposed in).
   void Release(absl::btree_multimap<raft::Index, std::shared_ptr<Waiter>>& waiters, raft::Index index);
-  Op<absl::Status> WaitFor(absl::btree_multimap<raft::Index, std::shared_ptr<Waiter>>& waiters, raft::Index index,
-                           raft::Term term, absl::Duration timeout);
+  // Completes when `waiters`' level (now `reached`) gets to `index`, as Release says,
+  // or with kDeadlineExceeded after `timeout`.
+  Op<absl::Status> WaitFor(absl::btree_multimap<raft::Index, std::shared_ptr<Waiter>>& waiters, raft::Index reached,
+                           raft::Index index, raft::Term term, absl::Duration timeout);
   Task<ClientResponse> HandleWrite(ClientRequest request);
   Task<ClientResponse> HandleStatus(ClientRequest request);
   ClientResponse HandleTransfer(const ClientRequest& request);
@@ -190,8 +191,6 @@ class ReplicatedNode {
   Callback<bool> wake_;  // the drive loop waits on this when Raft has nothing ready
   raft::Index applied_ = 0;  // applied to the store (durable with it)
   raft::HardState recovered_;
-  raft::Index durable_ = 0;  // last log index durable here
-  absl::btree_map<raft::Index, raft::Term> recent_terms_;  // durable/applied entries' terms, for waiters
   absl::btree_multimap<raft::Index, std::shared_ptr<Waiter>> durable_waiters_;
   absl::btree_multimap<raft::Index, std::shared_ptr<Waiter>> applied_waiters_;
   uint64_t elections_won_ = 0;

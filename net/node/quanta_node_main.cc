@@ -63,6 +63,7 @@ class Server {
   }
 
   int exit_code() const { return exit_code_; }
+  void OnFatal(absl::Status status) { Exit(absl::StrCat("stopped: ", status.ToString())); }
 
  private:
   // Reports role changes and polls for a stop signal.
@@ -89,10 +90,6 @@ class Server {
     env_.Stop();
   }
 
- public:
-  void OnFatal(absl::Status status) { Exit(absl::StrCat("stopped: ", status.ToString())); }
-
- private:
   quanta::RealEnv& env_;
   quanta::replication::NodeOptions options_;
   std::unique_ptr<quanta::replication::ReplicatedNode> node_;

@@ -10,7 +10,8 @@
 namespace quanta::sim {
 
 void ClusterOracle::SetNode(raft::NodeId id, replication::ReplicatedNode* node, std::string process) {
-  nodes_[id] = Watched{node, std::move(process)};
+  SimProcess* sim_process = world_.Find(process);
+  nodes_[id] = Watched{node, std::move(process), sim_process};
   if (node != nullptr) OnStateChange(id);
 }
 
@@ -96,8 +97,7 @@ void ClusterOracle::CheckSingleWriter() {
   std::vector<std::string> writers;
   for (const auto& [id, w] : nodes_) {
     if (w.node == nullptr) continue;
-    SimProcess* process = world_.Find(w.process);
-    if (process == nullptr || process->paused()) continue;
+    if (w.sim_process == nullptr || w.sim_process->paused()) continue;
     if (w.node->AcceptingWrites()) writers.push_back(absl::StrCat(id, " (term ", w.node->term(), ")"));
   }
   if (writers.size() > 1) {

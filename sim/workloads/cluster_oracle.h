@@ -34,6 +34,7 @@
 namespace quanta::sim {
 
 class SimWorld;
+class SimProcess;
 
 class ClusterOracle : public replication::NodeObserver {
  public:
@@ -86,6 +87,7 @@ class ClusterOracle : public replication::NodeObserver {
   struct Watched {
     replication::ReplicatedNode* node = nullptr;
     std::string process;
+    SimProcess* sim_process = nullptr;  // resolved once: the checks run on every event
   };
   void CheckSingleWriter();
   // The primary's status (what the management API will show) after the heal: every
