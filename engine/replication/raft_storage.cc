@@ -73,16 +73,25 @@ absl::Status ApplyEntry(const wal::WalRecord& record, RaftState* state) {
   uint8_t type = 0;
   if (!c.U64(&index) || !c.U8(&type)) return Bad("entry payload too short", record.lsn);
   if (type > static_cast<uint8_t>(EntryType::kConfChange)) return Bad(absl::StrCat("entry type ", type), record.lsn);
-  const uint64_t first = state->snapshot.index + 1;
+  if (index == 0) return Bad("entry index 0", record.lsn);
+  uint64_t first = state->snapshot.index + 1;
   const uint64_t next = first + state->entries.size();
-  if (index < first || index > next) {
+  if (!state->anchored && (index < first || index > next)) {
+    // A superseded record before the snapshot record that will anchor the log.
+    state->snapshot.index = index - 1;
+    state->entries.clear();
+    state->lsns.clear();
+    first = index;
+  } else if (index < first || index > next) {
     return Bad(absl::StrCat("entry ", index, " does not follow the log (", first, "..", next - 1, ")"), record.lsn);
   }
   if (!state->entries.empty() && index > first && record.term < state->entries[index - first - 1].term) {
     return Bad(absl::StrCat("entry ", index, " has term ", record.term, " below its predecessor's"), record.lsn);
   }
   state->entries.resize(index - first);  // a re-appended index replaces the suffix
+  state->lsns.resize(index - first);
   state->entries.emplace_back(record.term, index, std::string(c.rest()), static_cast<EntryType>(type));
+  state->lsns.push_back(record.lsn);
   return absl::OkStatus();
 }
 
@@ -94,6 +103,7 @@ absl::Status ApplyHardState(const wal::WalRecord& record, RaftState* state) {
   }
   if (hs.term < state->hard_state.term) return Bad("hard state term goes backwards", record.lsn);
   state->hard_state = hs;
+  state->hard_state_lsn = record.lsn;
   return absl::OkStatus();
 }
 
@@ -104,16 +114,25 @@ absl::Status ApplySnapshot(const wal::WalRecord& record, RaftState* state) {
       !c.done()) {
     return Bad("malformed snapshot", record.lsn);
   }
-  if (meta.index < state->snapshot.index) return Bad("snapshot goes backwards", record.lsn);
   if (meta.voters.empty()) return Bad("snapshot without voters", record.lsn);
   const uint64_t first = state->snapshot.index + 1;
+  if (state->anchored && meta.index < state->snapshot.index) return Bad("snapshot goes backwards", record.lsn);
+  if (!state->anchored && meta.index + 1 < first) {
+    return Bad(absl::StrCat("the log starts at entry ", first, " but its snapshot ends at ", meta.index,
+                            ": entries in between are missing"),
+               record.lsn);
+  }
   std::vector<Entry> kept;
+  std::vector<wal::Lsn> kept_lsns;
   if (meta.index >= first && meta.index < first + state->entries.size() &&
       state->entries[meta.index - first].term == meta.term) {
     kept.assign(state->entries.begin() + (meta.index - first + 1), state->entries.end());
+    kept_lsns.assign(state->lsns.begin() + (meta.index - first + 1), state->lsns.end());
   }
   state->entries = std::move(kept);
+  state->lsns = std::move(kept_lsns);
   state->snapshot = std::move(meta);
+  state->anchored = true;
   return absl::OkStatus();
 }
 
@@ -159,6 +178,9 @@ absl::Status ApplyRaftRecord(const wal::WalRecord& record, RaftState* state) {
 }
 
 absl::Status ValidateRaftState(const RaftState& state) {
+  if (!state.anchored) {
+    return absl::DataLossError("raft log: its first segments were removed but no snapshot record says where it starts");
+  }
   const uint64_t last = state.snapshot.index + state.entries.size();
   if (state.hard_state.commit > last) {
     return absl::DataLossError(
@@ -170,6 +192,14 @@ absl::Status ValidateRaftState(const RaftState& state) {
   }
   return absl::OkStatus();
 }
+
+RaftStorage::RaftStorage(Env& env, wal::WalOptions options, std::unique_ptr<wal::WalWriter> wal, const RaftState& state)
+    : env_(env),
+      options_(std::move(options)),
+      wal_(std::move(wal)),
+      first_index_(state.snapshot.index + 1),
+      lsns_(state.lsns.begin(), state.lsns.end()),
+      hard_state_lsn_(state.hard_state_lsn) {}
 
 Task<absl::StatusOr<std::unique_ptr<RaftStorage>>> RaftStorage::Open(Env& env, RaftStorageOptions options,
                                                                      RaftState* state) {
@@ -187,28 +217,62 @@ Task<absl::StatusOr<std::unique_ptr<RaftStorage>>> RaftStorage::Open(Env& env, R
     }
   }
   *state = RaftState();
+  state->anchored = first == 1;  // otherwise compaction removed the log's first segments
   auto position = co_await wal::ReplayWal(env, wal_options, first,
                                           [&](const wal::WalRecord& r) { return ApplyRaftRecord(r, state); });
   if (!position.ok()) co_return position.status();
   CO_RETURN_IF_ERROR(ValidateRaftState(*state));
   auto writer = co_await wal::WalWriter::Open(env, wal_options, *position);
   if (!writer.ok()) co_return writer.status();
-  co_return std::unique_ptr<RaftStorage>(new RaftStorage(std::move(*writer)));
+  co_return std::unique_ptr<RaftStorage>(new RaftStorage(env, wal_options, std::move(*writer), *state));
 }
 
 wal::Lsn RaftStorage::Append(const raft::Ready& ready) {
   wal::Lsn lsn = 0;
+  std::vector<wal::Lsn> entry_lsns;
   if (ready.snapshot) lsn = wal_->Append(wal::RecordType::kRaftSnapshot, EncodeSnapshotPayload(*ready.snapshot));
   for (const Entry& e : ready.entries) {
     lsn = wal_->Append(wal::RecordType::kRaftEntry, EncodeEntryPayload(e), e.term);
+    entry_lsns.push_back(lsn);
   }
   if (ready.hard_state) {
     HardState hs = *ready.hard_state;
     // Planted: the vote is not persisted, so a restarted node may vote twice in a term.
     if (PlantedActive(PlantedBug::kRaftVoteNotPersisted)) hs.vote = raft::kNoNode;
-    lsn = wal_->Append(wal::RecordType::kRaftHardState, EncodeHardStatePayload(hs), hs.term);
+    lsn = hard_state_lsn_ = wal_->Append(wal::RecordType::kRaftHardState, EncodeHardStatePayload(hs), hs.term);
   }
+  Track(ready, entry_lsns);
   return lsn;
+}
+
+void RaftStorage::Track(const raft::Ready& ready, const std::vector<wal::Lsn>& entry_lsns) {
+  if (ready.snapshot) {  // an installed snapshot replaces the whole log (Ready's contract)
+    first_index_ = ready.snapshot->index + 1;
+    lsns_.clear();
+  }
+  if (ready.entries.empty()) return;
+  const raft::Index index = ready.entries.front().index;
+  QUANTA_ASSERT(index >= first_index_ && index <= first_index_ + lsns_.size());
+  lsns_.resize(index - first_index_);
+  lsns_.insert(lsns_.end(), entry_lsns.begin(), entry_lsns.end());
+}
+
+Task<absl::Status> RaftStorage::Compact(const raft::SnapshotMeta& snapshot) {
+  // The entry at the snapshot's index must be here: replay keeps the entries after a
+  // snapshot record only if that entry has the snapshot's term.
+  QUANTA_ASSERT(snapshot.index >= first_index_ && snapshot.index < first_index_ + lsns_.size());
+  const wal::Lsn anchor = lsns_[snapshot.index - first_index_];
+  const wal::Lsn lsn = wal_->Append(wal::RecordType::kRaftSnapshot, EncodeSnapshotPayload(snapshot));
+  const size_t dropped = snapshot.index + 1 - first_index_;
+  lsns_.erase(lsns_.begin(), lsns_.begin() + static_cast<std::ptrdiff_t>(dropped));
+  first_index_ = snapshot.index + 1;
+  CO_RETURN_IF_ERROR(co_await wal_->WaitDurable(lsn));
+  // Entries are re-appended only as whole suffixes, so LSNs grow with the index: the
+  // anchor is older than every kept entry and than the snapshot record just written.
+  wal::Lsn keep_from = anchor;
+  if (hard_state_lsn_ != 0) keep_from = std::min(keep_from, hard_state_lsn_);
+  const absl::Status removed = co_await wal::RemoveSegmentsBefore(env_, options_, keep_from);
+  co_return removed;
 }
 
 }  // namespace quanta::replication

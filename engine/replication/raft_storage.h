@@ -14,9 +14,17 @@
 // a durable hard state implies the entries it commits are durable (the WAL keeps a
 // prefix). WaitDurable() completes when everything appended so far is synced.
 //
+// Compaction: Compact() appends a snapshot record for the host's snapshot, then removes
+// the WAL segments no live record needs (those before the current records of the entry
+// at the snapshot's index and of the hard state). The first kept segment may then
+// begin with superseded records of any index: until the replay meets a snapshot
+// record, an entry that does not follow the log restarts it (the log is "unanchored"),
+// and a replay that ends unanchored is kDataLoss (a segment went missing).
+//
 // Threading: one Env loop. Errors poison the underlying writer (restart required).
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,6 +50,11 @@ struct RaftState {
   raft::HardState hard_state;
   raft::SnapshotMeta snapshot;  // index 0: none
   std::vector<raft::Entry> entries;  // consecutive, after snapshot.index
+  std::vector<wal::Lsn> lsns;        // the LSN of each entry's record (0: not from a WAL)
+  // False while replaying a log whose first segments were removed, until a snapshot
+  // record says where the log starts.
+  bool anchored = true;
+  wal::Lsn hard_state_lsn = 0;  // the record the hard state came from
 };
 
 // Payload codecs of the three record types (fuzzed: fuzz/raft_storage_fuzz.cc).
@@ -63,14 +76,26 @@ class RaftStorage {
   // Appends what `ready` asks to persist; returns the LSN covering it (0: nothing).
   // REQUIRES: status().ok().
   wal::Lsn Append(const raft::Ready& ready);
+  // Records that the log now starts after `snapshot` (Raft::Compact's answer: the host's
+  // state up to it is durable elsewhere), syncs, and removes the WAL segments nothing
+  // live is in any more. Errors: the writer's or the file system's.
+  Task<absl::Status> Compact(const raft::SnapshotMeta& snapshot);
   // Completes when everything up to `lsn` is durable, or with the writer's error.
   Task<absl::Status> WaitDurable(wal::Lsn lsn) { return wal_->WaitDurable(lsn); }
   absl::Status status() const { return wal_->status(); }
   const wal::WalStats& stats() const { return wal_->stats(); }
 
  private:
-  explicit RaftStorage(std::unique_ptr<wal::WalWriter> wal) : wal_(std::move(wal)) {}
+  RaftStorage(Env& env, wal::WalOptions options, std::unique_ptr<wal::WalWriter> wal, const RaftState& state);
+  // Folds the LSNs of `ready`'s records into lsns_ as replay would.
+  void Track(const raft::Ready& ready, const std::vector<wal::Lsn>& entry_lsns);
+
+  Env& env_;
+  wal::WalOptions options_;
   std::unique_ptr<wal::WalWriter> wal_;
+  raft::Index first_index_ = 1;  // the index lsns_ starts at (the snapshot's + 1)
+  std::deque<wal::Lsn> lsns_;    // the LSN of each live entry record
+  wal::Lsn hard_state_lsn_ = 0;  // the live hard-state record (0: none)
 };
 
 }  // namespace quanta::replication

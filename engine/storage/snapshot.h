@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "engine/env/env.h"
 #include "engine/storage/meta.h"
+#include "engine/storage/page_file.h"
 #include "engine/wal/wal.h"
 
 namespace quanta::storage {
@@ -49,10 +50,41 @@ class StoreSnapshot {
   Lsn lsn_;
 };
 
-// Writes a store directory at `dir` (which must not hold a store) from `snapshot`: its
-// WAL records first, then the live pages and meta under a temporary name, renamed into
-// place once synced (a copy cut short never opens as a store). The new store recovers
-// to snapshot.lsn().
+// Builds a store directory from a snapshot handed over piece by piece: locally
+// (CopySnapshot) or streamed from another node (a replica's catch-up). WAL records go
+// to `dir`/wal as they come; pages to a temporary data file that Finish() syncs and
+// renames into place, so a directory whose build was cut short never opens as a store.
+// The new store recovers to `lsn`.
+class SnapshotWriter {
+ public:
+  // Starts the build of a snapshot whose checkpoint is `meta`, up to `lsn`, in `dir`
+  // (created; it must be empty). Errors: kFailedPrecondition for a non-empty `dir`,
+  // kInvalidArgument for lsn < meta.checkpoint_lsn, or the file system's.
+  static Task<absl::StatusOr<std::unique_ptr<SnapshotWriter>>> Create(Env& env, std::string dir, Meta meta, Lsn lsn);
+  ~SnapshotWriter();
+  // A page the checkpoint uses, verified against its id. Errors: kDataLoss for a
+  // damaged or misplaced page, kInvalidArgument for an id outside the checkpoint.
+  Task<absl::Status> AddPage(PageId id, const char* page);
+  // The next WAL record after the checkpoint (LSNs consecutive, up to lsn). Errors:
+  // kInvalidArgument out of order, or the writer's.
+  absl::Status AddWalRecord(const wal::WalRecord& record);
+  // Checks every WAL record came, makes everything durable and puts the data file in
+  // place. Errors: kDataLoss if records are missing, or the file system's.
+  Task<absl::Status> Finish();
+
+ private:
+  SnapshotWriter(Env& env, std::string dir, Meta meta, Lsn lsn);
+  Env& env_;
+  std::string dir_;
+  Meta meta_;
+  Lsn lsn_;
+  Lsn next_lsn_;  // the WAL record expected next
+  std::unique_ptr<wal::WalWriter> wal_;
+  std::unique_ptr<PageFile> pages_;
+};
+
+// Writes a store directory at `dir` (which must not hold a store) from `snapshot`
+// through a SnapshotWriter. The new store recovers to snapshot.lsn().
 Task<absl::Status> CopySnapshot(Env& env, StoreSnapshot& snapshot, std::string dir);
 
 }  // namespace quanta::storage
