@@ -8,6 +8,8 @@
 #include "engine/replication/client_protocol.h"
 #include "engine/replication/frame.h"
 #include "engine/replication/raft_storage.h"
+#include "engine/replication/snapshot_transfer.h"
+#include "engine/replication/store_generations.h"
 #include "engine/storage/node.h"
 #include "engine/storage/write_set.h"
 #include "engine/wal/wal_format.h"
@@ -61,6 +63,37 @@ void WriteReplicationCorpus(const std::string& root) {
             record(entry, 2, EncodeEntryPayload(quanta::raft::Entry(2, 2, "c"))) +
             record(hard, 2, EncodeHardStatePayload(quanta::raft::HardState{2, 1, 2})) +
             record(snap, 1, EncodeSnapshotPayload(meta)));
+  // snapshot_frame_fuzz input: a selector byte (even: a stream frame, odd: a marker).
+  Write(root + "/snapshot_frame/marker", std::string(1, '\1') + EncodeSnapshotMarker(meta));
+  SnapshotFrame header;
+  header.kind = SnapshotFrame::Kind::kHeader;
+  header.message.type = quanta::raft::MessageType::kSnapshot;
+  header.message.from = 1;
+  header.message.to = 2;
+  header.message.term = 2;
+  header.message.snapshot = meta;
+  header.meta.checkpoint_lsn = 3;
+  header.lsn = 5;
+  Write(root + "/snapshot_frame/header", std::string(1, '\0') + EncodeSnapshotFrame(header));
+  SnapshotFrame chunk;
+  quanta::storage::PageBuffer page;
+  quanta::storage::Node leaf;
+  leaf.cells.push_back({"key", "value", false, 0});
+  quanta::storage::EncodeNode(leaf, 2, 1, page.data());
+  quanta::storage::SealPage(page.data());
+  chunk.pages.emplace_back(2, std::string(page.data(), page.size()));
+  quanta::wal::WalRecord r;
+  r.lsn = 4;
+  r.type = quanta::wal::RecordType::kWriteSet;
+  r.payload = "write set";
+  chunk.records.push_back(r);
+  Write(root + "/snapshot_frame/chunk", std::string(1, '\0') + EncodeSnapshotFrame(chunk));
+  SnapshotFrame trailer;
+  trailer.kind = SnapshotFrame::Kind::kTrailer;
+  trailer.page_count = 1;
+  trailer.record_count = 1;
+  trailer.crc = 12345;
+  Write(root + "/snapshot_frame/trailer", std::string(1, '\0') + EncodeSnapshotFrame(trailer));
 }
 
 }  // namespace

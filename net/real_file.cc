@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 
 #include "absl/strings/str_cat.h"
 #include "net/real_env_internal.h"
@@ -146,7 +147,7 @@ void RealEnv::StartRename(std::string from, std::string to, Callback<absl::Statu
 void RealEnv::StartRemove(std::string path, Callback<absl::Status> done) {
   impl_->Offload<absl::Status>(
       [full = impl_->Resolve(path)]() -> absl::Status {
-        if (::unlink(full.c_str()) != 0) return FileError(errno, "remove", full);
+        if (::remove(full.c_str()) != 0) return FileError(errno, "remove", full);  // a file or an empty directory
         return absl::OkStatus();
       },
       std::move(done));

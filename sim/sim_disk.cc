@@ -107,6 +107,12 @@ absl::Status SimDisk::Rename(absl::string_view raw_from, absl::string_view raw_t
 absl::Status SimDisk::Remove(absl::string_view raw_path) {
   auto path = Normalize(raw_path);
   if (!path.ok()) return path.status();
+  if (!path->empty() && dirs_.contains(*path)) {  // an empty directory
+    auto listed = List(*path);
+    if (!listed->empty()) return absl::FailedPreconditionError(absl::StrCat("directory not empty: ", raw_path));
+    dirs_.erase(*path);  // (directories are not crash-tracked: they exist once created)
+    return absl::OkStatus();
+  }
   if (names_.erase(*path) == 0) return absl::NotFoundError(absl::StrCat("no such file: ", raw_path));
   pending_ops_.push_back(NamespaceOp{NamespaceOp::Kind::kUnlink, *path, "", nullptr});
   return absl::OkStatus();

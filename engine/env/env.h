@@ -177,7 +177,7 @@ class Env {
   // Renames atomically, replacing `to` if it exists. Durable only after SyncDir of
   // both parents; after a crash either the old or the new name exists, never neither.
   virtual void StartRename(std::string from, std::string to, Callback<absl::Status> done) = 0;
-  // Removes a file. Durable only after SyncDir of its parent.
+  // Removes a file or an empty directory. Durable only after SyncDir of its parent.
   virtual void StartRemove(std::string path, Callback<absl::Status> done) = 0;
   // Creates a directory and any missing parents (OK if it exists).
   virtual void StartCreateDir(std::string path, Callback<absl::Status> done) = 0;

@@ -46,6 +46,9 @@ const std::vector<PlantedBugInfo>& PlantedCatalogue() {
        "sync mode acknowledges a commit once the primary alone has it durable"},
       {PlantedBug::kReplStalePrimaryWrites, "repl-stale-primary-writes", "register", "partition",
        "an isolated primary keeps accepting writes after its lease ran out"},
+      {PlantedBug::kReplSnapshotSkipChecksum, "repl-snapshot-skip-checksum", "append", "all",
+       "a replica installs a streamed snapshot without checking the trailer's counts and "
+       "checksum, so a stream cut short installs a store missing pages"},
   };
   return catalogue;
 }

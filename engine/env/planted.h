@@ -31,6 +31,7 @@ enum class PlantedBug {
   kRaftNoSuffixTruncation,    // a follower keeps its conflicting suffix and appends past it
   kReplSyncAckOnLocalFsync,   // sync mode acknowledges a commit after the primary's fsync only
   kReplStalePrimaryWrites,    // an isolated primary keeps accepting writes without its lease
+  kReplSnapshotSkipChecksum,  // a replica installs a streamed snapshot without checking its trailer
 };
 
 struct PlantedBugInfo {

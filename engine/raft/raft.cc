@@ -732,6 +732,11 @@ SnapshotMeta Raft::MembershipAt(Index index) const {
   return meta;
 }
 
+SnapshotMeta Raft::SnapshotAt(Index index) const {
+  QUANTA_ASSERT(index >= log_.snapshot_index() && index <= applied_);
+  return MembershipAt(index);
+}
+
 absl::StatusOr<SnapshotMeta> Raft::Compact(Index index) {
   if (index < log_.snapshot_index() || index > applied_) {
     return absl::InvalidArgumentError(absl::StrCat("cannot compact to index ", index, ": the log holds ",

@@ -101,6 +101,12 @@ class Raft {
   // entries is sent a kSnapshot instead. Errors: kInvalidArgument for an index out of
   // [snapshot index, applied].
   absl::StatusOr<SnapshotMeta> Compact(Index index);
+  // The description of a snapshot of the state machine as of `index` (a leader sends
+  // one of its current state rather than of its compaction point). REQUIRES:
+  // log().snapshot_index() <= index <= applied().
+  SnapshotMeta SnapshotAt(Index index) const;
+  // A snapshot received and accepted, not yet handed to the host in a Ready.
+  const std::optional<SnapshotMeta>& pending_snapshot() const { return pending_snapshot_; }
 
   bool HasReady() const;
   Ready TakeReady();

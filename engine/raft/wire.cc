@@ -1,10 +1,9 @@
 #include "engine/raft/wire.h"
 
-#include <lz4.h>
-
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "engine/util/lz4.h"
 #include "raft.pb.h"
 
 namespace quanta::raft {
@@ -37,18 +36,9 @@ absl::StatusOr<std::vector<Entry>> DecodeEntries(const wire::Message& w) {
   const google::protobuf::RepeatedPtrField<wire::Entry>* entries = &w.entries();
   if (!w.entries_lz4().empty()) {
     if (w.entries_size() > 0) return Bad("entries both plain and compressed");
-    // lz4 inflates at most ~255x: a larger claim is a lie, and would let a few bytes
-    // make us allocate up to the message limit.
-    const uint64_t most = 255 * static_cast<uint64_t>(w.entries_lz4().size()) + 16;
-    if (w.entries_raw_bytes() == 0 || w.entries_raw_bytes() > std::min<uint64_t>(kMaxMessageBytes, most)) {
-      return Bad(absl::StrCat("compressed batch of ", w.entries_lz4().size(), " bytes claims ",
-                              w.entries_raw_bytes(), " bytes"));
-    }
-    std::string raw(w.entries_raw_bytes(), '\0');
-    const int n = LZ4_decompress_safe(w.entries_lz4().data(), raw.data(), static_cast<int>(w.entries_lz4().size()),
-                                      static_cast<int>(raw.size()));
-    if (n < 0 || static_cast<uint64_t>(n) != w.entries_raw_bytes()) return Bad("compressed batch does not inflate");
-    if (!inflated.ParseFromString(raw)) return Bad("compressed batch does not parse");
+    absl::StatusOr<std::string> raw = Lz4Decompress(w.entries_lz4(), w.entries_raw_bytes(), kMaxMessageBytes);
+    if (!raw.ok()) return Bad(raw.status().message());
+    if (!inflated.ParseFromString(*raw)) return Bad("compressed batch does not parse");
     entries = &inflated.entries();
   }
   std::vector<Entry> out;
@@ -81,11 +71,7 @@ std::string EncodeMessage(const Message& m) {
     wire::EntryBatch batch;
     for (const Entry& e : m.entries) ToWire(e, batch.add_entries());
     const std::string raw = batch.SerializeAsString();
-    std::string packed(LZ4_compressBound(static_cast<int>(raw.size())), '\0');
-    const int n = LZ4_compress_default(raw.data(), packed.data(), static_cast<int>(raw.size()),
-                                       static_cast<int>(packed.size()));
-    packed.resize(n);
-    w.set_entries_lz4(std::move(packed));
+    w.set_entries_lz4(Lz4Compress(raw));
     w.set_entries_raw_bytes(raw.size());
   } else {
     for (const Entry& e : m.entries) ToWire(e, w.add_entries());

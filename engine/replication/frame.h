@@ -35,6 +35,13 @@ class FrameReader {
   // problem (oversized frame, checksum mismatch): the stream is then unusable.
   absl::StatusOr<std::optional<std::string>> Next();
   size_t buffered_bytes() const { return buffer_.size() - consumed_; }
+  // The bytes fed but not yet returned (to hand the stream to another reader).
+  std::string TakeBuffered() {
+    std::string rest = buffer_.substr(consumed_);
+    buffer_.clear();
+    consumed_ = 0;
+    return rest;
+  }
 
  private:
   size_t max_payload_bytes_;

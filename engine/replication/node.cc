@@ -8,8 +8,10 @@
 #include "engine/env/planted.h"
 #include "engine/env/status.h"
 #include "engine/raft/raft.h"
+#include "engine/replication/snapshot_transfer.h"
 #include "engine/storage/btree.h"
 #include "engine/storage/node.h"
+#include "engine/storage/snapshot.h"
 #include "engine/util/coding.h"
 #include "engine/util/crc32c.h"
 
@@ -58,6 +60,23 @@ absl::Status ValidateMembers(const NodeOptions& o) {
   return absl::OkStatus();
 }
 
+// The index the store has applied up to (kept in it with every applied batch).
+Task<absl::StatusOr<Index>> ReadApplied(storage::Store& store) {
+  auto applied = co_await store.Get(kReplicationTree, kAppliedKey);
+  if (!applied.ok()) co_return applied.status();
+  if (!applied->has_value()) co_return Index{0};
+  if ((*applied)->size() != 8) co_return absl::DataLossError("store: malformed applied index");
+  co_return Index{GetU64((*applied)->data())};
+}
+
+// Whether the raft log `state` already holds the state `marker` describes (its
+// snapshot is at or past it, or the entry at its index has its term).
+bool LogCovers(const RaftState& state, const raft::SnapshotMeta& marker) {
+  if (marker.index <= state.snapshot.index) return true;
+  const Index offset = marker.index - state.snapshot.index - 1;
+  return offset < state.entries.size() && state.entries[offset].term == marker.term;
+}
+
 absl::Status ValidateClientWrite(const storage::WriteSet& ws) {
   if (ws.ops.empty()) return absl::InvalidArgumentError("empty write set");
   if (ws.ops.size() > storage::kMaxWriteSetOps) return absl::InvalidArgumentError("write set has too many operations");
@@ -88,6 +107,7 @@ ReplicatedNode::~ReplicatedNode() {
   *alive_ = false;
   stopped_ = true;
   if (tick_timer_ != 0) env_.CancelTimer(tick_timer_);
+  if (receiving_) receiving_->Close();
 }
 
 Task<absl::StatusOr<std::unique_ptr<ReplicatedNode>>> ReplicatedNode::Open(Env& env, NodeOptions options) {
@@ -98,20 +118,41 @@ Task<absl::StatusOr<std::unique_ptr<ReplicatedNode>>> ReplicatedNode::Open(Env& 
   auto log_storage = co_await RaftStorage::Open(env, o.raft_storage, &state);
   if (!log_storage.ok()) co_return log_storage.status();
   node->log_storage_ = std::move(*log_storage);
-  auto store = co_await storage::Store::Open(env, o.store);
+  auto generations = co_await StoreGenerations::Open(env, o.store.dir);
+  if (!generations.ok()) co_return generations.status();
+  node->generations_.emplace(std::move(*generations));
+  storage::StoreOptions store_options = o.store;
+  store_options.dir = node->generations_->Dir(node->generations_->current());
+  auto store = co_await storage::Store::Open(env, store_options);
   if (!store.ok()) co_return store.status();
   node->store_ = std::move(*store);
-  auto applied = co_await node->store_->Get(kReplicationTree, kAppliedKey);
-  if (!applied.ok()) co_return applied.status();
-  if (applied->has_value()) {
-    if ((*applied)->size() != 8) co_return absl::DataLossError("store: malformed applied index");
-    node->applied_ = GetU64((*applied)->data());
+  CO_ASSIGN_OR_RETURN(node->applied_, co_await ReadApplied(*node->store_));
+  // A crash between switching to a snapshot's store and recording the snapshot in the
+  // raft log: record it now.
+  CO_ASSIGN_OR_RETURN(std::optional<raft::SnapshotMeta> marker,
+                      co_await node->generations_->ReadMarker(node->generations_->current()));
+  if (marker.has_value() && !LogCovers(state, *marker)) {
+    wal::WalRecord record;
+    record.type = wal::RecordType::kRaftSnapshot;
+    record.payload = EncodeSnapshotPayload(*marker);
+    CO_RETURN_IF_ERROR(ApplyRaftRecord(record, &state));
+    raft::Ready adopt;
+    adopt.snapshot = *marker;
+    CO_RETURN_IF_ERROR(co_await node->log_storage_->WaitDurable(node->log_storage_->Append(adopt)));
   }
   const Index last = state.snapshot.index + state.entries.size();
   if (node->applied_ > last) {
     co_return absl::DataLossError(absl::StrCat("store applied index ", node->applied_, " is past the raft log's last entry ",
                                                last, " (was the raft directory lost?)"));
   }
+  if (node->applied_ < state.snapshot.index) {
+    co_return absl::DataLossError(absl::StrCat("store applied index ", node->applied_,
+                                               " is behind the raft log's snapshot at ", state.snapshot.index,
+                                               " (was the store replaced?)"));
+  }
+  // What the store applied was committed, though the hard state's commit may not have
+  // been synced: Raft re-delivers those entries at once (and the node skips them).
+  state.hard_state.commit = std::max(state.hard_state.commit, node->applied_);
   raft::Config config;
   config.id = o.id;
   for (const Member& m : o.members) (m.learner ? config.learners : config.voters).push_back(m.id);
@@ -136,6 +177,10 @@ absl::Status ReplicatedNode::Start() {
   QUANTA_ASSERT(self != nullptr);
   transport_ = std::make_unique<Transport>(env_, options_.id, std::move(peers),
                                            [this](raft::Message m) { Step(std::move(m)); });
+  transport_->set_snapshot_handler([this](std::shared_ptr<Stream> stream, std::unique_ptr<FrameReader> reader) {
+    OnSnapshotStream(std::move(stream), std::move(reader));
+  });
+  last_checkpoint_ = env_.MonotonicNow();
   RETURN_IF_ERROR(transport_->Listen(self->peer));
   // A random phase: nodes started together must not tick in lockstep, or equal
   // randomized timeouts (in whole ticks) expire together and split the vote.
@@ -152,6 +197,7 @@ void ReplicatedNode::TickLoop() {
     tick_timer_ = 0;
     if (stopped_) return;
     CatchUpTicks();
+    MaybeCheckpoint();
     TickLoop();
   });
 }
@@ -230,7 +276,12 @@ Task<absl::Status> ReplicatedNode::ProcessReady() {
   std::shared_ptr<bool> alive = alive_;
   CO_RETURN_IF_ERROR(log_storage_->status());  // a failed flush poisoned the log
   raft::Ready ready = raft_->TakeReady();
-  if (ready.snapshot) co_return absl::UnimplementedError("snapshot installation is not supported yet");
+  if (ready.snapshot) {
+    const absl::Status installed = co_await InstallSnapshot(*ready.snapshot);
+    if (!*alive) co_return absl::CancelledError();
+    CO_RETURN_IF_ERROR(installed);
+    CO_RETURN_IF_ERROR(log_storage_->status());
+  }
   const wal::Lsn lsn = log_storage_->Append(ready);
   // Planted: a follower answers before its entries are durable.
   const bool early = PlantedActive(PlantedBug::kRaftAckBeforeSync) && !IsLeader();
@@ -239,11 +290,15 @@ Task<absl::Status> ReplicatedNode::ProcessReady() {
     if (!*alive) co_return absl::CancelledError();
     CO_RETURN_IF_ERROR(synced);
   }
-  for (const raft::Message& m : ready.messages) {
+  for (raft::Message& m : ready.messages) {
     if (observer_ != nullptr && m.type == raft::MessageType::kVoteResponse && !m.reject) {
       observer_->OnVoteGranted(options_.id, m.term, m.to);
     }
-    transport_->Send(m);
+    if (m.type == raft::MessageType::kSnapshot) {
+      StartSnapshotTransfer(std::move(m));
+    } else {
+      transport_->Send(m);
+    }
   }
   if (lsn != 0 && ready.must_sync && early) {
     const absl::Status synced = co_await log_storage_->WaitDurable(lsn);
@@ -257,7 +312,167 @@ Task<absl::Status> ReplicatedNode::ProcessReady() {
   Release(durable_waiters_, raft_->log().stable());
   Release(applied_waiters_, applied_);
   Changed();
+  const absl::Status compacted = co_await MaybeCompact();
+  if (!*alive) co_return absl::CancelledError();
+  co_return compacted;
+}
+
+Task<absl::Status> ReplicatedNode::MaybeCompact() {
+  const Index applied = std::min(applied_, raft_->applied());
+  const Index base = raft_->log().snapshot_index();
+  if (applied < base + options_.snapshot_entries + options_.snapshot_keep_entries) co_return absl::OkStatus();
+  // The store holds the state up to `applied` durably: the raft log need not.
+  auto snapshot = raft_->Compact(applied - options_.snapshot_keep_entries);
+  QUANTA_ASSERT_MSG(snapshot.ok(), "compaction within the applied log cannot fail");
+  const absl::Status compacted = co_await log_storage_->Compact(*snapshot);
+  co_return compacted;
+}
+
+void ReplicatedNode::MaybeCheckpoint() {
+  if (checkpointing_ || stopped_) return;
+  const absl::Duration now = env_.MonotonicNow();
+  if (now - last_checkpoint_ < options_.checkpoint_interval &&
+      store_->wal_bytes_since_checkpoint() < options_.checkpoint_wal_bytes) {
+    return;
+  }
+  checkpointing_ = true;
+  last_checkpoint_ = now;  // intervals run start to start, as in PostgreSQL
+  env_.Spawn(RunCheckpoint(store_));
+}
+
+Task<void> ReplicatedNode::RunCheckpoint(std::shared_ptr<storage::Store> store) {
+  std::shared_ptr<bool> alive = alive_;
+  const double target = options_.store.checkpoint_completion_target;
+  const absl::Status status = co_await store->Checkpoint(options_.checkpoint_interval * target,
+                                                         static_cast<uint64_t>(options_.checkpoint_wal_bytes * target));
+  if (!*alive) co_return;
+  checkpointing_ = false;
+  if (!status.ok() && store == store_) Fail(status);  // (a replaced store's failure is moot)
+}
+
+void ReplicatedNode::StartSnapshotTransfer(raft::Message message) {
+  // Just restarted, the store may be ahead of what Raft has re-delivered: Raft resends
+  // the request once it has (after an election timeout).
+  if (applied_ != raft_->applied()) return;
+  if (!sending_to_.insert(message.to).second) return;  // one stream per replica at a time
+  // The store's durable state is as of applied_ (nothing is being applied meanwhile):
+  // send that, described as such, rather than the log's older compaction point.
+  message.snapshot = raft_->SnapshotAt(applied_);
+  std::shared_ptr<storage::StoreSnapshot> snapshot = store_->TakeSnapshot();
+  env_.Spawn(SendSnapshotTask(std::move(message), store_, std::move(snapshot)));
+}
+
+Task<void> ReplicatedNode::SendSnapshotTask(raft::Message message, std::shared_ptr<storage::Store> store,
+                                            std::shared_ptr<storage::StoreSnapshot> snapshot) {
+  std::shared_ptr<bool> alive = alive_;
+  const raft::NodeId to = message.to;
+  auto stream = co_await transport_->ConnectForSnapshot(to);
+  if (!*alive) co_return;
+  absl::Status sent = stream.status();
+  if (stream.ok()) {
+    sent = co_await SendSnapshot(env_, *stream, *snapshot, std::move(message));
+    (*stream)->Close();
+    if (!*alive) co_return;
+  }
+  snapshot.reset();  // before the store it pins
+  sending_to_.erase(to);
+  ++(sent.ok() ? snapshots_sent_ : snapshot_failures_);
+}
+
+void ReplicatedNode::OnSnapshotStream(std::shared_ptr<Stream> stream, std::unique_ptr<FrameReader> reader) {
+  if (stopped_ || receiving_) {  // one at a time: the primary retries
+    stream->Close();
+    return;
+  }
+  receiving_ = stream;
+  env_.Spawn(ReceiveSnapshotTask(std::move(stream), std::move(reader)));
+}
+
+Task<void> ReplicatedNode::ReceiveSnapshotTask(std::shared_ptr<Stream> stream, std::unique_ptr<FrameReader> reader) {
+  std::shared_ptr<bool> alive = alive_;
+  const uint64_t generation = generations_->Reserve();
+  auto message = co_await ReceiveSnapshot(env_, stream, *reader, generations_->Dir(generation));
+  if (!*alive) co_return;
+  stream->Close();
+  receiving_.reset();
+  absl::Status status = message.status();
+  if (status.ok()) {
+    const bool member = std::any_of(options_.members.begin(), options_.members.end(),
+                                    [&](const Member& m) { return m.id == message->from; });
+    if (message->to != options_.id || !member || message->from == options_.id) {
+      status = absl::DataLossError(absl::StrCat("a snapshot from node ", message->from, " to node ", message->to));
+    }
+  }
+  if (status.ok()) status = co_await generations_->WriteMarker(generation, message->snapshot);
+  if (!*alive) co_return;
+  if (status.ok() && !stopped_) {
+    staged_[message->snapshot.index] = Staged{generation, message->snapshot.term};
+    Step(*message);  // Raft decides whether to install it (then in the next Ready)
+  } else {
+    ++snapshot_failures_;
+  }
+  co_await CollectGarbage();
+}
+
+Task<absl::Status> ReplicatedNode::InstallSnapshot(const raft::SnapshotMeta& snapshot) {
+  std::shared_ptr<bool> alive = alive_;
+  auto it = staged_.find(snapshot.index);
+  if (it == staged_.end() || it->second.term != snapshot.term) {
+    co_return absl::InternalError(absl::StrCat("raft installs snapshot ", snapshot.term, "/", snapshot.index,
+                                               " but no such snapshot was received"));
+  }
+  const uint64_t generation = it->second.generation;
+  staged_.erase(it);
+  const uint64_t old = generations_->current();
+  CO_RETURN_IF_ERROR(co_await generations_->Switch(generation));
+  if (!*alive) co_return absl::CancelledError();
+  storage::StoreOptions store_options = options_.store;
+  store_options.dir = generations_->Dir(generation);
+  auto store = co_await storage::Store::Open(env_, store_options);
+  if (!*alive) co_return absl::CancelledError();
+  if (!store.ok()) co_return store.status();
+  std::shared_ptr<storage::Store> installed = std::move(*store);
+  auto applied = co_await ReadApplied(*installed);
+  if (!*alive) co_return absl::CancelledError();
+  if (!applied.ok()) co_return applied.status();
+  if (*applied != snapshot.index) {
+    co_return absl::DataLossError(absl::StrCat("the snapshot for index ", snapshot.index, " holds the state of index ",
+                                               *applied));
+  }
+  retired_[old] = store_;
+  store_ = std::move(installed);
+  applied_ = snapshot.index;
+  ++snapshots_installed_;
+  if (observer_ != nullptr) observer_->OnSnapshotInstalled(options_.id, snapshot);
+  env_.Spawn(CollectGarbage());
   co_return absl::OkStatus();
+}
+
+Task<void> ReplicatedNode::CollectGarbage() {
+  std::shared_ptr<bool> alive = alive_;
+  std::vector<uint64_t> doomed;
+  const std::optional<raft::SnapshotMeta>& pending = raft_->pending_snapshot();
+  for (auto it = staged_.begin(); it != staged_.end();) {
+    if (pending.has_value() && pending->index == it->first) {
+      ++it;
+      continue;
+    }
+    doomed.push_back(it->second.generation);
+    it = staged_.erase(it);
+  }
+  for (auto it = retired_.begin(); it != retired_.end();) {
+    if (!it->second.expired()) {
+      ++it;
+      continue;
+    }
+    doomed.push_back(it->first);
+    it = retired_.erase(it);
+  }
+  for (uint64_t generation : doomed) {
+    // Garbage left by a failure here is removed at the next open.
+    (void)co_await generations_->Remove(generation);
+    if (!*alive) co_return;
+  }
 }
 
 Task<absl::Status> ReplicatedNode::Apply(const std::vector<Entry>& committed) {
@@ -304,10 +519,13 @@ void ReplicatedNode::Release(absl::btree_multimap<Index, std::shared_ptr<Waiter>
     w->finished = true;
     env_.CancelTimer(w->timer);
     const std::optional<Term> term = raft_->log().TermAt(at);
-    absl::Status status = term.has_value() && *term == w->term
-                              ? absl::OkStatus()
-                              : absl::AbortedError(absl::StrCat("log entry ", at,
-                                                                " was replaced after a change of primary: not committed"));
+    absl::Status status;
+    if (!term.has_value()) {  // a snapshot from a new primary replaced the log here
+      status = absl::UnknownError(absl::StrCat("commit outcome unknown: log entry ", at,
+                                               " was replaced by a snapshot from the new primary; it may have committed"));
+    } else if (*term != w->term) {
+      status = absl::AbortedError(absl::StrCat("log entry ", at, " was replaced after a change of primary: not committed"));
+    }
     env_.StartTimer(absl::ZeroDuration(), [w, status]() mutable { w->done(std::move(status)); });
   }
 }
@@ -412,6 +630,7 @@ Task<ClientResponse> ReplicatedNode::HandleWrite(ClientRequest request) {
                              absl::FormatDuration(options_.sync_timeout), " (replication.sync_timeout); it may still commit")),
                      kSqlStateUnknownOutcome);
   }
+  if (absl::IsUnknown(status)) co_return Refuse(id, status, kSqlStateUnknownOutcome);
   if (!status.ok()) co_return Refuse(id, status);
   ClientResponse r;
   r.id = id;
@@ -446,18 +665,19 @@ Task<ClientResponse> ReplicatedNode::HandleRead(ClientRequest request) {
   r.primary = IsLeader();
   r.index = applied_;
   r.leader = LeaderClientAddress();
+  std::shared_ptr<storage::Store> store = store_;  // a snapshot install may replace store_ meanwhile
   if (request.kind == ClientRequest::Kind::kScan) {
     storage::ScanRange range;
     range.start = std::move(request.key);
     range.end = std::move(request.end);
     range.limit = kMaxScanRows;
-    auto rows = co_await store_->Scan(request.tree, std::move(range));
+    auto rows = co_await store->Scan(request.tree, std::move(range));
     if (!*alive) co_return Refuse(id, absl::CancelledError("node shut down"));
     if (!rows.ok()) co_return Refuse(id, rows.status());
     r.rows = std::move(*rows);
     co_return r;
   }
-  auto value = co_await store_->Get(request.tree, request.key);
+  auto value = co_await store->Get(request.tree, request.key);
   if (!*alive) co_return Refuse(id, absl::CancelledError("node shut down"));
   if (!value.ok()) co_return Refuse(id, value.status());
   r.found = value->has_value();
@@ -487,9 +707,10 @@ Task<ClientResponse> ReplicatedNode::HandleStatus(ClientRequest request) {
   r.primary = IsLeader();
   r.leader = LeaderClientAddress();
   uint32_t crc = 0;
-  for (storage::TreeId tree : store_->trees()) {
+  std::shared_ptr<storage::Store> store = store_;
+  for (storage::TreeId tree : store->trees()) {
     if (tree >= kFirstSystemTree) continue;
-    auto rows = co_await store_->Scan(tree, storage::ScanRange());
+    auto rows = co_await store->Scan(tree, storage::ScanRange());
     if (!*alive) co_return Refuse(r.id, absl::CancelledError("node shut down"));
     if (!rows.ok()) co_return Refuse(r.id, rows.status());
     for (const storage::KeyValue& kv : *rows) {
@@ -515,6 +736,10 @@ NodeStatus ReplicatedNode::Status() const {
   s.applied = applied_;
   s.last_index = raft_->log().last_index();
   s.elections_won = elections_won_;
+  s.snapshot_index = raft_->log().snapshot_index();
+  s.snapshots_sent = snapshots_sent_;
+  s.snapshots_installed = snapshots_installed_;
+  s.snapshot_failures = snapshot_failures_;
   s.accepting_writes = AcceptingWrites();
   size_t unreachable = 0;
   for (const Member& m : options_.members) {

@@ -20,28 +20,42 @@
 // then Raft is advanced. A storage error is fatal: the node stops and `on_fatal`
 // runs (the process must restart and recover, as PostgreSQL PANICs).
 //
+// Log compaction and catch-up. The store is checkpointed in the background
+// (`checkpoint_interval`, `checkpoint_wal_bytes`). Once `snapshot_entries` entries were
+// applied past the Raft log's snapshot, the log is compacted up to
+// `snapshot_keep_entries` behind the applied index (the store holds that state
+// durably). A replica that needs compacted entries is streamed a snapshot of the
+// primary's store (snapshot_transfer.h), built as a new store generation
+// (store_generations.h) and installed by switching to it before Raft is told.
+//
 // Threading: one Env loop. Lifetime: destroy the node before its Env.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "engine/env/env.h"
 #include "engine/raft/raft_types.h"
 #include "engine/replication/client_protocol.h"
 #include "engine/replication/raft_storage.h"
+#include "engine/replication/store_generations.h"
 #include "engine/replication/transport.h"
 #include "engine/storage/store.h"
 
 namespace quanta::raft {
 class Raft;
 }  // namespace quanta::raft
+namespace quanta::storage {
+class StoreSnapshot;
+}  // namespace quanta::storage
 
 namespace quanta::replication {
 
@@ -73,7 +87,11 @@ struct NodeOptions {
   size_t max_replicas = 2;                     // `replication.max_replicas`
   absl::Duration tick = absl::Milliseconds(50);  // heartbeat interval
   int election_ticks = 20;  // election timeout: [20, 40) ticks = [1 s, 2 s)
-  storage::StoreOptions store;                 // dir "data"
+  storage::StoreOptions store;                 // dir: the root of the store's generations
+  uint64_t snapshot_entries = 10000;           // compact the Raft log after this many applied entries
+  uint64_t snapshot_keep_entries = 5000;       // entries kept behind the applied index for slow replicas
+  absl::Duration checkpoint_interval = absl::Minutes(5);  // `storage.checkpoint_interval`
+  uint64_t checkpoint_wal_bytes = 256u << 20;  // checkpoint sooner once the store's WAL grew this much
   RaftStorageOptions raft_storage;             // dir "raft"
   std::function<void(absl::Status)> on_fatal;  // the node stopped on this error
 };
@@ -99,6 +117,10 @@ struct NodeStatus {
   raft::Index last_index = 0;
   uint64_t elections_won = 0;   // times this node became leader
   uint64_t at_risk_bytes = 0;   // async: acknowledged bytes not yet on a quorum
+  raft::Index snapshot_index = 0;  // the Raft log starts after this index
+  uint64_t snapshots_sent = 0;     // streamed to replicas
+  uint64_t snapshots_installed = 0;
+  uint64_t snapshot_failures = 0;  // streams that failed either way
   bool accepting_writes = false;
   bool partition_suspected = false;  // some peers unreachable while others are reachable
   std::vector<ReplicaStatus> replicas;
@@ -114,6 +136,8 @@ class NodeObserver {
   virtual void OnApplied(raft::NodeId node, const std::vector<raft::Entry>& entries) = 0;
   // The node granted its vote in `term` to `candidate` (the answer is being sent).
   virtual void OnVoteGranted(raft::NodeId node, raft::Term term, raft::NodeId candidate) {}
+  // The node replaced its store by a snapshot of the primary's as of `snapshot.index`.
+  virtual void OnSnapshotInstalled(raft::NodeId node, const raft::SnapshotMeta& snapshot) {}
 };
 
 class ReplicatedNode {
@@ -148,6 +172,21 @@ class ReplicatedNode {
   ReplicatedNode(Env& env, NodeOptions options);
   Task<void> Drive();
   Task<absl::Status> ProcessReady();
+  // Compacts the Raft log when `snapshot_entries` were applied past its snapshot.
+  Task<absl::Status> MaybeCompact();
+  void MaybeCheckpoint();
+  Task<void> RunCheckpoint(std::shared_ptr<storage::Store> store);
+  // Leader: streams a snapshot of the store to `message.to` (one stream per replica).
+  void StartSnapshotTransfer(raft::Message message);
+  Task<void> SendSnapshotTask(raft::Message message, std::shared_ptr<storage::Store> store,
+                              std::shared_ptr<storage::StoreSnapshot> snapshot);
+  // Replica: takes an inbound snapshot stream (one at a time).
+  void OnSnapshotStream(std::shared_ptr<Stream> stream, std::unique_ptr<FrameReader> reader);
+  Task<void> ReceiveSnapshotTask(std::shared_ptr<Stream> stream, std::unique_ptr<FrameReader> reader);
+  // Makes the staged generation holding `snapshot` the node's store.
+  Task<absl::Status> InstallSnapshot(const raft::SnapshotMeta& snapshot);
+  // Removes staged generations Raft did not take, and retired stores no one uses.
+  Task<void> CollectGarbage();
   Task<absl::Status> Apply(const std::vector<raft::Entry>& committed);
   void TickLoop();
   void Step(raft::Message message);
@@ -180,7 +219,8 @@ class ReplicatedNode {
   NodeOptions options_;
   std::unique_ptr<raft::Raft> raft_;
   std::unique_ptr<RaftStorage> log_storage_;
-  std::unique_ptr<storage::Store> store_;
+  std::shared_ptr<storage::Store> store_;  // shared: reads and transfers keep a replaced one alive
+  std::optional<StoreGenerations> generations_;
   std::unique_ptr<Transport> transport_;
   NodeObserver* observer_ = nullptr;
   std::shared_ptr<bool> alive_;  // false once destroyed: coroutines resuming later bail out
@@ -197,6 +237,21 @@ class ReplicatedNode {
   bool was_leader_ = false;
   // Primary: when each replica last had the whole log (for lag in seconds).
   absl::btree_map<raft::NodeId, absl::Duration> caught_up_at_;
+  // Snapshots: received and complete, by index (generation, term); replicas being
+  // sent one; streams to close at shutdown; replaced stores to remove once unused.
+  struct Staged {
+    uint64_t generation = 0;
+    raft::Term term = 0;
+  };
+  absl::btree_map<raft::Index, Staged> staged_;
+  absl::btree_set<raft::NodeId> sending_to_;
+  std::shared_ptr<Stream> receiving_;
+  absl::btree_map<uint64_t, std::weak_ptr<storage::Store>> retired_;
+  uint64_t snapshots_sent_ = 0;
+  uint64_t snapshots_installed_ = 0;
+  uint64_t snapshot_failures_ = 0;
+  bool checkpointing_ = false;
+  absl::Duration last_checkpoint_;
 };
 
 }  // namespace quanta::replication

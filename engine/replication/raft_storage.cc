@@ -108,13 +108,9 @@ absl::Status ApplyHardState(const wal::WalRecord& record, RaftState* state) {
 }
 
 absl::Status ApplySnapshot(const wal::WalRecord& record, RaftState* state) {
-  Cursor c(record.payload);
-  SnapshotMeta meta;
-  if (!c.U64(&meta.index) || !c.U64(&meta.term) || !ReadIds(c, &meta.voters) || !ReadIds(c, &meta.learners) ||
-      !c.done()) {
-    return Bad("malformed snapshot", record.lsn);
-  }
-  if (meta.voters.empty()) return Bad("snapshot without voters", record.lsn);
+  auto decoded = DecodeSnapshotPayload(record.payload);
+  if (!decoded.ok()) return Bad(decoded.status().message(), record.lsn);
+  SnapshotMeta meta = *std::move(decoded);
   const uint64_t first = state->snapshot.index + 1;
   if (state->anchored && meta.index < state->snapshot.index) return Bad("snapshot goes backwards", record.lsn);
   if (!state->anchored && meta.index + 1 < first) {
@@ -161,6 +157,17 @@ std::string EncodeSnapshotPayload(const SnapshotMeta& snapshot) {
   AppendIds(snapshot.voters, &out);
   AppendIds(snapshot.learners, &out);
   return out;
+}
+
+absl::StatusOr<SnapshotMeta> DecodeSnapshotPayload(std::string_view payload) {
+  Cursor c(payload);
+  SnapshotMeta meta;
+  if (!c.U64(&meta.index) || !c.U64(&meta.term) || !ReadIds(c, &meta.voters) || !ReadIds(c, &meta.learners) ||
+      !c.done()) {
+    return absl::DataLossError("malformed snapshot");
+  }
+  if (meta.voters.empty()) return absl::DataLossError("snapshot without voters");
+  return meta;
 }
 
 absl::Status ApplyRaftRecord(const wal::WalRecord& record, RaftState* state) {
@@ -261,6 +268,7 @@ Task<absl::Status> RaftStorage::Compact(const raft::SnapshotMeta& snapshot) {
   // The entry at the snapshot's index must be here: replay keeps the entries after a
   // snapshot record only if that entry has the snapshot's term.
   QUANTA_ASSERT(snapshot.index >= first_index_ && snapshot.index < first_index_ + lsns_.size());
+  CO_RETURN_IF_ERROR(wal_->status());  // a failed flush poisoned the log
   const wal::Lsn anchor = lsns_[snapshot.index - first_index_];
   const wal::Lsn lsn = wal_->Append(wal::RecordType::kRaftSnapshot, EncodeSnapshotPayload(snapshot));
   const size_t dropped = snapshot.index + 1 - first_index_;

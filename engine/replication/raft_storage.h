@@ -61,6 +61,8 @@ struct RaftState {
 std::string EncodeEntryPayload(const raft::Entry& entry);
 std::string EncodeHardStatePayload(const raft::HardState& hard_state);
 std::string EncodeSnapshotPayload(const raft::SnapshotMeta& snapshot);
+// Errors: kDataLoss for a malformed payload or a snapshot without voters.
+absl::StatusOr<raft::SnapshotMeta> DecodeSnapshotPayload(std::string_view payload);
 // Folds one WAL record into `state` by the rules above. Errors: kDataLoss naming the
 // problem (malformed payload, an entry that does not follow the log).
 absl::Status ApplyRaftRecord(const wal::WalRecord& record, RaftState* state);
@@ -78,7 +80,8 @@ class RaftStorage {
   wal::Lsn Append(const raft::Ready& ready);
   // Records that the log now starts after `snapshot` (Raft::Compact's answer: the host's
   // state up to it is durable elsewhere), syncs, and removes the WAL segments nothing
-  // live is in any more. Errors: the writer's or the file system's.
+  // live is in any more. Errors: the writer's (also if it failed before) or the file
+  // system's.
   Task<absl::Status> Compact(const raft::SnapshotMeta& snapshot);
   // Completes when everything up to `lsn` is durable, or with the writer's error.
   Task<absl::Status> WaitDurable(wal::Lsn lsn) { return wal_->WaitDurable(lsn); }

@@ -6,6 +6,7 @@
 #include "engine/env/assert.h"
 #include "engine/raft/wire.h"
 #include "engine/replication/frame.h"
+#include "engine/replication/snapshot_transfer.h"
 
 namespace quanta::replication {
 namespace {
@@ -36,6 +37,7 @@ struct Transport::State {
   raft::NodeId self;
   absl::btree_map<raft::NodeId, PeerAddresses> peers;
   Deliver deliver;
+  SnapshotHandler snapshot_handler;
   bool closed = false;
   // std::map: references stay valid while coroutines hold them across inserts.
   std::map<std::pair<raft::NodeId, bool>, Channel> channels;
@@ -128,6 +130,7 @@ Task<void> ReadInbound(StatePtr s, std::shared_ptr<Stream> stream) {
   s->inbound[id] = stream;
   FrameReader reader(kMaxFrameBytes);
   bool healthy = true;
+  bool first = true;
   while (healthy && !s->closed) {
     auto bytes = co_await stream->Read(kReadChunkBytes);
     if (s->closed || !bytes.ok() || bytes->empty()) break;
@@ -135,6 +138,18 @@ Task<void> ReadInbound(StatePtr s, std::shared_ptr<Stream> stream) {
     while (healthy && !s->closed) {
       auto frame = reader.Next();
       if (frame.ok() && !frame->has_value()) break;
+      if (first && frame.ok() && **frame == kSnapshotHello) {
+        s->inbound.erase(id);
+        if (!s->snapshot_handler) {
+          stream->Close();
+          co_return;
+        }
+        auto rest = std::make_unique<FrameReader>(kMaxSnapshotFrameBytes);
+        rest->Feed(reader.TakeBuffered());
+        s->snapshot_handler(std::move(stream), std::move(rest));
+        co_return;
+      }
+      first = false;
       auto message = frame.ok() ? raft::DecodeMessage(**frame) : absl::StatusOr<raft::Message>(frame.status());
       healthy = message.ok() && message->to == s->self && s->peers.contains(message->from);
       if (!healthy) break;
@@ -210,6 +225,18 @@ void Transport::Send(const raft::Message& message) {
     ch.running = true;
     state_->env.Spawn(RunChannel(state_, ch));
   }
+}
+
+void Transport::set_snapshot_handler(SnapshotHandler handler) { state_->snapshot_handler = std::move(handler); }
+
+Task<absl::StatusOr<std::shared_ptr<Stream>>> Transport::ConnectForSnapshot(raft::NodeId peer) {
+  StatePtr s = state_;
+  auto it = s->peers.find(peer);
+  QUANTA_ASSERT(it != s->peers.end());
+  auto stream = co_await s->env.Connect(it->second.replication);
+  if (s->closed) co_return absl::CancelledError("transport closed");
+  if (!stream.ok()) co_return stream.status();
+  co_return std::shared_ptr<Stream>(std::move(*stream));
 }
 
 bool Transport::Unreachable(raft::NodeId peer) const {

@@ -12,7 +12,9 @@
 // discarded when a connection attempt fails (Raft retransmits what matters). A failed channel reconnects after a backoff
 // that doubles from kMinBackoff to kMaxBackoff with jitter from the Env's generator.
 // Inbound streams are read frame by frame; a frame or message that does not decode
-// closes that stream (the peer reconnects) and is counted.
+// closes that stream (the peer reconnects) and is counted. An inbound stream whose
+// first frame is kSnapshotHello (snapshot_transfer.h) is handed to the snapshot
+// handler instead; ConnectForSnapshot() opens such streams.
 //
 // Lifetime: coroutines share the transport's state, so destroying the Transport (or a
 // crash) is safe at any moment; afterwards nothing is delivered.
@@ -27,7 +29,9 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "engine/env/env.h"
+#include "engine/env/task.h"
 #include "engine/raft/raft_types.h"
+#include "engine/replication/frame.h"
 
 namespace quanta::replication {
 
@@ -59,6 +63,8 @@ class Transport {
   static constexpr absl::Duration kMaxMessageAge = absl::Milliseconds(500);
 
   using Deliver = std::function<void(raft::Message)>;
+  // Takes an inbound snapshot stream and a reader holding what arrived after the hello.
+  using SnapshotHandler = std::function<void(std::shared_ptr<Stream>, std::unique_ptr<FrameReader>)>;
 
   Transport(Env& env, raft::NodeId self, absl::btree_map<raft::NodeId, PeerAddresses> peers, Deliver deliver);
   ~Transport();
@@ -69,6 +75,11 @@ class Transport {
   absl::Status Listen(const PeerAddresses& local);
   // Queues `message` for its peer (message.to); never blocks.
   void Send(const raft::Message& message);
+  // Snapshot streams: inbound ones go to `handler` (without one they are closed).
+  void set_snapshot_handler(SnapshotHandler handler);
+  // A new connection to `peer`'s replication address, for a snapshot stream (the
+  // caller writes the hello). Errors: as Env::Connect; kCancelled once destroyed.
+  Task<absl::StatusOr<std::shared_ptr<Stream>>> ConnectForSnapshot(raft::NodeId peer);
   // Whether the last attempt to reach `peer` on either channel failed (for the
   // status report's "partitions suspected").
   bool Unreachable(raft::NodeId peer) const;

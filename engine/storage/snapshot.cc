@@ -26,15 +26,22 @@ Task<absl::StatusOr<std::vector<PageId>>> StoreSnapshot::FreePages() {
   co_return free;
 }
 
-Task<absl::Status> StoreSnapshot::ReadWal(absl::FunctionRef<absl::Status(const wal::WalRecord&)> apply) {
-  Lsn last = meta_.checkpoint_lsn;
-  auto position = co_await wal::ReplayWal(store_->env_, store_->WalOptionsFor(), meta_.checkpoint_lsn + 1,
+Task<absl::Status> StoreSnapshot::ReadWal(absl::FunctionRef<absl::Status(const wal::WalRecord&)> apply, Lsn from) {
+  if (from == 0) from = meta_.checkpoint_lsn + 1;
+  QUANTA_ASSERT(from > meta_.checkpoint_lsn);
+  if (from > lsn_) co_return absl::OkStatus();
+  Lsn last = from - 1;
+  bool past_end = false;  // stopped at the first record after the snapshot
+  auto position = co_await wal::ReplayWal(store_->env_, store_->WalOptionsFor(), from,
                                           [&](const wal::WalRecord& record) {
-                                            if (record.lsn > lsn_) return absl::OkStatus();
+                                            if (record.lsn > lsn_) {
+                                              past_end = true;
+                                              return wal::ReplayPaused();
+                                            }
                                             last = record.lsn;
                                             return apply(record);
                                           });
-  CO_RETURN_IF_ERROR(position.status());
+  if (!past_end) CO_RETURN_IF_ERROR(position.status());
   if (last != lsn_) {
     co_return absl::DataLossError(absl::StrCat("the WAL of the snapshot at LSN ", lsn_, " ends at LSN ", last));
   }

@@ -40,9 +40,11 @@ class StoreSnapshot {
   Task<absl::Status> ReadPage(PageId id, char* out);
   // The checkpoint's free list: pages below next_page it does not use. Errors: kDataLoss.
   Task<absl::StatusOr<std::vector<PageId>>> FreePages();
-  // Calls `apply` for every WAL record after the checkpoint up to lsn(), in order.
-  // Errors: kDataLoss if one is missing or damaged.
-  Task<absl::Status> ReadWal(absl::FunctionRef<absl::Status(const wal::WalRecord&)> apply);
+  // Calls `apply` for every WAL record from `from` (0: the first after the checkpoint)
+  // up to lsn(), in order. If `apply` returns wal::ReplayPaused(), so does ReadWal,
+  // after that record: resume from the next LSN. Errors: kDataLoss if a record is
+  // missing or damaged.
+  Task<absl::Status> ReadWal(absl::FunctionRef<absl::Status(const wal::WalRecord&)> apply, Lsn from = 0);
 
  private:
   Store* store_;

@@ -29,6 +29,8 @@ ABSL_FLAG(std::string, mode, "sync", "replication.mode: sync or async");
 ABSL_FLAG(int, sync_timeout_ms, 5000, "replication.sync_timeout in milliseconds");
 ABSL_FLAG(int, batch_size, 1000, "replication.batch_size: entries per append");
 ABSL_FLAG(int, max_replicas, 2, "replication.max_replicas");
+ABSL_FLAG(uint64_t, snapshot_entries, 10000, "compact the Raft log after this many applied entries");
+ABSL_FLAG(uint64_t, snapshot_keep_entries, 5000, "entries kept behind the applied index for slow replicas");
 
 namespace {
 
@@ -120,6 +122,8 @@ int main(int argc, char** argv) {
   options.sync_timeout = absl::Milliseconds(absl::GetFlag(FLAGS_sync_timeout_ms));
   options.batch_size = static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_batch_size)));
   options.max_replicas = static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_max_replicas)));
+  options.snapshot_entries = std::max<uint64_t>(1, absl::GetFlag(FLAGS_snapshot_entries));
+  options.snapshot_keep_entries = absl::GetFlag(FLAGS_snapshot_keep_entries);
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
   quanta::RealEnv::Options env_options;

@@ -119,6 +119,15 @@ void ClusterOracle::OnApplied(raft::NodeId id, const std::vector<raft::Entry>& e
   }
 }
 
+void ClusterOracle::OnSnapshotInstalled(raft::NodeId id, const raft::SnapshotMeta& snapshot) {
+  ++snapshots_installed_;
+  auto it = applied_log_.find(snapshot.index);
+  if (it != applied_log_.end() && it->second.first != snapshot.term) {
+    world_.Fail(absl::StrCat("node ", id, " installed a snapshot of entry ", snapshot.index, " of term ", snapshot.term,
+                             " but nodes applied an entry of term ", it->second.first, " there"));
+  }
+}
+
 size_t ClusterOracle::BeginOp(RegisterOp op) {
   op.ret = absl::InfiniteDuration();
   history_.push_back(std::move(op));
@@ -194,7 +203,8 @@ absl::Status ClusterOracle::Check(bool linearizable) const {
   }
   world_.Log(absl::StrCat("oracle: ", history_.size(), " ops sent, ", acked, " writes acknowledged, ", unknown,
                           " of unknown outcome, ", reads, " primary reads; ", leaders_.size(), " terms with a leader; ",
-                          applied_log_.size(), " entries applied; converged at index ", converged_applied_,
+                          applied_log_.size(), " entries applied; ", snapshots_installed_,
+                          " snapshots installed; converged at index ", converged_applied_,
                           async_losses_ > 0 ? absl::StrCat("; ", async_losses_, " async acknowledged writes lost") : ""));
   const absl::Duration deadline = healed_at_ + 10 * election_timeout_max_;
   if (writable_after_heal_ > deadline) {

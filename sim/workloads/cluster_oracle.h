@@ -45,6 +45,7 @@ class ClusterOracle : public replication::NodeObserver {
   void SetNode(raft::NodeId id, replication::ReplicatedNode* node, std::string process);
   void OnStateChange(raft::NodeId node) override;
   void OnApplied(raft::NodeId node, const std::vector<raft::Entry>& entries) override;
+  void OnSnapshotInstalled(raft::NodeId node, const raft::SnapshotMeta& snapshot) override;
   void OnVoteGranted(raft::NodeId node, raft::Term term, raft::NodeId candidate) override;
   // A node opened with this durable state.
   void OnRecovered(raft::NodeId node, const raft::HardState& state);
@@ -119,6 +120,7 @@ class ClusterOracle : public replication::NodeObserver {
   uint64_t converged_applied_ = 0;
   std::vector<std::string> missing_;
   uint64_t async_losses_ = 0;
+  uint64_t snapshots_installed_ = 0;
   std::function<void(const Leader&)> on_new_leader_;
 };
 

@@ -112,6 +112,12 @@ struct ClusterShape {
   // with their primary (counted, not failed), every other oracle still holds.
   replication::CommitMode mode = replication::CommitMode::kSync;
   std::vector<replication::Member> members;
+  // Compaction and checkpoints far more often than in production, so replicas that
+  // fall behind are sent snapshots.
+  uint64_t snapshot_entries = 100;
+  uint64_t snapshot_keep_entries = 10;
+  absl::Duration checkpoint_interval = absl::Seconds(2);
+  uint64_t checkpoint_wal_bytes = 1u << 20;
 };
 
 class NodeBody : public ProcessBody {
@@ -128,6 +134,10 @@ class NodeBody : public ProcessBody {
     o.mode = shape.mode;
     o.max_replicas = 4;
     o.store.buffer_pool_bytes = 2u << 20;
+    o.snapshot_entries = shape.snapshot_entries;
+    o.snapshot_keep_entries = shape.snapshot_keep_entries;
+    o.checkpoint_interval = shape.checkpoint_interval;
+    o.checkpoint_wal_bytes = shape.checkpoint_wal_bytes;
     o.on_fatal = [this](absl::Status status) { Restart(absl::StrCat("stopped: ", status.ToString())); };
     env_.Spawn(Main(std::move(o)));
   }
@@ -299,7 +309,7 @@ class ClientBody : public ProcessBody {
         oracle_.OnAck(r.term);
         if (Appends(kind_)) oracle_.OnAppendAcked(op.key, op.value);
       }
-    } else if (!(write && absl::IsDeadlineExceeded(r.status))) {
+    } else if (!(write && r.sqlstate == replication::kSqlStateUnknownOutcome)) {
       oracle_.ForgetOp(handle);  // refused before it took effect (or a failed read)
     }
     co_return r.leader;
@@ -475,8 +485,14 @@ class ClusterWorkload : public Workload {
                                   ClientAddress(i), i > kVoters);
     }
     if (kind_ == Kind::kAppend && world.rng().Bernoulli(1.0 / 3)) shape_.mode = replication::CommitMode::kAsync;
+    shape_.snapshot_entries = 10 + world.rng().Uniform(200);
+    shape_.snapshot_keep_entries = world.rng().Uniform(shape_.snapshot_entries / 2 + 1);
+    shape_.checkpoint_interval = absl::Milliseconds(500 + world.rng().Uniform(5000));
+    shape_.checkpoint_wal_bytes = (64u << 10) << world.rng().Uniform(6);
     world.Log(absl::StrCat("cluster: ", kVoters, " voters, ", shape_.learners, " learners, batch_size ",
-                           shape_.batch_size, shape_.mode == replication::CommitMode::kAsync ? ", async" : ", sync"));
+                           shape_.batch_size, shape_.mode == replication::CommitMode::kAsync ? ", async" : ", sync",
+                           ", snapshot every ", shape_.snapshot_entries, " entries keeping ",
+                           shape_.snapshot_keep_entries));
     for (int i = 1; i <= nodes; ++i) {
       world.AddProcess(NodeName(i), [this, i](Env& env) { return std::make_unique<NodeBody>(env, i, shape_, *oracle_); });
     }

@@ -4,7 +4,9 @@
 Writes through the primary, kills it with SIGKILL, waits for a new primary to
 acknowledge a write (the wall-clock failover time is printed), checks that every
 acknowledged write is on the survivors and that they agree, then restarts the killed
-node and checks it rejoins and catches up (same applied index and row hash).
+node and checks it rejoins and catches up (same applied index and row hash). The
+nodes compact their Raft log every 20 entries, and more than that are written while
+the killed node is down: it can only catch up from a snapshot streamed by the primary.
 
 usage: failover_test.py QUANTA_NODE QUANTA_KV
 Bounded: every wait has a deadline; all processes are killed on exit.
@@ -19,6 +21,7 @@ import time
 
 NODE, KV = sys.argv[1], sys.argv[2]
 WRITES_BEFORE = 40
+WRITES_WHILE_DOWN = 60  # well past the compaction point: the rejoin needs a snapshot
 
 
 def free_ports(n):
@@ -72,7 +75,8 @@ class Cluster:
     def start(self, i):
         log = open(os.path.join(self.root, f"node{i}.log"), "a")
         self.procs[i] = subprocess.Popen(
-            [NODE, "--id", str(i), "--members", self.members, "--data", os.path.join(self.root, f"n{i}")],
+            [NODE, "--id", str(i), "--members", self.members, "--data", os.path.join(self.root, f"n{i}"),
+             "--snapshot_entries", "20", "--snapshot_keep_entries", "5"],
             stdout=log, stderr=log)
 
     def kill(self, i):
@@ -137,6 +141,10 @@ def main():
         wait_for("the survivors to agree", lambda: converged(survivors), 15)
         print(f"all {len(acked)} acknowledged writes present; survivors agree")
 
+        for n in range(WRITES_WHILE_DOWN):
+            rc, _, err = kv(c.clients[second], "put", f"down{n}", "z")
+            if rc != 0:
+                raise SystemExit(f"FAIL: write while node {first} is down failed: {err}")
         c.start(first)
         for n in range(10):
             rc, _, err = kv(c.clients[second], "put", f"rejoin{n}", "y")
@@ -146,6 +154,16 @@ def main():
         states = wait_for("the restarted node to catch up", lambda: converged((1, 2, 3)), 30)
         print(f"node {first} rejoined and caught up in {time.monotonic() - rejoin_start:.2f} s "
               f"(applied index {states[0]['applied']} on all three)")
+        # Its log was compacted away on the others: it must have installed a snapshot
+        # as a new store generation.
+        current = os.path.join(root, f"n{first}", "data", "CURRENT")
+        generation = "store-1"  # a store that never switched has no CURRENT
+        if os.path.exists(current):
+            with open(current) as f:
+                generation = f.read().strip()
+        if generation == "store-1":
+            raise SystemExit(f"FAIL: node {first} caught up without installing a snapshot")
+        print(f"node {first} caught up from a snapshot (its store is now {generation})")
         print("PASS")
     finally:
         c.stop_all()

@@ -1,0 +1,303 @@
+#include "engine/replication/snapshot_transfer.h"
+
+#include "absl/container/btree_set.h"
+#include "absl/strings/str_cat.h"
+#include "engine/env/assert.h"
+#include "engine/env/planted.h"
+#include "engine/env/status.h"
+#include "engine/raft/wire.h"
+#include "engine/storage/snapshot.h"
+#include "engine/util/coding.h"
+#include "engine/util/crc32c.h"
+#include "engine/util/lz4.h"
+#include "snapshot.pb.h"
+
+namespace quanta::replication {
+namespace {
+
+absl::Status Bad(absl::string_view what) { return absl::DataLossError(absl::StrCat("snapshot stream: ", what)); }
+
+// The CRC32C the trailer carries, folded over the stream's content in order.
+class Digest {
+ public:
+  void Header(std::string_view meta_page, wal::Lsn lsn) {
+    Add(meta_page);
+    AddU64(lsn);
+  }
+  void Page(storage::PageId id, std::string_view data) {
+    AddU64(id);
+    Add(data);
+  }
+  void Record(const wal::WalRecord& r) {
+    AddU64(r.lsn);
+    AddU64(static_cast<uint64_t>(r.type));
+    AddU64(r.term);
+    AddU64(r.payload.size());
+    Add(r.payload);
+  }
+  uint32_t value() const { return crc_; }
+
+ private:
+  void Add(std::string_view bytes) { crc_ = crc32c::Extend(crc_, bytes.data(), bytes.size()); }
+  void AddU64(uint64_t v) {
+    std::string bytes;
+    AppendU64(&bytes, v);
+    Add(bytes);
+  }
+  uint32_t crc_ = 0;
+};
+
+// Closes `stream` unless disarmed within kSnapshotIdleTimeout: a peer that stops
+// reading or writing must not hold a transfer (and its store snapshot) forever.
+class Watchdog {
+ public:
+  Watchdog(Env& env, std::shared_ptr<Stream> stream) : env_(env) {
+    timer_ = env_.StartTimer(kSnapshotIdleTimeout, [stream, fired = fired_] {
+      *fired = true;
+      stream->Close();
+    });
+  }
+  ~Watchdog() { env_.CancelTimer(timer_); }
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+  bool fired() const { return *fired_; }
+
+ private:
+  Env& env_;
+  std::shared_ptr<bool> fired_ = std::make_shared<bool>(false);
+  TimerId timer_ = 0;
+};
+
+// Writes one frame (after `prefix`), closing the stream if it stalls.
+Task<absl::Status> WriteFrame(Env& env, std::shared_ptr<Stream> stream, const SnapshotFrame& frame,
+                              std::string prefix = "") {
+  AppendFrame(EncodeSnapshotFrame(frame), &prefix);
+  Watchdog watchdog(env, stream);
+  const absl::Status written = co_await stream->Write(std::move(prefix));
+  if (watchdog.fired()) co_return absl::DeadlineExceededError("snapshot stream: the replica stopped reading");
+  co_return written;
+}
+
+absl::Status DecodeChunk(const wire::SnapshotFrame& w, SnapshotFrame* out) {
+  ASSIGN_OR_RETURN(std::string raw, Lz4Decompress(w.chunk_lz4(), w.chunk_raw_bytes(), kMaxSnapshotFrameBytes));
+  wire::SnapshotChunk chunk;
+  if (!chunk.ParseFromString(raw)) return Bad("a chunk does not parse");
+  for (const wire::SnapshotPage& p : chunk.pages()) {
+    if (p.data().size() != storage::kPageBytes) return Bad(absl::StrCat("page ", p.id(), " has ", p.data().size(), " bytes"));
+    out->pages.emplace_back(p.id(), p.data());
+  }
+  for (const wire::SnapshotRecord& r : chunk.records()) {
+    if (r.type() == 0 || r.type() > 255) return Bad(absl::StrCat("record ", r.lsn(), " has type ", r.type()));
+    if (r.payload().size() > wal::kMaxWalPayloadBytes) return Bad(absl::StrCat("record ", r.lsn(), " is too large"));
+    wal::WalRecord record;
+    record.lsn = r.lsn();
+    record.type = static_cast<wal::RecordType>(r.type());
+    record.term = r.term();
+    record.payload = r.payload();
+    out->records.push_back(std::move(record));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string EncodeSnapshotFrame(const SnapshotFrame& frame) {
+  wire::SnapshotFrame w;
+  switch (frame.kind) {
+    case SnapshotFrame::Kind::kHeader: {
+      wire::SnapshotHeader* h = w.mutable_header();
+      h->set_raft_message(raft::EncodeMessage(frame.message));
+      if (frame.meta_page.empty()) {
+        storage::PageBuffer page;
+        storage::EncodeMeta(frame.meta, 0, page.data());
+        h->set_meta_page(page.data(), page.size());
+      } else {
+        h->set_meta_page(frame.meta_page);
+      }
+      h->set_lsn(frame.lsn);
+      break;
+    }
+    case SnapshotFrame::Kind::kChunk: {
+      wire::SnapshotChunk chunk;
+      for (const auto& [id, data] : frame.pages) {
+        wire::SnapshotPage* p = chunk.add_pages();
+        p->set_id(id);
+        p->set_data(data);
+      }
+      for (const wal::WalRecord& r : frame.records) {
+        wire::SnapshotRecord* out = chunk.add_records();
+        out->set_lsn(r.lsn);
+        out->set_type(static_cast<uint32_t>(r.type));
+        out->set_term(r.term);
+        out->set_payload(r.payload);
+      }
+      const std::string raw = chunk.SerializeAsString();
+      w.set_chunk_lz4(Lz4Compress(raw));
+      w.set_chunk_raw_bytes(raw.size());
+      break;
+    }
+    case SnapshotFrame::Kind::kTrailer:
+      w.mutable_trailer()->set_pages(frame.page_count);
+      w.mutable_trailer()->set_records(frame.record_count);
+      w.mutable_trailer()->set_crc32c(frame.crc);
+      break;
+  }
+  return w.SerializeAsString();
+}
+
+absl::StatusOr<SnapshotFrame> DecodeSnapshotFrame(std::string_view payload) {
+  wire::SnapshotFrame w;
+  if (!w.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return Bad("a frame does not parse");
+  const int parts = (w.has_header() ? 1 : 0) + (w.chunk_lz4().empty() ? 0 : 1) + (w.has_trailer() ? 1 : 0);
+  if (parts != 1) return Bad(absl::StrCat("a frame has ", parts, " parts, not one"));
+  SnapshotFrame out;
+  if (w.has_header()) {
+    out.kind = SnapshotFrame::Kind::kHeader;
+    ASSIGN_OR_RETURN(out.message, raft::DecodeMessage(w.header().raft_message()));
+    if (out.message.type != raft::MessageType::kSnapshot) return Bad("the header's raft message is not a snapshot");
+    if (w.header().meta_page().size() != storage::kPageBytes) return Bad("the header's meta is not one page");
+    ASSIGN_OR_RETURN(out.meta, storage::DecodeMeta(w.header().meta_page().data(), 0));
+    out.meta_page = w.header().meta_page();
+    out.lsn = w.header().lsn();
+    if (out.lsn < out.meta.checkpoint_lsn) return Bad("the snapshot's LSN is before its checkpoint");
+  } else if (w.has_trailer()) {
+    out.kind = SnapshotFrame::Kind::kTrailer;
+    out.page_count = w.trailer().pages();
+    out.record_count = w.trailer().records();
+    out.crc = w.trailer().crc32c();
+  } else {
+    out.kind = SnapshotFrame::Kind::kChunk;
+    RETURN_IF_ERROR(DecodeChunk(w, &out));
+  }
+  return out;
+}
+
+Task<absl::Status> SendSnapshot(Env& env, std::shared_ptr<Stream> stream, storage::StoreSnapshot& snapshot,
+                                raft::Message message) {
+  QUANTA_ASSERT(message.type == raft::MessageType::kSnapshot);
+  Digest digest;
+  SnapshotFrame header;
+  header.kind = SnapshotFrame::Kind::kHeader;
+  header.message = std::move(message);
+  storage::PageBuffer page;
+  storage::EncodeMeta(snapshot.meta(), 0, page.data());
+  header.meta_page.assign(page.data(), page.size());
+  header.lsn = snapshot.lsn();
+  digest.Header(header.meta_page, header.lsn);
+  std::string hello;
+  AppendFrame(kSnapshotHello, &hello);
+  CO_RETURN_IF_ERROR(co_await WriteFrame(env, stream, header, std::move(hello)));
+
+  SnapshotFrame chunk;
+  size_t chunk_bytes = 0;
+  uint64_t pages = 0, records = 0;
+  CO_ASSIGN_OR_RETURN(std::vector<storage::PageId> free_list, co_await snapshot.FreePages());
+  const absl::btree_set<storage::PageId> free(free_list.begin(), free_list.end());
+  for (storage::PageId id = storage::kFirstDataPage; id < snapshot.meta().next_page; ++id) {
+    if (free.contains(id)) continue;
+    CO_RETURN_IF_ERROR(co_await snapshot.ReadPage(id, page.data()));
+    chunk.pages.emplace_back(id, std::string(page.data(), page.size()));
+    digest.Page(id, chunk.pages.back().second);
+    ++pages;
+    chunk_bytes += page.size();
+    if (chunk_bytes >= kSnapshotChunkBytes) {
+      CO_RETURN_IF_ERROR(co_await WriteFrame(env, stream, chunk));
+      chunk = SnapshotFrame();
+      chunk_bytes = 0;
+    }
+  }
+  // WAL records, a chunk at a time: the read pauses whenever a chunk is full.
+  wal::Lsn from = 0;
+  for (;;) {
+    wal::Lsn last = 0;
+    const absl::Status read = co_await snapshot.ReadWal(
+        [&](const wal::WalRecord& r) {
+          chunk.records.push_back(r);
+          digest.Record(r);
+          ++records;
+          last = r.lsn;
+          chunk_bytes += r.payload.size() + 32;
+          return chunk_bytes >= kSnapshotChunkBytes ? wal::ReplayPaused() : absl::OkStatus();
+        },
+        from);
+    if (!read.ok() && !wal::IsReplayPaused(read)) co_return read;
+    if (chunk_bytes > 0) {
+      CO_RETURN_IF_ERROR(co_await WriteFrame(env, stream, chunk));
+      chunk = SnapshotFrame();
+      chunk_bytes = 0;
+    }
+    if (read.ok()) break;
+    from = last + 1;
+  }
+  SnapshotFrame trailer;
+  trailer.kind = SnapshotFrame::Kind::kTrailer;
+  trailer.page_count = pages;
+  trailer.record_count = records;
+  trailer.crc = digest.value();
+  const absl::Status written = co_await WriteFrame(env, stream, trailer);
+  co_return written;
+}
+
+namespace {
+
+// The next frame of `stream`: kDataLoss at its end (or on a read error),
+// kDeadlineExceeded if it stalled.
+Task<absl::StatusOr<SnapshotFrame>> NextFrame(Env& env, std::shared_ptr<Stream> stream, FrameReader& reader) {
+  for (;;) {
+    auto payload = reader.Next();
+    if (!payload.ok()) co_return Bad(payload.status().message());
+    if (payload->has_value()) {
+      auto frame = DecodeSnapshotFrame(**payload);
+      co_return frame;
+    }
+    Watchdog watchdog(env, stream);
+    auto bytes = co_await stream->Read(64u << 10);
+    if (watchdog.fired()) co_return absl::DeadlineExceededError("snapshot stream: the primary stopped sending");
+    if (!bytes.ok() || bytes->empty()) co_return Bad("the stream ended before its trailer");
+    reader.Feed(*bytes);
+  }
+}
+
+}  // namespace
+
+Task<absl::StatusOr<raft::Message>> ReceiveSnapshot(Env& env, std::shared_ptr<Stream> stream, FrameReader& reader,
+                                                   std::string dir) {
+  CO_ASSIGN_OR_RETURN(SnapshotFrame header, co_await NextFrame(env, stream, reader));
+  if (header.kind != SnapshotFrame::Kind::kHeader) co_return Bad("the first frame is not a header");
+  Digest digest;
+  digest.Header(header.meta_page, header.lsn);
+  CO_ASSIGN_OR_RETURN(std::unique_ptr<storage::SnapshotWriter> writer,
+                      co_await storage::SnapshotWriter::Create(env, std::move(dir), header.meta, header.lsn));
+  uint64_t pages = 0, records = 0;
+  for (;;) {
+    auto frame = co_await NextFrame(env, stream, reader);
+    if (!frame.ok() && PlantedActive(PlantedBug::kReplSnapshotSkipChecksum) && absl::IsDataLoss(frame.status())) {
+      break;  // Planted: a stream cut short is taken for a whole snapshot.
+    }
+    if (!frame.ok()) co_return frame.status();
+    if (frame->kind == SnapshotFrame::Kind::kHeader) co_return Bad("a second header");
+    if (frame->kind == SnapshotFrame::Kind::kTrailer) {
+      if (PlantedActive(PlantedBug::kReplSnapshotSkipChecksum)) break;
+      if (frame->page_count != pages || frame->record_count != records || frame->crc != digest.value()) {
+        co_return Bad(absl::StrCat("the trailer (", frame->page_count, " pages, ", frame->record_count,
+                                   " records, crc ", frame->crc, ") does not match what arrived (", pages, ", ",
+                                   records, ", ", digest.value(), ")"));
+      }
+      break;
+    }
+    for (const auto& [id, data] : frame->pages) {
+      digest.Page(id, data);
+      ++pages;
+      CO_RETURN_IF_ERROR(co_await writer->AddPage(id, data.data()));
+    }
+    for (const wal::WalRecord& r : frame->records) {
+      digest.Record(r);
+      ++records;
+      CO_RETURN_IF_ERROR(writer->AddWalRecord(r));
+    }
+  }
+  CO_RETURN_IF_ERROR(co_await writer->Finish());
+  co_return std::move(header.message);
+}
+
+}  // namespace quanta::replication
