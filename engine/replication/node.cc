@@ -57,6 +57,9 @@ absl::Status ValidateMembers(const NodeOptions& o) {
                                                    o.max_replicas));
   }
   if (o.batch_size == 0) return absl::InvalidArgumentError("replication.batch_size must be at least 1");
+  if (o.snapshot_entries == 0 || o.snapshot_chunk_bytes == 0) {
+    return absl::InvalidArgumentError("snapshot_entries and snapshot_chunk_bytes must be at least 1");
+  }
   return absl::OkStatus();
 }
 
@@ -370,7 +373,7 @@ Task<void> ReplicatedNode::SendSnapshotTask(raft::Message message, std::shared_p
   if (!*alive) co_return;
   absl::Status sent = stream.status();
   if (stream.ok()) {
-    sent = co_await SendSnapshot(env_, *stream, *snapshot, std::move(message));
+    sent = co_await SendSnapshot(env_, *stream, *snapshot, std::move(message), options_.snapshot_chunk_bytes);
     (*stream)->Close();
     if (!*alive) co_return;
   }

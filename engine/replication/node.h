@@ -90,6 +90,7 @@ struct NodeOptions {
   storage::StoreOptions store;                 // dir: the root of the store's generations
   uint64_t snapshot_entries = 10000;           // compact the Raft log after this many applied entries
   uint64_t snapshot_keep_entries = 5000;       // entries kept behind the applied index for slow replicas
+  size_t snapshot_chunk_bytes = 1u << 20;      // a streamed snapshot's chunks hold about this much
   absl::Duration checkpoint_interval = absl::Minutes(5);  // `storage.checkpoint_interval`
   uint64_t checkpoint_wal_bytes = 256u << 20;  // checkpoint sooner once the store's WAL grew this much
   RaftStorageOptions raft_storage;             // dir "raft"

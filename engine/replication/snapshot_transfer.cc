@@ -173,8 +173,9 @@ absl::StatusOr<SnapshotFrame> DecodeSnapshotFrame(std::string_view payload) {
 }
 
 Task<absl::Status> SendSnapshot(Env& env, std::shared_ptr<Stream> stream, storage::StoreSnapshot& snapshot,
-                                raft::Message message) {
+                                raft::Message message, size_t chunk_limit) {
   QUANTA_ASSERT(message.type == raft::MessageType::kSnapshot);
+  QUANTA_ASSERT(chunk_limit > 0);
   Digest digest;
   SnapshotFrame header;
   header.kind = SnapshotFrame::Kind::kHeader;
@@ -191,22 +192,8 @@ Task<absl::Status> SendSnapshot(Env& env, std::shared_ptr<Stream> stream, storag
   SnapshotFrame chunk;
   size_t chunk_bytes = 0;
   uint64_t pages = 0, records = 0;
-  CO_ASSIGN_OR_RETURN(std::vector<storage::PageId> free_list, co_await snapshot.FreePages());
-  const absl::btree_set<storage::PageId> free(free_list.begin(), free_list.end());
-  for (storage::PageId id = storage::kFirstDataPage; id < snapshot.meta().next_page; ++id) {
-    if (free.contains(id)) continue;
-    CO_RETURN_IF_ERROR(co_await snapshot.ReadPage(id, page.data()));
-    chunk.pages.emplace_back(id, std::string(page.data(), page.size()));
-    digest.Page(id, chunk.pages.back().second);
-    ++pages;
-    chunk_bytes += page.size();
-    if (chunk_bytes >= kSnapshotChunkBytes) {
-      CO_RETURN_IF_ERROR(co_await WriteFrame(env, stream, chunk));
-      chunk = SnapshotFrame();
-      chunk_bytes = 0;
-    }
-  }
-  // WAL records, a chunk at a time: the read pauses whenever a chunk is full.
+  // WAL records first (a chunk at a time: the read pauses whenever one is full), then
+  // pages: a replica that took a cut stream for whole would miss pages, not records.
   wal::Lsn from = 0;
   for (;;) {
     wal::Lsn last = 0;
@@ -217,7 +204,7 @@ Task<absl::Status> SendSnapshot(Env& env, std::shared_ptr<Stream> stream, storag
           ++records;
           last = r.lsn;
           chunk_bytes += r.payload.size() + 32;
-          return chunk_bytes >= kSnapshotChunkBytes ? wal::ReplayPaused() : absl::OkStatus();
+          return chunk_bytes >= chunk_limit ? wal::ReplayPaused() : absl::OkStatus();
         },
         from);
     if (!read.ok() && !wal::IsReplayPaused(read)) co_return read;
@@ -229,6 +216,22 @@ Task<absl::Status> SendSnapshot(Env& env, std::shared_ptr<Stream> stream, storag
     if (read.ok()) break;
     from = last + 1;
   }
+  CO_ASSIGN_OR_RETURN(std::vector<storage::PageId> free_list, co_await snapshot.FreePages());
+  const absl::btree_set<storage::PageId> free(free_list.begin(), free_list.end());
+  for (storage::PageId id = storage::kFirstDataPage; id < snapshot.meta().next_page; ++id) {
+    if (free.contains(id)) continue;
+    CO_RETURN_IF_ERROR(co_await snapshot.ReadPage(id, page.data()));
+    chunk.pages.emplace_back(id, std::string(page.data(), page.size()));
+    digest.Page(id, chunk.pages.back().second);
+    ++pages;
+    chunk_bytes += page.size();
+    if (chunk_bytes >= chunk_limit) {
+      CO_RETURN_IF_ERROR(co_await WriteFrame(env, stream, chunk));
+      chunk = SnapshotFrame();
+      chunk_bytes = 0;
+    }
+  }
+  if (chunk_bytes > 0) CO_RETURN_IF_ERROR(co_await WriteFrame(env, stream, chunk));
   SnapshotFrame trailer;
   trailer.kind = SnapshotFrame::Kind::kTrailer;
   trailer.page_count = pages;

@@ -5,7 +5,7 @@
 // The stream is a connection of its own to the replica's replication port: the frame
 // kSnapshotHello (which no Raft message encodes to), then SnapshotFrames (snapshot.proto):
 // a header (the Raft kSnapshot message that goes with the data, the checkpoint's meta,
-// the LSN), chunks of pages and WAL records (lz4-compressed), and a trailer with their
+// the LSN), chunks of WAL records then of pages (lz4-compressed), and a trailer with their
 // counts and a CRC32C over all of it. The replica builds the store through a
 // SnapshotWriter as chunks arrive and reports the snapshot complete only when the
 // trailer matches what it got and everything is durable: a stream cut short (the
@@ -71,8 +71,9 @@ absl::StatusOr<SnapshotFrame> DecodeSnapshotFrame(std::string_view payload);
 // Streams `snapshot` on `stream`, hello first. `message` is the Raft kSnapshot
 // message for the replica (its snapshot meta must describe the store's state).
 // Errors: the stream's or the snapshot's (a damaged page or WAL record is never sent).
+// Chunks hold about `chunk_limit` bytes before compression.
 Task<absl::Status> SendSnapshot(Env& env, std::shared_ptr<Stream> stream, storage::StoreSnapshot& snapshot,
-                                raft::Message message);
+                                raft::Message message, size_t chunk_limit = kSnapshotChunkBytes);
 
 // Reads a snapshot stream whose hello `reader` already returned and builds the store
 // in `dir` (which must not exist or be empty). Returns the Raft message that came

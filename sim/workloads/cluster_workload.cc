@@ -118,6 +118,7 @@ struct ClusterShape {
   uint64_t snapshot_keep_entries = 10;
   absl::Duration checkpoint_interval = absl::Seconds(2);
   uint64_t checkpoint_wal_bytes = 1u << 20;
+  size_t snapshot_chunk_bytes = 16u << 10;  // a few pages: streams cut short mid-way
 };
 
 class NodeBody : public ProcessBody {
@@ -138,6 +139,7 @@ class NodeBody : public ProcessBody {
     o.snapshot_keep_entries = shape.snapshot_keep_entries;
     o.checkpoint_interval = shape.checkpoint_interval;
     o.checkpoint_wal_bytes = shape.checkpoint_wal_bytes;
+    o.snapshot_chunk_bytes = shape.snapshot_chunk_bytes;
     o.on_fatal = [this](absl::Status status) { Restart(absl::StrCat("stopped: ", status.ToString())); };
     env_.Spawn(Main(std::move(o)));
   }
