@@ -172,11 +172,77 @@ absl::StatusOr<SnapshotFrame> DecodeSnapshotFrame(std::string_view payload) {
   return out;
 }
 
+namespace {
+
+// What a sender has put in the stream so far, for the trailer.
+struct SendState {
+  SendState(Env& e, std::shared_ptr<Stream> s, size_t limit) : env(e), stream(std::move(s)), chunk_limit(limit) {}
+  Env& env;
+  std::shared_ptr<Stream> stream;
+  size_t chunk_limit;
+  Digest digest;
+  uint64_t pages = 0;
+  uint64_t records = 0;
+  SnapshotFrame chunk;  // being filled
+  size_t chunk_bytes = 0;
+};
+
+Task<absl::Status> FlushChunk(SendState& s) {
+  if (s.chunk_bytes == 0) co_return absl::OkStatus();
+  CO_RETURN_IF_ERROR(co_await WriteFrame(s.env, s.stream, s.chunk));
+  s.chunk = SnapshotFrame();
+  s.chunk_bytes = 0;
+  co_return absl::OkStatus();
+}
+
+// The WAL records after the checkpoint, a chunk at a time (the read pauses whenever
+// one is full).
+Task<absl::Status> SendWal(SendState& s, storage::StoreSnapshot& snapshot) {
+  wal::Lsn from = 0;
+  for (;;) {
+    wal::Lsn last = 0;
+    const absl::Status read = co_await snapshot.ReadWal(
+        [&](const wal::WalRecord& r) {
+          s.chunk.records.push_back(r);
+          s.digest.Record(r);
+          ++s.records;
+          last = r.lsn;
+          s.chunk_bytes += r.payload.size() + 32;
+          return s.chunk_bytes >= s.chunk_limit ? wal::ReplayPaused() : absl::OkStatus();
+        },
+        from);
+    if (!read.ok() && !wal::IsReplayPaused(read)) co_return read;
+    CO_RETURN_IF_ERROR(co_await FlushChunk(s));
+    if (read.ok()) co_return absl::OkStatus();
+    from = last + 1;
+  }
+}
+
+// Every page the checkpoint uses.
+Task<absl::Status> SendPages(SendState& s, storage::StoreSnapshot& snapshot) {
+  CO_ASSIGN_OR_RETURN(std::vector<storage::PageId> free_list, co_await snapshot.FreePages());
+  const absl::btree_set<storage::PageId> free(free_list.begin(), free_list.end());
+  storage::PageBuffer page;
+  for (storage::PageId id = storage::kFirstDataPage; id < snapshot.meta().next_page; ++id) {
+    if (free.contains(id)) continue;
+    CO_RETURN_IF_ERROR(co_await snapshot.ReadPage(id, page.data()));
+    s.chunk.pages.emplace_back(id, std::string(page.data(), page.size()));
+    s.digest.Page(id, s.chunk.pages.back().second);
+    ++s.pages;
+    s.chunk_bytes += page.size();
+    if (s.chunk_bytes >= s.chunk_limit) CO_RETURN_IF_ERROR(co_await FlushChunk(s));
+  }
+  const absl::Status flushed = co_await FlushChunk(s);
+  co_return flushed;
+}
+
+}  // namespace
+
 Task<absl::Status> SendSnapshot(Env& env, std::shared_ptr<Stream> stream, storage::StoreSnapshot& snapshot,
                                 raft::Message message, size_t chunk_limit) {
   QUANTA_ASSERT(message.type == raft::MessageType::kSnapshot);
   QUANTA_ASSERT(chunk_limit > 0);
-  Digest digest;
+  SendState s(env, stream, chunk_limit);
   SnapshotFrame header;
   header.kind = SnapshotFrame::Kind::kHeader;
   header.message = std::move(message);
@@ -184,59 +250,19 @@ Task<absl::Status> SendSnapshot(Env& env, std::shared_ptr<Stream> stream, storag
   storage::EncodeMeta(snapshot.meta(), 0, page.data());
   header.meta_page.assign(page.data(), page.size());
   header.lsn = snapshot.lsn();
-  digest.Header(header.meta_page, header.lsn);
+  s.digest.Header(header.meta_page, header.lsn);
   std::string hello;
   AppendFrame(kSnapshotHello, &hello);
   CO_RETURN_IF_ERROR(co_await WriteFrame(env, stream, header, std::move(hello)));
-
-  SnapshotFrame chunk;
-  size_t chunk_bytes = 0;
-  uint64_t pages = 0, records = 0;
-  // WAL records first (a chunk at a time: the read pauses whenever one is full), then
-  // pages: a replica that took a cut stream for whole would miss pages, not records.
-  wal::Lsn from = 0;
-  for (;;) {
-    wal::Lsn last = 0;
-    const absl::Status read = co_await snapshot.ReadWal(
-        [&](const wal::WalRecord& r) {
-          chunk.records.push_back(r);
-          digest.Record(r);
-          ++records;
-          last = r.lsn;
-          chunk_bytes += r.payload.size() + 32;
-          return chunk_bytes >= chunk_limit ? wal::ReplayPaused() : absl::OkStatus();
-        },
-        from);
-    if (!read.ok() && !wal::IsReplayPaused(read)) co_return read;
-    if (chunk_bytes > 0) {
-      CO_RETURN_IF_ERROR(co_await WriteFrame(env, stream, chunk));
-      chunk = SnapshotFrame();
-      chunk_bytes = 0;
-    }
-    if (read.ok()) break;
-    from = last + 1;
-  }
-  CO_ASSIGN_OR_RETURN(std::vector<storage::PageId> free_list, co_await snapshot.FreePages());
-  const absl::btree_set<storage::PageId> free(free_list.begin(), free_list.end());
-  for (storage::PageId id = storage::kFirstDataPage; id < snapshot.meta().next_page; ++id) {
-    if (free.contains(id)) continue;
-    CO_RETURN_IF_ERROR(co_await snapshot.ReadPage(id, page.data()));
-    chunk.pages.emplace_back(id, std::string(page.data(), page.size()));
-    digest.Page(id, chunk.pages.back().second);
-    ++pages;
-    chunk_bytes += page.size();
-    if (chunk_bytes >= chunk_limit) {
-      CO_RETURN_IF_ERROR(co_await WriteFrame(env, stream, chunk));
-      chunk = SnapshotFrame();
-      chunk_bytes = 0;
-    }
-  }
-  if (chunk_bytes > 0) CO_RETURN_IF_ERROR(co_await WriteFrame(env, stream, chunk));
+  // Records before pages: a replica that took a cut stream for whole would miss
+  // pages, which its store cannot open without, rather than records.
+  CO_RETURN_IF_ERROR(co_await SendWal(s, snapshot));
+  CO_RETURN_IF_ERROR(co_await SendPages(s, snapshot));
   SnapshotFrame trailer;
   trailer.kind = SnapshotFrame::Kind::kTrailer;
-  trailer.page_count = pages;
-  trailer.record_count = records;
-  trailer.crc = digest.value();
+  trailer.page_count = s.pages;
+  trailer.record_count = s.records;
+  trailer.crc = s.digest.value();
   const absl::Status written = co_await WriteFrame(env, stream, trailer);
   co_return written;
 }

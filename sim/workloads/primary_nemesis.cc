@@ -30,7 +30,7 @@ void PrimaryNemesis::ScheduleNext() {
   const auto delay = absl::Microseconds(world_.rng().Exponential(absl::ToDoubleMicroseconds(options_.mean_interval)));
   if (world_.Now() + delay >= options_.until) return;
   world_.loop().Schedule(delay, nullptr, {"nemesis.primary", 0, 0, 0}, [this] {
-    if (options_.one_at_a_time && oracle_.failover_in_progress()) {
+    if (options_.one_at_a_time && (oracle_.failover_in_progress() || world_.Now() < busy_until_)) {
       ScheduleNext();
       return;
     }
@@ -51,7 +51,9 @@ void PrimaryNemesis::Crash(const ClusterOracle::Leader& leader) {
   world_.Log(absl::StrCat(leader.process, " CRASH (the primary of term ", leader.term, ")"));
   oracle_.OnPrimaryLost(leader.term, "crash");
   world_.Crash(*p);
-  world_.RestartLater(*p, absl::Milliseconds(20 + world_.rng().Uniform(1500)));
+  const absl::Duration down = absl::Milliseconds(20 + world_.rng().Uniform(1500));
+  world_.RestartLater(*p, down);
+  busy_until_ = world_.Now() + down;
 }
 
 void PrimaryNemesis::Isolate(const ClusterOracle::Leader& leader) {
@@ -70,6 +72,7 @@ void PrimaryNemesis::Isolate(const ClusterOracle::Leader& leader) {
   world_.Log(absl::StrCat(leader.process, " ISOLATED (the primary of term ", leader.term, ") for ",
                           absl::FormatDuration(span)));
   oracle_.OnPrimaryLost(leader.term, "isolation");
+  busy_until_ = world_.Now() + span;
   world_.loop().Schedule(span, nullptr, {"nemesis.primary-rejoin", p->id(), 0, 0}, [this, cut] {
     for (const auto& [from, to] : cut) world_.network().Restore(from, to);
   });

@@ -26,8 +26,10 @@ class PrimaryNemesis {
     bool crash = true;
     bool isolate = false;
     double newborn = 0;       // probability of crashing a new primary at once
-    // Strike only once the last failover finished (a client write was acknowledged
-    // since), so every measurement is of one failure, not of overlapping ones.
+    // Strike only once the last failure is over — its failover finished (a client
+    // write was acknowledged since) and the old primary is back (restarted, or its
+    // links restored) — so every measurement is of one failure, not of overlapping
+    // ones (a new primary cut off while the last one still is leaves no quorum).
     bool one_at_a_time = false;
   };
 
@@ -42,6 +44,7 @@ class PrimaryNemesis {
   SimWorld& world_;
   ClusterOracle& oracle_;
   Options options_;
+  absl::Duration busy_until_;  // the last victim is down or cut off until then
 };
 
 }  // namespace quanta::sim
