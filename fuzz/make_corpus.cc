@@ -58,6 +58,7 @@ void WriteReplicationCorpus(const std::string& root) {
   meta.term = 1;
   meta.voters = {1, 2, 3};
   Write(root + "/raft_storage/log",
+        std::string(1, '\0') +
         record(entry, 1, EncodeEntryPayload(quanta::raft::Entry(1, 1, "a"))) +
             record(entry, 1, EncodeEntryPayload(quanta::raft::Entry(1, 2, "b"))) +
             record(entry, 2, EncodeEntryPayload(quanta::raft::Entry(2, 2, "c"))) +

@@ -1,5 +1,6 @@
 // Fuzzes the raft log's replay (RaftStorage reads back what a disk returned): input is
-// a sequence of records (u8 type, u8 term, u16 length, payload) folded into a
+// a byte choosing whether the log starts at its beginning or after removed segments
+// (unanchored), then records (u8 type, u8 term, u16 length, payload) folded into a
 // RaftState. No crash; whatever replays is a consistent log: consecutive indexes after
 // the snapshot and terms that never go down.
 #include <cstddef>
@@ -11,8 +12,10 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace quanta;
+  if (size == 0) return 0;
   replication::RaftState state;
-  std::string_view rest(reinterpret_cast<const char*>(data), size);
+  state.anchored = data[0] % 2 == 0;  // odd: a log whose first segments compaction removed
+  std::string_view rest(reinterpret_cast<const char*>(data + 1), size - 1);
   for (wal::Lsn lsn = 1; rest.size() >= 4; ++lsn) {
     wal::WalRecord record;
     record.lsn = lsn;

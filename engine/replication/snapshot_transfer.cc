@@ -82,6 +82,7 @@ absl::Status DecodeChunk(const wire::SnapshotFrame& w, SnapshotFrame* out) {
   ASSIGN_OR_RETURN(std::string raw, Lz4Decompress(w.chunk_lz4(), w.chunk_raw_bytes(), kMaxSnapshotFrameBytes));
   wire::SnapshotChunk chunk;
   if (!chunk.ParseFromString(raw)) return Bad("a chunk does not parse");
+  if (chunk.pages().empty() && chunk.records().empty()) return Bad("an empty chunk");
   for (const wire::SnapshotPage& p : chunk.pages()) {
     if (p.data().size() != storage::kPageBytes) return Bad(absl::StrCat("page ", p.id(), " has ", p.data().size(), " bytes"));
     out->pages.emplace_back(p.id(), p.data());

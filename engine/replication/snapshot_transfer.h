@@ -64,8 +64,9 @@ struct SnapshotFrame {
 // Encodes one frame's payload (a header's meta_page, if empty, is encoded from meta).
 std::string EncodeSnapshotFrame(const SnapshotFrame& frame);
 // Decodes one frame's payload (fuzzed: fuzz/snapshot_frame_fuzz.cc). Errors: kDataLoss
-// naming the problem (not exactly one part, a bad Raft message or meta, a page of the
-// wrong size, a record type out of range, a chunk that does not inflate).
+// naming the problem (not exactly one part, an empty chunk, a bad Raft message or
+// meta, a page of the wrong size, a record type out of range, a chunk that does not
+// inflate).
 absl::StatusOr<SnapshotFrame> DecodeSnapshotFrame(std::string_view payload);
 
 // Streams `snapshot` on `stream`, hello first. `message` is the Raft kSnapshot
