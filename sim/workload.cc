@@ -38,13 +38,12 @@ const std::vector<WorkloadInfo>& Workloads() {
       {"storage", "one node commits, reads and checkpoints through engine/storage under every fault",
        &MakeStorageWorkload},
       {"canary", "fails on purpose on every seed divisible by 100", &MakeCanaryWorkload},
-      // The corrupting disk faults need a replica to rebuild from a snapshot (not yet).
       {"register", "3 voters + 0-2 learners replicate through Raft; clients read and write single keys (linearizability)",
-       &MakeRegisterWorkload, "disk-bitflip,disk-latent,disk-misdirect", absl::Seconds(25)},
+       &MakeRegisterWorkload, "", absl::Seconds(25)},
       {"append", "3 voters + 0-2 learners replicate through Raft; every acknowledged sync commit survives",
-       &MakeAppendWorkload, "disk-bitflip,disk-latent,disk-misdirect", absl::Seconds(25)},
+       &MakeAppendWorkload, "", absl::Seconds(25)},
       {"transfer", "3 voters + 0-2 learners; multi-key write sets move amounts while scans check no partial write set is seen",
-       &MakeTransferWorkload, "disk-bitflip,disk-latent,disk-misdirect", absl::Seconds(25)},
+       &MakeTransferWorkload, "", absl::Seconds(25)},
       {"failover", "append with default timing and no random faults; the primary is crashed or isolated every ~4 s",
        &MakeFailoverWorkload, "all", absl::Seconds(25)},
   };

@@ -124,47 +124,85 @@ Task<absl::StatusOr<std::unique_ptr<ReplicatedNode>>> ReplicatedNode::Open(Env& 
   auto generations = co_await StoreGenerations::Open(env, o.store.dir);
   if (!generations.ok()) co_return generations.status();
   node->generations_.emplace(std::move(*generations));
-  storage::StoreOptions store_options = o.store;
-  store_options.dir = node->generations_->Dir(node->generations_->current());
-  auto store = co_await storage::Store::Open(env, store_options);
-  if (!store.ok()) co_return store.status();
-  node->store_ = std::move(*store);
-  CO_ASSIGN_OR_RETURN(node->applied_, co_await ReadApplied(*node->store_));
+  node->recovered_ = state.hard_state;
+  const absl::Status damage = co_await node->OpenStore(node->generations_->current());
+  if (damage.ok()) {
+    CO_RETURN_IF_ERROR(co_await node->Reconcile(&state));
+  } else if (absl::IsDataLoss(damage)) {
+    // The raft log is intact, the store is not: rebuild it from a peer's snapshot
+    // (Start) before taking part in Raft.
+    node->damaged_ = damage;
+    node->store_.reset();
+    node->applied_ = 0;
+    node->rebuild_state_ = state;
+  } else {
+    co_return damage;  // an I/O error: a restart may do
+  }
+  node->MakeRaft(std::move(state));
+  co_return node;
+}
+
+Task<absl::Status> ReplicatedNode::OpenStore(uint64_t generation) {
+  std::shared_ptr<bool> alive = alive_;
+  auto damaged = co_await generations_->ReadDamaged(generation);
+  if (!*alive) co_return absl::CancelledError();
+  CO_RETURN_IF_ERROR(damaged.status());
+  if (damaged->has_value()) co_return absl::DataLossError(absl::StrCat("the store was found damaged: ", **damaged));
+  storage::StoreOptions store_options = options_.store;
+  store_options.dir = generations_->Dir(generation);
+  auto store = co_await storage::Store::Open(env_, store_options);
+  if (!*alive) co_return absl::CancelledError();
+  CO_RETURN_IF_ERROR(store.status());
+  std::shared_ptr<storage::Store> opened = std::move(*store);
+  auto applied = co_await ReadApplied(*opened);
+  if (!*alive) co_return absl::CancelledError();
+  CO_RETURN_IF_ERROR(applied.status());
+  store_ = std::move(opened);
+  applied_ = *applied;
+  co_return absl::OkStatus();
+}
+
+Task<absl::Status> ReplicatedNode::Reconcile(RaftState* state) {
+  std::shared_ptr<bool> alive = alive_;
   // A crash between switching to a snapshot's store and recording the snapshot in the
   // raft log: record it now.
-  CO_ASSIGN_OR_RETURN(std::optional<raft::SnapshotMeta> marker,
-                      co_await node->generations_->ReadMarker(node->generations_->current()));
-  if (marker.has_value() && !LogCovers(state, *marker)) {
+  auto marker = co_await generations_->ReadMarker(generations_->current());
+  if (!*alive) co_return absl::CancelledError();
+  CO_RETURN_IF_ERROR(marker.status());
+  if (marker->has_value() && !LogCovers(*state, **marker)) {
     wal::WalRecord record;
     record.type = wal::RecordType::kRaftSnapshot;
-    record.payload = EncodeSnapshotPayload(*marker);
-    CO_RETURN_IF_ERROR(ApplyRaftRecord(record, &state));
+    record.payload = EncodeSnapshotPayload(**marker);
+    CO_RETURN_IF_ERROR(ApplyRaftRecord(record, state));
     raft::Ready adopt;
-    adopt.snapshot = *marker;
-    CO_RETURN_IF_ERROR(co_await node->log_storage_->WaitDurable(node->log_storage_->Append(adopt)));
+    adopt.snapshot = **marker;
+    const absl::Status synced = co_await log_storage_->WaitDurable(log_storage_->Append(adopt));
+    if (!*alive) co_return absl::CancelledError();
+    CO_RETURN_IF_ERROR(synced);
   }
-  const Index last = state.snapshot.index + state.entries.size();
-  if (node->applied_ > last) {
-    co_return absl::DataLossError(absl::StrCat("store applied index ", node->applied_, " is past the raft log's last entry ",
+  const Index last = state->snapshot.index + state->entries.size();
+  if (applied_ > last) {
+    co_return absl::DataLossError(absl::StrCat("store applied index ", applied_, " is past the raft log's last entry ",
                                                last, " (was the raft directory lost?)"));
   }
-  if (node->applied_ < state.snapshot.index) {
-    co_return absl::DataLossError(absl::StrCat("store applied index ", node->applied_,
-                                               " is behind the raft log's snapshot at ", state.snapshot.index,
-                                               " (was the store replaced?)"));
+  if (applied_ < state->snapshot.index) {
+    co_return absl::DataLossError(absl::StrCat("store applied index ", applied_, " is behind the raft log's snapshot at ",
+                                               state->snapshot.index, " (was the store replaced?)"));
   }
   // What the store applied was committed, though the hard state's commit may not have
   // been synced: Raft re-delivers those entries at once (and the node skips them).
-  state.hard_state.commit = std::max(state.hard_state.commit, node->applied_);
+  state->hard_state.commit = std::max(state->hard_state.commit, applied_);
+  co_return absl::OkStatus();
+}
+
+void ReplicatedNode::MakeRaft(RaftState state) {
   raft::Config config;
-  config.id = o.id;
-  for (const Member& m : o.members) (m.learner ? config.learners : config.voters).push_back(m.id);
-  config.election_ticks = o.election_ticks;
-  config.max_entries_per_append = o.batch_size;
-  config.seed = env.Rng().Next();
-  node->recovered_ = state.hard_state;
-  node->raft_ = std::make_unique<raft::Raft>(config, state.hard_state, std::move(state.entries), state.snapshot);
-  co_return node;
+  config.id = options_.id;
+  for (const Member& m : options_.members) (m.learner ? config.learners : config.voters).push_back(m.id);
+  config.election_ticks = options_.election_ticks;
+  config.max_entries_per_append = options_.batch_size;
+  config.seed = env_.Rng().Next();
+  raft_ = std::make_unique<raft::Raft>(config, state.hard_state, std::move(state.entries), state.snapshot);
 }
 
 absl::Status ReplicatedNode::Start() {
@@ -180,18 +218,129 @@ absl::Status ReplicatedNode::Start() {
   QUANTA_ASSERT(self != nullptr);
   transport_ = std::make_unique<Transport>(env_, options_.id, std::move(peers),
                                            [this](raft::Message m) { Step(std::move(m)); });
-  transport_->set_snapshot_handler([this](std::shared_ptr<Stream> stream, std::unique_ptr<FrameReader> reader) {
-    OnSnapshotStream(std::move(stream), std::move(reader));
-  });
-  last_checkpoint_ = env_.MonotonicNow();
+  transport_->set_snapshot_handler(
+      [this](std::shared_ptr<Stream> stream, std::unique_ptr<FrameReader> reader, bool pull) {
+        if (pull) {
+          ServePull(std::move(stream));
+        } else {
+          OnSnapshotStream(std::move(stream), std::move(reader));
+        }
+      });
   RETURN_IF_ERROR(transport_->Listen(self->peer));
+  if (!damaged_.ok()) {
+    env_.Spawn(Rebuild());
+  } else {
+    StartRaft();
+  }
+  return absl::OkStatus();
+}
+
+void ReplicatedNode::StartRaft() {
+  last_checkpoint_ = env_.MonotonicNow();
   // A random phase: nodes started together must not tick in lockstep, or equal
   // randomized timeouts (in whole ticks) expire together and split the vote.
   ticked_to_ = env_.MonotonicNow() - options_.tick * env_.Rng().UnitDouble();
   TickLoop();
   env_.Spawn(Drive());
   Changed();
-  return absl::OkStatus();
+}
+
+Task<void> ReplicatedNode::Rebuild() {
+  std::shared_ptr<bool> alive = alive_;
+  std::vector<NodeId> peers;
+  for (const Member& m : options_.members) {
+    if (m.id != options_.id) peers.push_back(m.id);
+  }
+  for (size_t attempt = 0; !stopped_; ++attempt) {
+    const absl::Status rebuilt = co_await RebuildFrom(peers[attempt % peers.size()]);
+    if (!*alive) co_return;
+    if (rebuilt.ok()) {
+      damaged_ = absl::OkStatus();
+      StartRaft();
+      co_await CollectGarbage();
+      co_return;
+    }
+    co_await env_.Sleep(absl::Milliseconds(200));
+    if (!*alive) co_return;
+  }
+}
+
+Task<absl::Status> ReplicatedNode::RebuildFrom(NodeId peer) {
+  std::shared_ptr<bool> alive = alive_;
+  const uint64_t generation = generations_->Reserve();
+  // A log that was never compacted rebuilds the store by itself: Raft re-applies it
+  // to an empty one. Otherwise a peer's snapshot must reach the start of the log.
+  const bool local = rebuild_state_.snapshot.index == 0;
+  absl::StatusOr<raft::Message> message = raft::Message();
+  if (!local) {
+    auto stream = co_await transport_->ConnectForSnapshot(peer);
+    if (!*alive) co_return absl::CancelledError();
+    CO_RETURN_IF_ERROR(stream.status());
+    message = co_await PullSnapshot(env_, *stream, generations_->Dir(generation));
+    if (!*alive) co_return absl::CancelledError();
+    (*stream)->Close();
+  }
+  absl::Status status = message.status();
+  if (status.ok() && !local && message->snapshot.index < rebuild_state_.snapshot.index) {
+    status = absl::FailedPreconditionError(absl::StrCat("node ", peer, "'s snapshot at ", message->snapshot.index,
+                                                        " is older than our log's start"));
+  }
+  if (status.ok() && !local) status = co_await generations_->WriteMarker(generation, message->snapshot);
+  if (!*alive) co_return absl::CancelledError();
+  if (status.ok()) {
+    const uint64_t old = generations_->current();
+    status = co_await generations_->Switch(generation);
+    if (!*alive) co_return absl::CancelledError();
+    if (status.ok()) retired_[old] = std::weak_ptr<storage::Store>();  // the damaged one: nothing holds it
+  }
+  if (status.ok()) status = co_await OpenStore(generation);
+  if (!*alive) co_return absl::CancelledError();
+  if (status.ok() && applied_ != (local ? 0 : message->snapshot.index)) {
+    status = absl::DataLossError(absl::StrCat("the snapshot for index ", message->snapshot.index,
+                                              " holds the state of index ", applied_));
+  }
+  if (status.ok()) status = co_await Reconcile(&rebuild_state_);
+  if (!*alive) co_return absl::CancelledError();
+  if (!status.ok()) {
+    store_.reset();
+    applied_ = 0;
+    if (generation != generations_->current()) (void)co_await generations_->Remove(generation);
+    co_return status;
+  }
+  ++snapshots_installed_;
+  MakeRaft(std::move(rebuild_state_));
+  rebuild_state_ = RaftState();
+  if (observer_ != nullptr) observer_->OnStoreRebuilt(options_.id, applied_, damaged_);
+  co_return absl::OkStatus();
+}
+
+void ReplicatedNode::ServePull(std::shared_ptr<Stream> stream) {
+  // Only a node with a whole store, fully re-delivered to Raft, and one pull at a time.
+  if (stopped_ || !damaged_.ok() || serving_pull_ || applied_ != raft_->applied()) {
+    stream->Close();
+    return;
+  }
+  serving_pull_ = true;
+  raft::Message message;
+  message.type = raft::MessageType::kSnapshot;
+  message.from = options_.id;
+  message.to = options_.id;  // (unknown: a pulling node is not yet taking part in Raft)
+  message.term = raft_->term();
+  message.snapshot = raft_->SnapshotAt(applied_);
+  env_.Spawn(ServePullTask(std::move(stream), std::move(message), store_, store_->TakeSnapshot()));
+}
+
+Task<void> ReplicatedNode::ServePullTask(std::shared_ptr<Stream> stream, raft::Message message,
+                                         std::shared_ptr<storage::Store> store,
+                                         std::shared_ptr<storage::StoreSnapshot> snapshot) {
+  std::shared_ptr<bool> alive = alive_;
+  const absl::Status sent = co_await SendSnapshot(env_, stream, *snapshot, std::move(message),
+                                                  options_.snapshot_chunk_bytes);
+  stream->Close();
+  snapshot.reset();  // before the store it pins
+  if (!*alive) co_return;
+  serving_pull_ = false;
+  ++(sent.ok() ? snapshots_sent_ : snapshot_failures_);
 }
 
 void ReplicatedNode::TickLoop() {
@@ -223,7 +372,7 @@ void ReplicatedNode::CatchUpTicks() {
 }
 
 void ReplicatedNode::Step(raft::Message message) {
-  if (stopped_) return;
+  if (stopped_ || !damaged_.ok()) return;  // a rebuilding node takes no part in Raft yet
   raft_->Step(message);
   Changed();
 }
@@ -259,6 +408,24 @@ void ReplicatedNode::Fail(absl::Status status) {
   if (stopped_) return;
   stopped_ = true;
   failed_ = status;
+  if (store_damage_.ok()) {
+    if (options_.on_fatal) options_.on_fatal(std::move(status));
+    return;
+  }
+  env_.Spawn(MarkDamagedThenReport(std::move(status)));
+}
+
+void ReplicatedNode::StoreFailed(absl::Status status) {
+  // Checksums found the store corrupt: the next open rebuilds it from a peer instead
+  // of serving or replaying damage (a restart alone may not see it).
+  if (absl::IsDataLoss(status) && store_damage_.ok()) store_damage_ = status;
+  Fail(std::move(status));
+}
+
+Task<void> ReplicatedNode::MarkDamagedThenReport(absl::Status status) {
+  std::shared_ptr<bool> alive = alive_;
+  (void)co_await generations_->MarkDamaged(generations_->current(), std::string(store_damage_.message()));
+  if (!*alive) co_return;
   if (options_.on_fatal) options_.on_fatal(std::move(status));
 }
 
@@ -350,7 +517,7 @@ Task<void> ReplicatedNode::RunCheckpoint(std::shared_ptr<storage::Store> store) 
                                                          static_cast<uint64_t>(options_.checkpoint_wal_bytes * target));
   if (!*alive) co_return;
   checkpointing_ = false;
-  if (!status.ok() && store == store_) Fail(status);  // (a replaced store's failure is moot)
+  if (!status.ok() && store == store_) StoreFailed(status);  // (a replaced store's failure is moot)
 }
 
 void ReplicatedNode::StartSnapshotTransfer(raft::Message message) {
@@ -383,7 +550,7 @@ Task<void> ReplicatedNode::SendSnapshotTask(raft::Message message, std::shared_p
 }
 
 void ReplicatedNode::OnSnapshotStream(std::shared_ptr<Stream> stream, std::unique_ptr<FrameReader> reader) {
-  if (stopped_ || receiving_) {  // one at a time: the primary retries
+  if (stopped_ || receiving_ || !damaged_.ok()) {  // one at a time: the primary retries
     stream->Close();
     return;
   }
@@ -502,7 +669,10 @@ Task<absl::Status> ReplicatedNode::Apply(const std::vector<Entry>& committed) {
     ws.Put(kReplicationTree, kAppliedKey, EncodeIndex(chunk.back().index));
     auto lsn = co_await store_->Commit(std::move(ws));
     if (!*alive) co_return absl::CancelledError();
-    if (!lsn.ok()) co_return lsn.status();
+    if (!lsn.ok()) {
+      if (absl::IsDataLoss(lsn.status())) store_damage_ = lsn.status();
+      co_return lsn.status();
+    }
     applied_ = chunk.back().index;
     if (observer_ != nullptr) observer_->OnApplied(options_.id, chunk);
   }
@@ -553,7 +723,7 @@ bool ReplicatedNode::IsLeader() const { return raft_->role() == raft::Role::kLea
 Term ReplicatedNode::term() const { return raft_->term(); }
 
 bool ReplicatedNode::AcceptingWrites() const {
-  if (stopped_ || !IsLeader()) return false;
+  if (stopped_ || !damaged_.ok() || !IsLeader()) return false;
   if (PlantedActive(PlantedBug::kReplStalePrimaryWrites)) return true;
   return raft_->HasLease(DueTicks());
 }
@@ -577,6 +747,10 @@ ClientResponse ReplicatedNode::Refuse(uint64_t id, absl::Status status, const ch
 Task<ClientResponse> ReplicatedNode::Handle(ClientRequest request) {
   if (stopped_) {
     co_return Refuse(request.id, absl::UnavailableError(absl::StrCat("node ", options_.id, " stopped: ", failed_.message())));
+  }
+  if (!damaged_.ok()) {
+    co_return Refuse(request.id, absl::UnavailableError(absl::StrCat("node ", options_.id, " is rebuilding its store from a "
+                                                                     "peer's snapshot: ", damaged_.message())));
   }
   CatchUpTicks();
   ClientResponse r;
@@ -676,13 +850,19 @@ Task<ClientResponse> ReplicatedNode::HandleRead(ClientRequest request) {
     range.limit = kMaxScanRows;
     auto rows = co_await store->Scan(request.tree, std::move(range));
     if (!*alive) co_return Refuse(id, absl::CancelledError("node shut down"));
-    if (!rows.ok()) co_return Refuse(id, rows.status());
+    if (!rows.ok()) {
+      if (absl::IsDataLoss(rows.status()) && store == store_) StoreFailed(rows.status());
+      co_return Refuse(id, rows.status());
+    }
     r.rows = std::move(*rows);
     co_return r;
   }
   auto value = co_await store->Get(request.tree, request.key);
   if (!*alive) co_return Refuse(id, absl::CancelledError("node shut down"));
-  if (!value.ok()) co_return Refuse(id, value.status());
+  if (!value.ok()) {
+    if (absl::IsDataLoss(value.status()) && store == store_) StoreFailed(value.status());
+    co_return Refuse(id, value.status());
+  }
   r.found = value->has_value();
   if (r.found) r.value = std::move(**value);
   co_return r;
@@ -715,7 +895,10 @@ Task<ClientResponse> ReplicatedNode::HandleStatus(ClientRequest request) {
     if (tree >= kFirstSystemTree) continue;
     auto rows = co_await store->Scan(tree, storage::ScanRange());
     if (!*alive) co_return Refuse(r.id, absl::CancelledError("node shut down"));
-    if (!rows.ok()) co_return Refuse(r.id, rows.status());
+    if (!rows.ok()) {
+      if (absl::IsDataLoss(rows.status()) && store == store_) StoreFailed(rows.status());
+      co_return Refuse(r.id, rows.status());
+    }
     for (const storage::KeyValue& kv : *rows) {
       std::string line = EncodeIndex(tree);
       AppendU32(&line, static_cast<uint32_t>(kv.key.size()));

@@ -28,6 +28,12 @@
 // primary's store (snapshot_transfer.h), built as a new store generation
 // (store_generations.h) and installed by switching to it before Raft is told.
 //
+// A damaged store (its checksums failed at open or while serving) is marked so and,
+// at the next open, rebuilt: the node pulls a snapshot of a peer's store (one that
+// reaches the start of its raft log) before it takes part in Raft again. Its raft log
+// is kept, so its votes and acknowledged entries stand; a damaged raft log cannot be
+// repaired this way (forgetting a vote could elect two leaders) and stops the node.
+//
 // Threading: one Env loop. Lifetime: destroy the node before its Env.
 #pragma once
 
@@ -139,6 +145,8 @@ class NodeObserver {
   virtual void OnVoteGranted(raft::NodeId node, raft::Term term, raft::NodeId candidate) {}
   // The node replaced its store by a snapshot of the primary's as of `snapshot.index`.
   virtual void OnSnapshotInstalled(raft::NodeId node, const raft::SnapshotMeta& snapshot) {}
+  // The node rebuilt its damaged store (`why`) and now holds the state of `applied`.
+  virtual void OnStoreRebuilt(raft::NodeId node, raft::Index applied, const absl::Status& why) {}
 };
 
 class ReplicatedNode {
@@ -171,6 +179,25 @@ class ReplicatedNode {
 
  private:
   ReplicatedNode(Env& env, NodeOptions options);
+  // Opens store generation `generation` into store_ and applied_. Errors: kDataLoss if
+  // it is damaged (marked so, or its checksums say so), else the file system's.
+  Task<absl::Status> OpenStore(uint64_t generation);
+  // Makes the raft log `state` agree with the open store (a snapshot's marker it lacks
+  // is recorded), and checks they fit. Errors: kDataLoss naming the mismatch.
+  Task<absl::Status> Reconcile(RaftState* state);
+  void MakeRaft(RaftState state);
+  void StartRaft();
+  // A damaged store: pull a snapshot from each peer in turn until one installs, then
+  // take part in Raft (the raft log was kept: votes and acknowledged entries stand).
+  Task<void> Rebuild();
+  Task<absl::Status> RebuildFrom(raft::NodeId peer);
+  // Serves a peer's pull of a snapshot of the store (one at a time).
+  void ServePull(std::shared_ptr<Stream> stream);
+  Task<void> ServePullTask(std::shared_ptr<Stream> stream, raft::Message message, std::shared_ptr<storage::Store> store,
+                           std::shared_ptr<storage::StoreSnapshot> snapshot);
+  // A store operation failed: a kDataLoss marks the store damaged before the node stops.
+  void StoreFailed(absl::Status status);
+  Task<void> MarkDamagedThenReport(absl::Status status);
   Task<void> Drive();
   Task<absl::Status> ProcessReady();
   // Compacts the Raft log when `snapshot_entries` were applied past its snapshot.
@@ -248,6 +275,10 @@ class ReplicatedNode {
   absl::btree_set<raft::NodeId> sending_to_;
   std::shared_ptr<Stream> receiving_;
   absl::btree_map<uint64_t, std::weak_ptr<storage::Store>> retired_;
+  absl::Status damaged_;       // non-OK: rebuilding the store (why); Raft is not running
+  RaftState rebuild_state_;    // the raft log to start from once rebuilt
+  absl::Status store_damage_;  // the store's corruption that stopped the node
+  bool serving_pull_ = false;
   uint64_t snapshots_sent_ = 0;
   uint64_t snapshots_installed_ = 0;
   uint64_t snapshot_failures_ = 0;

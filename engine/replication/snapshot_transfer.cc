@@ -330,4 +330,29 @@ Task<absl::StatusOr<raft::Message>> ReceiveSnapshot(Env& env, std::shared_ptr<St
   co_return std::move(header.message);
 }
 
+Task<absl::StatusOr<raft::Message>> PullSnapshot(Env& env, std::shared_ptr<Stream> stream, std::string dir) {
+  std::string hello;
+  AppendFrame(kSnapshotPullHello, &hello);
+  {
+    Watchdog watchdog(env, stream);
+    CO_RETURN_IF_ERROR(co_await stream->Write(std::move(hello)));
+  }
+  FrameReader reader(kMaxSnapshotFrameBytes);
+  for (;;) {  // the answer's hello
+    auto frame = reader.Next();
+    if (!frame.ok()) co_return Bad(frame.status().message());
+    if (frame->has_value()) {
+      if (**frame != kSnapshotHello) co_return Bad("the answer to a pull is not a snapshot stream");
+      break;
+    }
+    Watchdog watchdog(env, stream);
+    auto bytes = co_await stream->Read(64u << 10);
+    if (watchdog.fired()) co_return absl::DeadlineExceededError("snapshot pull: the peer did not answer");
+    if (!bytes.ok() || bytes->empty()) co_return absl::UnavailableError("snapshot pull: the peer cannot serve one now");
+    reader.Feed(*bytes);
+  }
+  auto message = co_await ReceiveSnapshot(env, stream, reader, std::move(dir));
+  co_return message;
+}
+
 }  // namespace quanta::replication

@@ -37,6 +37,9 @@ class StoreSnapshot;
 namespace quanta::replication {
 
 inline constexpr std::string_view kSnapshotHello = "\xffquanta-snapshot-v1";
+// A node rebuilding a damaged store opens a stream with this frame instead: the peer
+// answers with a snapshot stream of its own store on the same connection.
+inline constexpr std::string_view kSnapshotPullHello = "\xffquanta-snapshot-pull-v1";
 inline constexpr absl::Duration kSnapshotIdleTimeout = absl::Seconds(10);
 // A chunk holds about this much before compression (more if one WAL record is larger).
 inline constexpr size_t kSnapshotChunkBytes = 1u << 20;
@@ -83,5 +86,10 @@ Task<absl::Status> SendSnapshot(Env& env, std::shared_ptr<Stream> stream, storag
 // when it stalled, or the file system's.
 Task<absl::StatusOr<raft::Message>> ReceiveSnapshot(Env& env, std::shared_ptr<Stream> stream, FrameReader& reader,
                                                    std::string dir);
+
+// Asks the peer at the other end of `stream` for a snapshot of its store (the pull
+// hello), then reads its answer as ReceiveSnapshot does. Errors: as ReceiveSnapshot;
+// kUnavailable if the peer closes without answering (it cannot serve one now).
+Task<absl::StatusOr<raft::Message>> PullSnapshot(Env& env, std::shared_ptr<Stream> stream, std::string dir);
 
 }  // namespace quanta::replication

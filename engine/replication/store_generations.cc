@@ -15,6 +15,7 @@ namespace {
 
 constexpr char kCurrentFile[] = "CURRENT";
 constexpr char kMarkerFile[] = "raft-snapshot";
+constexpr char kDamagedFile[] = "damaged";
 constexpr char kPrefix[] = "store-";
 constexpr size_t kMaxSmallFileBytes = 1u << 20;
 
@@ -121,6 +122,21 @@ Task<absl::Status> StoreGenerations::Remove(uint64_t generation) {
   CO_RETURN_IF_ERROR(co_await RemoveTree(*env_, Dir(generation)));
   const absl::Status synced = co_await env_->SyncDir(root_);
   co_return synced;
+}
+
+Task<absl::Status> StoreGenerations::MarkDamaged(uint64_t generation, std::string why) {
+  const std::string dir = Dir(generation);
+  CO_RETURN_IF_ERROR(co_await env_->CreateDir(dir));
+  CO_RETURN_IF_ERROR(co_await WriteSmallFile(*env_, absl::StrCat(dir, "/", kDamagedFile), std::move(why)));
+  const absl::Status synced = co_await env_->SyncDir(dir);
+  co_return synced;
+}
+
+Task<absl::StatusOr<std::optional<std::string>>> StoreGenerations::ReadDamaged(uint64_t generation) {
+  auto why = co_await ReadSmallFile(*env_, absl::StrCat(Dir(generation), "/", kDamagedFile));
+  if (absl::IsNotFound(why.status())) co_return std::nullopt;
+  CO_RETURN_IF_ERROR(why.status());
+  co_return std::optional<std::string>(*std::move(why));
 }
 
 Task<absl::Status> StoreGenerations::WriteMarker(uint64_t generation, const raft::SnapshotMeta& snapshot) {

@@ -5,7 +5,8 @@
 // Layout under `root`: `store-N/` directories and `CURRENT`, naming the live one. A
 // snapshot is built as a new generation, with a `raft-snapshot` marker file saying
 // which Raft snapshot it is (index, term, membership), synced, and only then made
-// live by replacing CURRENT atomically (write, sync, rename, sync dir). After a crash
+// live by replacing CURRENT atomically (write, sync, rename, sync dir). A generation
+// whose checksums failed gets a `damaged` file: it is never opened again. After a crash
 // either the old or the new generation is live, never a partial one; the node's open
 // reconciles its Raft log with the live generation's marker. Generations that are not
 // live are garbage: removed at open and after a switch.
@@ -40,6 +41,12 @@ class StoreGenerations {
   // Removes what is in `generation`'s directory (not the live one). Errors: the file
   // system's.
   Task<absl::Status> Remove(uint64_t generation);
+
+  // Marks `generation` damaged (its checksums failed), durably, with `why`: the next
+  // open rebuilds the store instead of trusting it. Errors: the file system's.
+  Task<absl::Status> MarkDamaged(uint64_t generation, std::string why);
+  // Why `generation` was marked damaged; nullopt if it was not.
+  Task<absl::StatusOr<std::optional<std::string>>> ReadDamaged(uint64_t generation);
 
   // The marker of a snapshot generation. Errors: the file system's.
   Task<absl::Status> WriteMarker(uint64_t generation, const raft::SnapshotMeta& snapshot);

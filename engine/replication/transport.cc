@@ -138,7 +138,8 @@ Task<void> ReadInbound(StatePtr s, std::shared_ptr<Stream> stream) {
     while (healthy && !s->closed) {
       auto frame = reader.Next();
       if (frame.ok() && !frame->has_value()) break;
-      if (first && frame.ok() && **frame == kSnapshotHello) {
+      if (first && frame.ok() && (**frame == kSnapshotHello || **frame == kSnapshotPullHello)) {
+        const bool pull = **frame == kSnapshotPullHello;
         s->inbound.erase(id);
         if (!s->snapshot_handler) {
           stream->Close();
@@ -146,7 +147,7 @@ Task<void> ReadInbound(StatePtr s, std::shared_ptr<Stream> stream) {
         }
         auto rest = std::make_unique<FrameReader>(kMaxSnapshotFrameBytes);
         rest->Feed(reader.TakeBuffered());
-        s->snapshot_handler(std::move(stream), std::move(rest));
+        s->snapshot_handler(std::move(stream), std::move(rest), pull);
         co_return;
       }
       first = false;

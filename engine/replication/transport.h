@@ -13,8 +13,8 @@
 // that doubles from kMinBackoff to kMaxBackoff with jitter from the Env's generator.
 // Inbound streams are read frame by frame; a frame or message that does not decode
 // closes that stream (the peer reconnects) and is counted. An inbound stream whose
-// first frame is kSnapshotHello (snapshot_transfer.h) is handed to the snapshot
-// handler instead; ConnectForSnapshot() opens such streams.
+// first frame is kSnapshotHello or kSnapshotPullHello (snapshot_transfer.h) is handed
+// to the snapshot handler instead; ConnectForSnapshot() opens such streams.
 //
 // Lifetime: coroutines share the transport's state, so destroying the Transport (or a
 // crash) is safe at any moment; afterwards nothing is delivered.
@@ -63,8 +63,9 @@ class Transport {
   static constexpr absl::Duration kMaxMessageAge = absl::Milliseconds(500);
 
   using Deliver = std::function<void(raft::Message)>;
-  // Takes an inbound snapshot stream and a reader holding what arrived after the hello.
-  using SnapshotHandler = std::function<void(std::shared_ptr<Stream>, std::unique_ptr<FrameReader>)>;
+  // Takes an inbound snapshot stream and a reader holding what arrived after the hello;
+  // `pull`: the peer asks for a snapshot (kSnapshotPullHello) rather than sends one.
+  using SnapshotHandler = std::function<void(std::shared_ptr<Stream>, std::unique_ptr<FrameReader>, bool pull)>;
 
   Transport(Env& env, raft::NodeId self, absl::btree_map<raft::NodeId, PeerAddresses> peers, Deliver deliver);
   ~Transport();

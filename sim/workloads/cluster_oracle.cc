@@ -119,6 +119,20 @@ void ClusterOracle::OnApplied(raft::NodeId id, const std::vector<raft::Entry>& e
   }
 }
 
+void ClusterOracle::OnStoreRebuilt(raft::NodeId id, raft::Index applied, const absl::Status& why) {
+  ++stores_rebuilt_;
+  world_.Log(absl::StrCat("n", id, " rebuilt its store at index ", applied, " (", why.ToString(), ")"));
+  auto it = applied_log_.find(applied);
+  if (applied > 0 && it == applied_log_.end()) {
+    world_.Fail(absl::StrCat("node ", id, " rebuilt its store at index ", applied, ", which no node applied"));
+  }
+}
+
+void ClusterOracle::OnNodeLost(raft::NodeId id, std::string why) {
+  world_.Log(absl::StrCat("n", id, " LOST: ", why));
+  lost_[id] = std::move(why);
+}
+
 void ClusterOracle::OnSnapshotInstalled(raft::NodeId id, const raft::SnapshotMeta& snapshot) {
   ++snapshots_installed_;
   auto it = applied_log_.find(snapshot.index);
@@ -180,13 +194,16 @@ absl::Status ClusterOracle::CheckPrimaryStatus() const {
                                               ", elections won ", s.elections_won));
     }
     for (const replication::ReplicaStatus& r : s.replicas) {
+      if (lost(r.id)) continue;
       if (r.lag_entries != 0 || r.lag_bytes != 0 || r.lag != absl::ZeroDuration() || r.unreachable) {
         return absl::InternalError(absl::StrCat("after the heal the primary reports replica ", r.name, " lagging ",
                                                 r.lag_entries, " entries / ", r.lag_bytes, " bytes / ",
                                                 absl::FormatDuration(r.lag), r.unreachable ? ", unreachable" : ""));
       }
     }
-    if (s.partition_suspected) return absl::InternalError("after the heal the primary still suspects a partition");
+    if (s.partition_suspected && lost_.empty()) {
+      return absl::InternalError("after the heal the primary still suspects a partition");
+    }
   }
   return absl::OkStatus();
 }
@@ -204,7 +221,7 @@ absl::Status ClusterOracle::Check(bool linearizable) const {
   world_.Log(absl::StrCat("oracle: ", history_.size(), " ops sent, ", acked, " writes acknowledged, ", unknown,
                           " of unknown outcome, ", reads, " primary reads; ", leaders_.size(), " terms with a leader; ",
                           applied_log_.size(), " entries applied; ", snapshots_installed_,
-                          " snapshots installed; converged at index ", converged_applied_,
+                          " snapshots installed; ", stores_rebuilt_, " stores rebuilt; ", lost_.size(), " nodes lost; converged at index ", converged_applied_,
                           async_losses_ > 0 ? absl::StrCat("; ", async_losses_, " async acknowledged writes lost") : ""));
   const absl::Duration deadline = healed_at_ + 10 * election_timeout_max_;
   if (writable_after_heal_ > deadline) {

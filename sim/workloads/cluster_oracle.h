@@ -46,6 +46,7 @@ class ClusterOracle : public replication::NodeObserver {
   void OnStateChange(raft::NodeId node) override;
   void OnApplied(raft::NodeId node, const std::vector<raft::Entry>& entries) override;
   void OnSnapshotInstalled(raft::NodeId node, const raft::SnapshotMeta& snapshot) override;
+  void OnStoreRebuilt(raft::NodeId node, raft::Index applied, const absl::Status& why) override;
   void OnVoteGranted(raft::NodeId node, raft::Term term, raft::NodeId candidate) override;
   // A node opened with this durable state.
   void OnRecovered(raft::NodeId node, const raft::HardState& state);
@@ -69,6 +70,11 @@ class ClusterOracle : public replication::NodeObserver {
   void OnMissing(std::string description) { missing_.push_back(std::move(description)); }
   // An acknowledged async-mode write lost with its primary: allowed, counted.
   void OnAsyncLoss() { ++async_losses_; }
+  // Node `node` found its raft log damaged and stays down (it cannot rejoin safely
+  // without an operator): the final checks leave it out. Only the one node the run's
+  // disk corruption was aimed at may be lost.
+  void OnNodeLost(raft::NodeId node, std::string why);
+  bool lost(raft::NodeId node) const { return lost_.contains(node); }
   bool converged() const { return converged_; }
   struct Leader {
     std::string process;  // "" if none
@@ -121,6 +127,8 @@ class ClusterOracle : public replication::NodeObserver {
   std::vector<std::string> missing_;
   uint64_t async_losses_ = 0;
   uint64_t snapshots_installed_ = 0;
+  uint64_t stores_rebuilt_ = 0;
+  absl::btree_map<raft::NodeId, std::string> lost_;
   std::function<void(const Leader&)> on_new_leader_;
 };
 

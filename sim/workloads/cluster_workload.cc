@@ -119,12 +119,15 @@ struct ClusterShape {
   absl::Duration checkpoint_interval = absl::Seconds(2);
   uint64_t checkpoint_wal_bytes = 1u << 20;
   size_t snapshot_chunk_bytes = 16u << 10;  // a few pages: streams cut short mid-way
+  // The one node the corrupting disk faults (bit flips, latent sectors, misdirected
+  // writes) hit: the cluster tolerates one failure, and a damaged raft log is one.
+  int corruption_victim = 1;
 };
 
 class NodeBody : public ProcessBody {
  public:
   NodeBody(Env& env, int index, const ClusterShape& shape, ClusterOracle& oracle)
-      : env_(static_cast<SimProcessEnv&>(env)), index_(index), oracle_(oracle) {
+      : env_(static_cast<SimProcessEnv&>(env)), index_(index), victim_(shape.corruption_victim), oracle_(oracle) {
     replication::NodeOptions o;
     o.id = index;
     o.members = shape.members;
@@ -158,6 +161,12 @@ class NodeBody : public ProcessBody {
   Task<void> Main(replication::NodeOptions options) {
     auto node = co_await replication::ReplicatedNode::Open(env_, std::move(options));
     if (!node.ok()) {
+      if (absl::IsDataLoss(node.status()) && index_ == victim_) {
+        // The disk corruption aimed here damaged the raft log: the node must not come
+        // back with a log that may have forgotten votes or acknowledged entries.
+        oracle_.OnNodeLost(index_, node.status().ToString());
+        co_return;
+      }
       if (absl::IsDataLoss(node.status())) env_.world().Fail(absl::StrCat(NodeName(index_), ": ", node.status().ToString()));
       Restart(absl::StrCat("open failed: ", node.status().ToString()));  // as a supervisor would
       co_return;
@@ -174,6 +183,7 @@ class NodeBody : public ProcessBody {
 
   SimProcessEnv& env_;
   int index_;
+  int victim_;
   ClusterOracle& oracle_;
   std::unique_ptr<replication::ReplicatedNode> node_;
   std::unique_ptr<replication::ClientServer> server_;
@@ -420,13 +430,15 @@ class CheckerBody : public ProcessBody {
 
   Task<bool> Converged() {
     uint64_t applied = 0, hash = 0;
-    bool primary = false;
+    bool primary = false, seen = false;
     for (int i = 1; i <= nodes_; ++i) {
+      if (oracle_.lost(i)) continue;
       ClientRequest status;
       status.kind = ClientRequest::Kind::kStatus;
       auto r = co_await Ask(i, std::move(status));
       if (!r.ok()) co_return false;
-      if (i > 1 && (r->index != applied || r->state_hash != hash)) co_return false;
+      if (seen && (r->index != applied || r->state_hash != hash)) co_return false;
+      seen = true;
       applied = r->index;
       hash = r->state_hash;
       primary = primary || r->primary;
@@ -487,17 +499,29 @@ class ClusterWorkload : public Workload {
                                   ClientAddress(i), i > kVoters);
     }
     if (kind_ == Kind::kAppend && world.rng().Bernoulli(1.0 / 3)) shape_.mode = replication::CommitMode::kAsync;
+    shape_.corruption_victim = 1 + static_cast<int>(world.rng().Uniform(nodes));
     shape_.snapshot_entries = 10 + world.rng().Uniform(200);
     shape_.snapshot_keep_entries = world.rng().Uniform(shape_.snapshot_entries / 2 + 1);
     shape_.checkpoint_interval = absl::Milliseconds(500 + world.rng().Uniform(5000));
     shape_.checkpoint_wal_bytes = (64u << 10) << world.rng().Uniform(6);
-    world.Log(absl::StrCat("cluster: ", kVoters, " voters, ", shape_.learners, " learners, batch_size ",
+    world.Log(absl::StrCat("cluster: ", kVoters, " voters, ", shape_.learners, " learners (disk corruption on ",
+                           NodeName(shape_.corruption_victim), "), batch_size ",
                            shape_.batch_size, shape_.mode == replication::CommitMode::kAsync ? ", async" : ", sync",
                            ", snapshot every ", shape_.snapshot_entries, " entries keeping ",
                            shape_.snapshot_keep_entries));
     for (int i = 1; i <= nodes; ++i) {
       world.AddProcess(NodeName(i), [this, i](Env& env) { return std::make_unique<NodeBody>(env, i, shape_, *oracle_); });
     }
+    // Once the nemesis set every disk's rates: corruption only on the victim's.
+    world.loop().Schedule(absl::ZeroDuration(), nullptr, {"cluster.corruption-victim", 0, 0, 0}, [&world, this] {
+      const std::string victim = NodeName(shape_.corruption_victim);
+      for (const auto& process : world.processes()) {
+        if (process->name() == victim) continue;
+        FaultRates rates = process->disk().rates();
+        rates.read_bitflip = rates.latent_sector = rates.misdirect = 0;
+        process->disk().set_rates(rates);
+      }
+    });
     stop_at_ = params.fault_phase + kClientsStopAfterHeal;
     if (kind_ == Kind::kFailover) {
       PrimaryNemesis::Options o;
