@@ -155,6 +155,8 @@ Task<void> ReadInbound(StatePtr s, std::shared_ptr<Stream> stream) {
       healthy = message.ok() && message->to == s->self && s->peers.contains(message->from);
       if (!healthy) break;
       ++s->stats.received;
+      // It speaks: a failed connection attempt to it (on an idle channel) is stale.
+      for (bool replication : {false, true}) s->channels[{message->from, replication}].unreachable = false;
       s->deliver(std::move(*message));
     }
   }

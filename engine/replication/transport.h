@@ -81,8 +81,8 @@ class Transport {
   // A new connection to `peer`'s replication address, for a snapshot stream (the
   // caller writes the hello). Errors: as Env::Connect; kCancelled once destroyed.
   Task<absl::StatusOr<std::shared_ptr<Stream>>> ConnectForSnapshot(raft::NodeId peer);
-  // Whether the last attempt to reach `peer` on either channel failed (for the
-  // status report's "partitions suspected").
+  // Whether the last attempt to reach `peer` on either channel failed, and nothing
+  // arrived from it since (for the status report's "partitions suspected").
   bool Unreachable(raft::NodeId peer) const;
   const TransportStats& stats() const;
 

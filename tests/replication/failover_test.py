@@ -7,6 +7,7 @@ acknowledged write is on the survivors and that they agree, then restarts the ki
 node and checks it rejoins and catches up (same applied index and row hash). The
 nodes compact their Raft log every 20 entries, and more than that are written while
 the killed node is down: it can only catch up from a snapshot streamed by the primary.
+Last, a replica's store is damaged while it is down: it must rebuild it from a peer.
 
 usage: failover_test.py QUANTA_NODE QUANTA_KV
 Bounded: every wait has a deadline; all processes are killed on exit.
@@ -57,6 +58,16 @@ def wait_for(what, predicate, deadline_s):
             return value
         time.sleep(0.05)
     raise SystemExit(f"FAIL: timed out after {deadline_s}s waiting for {what}")
+
+
+def current_store(root, i):
+    """The directory of node i's live store generation (CURRENT, or store-1 without one)."""
+    data = os.path.join(root, f"n{i}", "data")
+    generation = "store-1"  # a store that never switched has no CURRENT
+    if os.path.exists(os.path.join(data, "CURRENT")):
+        with open(os.path.join(data, "CURRENT")) as f:
+            generation = f.read().strip()
+    return os.path.join(data, generation)
 
 
 class Cluster:
@@ -156,14 +167,30 @@ def main():
               f"(applied index {states[0]['applied']} on all three)")
         # Its log was compacted away on the others: it must have installed a snapshot
         # as a new store generation.
-        current = os.path.join(root, f"n{first}", "data", "CURRENT")
-        generation = "store-1"  # a store that never switched has no CURRENT
-        if os.path.exists(current):
-            with open(current) as f:
-                generation = f.read().strip()
+        generation = os.path.basename(current_store(root, first))
         if generation == "store-1":
             raise SystemExit(f"FAIL: node {first} caught up without installing a snapshot")
         print(f"node {first} caught up from a snapshot (its store is now {generation})")
+
+        # Damage a replica's store while it is down: it must rebuild the store from a
+        # peer's snapshot (keeping its raft log) and converge again.
+        replica = next(i for i in (1, 2, 3) if i != second)
+        c.kill(replica)
+        store = current_store(root, replica)
+        wal_dir = os.path.join(store, "wal")
+        segment = os.path.join(wal_dir, sorted(os.listdir(wal_dir))[0])
+        with open(segment, "r+b") as f:
+            f.seek(600)  # inside an early record: later records prove it was synced
+            byte = f.read(1)
+            f.seek(600)
+            f.write(bytes([byte[0] ^ 0xFF]))
+        c.start(replica)
+        rebuild_start = time.monotonic()
+        states = wait_for("the damaged replica to rebuild and converge", lambda: converged((1, 2, 3)), 30)
+        if current_store(root, replica) == store:
+            raise SystemExit(f"FAIL: node {replica} converged without rebuilding its damaged store")
+        print(f"node {replica}'s damaged store was rebuilt from a peer in {time.monotonic() - rebuild_start:.2f} s "
+              f"(applied index {states[0]['applied']} on all three)")
         print("PASS")
     finally:
         c.stop_all()

@@ -1,0 +1,287 @@
+// ReplicatedNode, continued: log compaction, checkpoints, snapshots streamed to and
+// installed by replicas, and the rebuild of a damaged store (see node.h).
+#include "engine/replication/node.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "engine/env/assert.h"
+#include "engine/env/status.h"
+#include "engine/raft/raft.h"
+#include "engine/replication/snapshot_transfer.h"
+#include "engine/storage/snapshot.h"
+
+namespace quanta::replication {
+
+using raft::Index;
+using raft::NodeId;
+
+Task<void> ReplicatedNode::Rebuild() {
+  std::shared_ptr<bool> alive = alive_;
+  std::vector<NodeId> peers;
+  for (const Member& m : options_.members) {
+    if (m.id != options_.id) peers.push_back(m.id);
+  }
+  if (peers.empty() && rebuild_state_.snapshot.index > 0) {
+    Fail(absl::DataLossError(absl::StrCat("the store is damaged (", damaged_.message(),
+                                          ") and a single-node cluster has no peer to rebuild it from")));
+    co_return;
+  }
+  for (size_t attempt = 0; !stopped_; ++attempt) {
+    const NodeId peer = peers.empty() ? raft::kNoNode : peers[attempt % peers.size()];
+    const absl::Status rebuilt = co_await RebuildFrom(peer);
+    if (!*alive) co_return;
+    if (rebuilt.ok()) {
+      damaged_ = absl::OkStatus();
+      StartRaft();
+      co_await CollectGarbage();
+      co_return;
+    }
+    co_await env_.Sleep(absl::Milliseconds(200));
+    if (!*alive) co_return;
+  }
+}
+
+Task<absl::Status> ReplicatedNode::RebuildFrom(NodeId peer) {
+  std::shared_ptr<bool> alive = alive_;
+  const uint64_t generation = generations_->Reserve();
+  // A log that was never compacted rebuilds the store by itself: Raft re-applies it
+  // to an empty one. Otherwise a peer's snapshot must reach the start of the log.
+  const bool local = rebuild_state_.snapshot.index == 0;
+  absl::StatusOr<raft::Message> message = raft::Message();
+  if (!local) {
+    auto stream = co_await transport_->ConnectForSnapshot(peer);
+    if (!*alive) co_return absl::CancelledError();
+    CO_RETURN_IF_ERROR(stream.status());
+    message = co_await PullSnapshot(env_, *stream, generations_->Dir(generation));
+    if (!*alive) co_return absl::CancelledError();
+    (*stream)->Close();
+  }
+  absl::Status status = message.status();
+  if (status.ok() && !local && message->snapshot.index < rebuild_state_.snapshot.index) {
+    status = absl::FailedPreconditionError(absl::StrCat("node ", peer, "'s snapshot at ", message->snapshot.index,
+                                                        " is older than our log's start"));
+  }
+  if (status.ok() && !local) status = co_await generations_->WriteMarker(generation, message->snapshot);
+  if (!*alive) co_return absl::CancelledError();
+  if (status.ok()) {
+    const uint64_t old = generations_->current();
+    status = co_await generations_->Switch(generation);
+    if (!*alive) co_return absl::CancelledError();
+    if (status.ok()) retired_[old] = std::weak_ptr<storage::Store>();  // the damaged one: nothing holds it
+  }
+  if (status.ok()) status = co_await OpenStore(generation);
+  if (!*alive) co_return absl::CancelledError();
+  if (status.ok() && applied_ != (local ? 0 : message->snapshot.index)) {
+    status = absl::DataLossError(absl::StrCat("the snapshot for index ", message->snapshot.index,
+                                              " holds the state of index ", applied_));
+  }
+  if (status.ok()) status = co_await Reconcile(&rebuild_state_);
+  if (!*alive) co_return absl::CancelledError();
+  if (!status.ok()) {
+    store_.reset();
+    applied_ = 0;
+    if (generation != generations_->current()) (void)co_await generations_->Remove(generation);
+    co_return status;
+  }
+  ++snapshots_installed_;
+  MakeRaft(std::move(rebuild_state_));
+  rebuild_state_ = RaftState();
+  if (observer_ != nullptr) observer_->OnStoreRebuilt(options_.id, applied_, damaged_);
+  co_return absl::OkStatus();
+}
+
+void ReplicatedNode::ServePull(std::shared_ptr<Stream> stream) {
+  // Only a node with a whole store, fully re-delivered to Raft, and one pull at a time.
+  if (stopped_ || !damaged_.ok() || serving_pull_ || applied_ != raft_->applied()) {
+    stream->Close();
+    return;
+  }
+  serving_pull_ = true;
+  raft::Message message;
+  message.type = raft::MessageType::kSnapshot;
+  message.from = options_.id;
+  message.to = options_.id;  // (unknown: a pulling node is not yet taking part in Raft)
+  message.term = raft_->term();
+  message.snapshot = raft_->SnapshotAt(applied_);
+  env_.Spawn(ServePullTask(std::move(stream), std::move(message), store_, store_->TakeSnapshot()));
+}
+
+Task<void> ReplicatedNode::ServePullTask(std::shared_ptr<Stream> stream, raft::Message message,
+                                         std::shared_ptr<storage::Store> store,
+                                         std::shared_ptr<storage::StoreSnapshot> snapshot) {
+  std::shared_ptr<bool> alive = alive_;
+  const absl::Status sent = co_await SendSnapshot(env_, stream, *snapshot, std::move(message),
+                                                  options_.snapshot_chunk_bytes);
+  stream->Close();
+  snapshot.reset();  // before the store it pins
+  if (!*alive) co_return;
+  serving_pull_ = false;
+  ++(sent.ok() ? snapshots_sent_ : snapshot_failures_);
+}
+
+void ReplicatedNode::StoreFailed(absl::Status status) {
+  // Checksums found the store corrupt: the next open rebuilds it from a peer instead
+  // of serving or replaying damage (a restart alone may not see it).
+  if (absl::IsDataLoss(status) && store_damage_.ok()) store_damage_ = status;
+  Fail(std::move(status));
+}
+
+Task<void> ReplicatedNode::MarkDamagedThenReport(absl::Status status) {
+  std::shared_ptr<bool> alive = alive_;
+  (void)co_await generations_->MarkDamaged(generations_->current(), std::string(store_damage_.message()));
+  if (!*alive) co_return;
+  if (options_.on_fatal) options_.on_fatal(std::move(status));
+}
+
+Task<absl::Status> ReplicatedNode::MaybeCompact() {
+  const Index applied = std::min(applied_, raft_->applied());
+  const Index base = raft_->log().snapshot_index();
+  if (applied < base + options_.snapshot_entries + options_.snapshot_keep_entries) co_return absl::OkStatus();
+  // The store holds the state up to `applied` durably: the raft log need not.
+  auto snapshot = raft_->Compact(applied - options_.snapshot_keep_entries);
+  QUANTA_ASSERT_MSG(snapshot.ok(), "compaction within the applied log cannot fail");
+  const absl::Status compacted = co_await log_storage_->Compact(*snapshot);
+  co_return compacted;
+}
+
+void ReplicatedNode::MaybeCheckpoint() {
+  if (checkpointing_ || stopped_) return;
+  const absl::Duration now = env_.MonotonicNow();
+  if (now - last_checkpoint_ < options_.checkpoint_interval &&
+      store_->wal_bytes_since_checkpoint() < options_.checkpoint_wal_bytes) {
+    return;
+  }
+  checkpointing_ = true;
+  last_checkpoint_ = now;  // intervals run start to start, as in PostgreSQL
+  env_.Spawn(RunCheckpoint(store_));
+}
+
+Task<void> ReplicatedNode::RunCheckpoint(std::shared_ptr<storage::Store> store) {
+  std::shared_ptr<bool> alive = alive_;
+  const double target = options_.store.checkpoint_completion_target;
+  const absl::Status status = co_await store->Checkpoint(options_.checkpoint_interval * target,
+                                                         static_cast<uint64_t>(options_.checkpoint_wal_bytes * target));
+  if (!*alive) co_return;
+  checkpointing_ = false;
+  if (!status.ok() && store == store_) StoreFailed(status);  // (a replaced store's failure is moot)
+}
+
+void ReplicatedNode::StartSnapshotTransfer(raft::Message message) {
+  // Just restarted, the store may be ahead of what Raft has re-delivered: Raft resends
+  // the request once it has (after an election timeout).
+  if (applied_ != raft_->applied()) return;
+  if (!sending_to_.insert(message.to).second) return;  // one stream per replica at a time
+  // The store's durable state is as of applied_ (nothing is being applied meanwhile):
+  // send that, described as such, rather than the log's older compaction point.
+  message.snapshot = raft_->SnapshotAt(applied_);
+  std::shared_ptr<storage::StoreSnapshot> snapshot = store_->TakeSnapshot();
+  env_.Spawn(SendSnapshotTask(std::move(message), store_, std::move(snapshot)));
+}
+
+Task<void> ReplicatedNode::SendSnapshotTask(raft::Message message, std::shared_ptr<storage::Store> store,
+                                            std::shared_ptr<storage::StoreSnapshot> snapshot) {
+  std::shared_ptr<bool> alive = alive_;
+  const raft::NodeId to = message.to;
+  auto stream = co_await transport_->ConnectForSnapshot(to);
+  if (!*alive) co_return;
+  absl::Status sent = stream.status();
+  if (stream.ok()) {
+    sent = co_await SendSnapshot(env_, *stream, *snapshot, std::move(message), options_.snapshot_chunk_bytes);
+    (*stream)->Close();
+    if (!*alive) co_return;
+  }
+  snapshot.reset();  // before the store it pins
+  sending_to_.erase(to);
+  ++(sent.ok() ? snapshots_sent_ : snapshot_failures_);
+}
+
+void ReplicatedNode::OnSnapshotStream(std::shared_ptr<Stream> stream, std::unique_ptr<FrameReader> reader) {
+  if (stopped_ || receiving_ || !damaged_.ok()) {  // one at a time: the primary retries
+    stream->Close();
+    return;
+  }
+  receiving_ = stream;
+  env_.Spawn(ReceiveSnapshotTask(std::move(stream), std::move(reader)));
+}
+
+Task<void> ReplicatedNode::ReceiveSnapshotTask(std::shared_ptr<Stream> stream, std::unique_ptr<FrameReader> reader) {
+  std::shared_ptr<bool> alive = alive_;
+  const uint64_t generation = generations_->Reserve();
+  auto message = co_await ReceiveSnapshot(env_, stream, *reader, generations_->Dir(generation));
+  if (!*alive) co_return;
+  stream->Close();
+  receiving_.reset();
+  absl::Status status = message.status();
+  if (status.ok()) {
+    const bool member = std::any_of(options_.members.begin(), options_.members.end(),
+                                    [&](const Member& m) { return m.id == message->from; });
+    if (message->to != options_.id || !member || message->from == options_.id) {
+      status = absl::DataLossError(absl::StrCat("a snapshot from node ", message->from, " to node ", message->to));
+    }
+  }
+  if (status.ok()) status = co_await generations_->WriteMarker(generation, message->snapshot);
+  if (!*alive) co_return;
+  if (status.ok() && !stopped_) {
+    staged_[message->snapshot.index] = Staged{generation, message->snapshot.term};
+    Step(*message);  // Raft decides whether to install it (then in the next Ready)
+  } else {
+    ++snapshot_failures_;
+  }
+  co_await CollectGarbage();
+}
+
+Task<absl::Status> ReplicatedNode::InstallSnapshot(const raft::SnapshotMeta& snapshot) {
+  std::shared_ptr<bool> alive = alive_;
+  auto it = staged_.find(snapshot.index);
+  if (it == staged_.end() || it->second.term != snapshot.term) {
+    co_return absl::InternalError(absl::StrCat("raft installs snapshot ", snapshot.term, "/", snapshot.index,
+                                               " but no such snapshot was received"));
+  }
+  const uint64_t generation = it->second.generation;
+  staged_.erase(it);
+  const uint64_t old = generations_->current();
+  CO_RETURN_IF_ERROR(co_await generations_->Switch(generation));
+  if (!*alive) co_return absl::CancelledError();
+  retired_[old] = store_;  // reads that started on it keep it alive meanwhile
+  const absl::Status opened = co_await OpenStore(generation);
+  if (!*alive) co_return absl::CancelledError();
+  CO_RETURN_IF_ERROR(opened);
+  if (applied_ != snapshot.index) {
+    co_return absl::DataLossError(absl::StrCat("the snapshot for index ", snapshot.index, " holds the state of index ",
+                                               applied_));
+  }
+  ++snapshots_installed_;
+  if (observer_ != nullptr) observer_->OnSnapshotInstalled(options_.id, snapshot);
+  env_.Spawn(CollectGarbage());
+  co_return absl::OkStatus();
+}
+
+Task<void> ReplicatedNode::CollectGarbage() {
+  std::shared_ptr<bool> alive = alive_;
+  std::vector<uint64_t> doomed;
+  const std::optional<raft::SnapshotMeta>& pending = raft_->pending_snapshot();
+  for (auto it = staged_.begin(); it != staged_.end();) {
+    if (pending.has_value() && pending->index == it->first) {
+      ++it;
+      continue;
+    }
+    doomed.push_back(it->second.generation);
+    it = staged_.erase(it);
+  }
+  for (auto it = retired_.begin(); it != retired_.end();) {
+    if (!it->second.expired()) {
+      ++it;
+      continue;
+    }
+    doomed.push_back(it->first);
+    it = retired_.erase(it);
+  }
+  for (uint64_t generation : doomed) {
+    // Garbage left by a failure here is removed at the next open.
+    (void)co_await generations_->Remove(generation);
+    if (!*alive) co_return;
+  }
+}
+
+}  // namespace quanta::replication
