@@ -123,9 +123,17 @@ Task<absl::StatusOr<std::unique_ptr<ReplicatedNode>>> ReplicatedNode::Open(Env& 
   if (!generations.ok()) co_return generations.status();
   node->generations_.emplace(std::move(*generations));
   node->recovered_ = state.hard_state;
-  const absl::Status damage = co_await node->OpenStore(node->generations_->current());
+  absl::Status damage = co_await node->OpenStore(node->generations_->current());
   if (damage.ok()) {
     CO_RETURN_IF_ERROR(co_await node->Reconcile(&state));
+    if (node->applied_ < state.snapshot.index) {  // e.g. a damaged WAL tail taken for a torn one
+      damage = absl::DataLossError(absl::StrCat("the store's applied index ", node->applied_,
+                                                " is behind the raft log's snapshot at ", state.snapshot.index,
+                                                ": it lost committed state"));
+    }
+  }
+  if (damage.ok()) {
+    // (the store and the raft log agree)
   } else if (absl::IsDataLoss(damage)) {
     // The raft log is intact, the store is not: rebuild it from a peer's snapshot
     // (Start) before taking part in Raft.
@@ -182,10 +190,6 @@ Task<absl::Status> ReplicatedNode::Reconcile(RaftState* state) {
   if (applied_ > last) {
     co_return absl::DataLossError(absl::StrCat("store applied index ", applied_, " is past the raft log's last entry ",
                                                last, " (was the raft directory lost?)"));
-  }
-  if (applied_ < state->snapshot.index) {
-    co_return absl::DataLossError(absl::StrCat("store applied index ", applied_, " is behind the raft log's snapshot at ",
-                                               state->snapshot.index, " (was the store replaced?)"));
   }
   // What the store applied was committed, though the hard state's commit may not have
   // been synced: Raft re-delivers those entries at once (and the node skips them).

@@ -122,6 +122,11 @@ void ClusterOracle::OnApplied(raft::NodeId id, const std::vector<raft::Entry>& e
 void ClusterOracle::OnStoreRebuilt(raft::NodeId id, raft::Index applied, const absl::Status& why) {
   ++stores_rebuilt_;
   world_.Log(absl::StrCat("n", id, " rebuilt its store at index ", applied, " (", why.ToString(), ")"));
+  if (id != victim_) {
+    world_.Fail(absl::StrCat("node ", id, "'s store was damaged (", why.ToString(),
+                             ") though disk corruption only hit node ", victim_, ": something wrote a bad store"));
+    return;
+  }
   auto it = applied_log_.find(applied);
   if (applied > 0 && it == applied_log_.end()) {
     world_.Fail(absl::StrCat("node ", id, " rebuilt its store at index ", applied, ", which no node applied"));
@@ -130,6 +135,7 @@ void ClusterOracle::OnStoreRebuilt(raft::NodeId id, raft::Index applied, const a
 
 void ClusterOracle::OnNodeLost(raft::NodeId id, std::string why) {
   world_.Log(absl::StrCat("n", id, " LOST: ", why));
+  QUANTA_ASSERT(id == victim_);
   lost_[id] = std::move(why);
 }
 

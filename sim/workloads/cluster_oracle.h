@@ -74,6 +74,9 @@ class ClusterOracle : public replication::NodeObserver {
   // without an operator): the final checks leave it out. Only the one node the run's
   // disk corruption was aimed at may be lost.
   void OnNodeLost(raft::NodeId node, std::string why);
+  // The node the run's disk corruption is aimed at: the only one whose store may be
+  // found damaged (any other node's damage is a bug that wrote a bad store).
+  void set_corruption_victim(raft::NodeId node) { victim_ = node; }
   bool lost(raft::NodeId node) const { return lost_.contains(node); }
   bool converged() const { return converged_; }
   struct Leader {
@@ -129,6 +132,7 @@ class ClusterOracle : public replication::NodeObserver {
   uint64_t snapshots_installed_ = 0;
   uint64_t stores_rebuilt_ = 0;
   absl::btree_map<raft::NodeId, std::string> lost_;
+  raft::NodeId victim_ = raft::kNoNode;
   std::function<void(const Leader&)> on_new_leader_;
 };
 

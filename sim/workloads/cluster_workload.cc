@@ -500,6 +500,7 @@ class ClusterWorkload : public Workload {
     }
     if (kind_ == Kind::kAppend && world.rng().Bernoulli(1.0 / 3)) shape_.mode = replication::CommitMode::kAsync;
     shape_.corruption_victim = 1 + static_cast<int>(world.rng().Uniform(nodes));
+    oracle_->set_corruption_victim(shape_.corruption_victim);
     shape_.snapshot_entries = 10 + world.rng().Uniform(200);
     shape_.snapshot_keep_entries = world.rng().Uniform(shape_.snapshot_entries / 2 + 1);
     shape_.checkpoint_interval = absl::Milliseconds(500 + world.rng().Uniform(5000));
