@@ -151,14 +151,16 @@ class NodeObserver {
 
 class ReplicatedNode {
  public:
-  // Validates the options, recovers the raft log and the store. Errors:
-  // kInvalidArgument for a bad membership, or the storage's recovery error.
+  // Validates the options, recovers the raft log and the store. A store found damaged
+  // (kDataLoss) does not fail the open: Start() rebuilds it first. Errors:
+  // kInvalidArgument for a bad membership, or the raft log's or file system's error.
   static Task<absl::StatusOr<std::unique_ptr<ReplicatedNode>>> Open(Env& env, NodeOptions options);
   ~ReplicatedNode();
   ReplicatedNode(const ReplicatedNode&) = delete;
   ReplicatedNode& operator=(const ReplicatedNode&) = delete;
 
-  // Listens on the peer addresses and starts ticking and driving Raft.
+  // Listens on the peer addresses and starts ticking and driving Raft (after the
+  // rebuild of a damaged store; until then requests are refused as unavailable).
   absl::Status Start();
   // Serves one client request (any number concurrently).
   Task<ClientResponse> Handle(ClientRequest request);
@@ -172,7 +174,6 @@ class ReplicatedNode {
   const raft::Raft& raft() const { return *raft_; }
   // What the node recovered from its raft log at open.
   const raft::HardState& recovered() const { return recovered_; }
-  const storage::Store& store() const { return *store_; }
   void set_observer(NodeObserver* observer) { observer_ = observer; }
 
   struct Waiter;
