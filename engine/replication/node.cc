@@ -399,8 +399,10 @@ Task<absl::Status> ReplicatedNode::Apply(const std::vector<Entry>& committed) {
       chunk.push_back(e);
     }
     ws.Put(kReplicationTree, kAppliedKey, EncodeIndex(chunk.back().index));
+    applying_ = true;
     auto lsn = co_await store_->Commit(std::move(ws));
     if (!*alive) co_return absl::CancelledError();
+    applying_ = false;
     if (!lsn.ok()) {
       if (absl::IsDataLoss(lsn.status())) store_damage_ = lsn.status();
       co_return lsn.status();

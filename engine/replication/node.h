@@ -280,6 +280,7 @@ class ReplicatedNode {
   RaftState rebuild_state_;    // the raft log to start from once rebuilt
   absl::Status store_damage_;  // the store's corruption that stopped the node
   bool serving_pull_ = false;
+  bool applying_ = false;      // a store commit of applied entries is in flight
   uint64_t snapshots_sent_ = 0;
   uint64_t snapshots_installed_ = 0;
   uint64_t snapshot_failures_ = 0;

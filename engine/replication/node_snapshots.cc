@@ -92,8 +92,9 @@ Task<absl::Status> ReplicatedNode::RebuildFrom(NodeId peer) {
 }
 
 void ReplicatedNode::ServePull(std::shared_ptr<Stream> stream) {
-  // Only a node with a whole store, fully re-delivered to Raft, and one pull at a time.
-  if (stopped_ || !damaged_.ok() || serving_pull_ || applied_ != raft_->applied()) {
+  // Only a node with a whole store, fully re-delivered to Raft, not in the middle of a
+  // commit (its durable state would be ahead of applied_), and one pull at a time.
+  if (stopped_ || !damaged_.ok() || serving_pull_ || applying_ || applied_ != raft_->applied()) {
     stream->Close();
     return;
   }
