@@ -224,10 +224,14 @@ Task<void> ReplicatedNode::ReceiveSnapshotTask(std::shared_ptr<Stream> stream, s
   if (status.ok()) status = co_await generations_->WriteMarker(generation, message->snapshot);
   if (!*alive) co_return;
   if (status.ok() && !stopped_) {
-    staged_[message->snapshot.index] = Staged{generation, message->snapshot.term};
+    auto [it, fresh] = staged_.try_emplace(message->snapshot.index);
+    if (!fresh) retired_[it->second.generation] = std::weak_ptr<storage::Store>();  // a copy of the same index
+    it->second = Staged{generation, message->snapshot.term};
     Step(*message);  // Raft decides whether to install it (then in the next Ready)
   } else {
     ++snapshot_failures_;
+    (void)co_await generations_->Remove(generation);  // what was built of it (the next open would)
+    if (!*alive) co_return;
   }
   co_await CollectGarbage();
 }
