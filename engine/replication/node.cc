@@ -132,16 +132,14 @@ Task<absl::StatusOr<std::unique_ptr<ReplicatedNode>>> ReplicatedNode::Open(Env& 
                                                 ": it lost committed state"));
     }
   }
-  if (damage.ok()) {
-    // (the store and the raft log agree)
-  } else if (absl::IsDataLoss(damage)) {
+  if (absl::IsDataLoss(damage)) {
     // The raft log is intact, the store is not: rebuild it from a peer's snapshot
     // (Start) before taking part in Raft.
     node->damaged_ = damage;
     node->store_.reset();
     node->applied_ = 0;
     node->rebuild_state_ = state;
-  } else {
+  } else if (!damage.ok()) {
     co_return damage;  // an I/O error: a restart may do
   }
   node->MakeRaft(std::move(state));

@@ -192,10 +192,26 @@ class ReplicatedNode {
   // take part in Raft (the raft log was kept: votes and acknowledged entries stand).
   Task<void> Rebuild();
   Task<absl::Status> RebuildFrom(raft::NodeId peer);
+  // A consistent copy of the store for a peer: the snapshot pins what it reads, the
+  // store (shared) outlives it.
+  struct StoreCopy {
+    // (A constructor, not an aggregate: it is passed to coroutines by value, which GCC
+    // 12 miscompiles for aggregates; engine/env/README.md.)
+    StoreCopy(std::shared_ptr<storage::Store> st, std::shared_ptr<storage::StoreSnapshot> sn)
+        : store(std::move(st)), snapshot(std::move(sn)) {}
+    std::shared_ptr<storage::Store> store;
+    std::shared_ptr<storage::StoreSnapshot> snapshot;
+  };
+  // Whether the store holds exactly the state of applied_ now (a copy can be described
+  // as Raft's snapshot at that index).
+  bool StoreMatchesApplied() const;
+  // Copies the store and sets `message`'s snapshot to describe it. REQUIRES: StoreMatchesApplied().
+  StoreCopy CopyStore(raft::Message* message);
+  // Streams `copy` with `message` on `stream`, then closes it.
+  Task<absl::Status> SendStoreCopy(std::shared_ptr<Stream> stream, raft::Message message, StoreCopy copy);
   // Serves a peer's pull of a snapshot of the store (one at a time).
   void ServePull(std::shared_ptr<Stream> stream);
-  Task<void> ServePullTask(std::shared_ptr<Stream> stream, raft::Message message, std::shared_ptr<storage::Store> store,
-                           std::shared_ptr<storage::StoreSnapshot> snapshot);
+  Task<void> ServePullTask(std::shared_ptr<Stream> stream, raft::Message message, StoreCopy copy);
   // A store operation failed: a kDataLoss marks the store damaged before the node stops.
   void StoreFailed(absl::Status status);
   Task<void> MarkDamagedThenReport(absl::Status status);
@@ -207,8 +223,7 @@ class ReplicatedNode {
   Task<void> RunCheckpoint(std::shared_ptr<storage::Store> store);
   // Leader: streams a snapshot of the store to `message.to` (one stream per replica).
   void StartSnapshotTransfer(raft::Message message);
-  Task<void> SendSnapshotTask(raft::Message message, std::shared_ptr<storage::Store> store,
-                              std::shared_ptr<storage::StoreSnapshot> snapshot);
+  Task<void> SendSnapshotTask(raft::Message message, StoreCopy copy);
   // Replica: takes an inbound snapshot stream (one at a time).
   void OnSnapshotStream(std::shared_ptr<Stream> stream, std::unique_ptr<FrameReader> reader);
   Task<void> ReceiveSnapshotTask(std::shared_ptr<Stream> stream, std::unique_ptr<FrameReader> reader);

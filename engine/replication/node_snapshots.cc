@@ -91,10 +91,29 @@ Task<absl::Status> ReplicatedNode::RebuildFrom(NodeId peer) {
   co_return absl::OkStatus();
 }
 
+bool ReplicatedNode::StoreMatchesApplied() const {
+  // Just restarted, the store may be ahead of what Raft has re-delivered; during a
+  // commit of applied entries its durable state is ahead of applied_.
+  return !stopped_ && damaged_.ok() && !applying_ && applied_ == raft_->applied();
+}
+
+ReplicatedNode::StoreCopy ReplicatedNode::CopyStore(raft::Message* message) {
+  QUANTA_ASSERT(StoreMatchesApplied());
+  // Described as of applied_ (what the store holds), not the log's older compaction point.
+  message->snapshot = raft_->SnapshotAt(applied_);
+  return StoreCopy{store_, store_->TakeSnapshot()};
+}
+
+Task<absl::Status> ReplicatedNode::SendStoreCopy(std::shared_ptr<Stream> stream, raft::Message message, StoreCopy copy) {
+  const absl::Status sent =
+      co_await SendSnapshot(env_, stream, *copy.snapshot, std::move(message), options_.snapshot_chunk_bytes);
+  stream->Close();
+  copy.snapshot.reset();  // before the store it pins
+  co_return sent;
+}
+
 void ReplicatedNode::ServePull(std::shared_ptr<Stream> stream) {
-  // Only a node with a whole store, fully re-delivered to Raft, not in the middle of a
-  // commit (its durable state would be ahead of applied_), and one pull at a time.
-  if (stopped_ || !damaged_.ok() || serving_pull_ || applying_ || applied_ != raft_->applied()) {
+  if (!StoreMatchesApplied() || serving_pull_) {  // one pull at a time: the puller tries another peer
     stream->Close();
     return;
   }
@@ -104,18 +123,13 @@ void ReplicatedNode::ServePull(std::shared_ptr<Stream> stream) {
   message.from = options_.id;
   message.to = options_.id;  // (unknown: a pulling node is not yet taking part in Raft)
   message.term = raft_->term();
-  message.snapshot = raft_->SnapshotAt(applied_);
-  env_.Spawn(ServePullTask(std::move(stream), std::move(message), store_, store_->TakeSnapshot()));
+  StoreCopy copy = CopyStore(&message);
+  env_.Spawn(ServePullTask(std::move(stream), std::move(message), std::move(copy)));
 }
 
-Task<void> ReplicatedNode::ServePullTask(std::shared_ptr<Stream> stream, raft::Message message,
-                                         std::shared_ptr<storage::Store> store,
-                                         std::shared_ptr<storage::StoreSnapshot> snapshot) {
+Task<void> ReplicatedNode::ServePullTask(std::shared_ptr<Stream> stream, raft::Message message, StoreCopy copy) {
   std::shared_ptr<bool> alive = alive_;
-  const absl::Status sent = co_await SendSnapshot(env_, stream, *snapshot, std::move(message),
-                                                  options_.snapshot_chunk_bytes);
-  stream->Close();
-  snapshot.reset();  // before the store it pins
+  const absl::Status sent = co_await SendStoreCopy(std::move(stream), std::move(message), std::move(copy));
   if (!*alive) co_return;
   serving_pull_ = false;
   ++(sent.ok() ? snapshots_sent_ : snapshot_failures_);
@@ -169,30 +183,22 @@ Task<void> ReplicatedNode::RunCheckpoint(std::shared_ptr<storage::Store> store) 
 }
 
 void ReplicatedNode::StartSnapshotTransfer(raft::Message message) {
-  // Just restarted, the store may be ahead of what Raft has re-delivered: Raft resends
-  // the request once it has (after an election timeout).
-  if (applied_ != raft_->applied()) return;
+  if (!StoreMatchesApplied()) return;  // Raft resends the request after an election timeout
   if (!sending_to_.insert(message.to).second) return;  // one stream per replica at a time
-  // The store's durable state is as of applied_ (nothing is being applied meanwhile):
-  // send that, described as such, rather than the log's older compaction point.
-  message.snapshot = raft_->SnapshotAt(applied_);
-  std::shared_ptr<storage::StoreSnapshot> snapshot = store_->TakeSnapshot();
-  env_.Spawn(SendSnapshotTask(std::move(message), store_, std::move(snapshot)));
+  StoreCopy copy = CopyStore(&message);
+  env_.Spawn(SendSnapshotTask(std::move(message), std::move(copy)));
 }
 
-Task<void> ReplicatedNode::SendSnapshotTask(raft::Message message, std::shared_ptr<storage::Store> store,
-                                            std::shared_ptr<storage::StoreSnapshot> snapshot) {
+Task<void> ReplicatedNode::SendSnapshotTask(raft::Message message, StoreCopy copy) {
   std::shared_ptr<bool> alive = alive_;
   const raft::NodeId to = message.to;
   auto stream = co_await transport_->ConnectForSnapshot(to);
   if (!*alive) co_return;
   absl::Status sent = stream.status();
   if (stream.ok()) {
-    sent = co_await SendSnapshot(env_, *stream, *snapshot, std::move(message), options_.snapshot_chunk_bytes);
-    (*stream)->Close();
+    sent = co_await SendStoreCopy(*std::move(stream), std::move(message), std::move(copy));
     if (!*alive) co_return;
   }
-  snapshot.reset();  // before the store it pins
   sending_to_.erase(to);
   ++(sent.ok() ? snapshots_sent_ : snapshot_failures_);
 }

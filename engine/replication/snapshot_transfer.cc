@@ -272,20 +272,28 @@ namespace {
 
 // The next frame of `stream`: kDataLoss at its end (or on a read error),
 // kDeadlineExceeded if it stalled.
-Task<absl::StatusOr<SnapshotFrame>> NextFrame(Env& env, std::shared_ptr<Stream> stream, FrameReader& reader) {
+// The next frame's payload from `stream`. Errors: kDataLoss for a bad frame,
+// kUnavailable when the stream ends (or is reset), kDeadlineExceeded if it stalls.
+Task<absl::StatusOr<std::string>> NextPayload(Env& env, std::shared_ptr<Stream> stream, FrameReader& reader) {
   for (;;) {
     auto payload = reader.Next();
     if (!payload.ok()) co_return Bad(payload.status().message());
-    if (payload->has_value()) {
-      auto frame = DecodeSnapshotFrame(**payload);
-      co_return frame;
-    }
+    if (payload->has_value()) co_return std::move(**payload);
     Watchdog watchdog(env, stream);
     auto bytes = co_await stream->Read(64u << 10);
-    if (watchdog.fired()) co_return absl::DeadlineExceededError("snapshot stream: the primary stopped sending");
-    if (!bytes.ok() || bytes->empty()) co_return Bad("the stream ended before its trailer");
+    if (watchdog.fired()) co_return absl::DeadlineExceededError("snapshot stream: the peer stopped sending");
+    if (!bytes.ok() || bytes->empty()) co_return absl::UnavailableError("snapshot stream: the peer closed it");
     reader.Feed(*bytes);
   }
+}
+
+// The next frame of a snapshot stream: kDataLoss also at its end (before the trailer).
+Task<absl::StatusOr<SnapshotFrame>> NextFrame(Env& env, std::shared_ptr<Stream> stream, FrameReader& reader) {
+  auto payload = co_await NextPayload(env, stream, reader);
+  if (absl::IsUnavailable(payload.status())) co_return Bad("the stream ended before its trailer");
+  CO_RETURN_IF_ERROR(payload.status());
+  auto frame = DecodeSnapshotFrame(*payload);
+  co_return frame;
 }
 
 }  // namespace
@@ -338,19 +346,10 @@ Task<absl::StatusOr<raft::Message>> PullSnapshot(Env& env, std::shared_ptr<Strea
     CO_RETURN_IF_ERROR(co_await stream->Write(std::move(hello)));
   }
   FrameReader reader(kMaxSnapshotFrameBytes);
-  for (;;) {  // the answer's hello
-    auto frame = reader.Next();
-    if (!frame.ok()) co_return Bad(frame.status().message());
-    if (frame->has_value()) {
-      if (**frame != kSnapshotHello) co_return Bad("the answer to a pull is not a snapshot stream");
-      break;
-    }
-    Watchdog watchdog(env, stream);
-    auto bytes = co_await stream->Read(64u << 10);
-    if (watchdog.fired()) co_return absl::DeadlineExceededError("snapshot pull: the peer did not answer");
-    if (!bytes.ok() || bytes->empty()) co_return absl::UnavailableError("snapshot pull: the peer cannot serve one now");
-    reader.Feed(*bytes);
-  }
+  auto answer = co_await NextPayload(env, stream, reader);
+  if (absl::IsUnavailable(answer.status())) co_return absl::UnavailableError("snapshot pull: the peer cannot serve one now");
+  CO_RETURN_IF_ERROR(answer.status());
+  if (*answer != kSnapshotHello) co_return Bad("the answer to a pull is not a snapshot stream");
   auto message = co_await ReceiveSnapshot(env, stream, reader, std::move(dir));
   co_return message;
 }

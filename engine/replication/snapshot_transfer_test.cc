@@ -51,6 +51,7 @@ class CuttingStream : public Stream {
 struct Outcome {
   absl::Status sent;
   absl::StatusOr<raft::Message> received = absl::UnknownError("not run");
+  bool receiver_done = false;
   size_t bytes = 0;        // sent on the wire
   bool has_pages = false;  // the build put its data file in place
   Rows rows;               // of the built store, if it did
@@ -81,11 +82,13 @@ Task<void> Receive(Env& env, Listener& listener, Outcome* out) {
     auto bytes = co_await stream->Read(4096);
     if (!bytes.ok() || bytes->empty()) {  // cut inside the hello: the transport drops it
       out->received = absl::DataLossError("the stream ended inside its hello");
+      out->receiver_done = true;
       co_return;
     }
     reader.Feed(*bytes);
   }
   out->received = co_await ReceiveSnapshot(env, stream, reader, "copy");
+  out->receiver_done = true;
 }
 
 // Builds a source store (a checkpoint plus WAL after it), streams it to itself, cut
@@ -119,7 +122,7 @@ Task<void> Transfer(Env& env, size_t budget, Rows* source, Outcome* out) {
   message.snapshot.term = 3;
   message.snapshot.voters = {1, 2, 3};
   out->sent = co_await SendSnapshot(env, stream, *snapshot, message, 16u << 10);
-  while (out->received.status().message() == "not run") co_await env.Sleep(absl::Milliseconds(10));
+  while (!out->receiver_done) co_await env.Sleep(absl::Milliseconds(10));
   snapshot.reset();
   out->has_pages = (co_await env.Open(absl::StrCat("copy/", storage::kPagesFile))).ok();
   if (!out->has_pages) co_return;

@@ -156,7 +156,7 @@ Task<void> ReadInbound(StatePtr s, std::shared_ptr<Stream> stream) {
       if (!healthy) break;
       ++s->stats.received;
       // It speaks: a failed connection attempt to it (on an idle channel) is stale.
-      for (bool replication : {false, true}) s->channels[{message->from, replication}].unreachable = false;
+      for (bool replication : {false, true}) s->channels.at({message->from, replication}).unreachable = false;
       s->deliver(std::move(*message));
     }
   }
