@@ -2,10 +2,15 @@
 //
 //   quanta-sim --seed S [-v]                one run; -v prints parameters and every event
 //   quanta-sim --seeds N [--from S]         a sweep of N seeds; summary at the end
+//   quanta-sim --seeds N --fresh            a sweep of N seeds no earlier run used
 //   --workload NAME   --faults LIST   --planted BUG   --list-planted   --check-determinism
 //
 // Every failure prints the one command that reproduces it; a sweep with failures
-// exits with status 1.
+// exits with status 1. A sweep with a planted bug counts a seed as a detection only
+// if the same seed passes with the bug off (a seed that fails either way proves
+// nothing about the bug: it is reported as BASELINE-FAIL and the sweep goes on).
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -32,6 +37,12 @@ ABSL_FLAG(bool, v, false, "verbose: print parameters, the world log and every ev
 ABSL_FLAG(double, fault_seconds, 0, "override the fault phase length (simulated seconds)");
 ABSL_FLAG(double, heal_seconds, 0, "override the heal phase length (simulated seconds)");
 ABSL_FLAG(bool, stop_on_failure, false, "stop a sweep at its first failure");
+ABSL_FLAG(bool, fresh, false,
+          "sweep seeds no earlier run used: --from is drawn from the wall clock, the process id and the commit");
+
+#ifndef QUANTA_GIT_COMMIT
+#define QUANTA_GIT_COMMIT "unknown"
+#endif
 
 namespace quanta::sim {
 namespace {
@@ -53,6 +64,21 @@ RunOptions BaseOptions() {
   o.fault_phase = absl::Seconds(absl::GetFlag(FLAGS_fault_seconds));
   o.heal_phase = absl::Seconds(absl::GetFlag(FLAGS_heal_seconds));
   return o;
+}
+
+// The first seed of a fresh sweep: the clock (ns), the process id and the commit,
+// mixed, above every fixed range the test suite and the notes use (< 10^6). Seeds
+// are 64-bit, so two runs practically never meet, and a failure's repro line names
+// its seed, so a fresh range replays as any other.
+uint64_t FreshFrom() {
+  const uint64_t now_ns = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  uint64_t h = now_ns ^ (static_cast<uint64_t>(getpid()) << 40);
+  for (const char* c = QUANTA_GIT_COMMIT; *c != '\0'; ++c) h = (h ^ static_cast<uint8_t>(*c)) * 0x100000001b3ull;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  return 1'000'000 + h % 1'000'000'000'000ull;  // below 10^12 + 10^6: short to type
 }
 
 int RunOne(uint64_t seed) {
@@ -93,6 +119,7 @@ int Sweep(uint64_t from, uint64_t count) {
   const bool determinism = absl::GetFlag(FLAGS_check_determinism);
   const auto wall_start = std::chrono::steady_clock::now();
   uint64_t failures = 0;
+  uint64_t baseline_failures = 0;  // planted sweeps: seeds that fail without the bug too
   uint64_t runs = 0;
   uint64_t events = 0;
   double simulated_s = 0;
@@ -127,6 +154,19 @@ int Sweep(uint64_t from, uint64_t count) {
       failovers["all"].insert(failovers["all"].end(), seconds.begin(), seconds.end());
     }
     simulated_s += absl::ToDoubleSeconds(result->simulated);
+    if (!result->ok && !o.planted.empty()) {
+      RunOptions baseline = o;
+      baseline.planted.clear();
+      auto without = RunSimulation(baseline);
+      if (without.ok() && !without->ok) {
+        ++baseline_failures;
+        std::printf("BASELINE-FAIL seed=%llu: fails with the planted bug off too, so it detects nothing: %s\n"
+                    "  repro: %s\n",
+                    static_cast<unsigned long long>(seed), without->failure.c_str(), ReproCommand(baseline).c_str());
+        std::fflush(stdout);
+        continue;
+      }
+    }
     if (!result->ok) {
       ++failures;
       std::printf("FAIL seed=%llu: %s\n  repro: %s\n", static_cast<unsigned long long>(seed),
@@ -138,11 +178,13 @@ int Sweep(uint64_t from, uint64_t count) {
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   std::printf(
-      "sweep: workload=%s faults=%s%s runs=%llu failures=%llu%s events=%llu simulated=%.1fs "
+      "sweep: workload=%s faults=%s%s seeds=[%llu,%llu) runs=%llu failures=%llu%s%s events=%llu simulated=%.1fs "
       "wall=%.1fs speed=%.1f simulated-s/wall-s\n",
       absl::GetFlag(FLAGS_workload).c_str(), absl::GetFlag(FLAGS_faults).c_str(),
       absl::GetFlag(FLAGS_planted).empty() ? "" : absl::StrCat(" planted=", absl::GetFlag(FLAGS_planted)).c_str(),
+      static_cast<unsigned long long>(from), static_cast<unsigned long long>(from + count),
       static_cast<unsigned long long>(runs), static_cast<unsigned long long>(failures),
+      baseline_failures == 0 ? "" : absl::StrCat(" baseline_failures=", baseline_failures).c_str(),
       determinism ? " (determinism checked)" : "", static_cast<unsigned long long>(events), simulated_s,
       wall_s, wall_s > 0 ? simulated_s / wall_s : 0.0);
   for (auto& [cause, seconds] : failovers) {
@@ -184,5 +226,12 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_list_planted)) return quanta::sim::ListPlanted();
   if (auto seed = absl::GetFlag(FLAGS_seed); seed.has_value()) return quanta::sim::RunOne(*seed);
   const uint64_t seeds = absl::GetFlag(FLAGS_seeds) > 0 ? absl::GetFlag(FLAGS_seeds) : 100;
-  return quanta::sim::Sweep(absl::GetFlag(FLAGS_from), seeds);
+  uint64_t from = absl::GetFlag(FLAGS_from);
+  if (absl::GetFlag(FLAGS_fresh)) {
+    from = quanta::sim::FreshFrom();
+    std::printf("fresh seeds: --from %llu --seeds %llu (drawn from the clock, the process id and build commit %s)\n",
+                static_cast<unsigned long long>(from), static_cast<unsigned long long>(seeds), QUANTA_GIT_COMMIT);
+    std::fflush(stdout);
+  }
+  return quanta::sim::Sweep(from, seeds);
 }

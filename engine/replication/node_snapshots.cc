@@ -105,10 +105,15 @@ ReplicatedNode::StoreCopy ReplicatedNode::CopyStore(raft::Message* message) {
 }
 
 Task<absl::Status> ReplicatedNode::SendStoreCopy(std::shared_ptr<Stream> stream, raft::Message message, StoreCopy copy) {
+  std::shared_ptr<bool> alive = alive_;
   const absl::Status sent =
       co_await SendSnapshot(env_, stream, *copy.snapshot, std::move(message), options_.snapshot_chunk_bytes);
   stream->Close();
   copy.snapshot.reset();  // before the store it pins
+  if (!*alive) co_return absl::CancelledError();
+  // The copy read damage off this node's disk: the store it serves (and sends again
+  // and again otherwise) is damaged, so the node stops and rebuilds it from a peer.
+  if (absl::IsDataLoss(sent) && copy.store == store_) StoreFailed(sent);
   co_return sent;
 }
 

@@ -75,7 +75,10 @@ Task<absl::Status> WriteFrame(Env& env, std::shared_ptr<Stream> stream, const Sn
   Watchdog watchdog(env, stream);
   const absl::Status written = co_await stream->Write(std::move(prefix));
   if (watchdog.fired()) co_return absl::DeadlineExceededError("snapshot stream: the replica stopped reading");
-  co_return written;
+  // Whatever the stream says, it is the stream's failure: kDataLoss means the sender's
+  // own disk is damaged (SendSnapshot's contract).
+  if (!written.ok()) co_return absl::UnavailableError(absl::StrCat("snapshot stream: ", written.message()));
+  co_return absl::OkStatus();
 }
 
 absl::Status DecodeChunk(const wire::SnapshotFrame& w, SnapshotFrame* out) {

@@ -74,7 +74,9 @@ absl::StatusOr<SnapshotFrame> DecodeSnapshotFrame(std::string_view payload);
 
 // Streams `snapshot` on `stream`, hello first. `message` is the Raft kSnapshot
 // message for the replica (its snapshot meta must describe the store's state).
-// Errors: the stream's or the snapshot's (a damaged page or WAL record is never sent).
+// Errors: kDataLoss only when reading the snapshot found damage on this node's disk
+// (a damaged page or WAL record is never sent: the store is damaged); the stream's
+// failures are kUnavailable (or kDeadlineExceeded when the peer stopped reading).
 // Chunks hold about `chunk_limit` bytes before compression.
 Task<absl::Status> SendSnapshot(Env& env, std::shared_ptr<Stream> stream, storage::StoreSnapshot& snapshot,
                                 raft::Message message, size_t chunk_limit = kSnapshotChunkBytes);
