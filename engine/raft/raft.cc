@@ -173,9 +173,7 @@ void Raft::BecomeLeader() {
   for (const std::vector<NodeId>* group : {&config_.voters, &config_.learners}) {
     for (NodeId peer : *group) {
       if (peer == config_.id) continue;
-      Progress& p = progress_[peer];
-      p.next = log_.last_index() + 1;
-      p.voter = group == &config_.voters;
+      progress_[peer] = Progress(log_.last_index() + 1, group == &config_.voters);
     }
   }
   heartbeat_elapsed_ = 0;
@@ -257,9 +255,7 @@ void Raft::TickLeader() {
     heartbeat_elapsed_ = 0;
     for (const auto& [peer, p] : progress_) SendHeartbeat(peer);
   }
-  for (auto& [peer, p] : progress_) {
-    if (p.snapshot_pending && ++p.snapshot_elapsed >= config_.election_ticks) p.snapshot_pending = false;  // resend
-  }
+  for (auto& [peer, p] : progress_) p.TickSnapshot(config_.election_ticks);  // a lost transfer is resent
   if (transfer_target_ != kNoNode && ++transfer_elapsed_ >= config_.election_ticks) {
     transfer_target_ = kNoNode;  // the target did not take over in time
     // Once told to campaign, the target may still win this term's successor with votes
@@ -437,38 +433,31 @@ void Raft::HandleAppendResponse(const Message& m) {
   auto it = progress_.find(m.from);
   if (it == progress_.end()) return;
   Progress& p = it->second;
-  if (!m.reject) p.snapshot_pending = false;  // it answered: whatever it installed shows in the match
   if (m.reject) {
-    // Stale unless it answers the append we are waiting on.
-    if (p.replicating ? m.index <= p.match : m.index + 1 != p.next) return;
-    p.replicating = false;
-    p.inflight.clear();
-    p.probe_sent = false;
-    p.next = std::max(p.match + 1, std::min(m.index, m.hint + 1));
+    // Stale unless it answers the append we are waiting on (a snapshot in flight
+    // answers for itself).
+    if (p.state() == Progress::State::kSnapshot) return;
+    if (p.state() == Progress::State::kReplicate ? m.index <= p.match() : m.index + 1 != p.next()) return;
+    p.BecomeProbe(std::max(p.match() + 1, std::min(m.index, m.hint + 1)));
     SendAppend(m.from);
     return;
   }
-  if (!p.replicating) {  // the probe found where the logs match: stream from there
-    p.replicating = true;
-    p.inflight.clear();
-    p.next = std::max(p.match, m.hint) + 1;
-  }
-  if (m.hint > p.match) {
-    p.match = m.hint;
-    p.next = std::max(p.next, m.hint + 1);
-    while (!p.inflight.empty() && p.inflight.front() <= p.match) p.inflight.pop_front();
+  // The probe found where the logs match, or a snapshot was installed (it shows in the
+  // hint): stream from there.
+  if (p.state() != Progress::State::kReplicate) p.BecomeReplicate(std::max(p.match(), m.hint) + 1);
+  if (p.MaybeUpdate(m.hint)) {
     if (m.from == transfer_target_) MaybeSendTimeoutNow(m.from);
     if (MaybeCommit()) {
       BroadcastAppend();
       return;
     }
   }
-  p.probe_sent = false;
-  while (SendAppend(m.from) && p.replicating) {
+  p.ProbeAnswered();
+  while (SendAppend(m.from) && p.state() == Progress::State::kReplicate) {
   }
   // Tell it the commit index now rather than at the next heartbeat (replica reads and
   // the apply lag depend on it).
-  if (std::min(commit_, p.match) > p.commit_sent) SendHeartbeat(m.from);
+  if (std::min(commit_, p.match()) > p.commit_sent) SendHeartbeat(m.from);
 }
 
 bool Raft::FreshFromLeader(const Message& m) {
@@ -555,39 +544,30 @@ void Raft::HandleHeartbeatResponse(const Message& m) {
   if (it == progress_.end()) return;
   Progress& p = it->second;
   if (m.index <= static_cast<Index>(ticks_)) p.acked_tick = std::max(p.acked_tick, static_cast<int64_t>(m.index));
-  if (p.match >= log_.last_index()) return;
+  if (p.match() >= log_.last_index()) return;
+  if (p.state() == Progress::State::kSnapshot) return;  // it is catching up from one
   // Alive but behind: appends were lost or are slow. Probe again from the match (at
   // most once per heartbeat), so a lost batch cannot stall the follower forever.
-  p.replicating = false;
-  p.inflight.clear();
-  p.next = p.match + 1;
-  p.probe_sent = false;
+  p.BecomeProbe(p.match() + 1);
   SendAppend(m.from);
 }
 
 bool Raft::SendAppend(NodeId to) {
   Progress& p = progress_.at(to);
-  if (p.snapshot_pending) return false;
-  if (p.next <= log_.snapshot_index()) return SendSnapshot(to);  // its entries are gone
-  if (!p.replicating && p.probe_sent) return false;
-  if (p.replicating && (p.next > log_.last_index() || p.inflight.size() >= config_.max_inflight_appends)) {
-    return false;
-  }
+  if (p.state() == Progress::State::kSnapshot) return false;
+  if (p.next() <= log_.snapshot_index()) return SendSnapshot(to);  // its entries are gone
+  if (p.Paused(log_.last_index(), config_.max_inflight_appends)) return false;
   Message m;
   m.type = MessageType::kAppend;
   m.sent_tick = static_cast<uint64_t>(ticks_) + 1;
   m.to = to;
-  m.index = p.next - 1;
+  m.index = p.next() - 1;
   m.log_term = *log_.TermAt(m.index);
-  m.entries = log_.Slice(p.next, config_.max_entries_per_append);
+  m.entries = log_.Slice(p.next(), config_.max_entries_per_append);
   m.commit = commit_;
+  QUANTA_ASSERT(p.state() == Progress::State::kProbe || !m.entries.empty());
   p.commit_sent = std::max(p.commit_sent, std::min(commit_, m.index + m.entries.size()));
-  if (p.replicating) {
-    p.next = m.index + m.entries.size() + 1;
-    p.inflight.push_back(p.next - 1);
-  } else {
-    p.probe_sent = true;
-  }
+  p.SentAppend(m.index + m.entries.size());
   Send(std::move(m));
   return true;
 }
@@ -600,11 +580,7 @@ bool Raft::SendSnapshot(NodeId to) {
   m.to = to;
   m.snapshot = base_;
   m.commit = commit_;
-  p.snapshot_pending = true;
-  p.snapshot_elapsed = 0;
-  p.replicating = false;
-  p.inflight.clear();
-  p.next = base_.index + 1;
+  p.BecomeSnapshot(base_.index);
   Send(std::move(m));
   return true;
 }
@@ -616,7 +592,7 @@ void Raft::SendHeartbeat(NodeId to) {
   m.type = MessageType::kHeartbeat;
   m.to = to;
   m.index = static_cast<Index>(ticks_);  // echoed back: when the follower's lease began at the latest
-  m.commit = std::min(commit_, p.match);  // never past what it holds
+  m.commit = std::min(commit_, p.match());  // never past what it holds
   p.commit_sent = std::max(p.commit_sent, m.commit);
   Send(std::move(m));
 }
@@ -625,7 +601,7 @@ void Raft::BroadcastAppend() {
   // Entries where flow control allows; otherwise a heartbeat if it has a newer
   // commit index to learn.
   for (const auto& [peer, p] : progress_) {
-    if (!SendAppend(peer) && std::min(commit_, p.match) > p.commit_sent) SendHeartbeat(peer);
+    if (!SendAppend(peer) && std::min(commit_, p.match()) > p.commit_sent) SendHeartbeat(peer);
   }
 }
 
@@ -633,7 +609,7 @@ bool Raft::MaybeCommit() {
   QUANTA_ASSERT(role_ == Role::kLeader);
   std::vector<Index> matches = {log_.stable()};  // the leader counts only what it persisted
   for (const auto& [peer, p] : progress_) {
-    if (p.voter) matches.push_back(p.match);
+    if (p.voter) matches.push_back(p.match());
   }
   std::sort(matches.begin(), matches.end(), std::greater<>());
   Index quorum_index = matches[Quorum() - 1];
@@ -711,10 +687,10 @@ void Raft::ApplyConfChange(const Entry& entry) {
   if (change.op == ConfChange::Op::kRemove) {
     progress_.erase(change.node);
   } else if (change.node != config_.id) {
-    Progress& p = progress_[change.node];
-    if (p.next == 1 && p.match == 0) p.next = log_.last_index() + 1;  // new: probe from the end
+    auto [it, added] = progress_.try_emplace(change.node, log_.last_index() + 1, true);  // new: probe from the end
+    Progress& p = it->second;
     p.voter = IsVoter(change.node);
-    if (!p.replicating) SendAppend(change.node);
+    if (p.state() != Progress::State::kReplicate) SendAppend(change.node);
   }
   if (MaybeCommit()) BroadcastAppend();  // a smaller quorum may commit at once
 }
@@ -766,18 +742,15 @@ absl::Status Raft::TransferLeadership(NodeId target) {
   transfer_elapsed_ = 0;
   MaybeSendTimeoutNow(target);
   Progress& p = progress_.at(target);
-  if (p.match < log_.last_index()) {  // catch it up first, starting now
-    p.replicating = false;
-    p.inflight.clear();
-    p.probe_sent = false;
-    p.next = p.match + 1;
+  if (p.match() < log_.last_index() && p.state() != Progress::State::kSnapshot) {  // catch it up first, now
+    p.BecomeProbe(p.match() + 1);
     SendAppend(target);
   }
   return absl::OkStatus();
 }
 
 void Raft::MaybeSendTimeoutNow(NodeId to) {
-  if (progress_.at(to).match != log_.last_index()) return;
+  if (progress_.at(to).match() != log_.last_index()) return;
   Message m;
   m.type = MessageType::kTimeoutNow;
   m.to = to;

@@ -20,7 +20,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "engine/env/random.h"
 #include "engine/raft/conf_change.h"
+#include "engine/raft/progress.h"
 #include "engine/raft/raft_log.h"
 #include "engine/raft/raft_types.h"
 
@@ -123,25 +123,11 @@ class Raft {
   // Leader: the highest index known to match `peer`'s log (0 if unknown or not leader).
   Index MatchOf(NodeId peer) const {
     auto it = progress_.find(peer);
-    return it == progress_.end() ? 0 : it->second.match;
+    return it == progress_.end() ? 0 : it->second.match();
   }
   HardState hard_state() const { return HardState{term_, vote_, commit_}; }
 
  private:
-  // What the leader knows about one follower.
-  struct Progress {
-    Index match = 0;
-    Index next = 1;
-    bool replicating = false;       // false: probing, one append at a time
-    bool probe_sent = false;
-    std::deque<Index> inflight;     // last index of each unacknowledged batch
-    bool voter = true;
-    int64_t acked_tick = INT64_MIN;  // send tick of the latest heartbeat it answered
-    Index commit_sent = 0;           // the highest commit index sent to it
-    bool snapshot_pending = false;   // a kSnapshot is on its way: no appends meanwhile
-    int snapshot_elapsed = 0;        // ticks since it was sent (resent after a timeout)
-  };
-
   void BecomeFollower(Term term, NodeId leader);
   void BecomePreCandidate();
   void BecomeCandidate();
