@@ -21,6 +21,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/env/coverage.h"
 #include "engine/env/planted.h"
 #include "sim/runner.h"
 #include "sim/workload.h"
@@ -37,6 +38,8 @@ ABSL_FLAG(bool, v, false, "verbose: print parameters, the world log and every ev
 ABSL_FLAG(double, fault_seconds, 0, "override the fault phase length (simulated seconds)");
 ABSL_FLAG(double, heal_seconds, 0, "override the heal phase length (simulated seconds)");
 ABSL_FLAG(bool, stop_on_failure, false, "stop a sweep at its first failure");
+ABSL_FLAG(bool, coverage, false, "after a sweep, list the coverage markers (engine/env/coverage.h) it never reached");
+ABSL_FLAG(std::string, coverage_out, "", "after a sweep, write each coverage marker's hits to this file ('name kind hits')");
 ABSL_FLAG(bool, fresh, false,
           "sweep seeds no earlier run used: --from is drawn from the wall clock, the process id and the commit");
 
@@ -79,6 +82,41 @@ uint64_t FreshFrom() {
   h *= 0xff51afd7ed558ccdull;
   h ^= h >> 33;
   return 1'000'000 + h % 1'000'000'000'000ull;  // below 10^12 + 10^6: short to type
+}
+
+// What the sweep's runs reached of the coverage catalogue: a report on stdout
+// (--coverage) and/or a file of counts (--coverage_out) that tests/sim/coverage_test.sh
+// sums over the default run's sweeps.
+void ReportCoverage() {
+  const std::string path = absl::GetFlag(FLAGS_coverage_out);
+  if (!path.empty()) {
+    FILE* out = std::fopen(path.c_str(), "w");
+    if (out == nullptr) {
+      std::fprintf(stderr, "quanta-sim: cannot write %s\n", path.c_str());
+    } else {
+      for (const coverage::MarkInfo& m : coverage::Catalogue()) {
+        std::fprintf(out, "%s %s %llu\n", std::string(m.name).c_str(),
+                     m.kind == coverage::MarkKind::kDefense ? "defense" : "rare",
+                     static_cast<unsigned long long>(coverage::Hits(m.mark)));
+      }
+      std::fclose(out);
+    }
+  }
+  if (!absl::GetFlag(FLAGS_coverage)) return;
+  size_t reached = 0;
+  std::string never;
+  for (const coverage::MarkInfo& m : coverage::Catalogue()) {
+    const uint64_t hits = coverage::Hits(m.mark);
+    if (hits > 0) {
+      ++reached;
+      std::printf("coverage: %-40s %-8s %llu\n", std::string(m.name).c_str(),
+                  m.kind == coverage::MarkKind::kDefense ? "defense" : "rare", static_cast<unsigned long long>(hits));
+    } else {
+      absl::StrAppend(&never, "\n  never: ", std::string(m.name),
+                      m.kind == coverage::MarkKind::kDefense ? " (defense)" : " (rare)", " — ", std::string(m.description));
+    }
+  }
+  std::printf("coverage: %zu of %zu markers reached%s\n", reached, coverage::Catalogue().size(), never.c_str());
 }
 
 int RunOne(uint64_t seed) {
@@ -194,6 +232,7 @@ int Sweep(uint64_t from, uint64_t count) {
                 "on a new primary, virtual time)\n",
                 cause.c_str(), seconds.size(), at(0.5), at(0.99), seconds.back());
   }
+  ReportCoverage();
   return failures == 0 ? 0 : 1;
 }
 

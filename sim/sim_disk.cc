@@ -33,6 +33,7 @@ const char* FaultKindName(FaultEvent::Kind kind) {
     case FaultEvent::Kind::kLatentSector: return "latent-sector-error";
     case FaultEvent::Kind::kReadBitFlip: return "read-bit-flip";
     case FaultEvent::Kind::kSyncLostWrites: return "sync-eio-lost-writes";
+    case FaultEvent::Kind::kLostWrite: return "lost-write";
   }
   return "?";
 }
@@ -81,6 +82,8 @@ absl::StatusOr<std::shared_ptr<Inode>> SimDisk::Open(absl::string_view raw_path,
   auto inode = std::make_shared<Inode>();
   inode->id = next_inode_++;
   inode->crash_in_sync_scale = std::pow(10.0, -1.0 + 2.5 * rng_.UnitDouble());
+  const absl::string_view base = BaseName(*path);
+  inode->may_lose_writes = base == kLostWriteFile || base == absl::StrCat(kLostWriteFile, ".tmp");
   names_.emplace(*path, inode);
   pending_ops_.push_back(NamespaceOp{NamespaceOp::Kind::kLink, *path, "", inode});
   return inode;
@@ -213,9 +216,22 @@ absl::Status SimDisk::Write(Inode& inode, uint64_t offset, absl::string_view dat
     return absl::ResourceExhaustedError("no space left on device");
   }
   if (rng_.Bernoulli(rates_.write_eio)) return absl::InternalError("I/O error (EIO) on write");
+  if (inode.may_lose_writes && rng_.Bernoulli(rates_.lost_write)) {
+    // Acknowledged, never performed: what was there stays (as written and as synced).
+    inode.faults.push_back({FaultEvent::Kind::kLostWrite, offset, data.size()});
+    if (inode.current.size() < offset + data.size()) {  // the file still grows: the hole reads as zeros
+      inode.current.resize(offset + data.size());
+      inode.size_dirty = true;
+    }
+    return absl::OkStatus();
+  }
   uint64_t landing = offset;
   if (rng_.Bernoulli(rates_.misdirect)) {
-    const uint64_t shift = (1 + rng_.Uniform(kMisdirectMaxSectors)) * kSectorBytes;
+    // Half the time a few sectors off; else whole on another block of the write's size
+    // (a page write on another page), so checks of a page's own id and checksum pass.
+    const uint64_t block = (data.size() + kSectorBytes - 1) / kSectorBytes * kSectorBytes;
+    const uint64_t shift = rng_.Bernoulli(0.5) ? (1 + rng_.Uniform(kMisdirectMaxSectors)) * kSectorBytes
+                                               : (1 + rng_.Uniform(kMisdirectMaxSectors)) * block;
     landing = (offset >= shift && rng_.Bernoulli(0.5)) ? offset - shift : offset + shift;
     inode.faults.push_back({FaultEvent::Kind::kMisdirectedWrite, offset, data.size()});
     inode.faults.push_back({FaultEvent::Kind::kMisdirectedWrite, landing, data.size()});

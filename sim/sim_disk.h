@@ -15,7 +15,10 @@
 //   EIO on write (nothing written) and on sync (the dirty sectors are silently marked
 //   clean without being persisted: Linux's fsyncgate), read-time bit flips (transient),
 //   latent sector errors (reads fail with kDataLoss until the sector is rewritten),
-//   misdirected writes (the bytes land some sectors away), and a full disk.
+//   misdirected writes (the bytes land some sectors away, or, half the time, whole on
+//   another block of the write's own size: another page, another WAL block), lost
+//   writes (the write reports success and never reaches the medium, synced or not;
+//   only on files named kLostWriteFile, the store's data file), and a full disk.
 // Corrupting faults are logged per inode (FaultLog) so oracles can tell a detected
 // corruption from a false alarm and a permitted loss from a durability bug.
 //
@@ -42,6 +45,10 @@
 namespace quanta::sim {
 
 inline constexpr uint64_t kSectorBytes = 512;
+// Lost writes hit only files of this name (or it + ".tmp"): the store's data file
+// (engine/storage/store.h kPagesFile), whose pages are referenced by checksum. A lost
+// write to a log needs protocol-aware recovery, which nothing claims yet.
+inline constexpr char kLostWriteFile[] = "pages";
 
 struct FaultRates {
   double write_eio = 0;       // per write
@@ -49,6 +56,7 @@ struct FaultRates {
   double read_bitflip = 0;    // per read
   double latent_sector = 0;   // per write: a random sector of the file goes bad
   double misdirect = 0;       // per write
+  double lost_write = 0;      // per write to a kLostWriteFile
   bool torn_on_crash = false; // crash tears/zeros dirty sectors independently
   bool full = false;          // extending writes fail with kResourceExhausted
   double stall = 0;           // per op: the operation takes up to 500 ms
@@ -57,7 +65,7 @@ struct FaultRates {
 
 // A corrupting fault injected into one inode's byte range.
 struct FaultEvent {
-  enum class Kind { kMisdirectedWrite, kLatentSector, kReadBitFlip, kSyncLostWrites };
+  enum class Kind { kMisdirectedWrite, kLatentSector, kReadBitFlip, kSyncLostWrites, kLostWrite };
   Kind kind;
   uint64_t offset;
   uint64_t length;
@@ -73,6 +81,7 @@ struct Inode {
   absl::btree_set<uint64_t> latent_sectors;  // unreadable until rewritten
   std::vector<FaultEvent> faults;
   double crash_in_sync_scale = 1;  // per file: some files' syncs are far crashier
+  bool may_lose_writes = false;    // named kLostWriteFile when created
 };
 
 class SimDisk {

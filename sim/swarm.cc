@@ -31,6 +31,7 @@ constexpr FamilyName kFamilyNames[] = {
     {FaultFamily::kDiskMisdirect, "disk-misdirect"},
     {FaultFamily::kDiskFull, "disk-full"},
     {FaultFamily::kDiskSlow, "disk-slow"},
+    {FaultFamily::kDiskLostWrite, "disk-lost-write"},
 };
 
 // A probability drawn log-uniformly from [10^lo, 10^hi].
@@ -113,6 +114,7 @@ SwarmParams ChooseSwarm(Random& rng, const absl::btree_set<FaultFamily>& allowed
   if (p.Has(FaultFamily::kDiskLatent)) p.disk.latent_sector = LogUniform(rng, -4, -2.5);
   if (p.Has(FaultFamily::kDiskMisdirect)) p.disk.misdirect = LogUniform(rng, -4, -2.5);
   if (p.Has(FaultFamily::kDiskSlow)) p.disk.stall = LogUniform(rng, -3, -1);
+  if (p.Has(FaultFamily::kDiskLostWrite)) p.disk.lost_write = LogUniform(rng, -4, -2.5);
 
   if (p.Has(FaultFamily::kClockDrift)) p.clock_drift_ppm_max = rng.Range(1, kMaxClockDriftPpm);
   if (p.Has(FaultFamily::kClockJump)) {
@@ -142,6 +144,7 @@ std::string SwarmParams::Describe() const {
                   "\ndisk.write_eio=", disk.write_eio, "\ndisk.sync_eio=", disk.sync_eio,
                   "\ndisk.read_bitflip=", disk.read_bitflip,
                   "\ndisk.latent_sector=", disk.latent_sector, "\ndisk.misdirect=", disk.misdirect,
+                  "\ndisk.lost_write=", disk.lost_write,
                   "\ndisk.stall=", disk.stall, "\ndisk.crash_in_sync=", disk.crash_in_sync);
   absl::StrAppend(&out, "\nclock.drift_ppm_max=", clock_drift_ppm_max,
                   "\nclock.jump_max=", absl::FormatDuration(clock_jump_max));

@@ -40,6 +40,7 @@ enum class FaultFamily {
   kDiskMisdirect,
   kDiskFull,
   kDiskSlow,
+  kDiskLostWrite,
 };
 
 const std::vector<FaultFamily>& AllFaultFamilies();

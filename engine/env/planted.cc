@@ -26,6 +26,9 @@ const std::vector<PlantedBugInfo>& PlantedCatalogue() {
       {PlantedBug::kStorageMetaBeforeSync, "storage-meta-before-sync", "storage", "crash",
        "a checkpoint writes its meta page before its data pages are synced (one sync "
        "for both: a crash can keep the meta and lose pages it points to)"},
+      {PlantedBug::kStorageSkipPageReference, "storage-skip-page-reference", "storage", "disk-lost-write",
+       "a page read is checked against its own checksum and id but not against the version its "
+       "parent's reference names (a lost or misdirected write serves the older page)"},
       {PlantedBug::kRaftVoteNotPersisted, "raft-vote-not-persisted", "register", "crash",
        "a node grants a vote without persisting it, so after a restart it can vote again in "
        "the same term (two leaders of one term)"},

@@ -22,6 +22,7 @@ enum class PlantedBug {
   kWalAcceptTornTail,   // ReplayWal skips checksums in the last segment
   kStorageSkipMetaChecksum,   // Store::Open trusts meta pages without their checksum
   kStorageMetaBeforeSync,     // a checkpoint writes its meta before syncing its pages
+  kStorageSkipPageReference,  // a page read is not checked against the version its reference names
   kRaftVoteNotPersisted,      // a granted vote is not made durable
   kRaftFigure8Commit,         // a leader commits an earlier term's entry by counting replicas
   kRaftCommitWithoutQuorum,   // a leader advances its commit index on one follower's ack

@@ -5,13 +5,16 @@
 #include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
+#include "engine/env/coverage.h"
 #include "engine/env/planted.h"
 #include "engine/env/status.h"
 #include "engine/raft/raft.h"
+#include "engine/raft/wire.h"
 #include "engine/storage/btree.h"
 #include "engine/storage/node.h"
 #include "engine/util/coding.h"
 #include "engine/util/crc32c.h"
+#include "engine/wal/wal_format.h"
 
 namespace quanta::replication {
 
@@ -28,6 +31,33 @@ constexpr char kAppliedKey[] = "applied";
 constexpr size_t kApplyChunkBytes = 8u << 20;
 constexpr size_t kMaxEntryBytes = 16u << 20;
 constexpr size_t kMaxScanRows = 100000;  // one answer stays well under a client frame
+static_assert(kMaxEntryBytes < wal::kMaxWalPayloadBytes, "a client write set fits one raft log record");
+static_assert(kMaxEntryBytes < raft::kMaxMessageBytes, "a client write set fits one raft message");
+static_assert(kApplyChunkBytes + kMaxEntryBytes < wal::kMaxWalPayloadBytes,
+              "an apply chunk (which may overrun by one entry) fits one store write set's WAL record");
+
+// Checks what a Ready hands over before it is persisted: its entries are contiguous
+// and follow the log the storage holds (or replace a suffix of it), its committed
+// entries are contiguous, and a committed entry is never past what is being stored.
+void CheckReady(const raft::Ready& ready, Index stored_last, Index applied) {
+  if (ready.snapshot.has_value()) applied = ready.snapshot->index;  // installed before the entries apply
+  for (size_t i = 1; i < ready.entries.size(); ++i) {
+    QUANTA_ASSERT(ready.entries[i].index == ready.entries[i - 1].index + 1);
+    QUANTA_ASSERT(ready.entries[i].term >= ready.entries[i - 1].term);
+  }
+  if (!ready.entries.empty() && !ready.snapshot.has_value()) {
+    QUANTA_ASSERT(ready.entries.front().index >= 1);
+    QUANTA_ASSERT(ready.entries.front().index <= stored_last + 1);  // appends, or truncates and appends
+  }
+  for (size_t i = 1; i < ready.committed.size(); ++i) {
+    QUANTA_ASSERT(ready.committed[i].index == ready.committed[i - 1].index + 1);
+  }
+  if (!ready.committed.empty()) {
+    const Index last_stored = ready.entries.empty() ? stored_last : std::max(stored_last, ready.entries.back().index);
+    QUANTA_ASSERT(ready.committed.back().index <= last_stored);
+    QUANTA_ASSERT(ready.committed.front().index <= applied + 1);  // nothing skipped (re-deliveries are)
+  }
+}
 
 std::string EncodeIndex(Index index) {
   std::string out;
@@ -117,6 +147,7 @@ Task<absl::StatusOr<std::unique_ptr<ReplicatedNode>>> ReplicatedNode::Open(Env& 
   const NodeOptions& o = node->options_;
   RaftState state;
   auto log_storage = co_await RaftStorage::Open(env, o.raft_storage, &state);
+  if (absl::IsDataLoss(log_storage.status())) COVERAGE_MARK(kReplRaftLogDamaged);
   if (!log_storage.ok()) co_return log_storage.status();
   node->log_storage_ = std::move(*log_storage);
   auto generations = co_await StoreGenerations::Open(env, o.store.dir);
@@ -127,6 +158,7 @@ Task<absl::StatusOr<std::unique_ptr<ReplicatedNode>>> ReplicatedNode::Open(Env& 
   if (damage.ok()) {
     CO_RETURN_IF_ERROR(co_await node->Reconcile(&state));
     if (node->applied_ < state.snapshot.index) {  // e.g. a damaged WAL tail taken for a torn one
+      COVERAGE_MARK(kReplStoreBehindLog);
       damage = absl::DataLossError(absl::StrCat("the store's applied index ", node->applied_,
                                                 " is behind the raft log's snapshot at ", state.snapshot.index,
                                                 ": it lost committed state"));
@@ -174,6 +206,7 @@ Task<absl::Status> ReplicatedNode::Reconcile(RaftState* state) {
   if (!*alive) co_return absl::CancelledError();
   CO_RETURN_IF_ERROR(marker.status());
   if (marker->has_value() && !LogCovers(*state, **marker)) {
+    COVERAGE_MARK(kReplSnapshotMarkerAdopted);
     wal::WalRecord record;
     record.type = wal::RecordType::kRaftSnapshot;
     record.payload = EncodeSnapshotPayload(**marker);
@@ -334,6 +367,7 @@ Task<absl::Status> ReplicatedNode::ProcessReady() {
   std::shared_ptr<bool> alive = alive_;
   CO_RETURN_IF_ERROR(log_storage_->status());  // a failed flush poisoned the log
   raft::Ready ready = raft_->TakeReady();
+  CheckReady(ready, raft_->log().stable(), applied_);
   if (ready.snapshot) {
     const absl::Status installed = co_await InstallSnapshot(*ready.snapshot);
     if (!*alive) co_return absl::CancelledError();

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
+#include "engine/env/coverage.h"
 #include "engine/env/status.h"
 #include "engine/raft/raft.h"
 #include "engine/replication/snapshot_transfer.h"
@@ -85,6 +86,11 @@ Task<absl::Status> ReplicatedNode::RebuildFrom(NodeId peer) {
     co_return status;
   }
   ++snapshots_installed_;
+  if (local) {
+    COVERAGE_MARK(kReplStoreRebuiltFromLog);
+  } else {
+    COVERAGE_MARK(kReplStoreRebuiltFromPeer);
+  }
   MakeRaft(std::move(rebuild_state_));
   rebuild_state_ = RaftState();
   if (observer_ != nullptr) observer_->OnStoreRebuilt(options_.id, applied_, damaged_);
@@ -113,7 +119,10 @@ Task<absl::Status> ReplicatedNode::SendStoreCopy(std::shared_ptr<Stream> stream,
   if (!*alive) co_return absl::CancelledError();
   // The copy read damage off this node's disk: the store it serves (and sends again
   // and again otherwise) is damaged, so the node stops and rebuilds it from a peer.
-  if (absl::IsDataLoss(sent) && copy.store == store_) StoreFailed(sent);
+  if (absl::IsDataLoss(sent) && copy.store == store_) {
+    COVERAGE_MARK(kReplSnapshotSenderFoundDamage);
+    StoreFailed(sent);
+  }
   co_return sent;
 }
 
@@ -149,6 +158,7 @@ void ReplicatedNode::StoreFailed(absl::Status status) {
 
 Task<void> ReplicatedNode::MarkDamagedThenReport(absl::Status status) {
   std::shared_ptr<bool> alive = alive_;
+  COVERAGE_MARK(kReplStoreMarkedDamaged);
   (void)co_await generations_->MarkDamaged(generations_->current(), std::string(store_damage_.message()));
   if (!*alive) co_return;
   if (options_.on_fatal) options_.on_fatal(std::move(status));
@@ -240,6 +250,7 @@ Task<void> ReplicatedNode::ReceiveSnapshotTask(std::shared_ptr<Stream> stream, s
     it->second = Staged{generation, message->snapshot.term};
     Step(*message);  // Raft decides whether to install it (then in the next Ready)
   } else {
+    COVERAGE_MARK(kReplSnapshotStreamRejected);
     ++snapshot_failures_;
     (void)co_await generations_->Remove(generation);  // what was built of it (the next open would)
     if (!*alive) co_return;
@@ -268,6 +279,7 @@ Task<absl::Status> ReplicatedNode::InstallSnapshot(const raft::SnapshotMeta& sna
                                                applied_));
   }
   ++snapshots_installed_;
+  COVERAGE_MARK(kReplSnapshotInstalled);
   if (observer_ != nullptr) observer_->OnSnapshotInstalled(options_.id, snapshot);
   env_.Spawn(CollectGarbage());
   co_return absl::OkStatus();

@@ -1,6 +1,5 @@
 #include "engine/replication/snapshot_transfer.h"
 
-#include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
 #include "engine/env/planted.h"
@@ -222,14 +221,14 @@ Task<absl::Status> SendWal(SendState& s, storage::StoreSnapshot& snapshot) {
   }
 }
 
-// Every page the checkpoint uses.
+// Every page the checkpoint uses, each checked against what refers to it.
 Task<absl::Status> SendPages(SendState& s, storage::StoreSnapshot& snapshot) {
-  CO_ASSIGN_OR_RETURN(std::vector<storage::PageId> free_list, co_await snapshot.FreePages());
-  const absl::btree_set<storage::PageId> free(free_list.begin(), free_list.end());
+  storage::SnapshotPages pages(snapshot);
   storage::PageBuffer page;
-  for (storage::PageId id = storage::kFirstDataPage; id < snapshot.meta().next_page; ++id) {
-    if (free.contains(id)) continue;
-    CO_RETURN_IF_ERROR(co_await snapshot.ReadPage(id, page.data()));
+  storage::PageId id = 0;
+  for (;;) {
+    CO_ASSIGN_OR_RETURN(const bool more, co_await pages.Next(&id, page.data()));
+    if (!more) break;
     s.chunk.pages.emplace_back(id, std::string(page.data(), page.size()));
     s.digest.Page(id, s.chunk.pages.back().second);
     ++s.pages;

@@ -5,7 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
+#include "engine/env/coverage.h"
 #include "engine/env/status.h"
+#include "engine/util/crc32c.h"
 
 namespace quanta::storage {
 namespace {
@@ -62,68 +64,75 @@ std::vector<Cell>::iterator FindCell(Node& node, const std::string& key) {
 
 }  // namespace
 
-Task<absl::StatusOr<BufferPool::Ref>> BTree::FetchNode(PageId id) {
-  CO_ASSIGN_OR_RETURN(BufferPool::Ref ref, co_await pool_.Fetch(id));
-  const PageType type = ReadPageHeader(ref.data()).type;
+Task<absl::StatusOr<BufferPool::Ref>> BTree::FetchNode(const PageRef& ref) {
+  CO_ASSIGN_OR_RETURN(BufferPool::Ref page, co_await pool_.Fetch(ref));
+  const PageType type = ReadPageHeader(page.data()).type;
   if (type != PageType::kLeaf && type != PageType::kInterior) {
-    co_return absl::DataLossError(absl::StrCat("page ", id, ": expected a B+tree node"));
+    co_return absl::DataLossError(absl::StrCat("page ", ref.id, ": expected a B+tree node"));
   }
-  co_return ref;
+  co_return page;
 }
 
-Task<absl::StatusOr<PageId>> BTree::Create(Lsn lsn) {
-  const PageId id = allocator_.Allocate();
-  CO_RETURN_IF_ERROR(co_await WriteNode(id, Node{}, lsn, /*create=*/true));
-  co_return id;
+Task<absl::StatusOr<PageRef>> BTree::Create(Lsn lsn) {
+  auto created = co_await CreateNode(Node{}, lsn);
+  co_return created;
 }
 
-Task<absl::Status> BTree::WriteNode(PageId id, const Node& node, Lsn lsn, bool create) {
-  BufferPool::Ref ref;
-  if (create) {
-    CO_ASSIGN_OR_RETURN(ref, co_await pool_.Create(id));
-  } else {
-    CO_ASSIGN_OR_RETURN(ref, co_await pool_.Fetch(id));
-  }
-  QUANTA_ASSERT(allocator_.IsFresh(id));  // never overwrite a checkpoint's page
-  EncodeNode(node, id, lsn, ref.data());
-  ref.MarkDirty();
+Task<absl::Status> BTree::WriteNode(PageRef* ref, const Node& node, Lsn lsn) {
+  QUANTA_ASSERT(allocator_.IsFresh(ref->id));  // never overwrite a checkpoint's page
+  CO_ASSIGN_OR_RETURN(BufferPool::Ref page, co_await pool_.Fetch(*ref));
+  EncodeNode(node, ref->id, lsn, page.data());
+  *ref = SealPage(page.data());
+  page.MarkDirty();
   co_return absl::OkStatus();
 }
 
-Task<absl::StatusOr<PageId>> BTree::Shadow(PageId id, Lsn lsn) {
-  if (allocator_.IsFresh(id)) co_return id;
+Task<absl::StatusOr<PageRef>> BTree::CreateNode(const Node& node, Lsn lsn) {
+  const PageId id = allocator_.Allocate();
+  CO_ASSIGN_OR_RETURN(BufferPool::Ref page, co_await pool_.Create(id));
+  EncodeNode(node, id, lsn, page.data());
+  const PageRef ref = SealPage(page.data());
+  QUANTA_ASSERT(ref.id == id);
+  co_return ref;
+}
+
+Task<absl::StatusOr<PageRef>> BTree::Shadow(const PageRef& ref, Lsn lsn) {
+  if (allocator_.IsFresh(ref.id)) co_return ref;
   const PageId fresh = allocator_.Allocate();
+  PageRef copied;
   {
-    CO_ASSIGN_OR_RETURN(BufferPool::Ref old, co_await FetchNode(id));
+    CO_ASSIGN_OR_RETURN(BufferPool::Ref old, co_await FetchNode(ref));
     CO_ASSIGN_OR_RETURN(BufferPool::Ref copy, co_await pool_.Create(fresh));
     std::memcpy(copy.data(), old.data(), kPageBytes);
     SetPageIdAndLsn(copy.data(), fresh, lsn);
+    copied = SealPage(copy.data());
   }
-  allocator_.Free(id);  // still the checkpoint's: reusable after the next one
-  pool_.Discard(id);
-  co_return fresh;
+  allocator_.Free(ref.id);  // still the checkpoint's: reusable after the next one
+  pool_.Discard(ref.id);
+  co_return copied;
 }
 
-Task<absl::StatusOr<std::vector<BTree::PathEntry>>> BTree::WritablePath(PageId* root, std::string_view key,
+Task<absl::StatusOr<std::vector<BTree::PathEntry>>> BTree::WritablePath(PageRef* root, std::string_view key,
                                                                         Lsn lsn) {
   std::vector<PathEntry> path;
-  CO_ASSIGN_OR_RETURN(PageId current, co_await Shadow(*root, lsn));
+  CO_ASSIGN_OR_RETURN(PageRef current, co_await Shadow(*root, lsn));
   *root = current;
   size_t index_in_parent = 0;
   bool rightmost = true;
   for (;;) {
     path.push_back(PathEntry{current, index_in_parent, rightmost});
-    CO_ASSIGN_OR_RETURN(BufferPool::Ref ref, co_await FetchNode(current));
-    NodeView view(ref.data());
+    CO_ASSIGN_OR_RETURN(BufferPool::Ref page, co_await FetchNode(current));
+    NodeView view(page.data());
     if (view.leaf()) break;
     index_in_parent = view.ChildIndexFor(key);
     rightmost = rightmost && index_in_parent == view.count();
-    const PageId child = view.ChildAt(index_in_parent);
-    CO_ASSIGN_OR_RETURN(PageId fresh, co_await Shadow(child, lsn));
-    if (fresh != child) {
-      SetChildAt(ref.data(), index_in_parent, fresh);
-      SetPageIdAndLsn(ref.data(), current, lsn);
-      ref.MarkDirty();
+    const PageRef child = view.ChildAt(index_in_parent);
+    CO_ASSIGN_OR_RETURN(PageRef fresh, co_await Shadow(child, lsn));
+    if (!(fresh == child)) {
+      SetChildAt(page.data(), index_in_parent, fresh);
+      SetPageIdAndLsn(page.data(), current.id, lsn);
+      path.back().ref = SealPage(page.data());  // its parent is pointed at it by Reseal
+      page.MarkDirty();
     }
     current = fresh;
     QUANTA_ASSERT_MSG(path.size() < 64, "B+tree deeper than 64 levels");
@@ -131,41 +140,54 @@ Task<absl::StatusOr<std::vector<BTree::PathEntry>>> BTree::WritablePath(PageId* 
   co_return path;
 }
 
-Task<absl::Status> BTree::Store(std::vector<PathEntry>& path, size_t level, Node node, PageId* root, Lsn lsn,
+Task<absl::Status> BTree::Reseal(std::vector<PathEntry>& path, size_t level, PageRef* root, Lsn lsn) {
+  QUANTA_ASSERT(level < path.size());
+  for (size_t l = level; l > 0; --l) {
+    CO_ASSIGN_OR_RETURN(BufferPool::Ref parent, co_await FetchNode(path[l - 1].ref));
+    QUANTA_ASSERT(NodeView(parent.data()).ChildAt(path[l].child_index).id == path[l].ref.id);
+    SetChildAt(parent.data(), path[l].child_index, path[l].ref);
+    SetPageIdAndLsn(parent.data(), path[l - 1].ref.id, lsn);
+    path[l - 1].ref = SealPage(parent.data());
+    parent.MarkDirty();
+  }
+  *root = path[0].ref;
+  co_return absl::OkStatus();
+}
+
+Task<absl::Status> BTree::Store(std::vector<PathEntry>& path, size_t level, Node node, PageRef* root, Lsn lsn,
                                 bool append) {
   if (Fits(node)) {
-    CO_RETURN_IF_ERROR(co_await WriteNode(path[level].id, node, lsn, /*create=*/false));
-    co_return absl::OkStatus();
+    CO_RETURN_IF_ERROR(co_await WriteNode(&path[level].ref, node, lsn));
+    absl::Status resealed = co_await Reseal(path, level, root, lsn);
+    co_return resealed;
   }
   SplitResult split = Split(std::move(node), append);
-  const PageId left_id = path[level].id;
-  const PageId right_id = allocator_.Allocate();
-  CO_RETURN_IF_ERROR(co_await WriteNode(right_id, split.right, lsn, /*create=*/true));
-  CO_RETURN_IF_ERROR(co_await WriteNode(left_id, split.left, lsn, /*create=*/false));
+  const PageId left_id = path[level].ref.id;
+  CO_ASSIGN_OR_RETURN(const PageRef right, co_await CreateNode(split.right, lsn));
+  CO_RETURN_IF_ERROR(co_await WriteNode(&path[level].ref, split.left, lsn));
+  const PageRef left = path[level].ref;
   Node parent;
   if (level == 0) {  // the root split: the tree grows a level
     parent.leaf = false;
-    parent.cells.push_back(Cell{split.separator, "", false, left_id});
-    parent.right_child = right_id;
-    const PageId new_root = allocator_.Allocate();
-    CO_RETURN_IF_ERROR(co_await WriteNode(new_root, parent, lsn, /*create=*/true));
-    *root = new_root;
+    parent.cells.push_back(Cell{split.separator, "", false, left});
+    parent.right_child = right;
+    CO_ASSIGN_OR_RETURN(*root, co_await CreateNode(parent, lsn));
     co_return absl::OkStatus();
   }
   {
-    CO_ASSIGN_OR_RETURN(BufferPool::Ref ref, co_await FetchNode(path[level - 1].id));
-    CO_ASSIGN_OR_RETURN(parent, DecodeNode(ref.data()));
+    CO_ASSIGN_OR_RETURN(BufferPool::Ref page, co_await FetchNode(path[level - 1].ref));
+    CO_ASSIGN_OR_RETURN(parent, DecodeNode(page.data()));
   }
   const size_t at = path[level].child_index;
   QUANTA_ASSERT(at <= parent.cells.size());
   if (at < parent.cells.size()) {
-    QUANTA_ASSERT(parent.cells[at].child == left_id);
-    parent.cells.insert(parent.cells.begin() + static_cast<ptrdiff_t>(at), Cell{split.separator, "", false, left_id});
-    parent.cells[at + 1].child = right_id;
+    QUANTA_ASSERT(parent.cells[at].child.id == left_id);
+    parent.cells.insert(parent.cells.begin() + static_cast<ptrdiff_t>(at), Cell{split.separator, "", false, left});
+    parent.cells[at + 1].child = right;
   } else {
-    QUANTA_ASSERT(parent.right_child == left_id);
-    parent.cells.push_back(Cell{split.separator, "", false, left_id});
-    parent.right_child = right_id;
+    QUANTA_ASSERT(parent.right_child.id == left_id);
+    parent.cells.push_back(Cell{split.separator, "", false, left});
+    parent.right_child = right;
   }
   // The parent gained its last cell iff this node was its right child.
   const bool parent_append = append && at == parent.cells.size() - 1;
@@ -176,6 +198,7 @@ Task<absl::Status> BTree::Store(std::vector<PathEntry>& path, size_t level, Node
 Task<absl::StatusOr<OverflowRef>> BTree::WriteOverflow(std::string_view value, Lsn lsn) {
   OverflowRef ref;
   ref.bytes = static_cast<uint32_t>(value.size());
+  ref.crc = crc32c::Value(value.data(), value.size());
   ref.pages = static_cast<uint32_t>((value.size() + kOverflowChunkBytes - 1) / kOverflowChunkBytes);
   ref.first = allocator_.AllocateRun(ref.pages);
   PageBuffer page;
@@ -191,12 +214,12 @@ Task<absl::StatusOr<OverflowRef>> BTree::WriteOverflow(std::string_view value, L
   co_return ref;
 }
 
-Task<absl::StatusOr<std::string>> BTree::ReadOverflow(const OverflowRef& ref) {
+Task<absl::StatusOr<std::string>> BTree::ReadOverflow(PageFile& file, const OverflowRef& ref) {
   std::string value;
   PageBuffer page;
   for (uint32_t i = 0; i < ref.pages; ++i) {
     const PageId id = ref.first + i;
-    CO_RETURN_IF_ERROR(co_await file_.Read(id, page.data()));
+    CO_RETURN_IF_ERROR(co_await file.Read(id, page.data()));
     const uint32_t n = GetU32(page.data() + kPageHeaderBytes);
     if (ReadPageHeader(page.data()).type != PageType::kOverflow || n > kOverflowChunkBytes) {
       co_return absl::DataLossError(absl::StrCat("page ", id, ": malformed overflow page"));
@@ -207,6 +230,11 @@ Task<absl::StatusOr<std::string>> BTree::ReadOverflow(const OverflowRef& ref) {
     co_return absl::DataLossError(absl::StrCat("overflow value at page ", ref.first, " has ", value.size(),
                                                " bytes, expected ", ref.bytes));
   }
+  if (crc32c::Value(value.data(), value.size()) != ref.crc) {
+    COVERAGE_MARK(kStorageOverflowVersionMismatch);
+    co_return absl::DataLossError(absl::StrCat("overflow value at page ", ref.first, " is intact page by page but not "
+                                               "the value its reference expects: a lost or misdirected write"));
+  }
   co_return value;
 }
 
@@ -214,23 +242,23 @@ void BTree::FreeOverflow(const OverflowRef& ref) {
   for (uint32_t i = 0; i < ref.pages; ++i) allocator_.Free(ref.first + i);
 }
 
-Task<absl::StatusOr<std::optional<std::string>>> BTree::Get(PageId root, std::string key) {
-  PageId id = root;
+Task<absl::StatusOr<std::optional<std::string>>> BTree::Get(PageRef root, std::string key) {
+  PageRef at = root;
   for (int depth = 0; depth < 64; ++depth) {
-    CO_ASSIGN_OR_RETURN(BufferPool::Ref ref, co_await FetchNode(id));
+    CO_ASSIGN_OR_RETURN(BufferPool::Ref ref, co_await FetchNode(at));
     NodeView view(ref.data());
     if (!view.leaf()) {
-      id = view.ChildFor(key);
+      at = view.ChildFor(key);
       continue;
     }
     const size_t i = view.LowerBound(key);
     if (i == view.count() || view.key(i) != key) co_return std::optional<std::string>();
     if (!view.overflow(i)) co_return std::optional<std::string>(std::string(view.value(i)));
     const OverflowRef overflow = DecodeOverflowRef(view.value(i));
-    CO_ASSIGN_OR_RETURN(std::string value, co_await ReadOverflow(overflow));
+    CO_ASSIGN_OR_RETURN(std::string value, co_await ReadOverflow(file_, overflow));
     co_return std::optional<std::string>(std::move(value));
   }
-  co_return absl::DataLossError(absl::StrCat("tree at page ", root, " is deeper than 64 levels (a cycle?)"));
+  co_return absl::DataLossError(absl::StrCat("tree at page ", root.id, " is deeper than 64 levels (a cycle?)"));
 }
 
 Task<absl::StatusOr<Cell>> BTree::MakeLeafCell(std::string key, std::string value, Lsn lsn) {
@@ -252,12 +280,12 @@ Task<absl::StatusOr<Cell>> BTree::MakeLeafCell(std::string key, std::string valu
   co_return cell;
 }
 
-Task<absl::Status> BTree::Put(PageId* root, std::string key, std::string value, Lsn lsn) {
+Task<absl::Status> BTree::Put(PageRef* root, std::string key, std::string value, Lsn lsn) {
   CO_ASSIGN_OR_RETURN(Cell cell, co_await MakeLeafCell(key, std::move(value), lsn));
   CO_ASSIGN_OR_RETURN(std::vector<PathEntry> path, co_await WritablePath(root, key, lsn));
   Node leaf;
   {
-    CO_ASSIGN_OR_RETURN(BufferPool::Ref ref, co_await FetchNode(path.back().id));
+    CO_ASSIGN_OR_RETURN(BufferPool::Ref ref, co_await FetchNode(path.back().ref));
     CO_ASSIGN_OR_RETURN(leaf, DecodeNode(ref.data()));
   }
   auto it = FindCell(leaf, key);
@@ -274,25 +302,26 @@ Task<absl::Status> BTree::Put(PageId* root, std::string key, std::string value, 
   co_return stored;
 }
 
-Task<absl::StatusOr<bool>> BTree::Delete(PageId* root, std::string key, Lsn lsn) {
+Task<absl::StatusOr<bool>> BTree::Delete(PageRef* root, std::string key, Lsn lsn) {
   CO_ASSIGN_OR_RETURN(std::optional<std::string> existing, co_await Get(*root, key));
   if (!existing.has_value()) co_return false;  // nothing to copy-on-write
   CO_ASSIGN_OR_RETURN(std::vector<PathEntry> path, co_await WritablePath(root, key, lsn));
   Node leaf;
   {
-    CO_ASSIGN_OR_RETURN(BufferPool::Ref ref, co_await FetchNode(path.back().id));
+    CO_ASSIGN_OR_RETURN(BufferPool::Ref ref, co_await FetchNode(path.back().ref));
     CO_ASSIGN_OR_RETURN(leaf, DecodeNode(ref.data()));
   }
   auto it = FindCell(leaf, key);
   QUANTA_ASSERT(it != leaf.cells.end() && it->key == key);
   if (it->overflow) FreeOverflow(DecodeOverflowRef(it->value));
   leaf.cells.erase(it);
-  CO_RETURN_IF_ERROR(co_await WriteNode(path.back().id, leaf, lsn, /*create=*/false));
+  CO_RETURN_IF_ERROR(co_await WriteNode(&path.back().ref, leaf, lsn));
+  CO_RETURN_IF_ERROR(co_await Reseal(path, path.size() - 1, root, lsn));
   co_return true;
 }
 
-Task<absl::Status> BTree::ScanNode(PageId id, const ScanRange& range, std::vector<KeyValue>* out, bool* done) {
-  CO_ASSIGN_OR_RETURN(BufferPool::Ref ref, co_await FetchNode(id));
+Task<absl::Status> BTree::ScanNode(PageRef at, const ScanRange& range, std::vector<KeyValue>* out, bool* done) {
+  CO_ASSIGN_OR_RETURN(BufferPool::Ref ref, co_await FetchNode(at));
   NodeView view(ref.data());
   if (view.leaf()) {
     const size_t lo = view.LowerBound(range.start);
@@ -303,7 +332,7 @@ Task<absl::Status> BTree::ScanNode(PageId id, const ScanRange& range, std::vecto
       kv.key.assign(view.key(i));
       if (view.overflow(i)) {
         const OverflowRef overflow = DecodeOverflowRef(view.value(i));
-        CO_ASSIGN_OR_RETURN(kv.value, co_await ReadOverflow(overflow));
+        CO_ASSIGN_OR_RETURN(kv.value, co_await ReadOverflow(file_, overflow));
       } else {
         kv.value.assign(view.value(i));
       }
@@ -321,15 +350,15 @@ Task<absl::Status> BTree::ScanNode(PageId id, const ScanRange& range, std::vecto
   co_return absl::OkStatus();
 }
 
-Task<absl::Status> BTree::Scan(PageId root, ScanRange range, std::vector<KeyValue>* out) {
+Task<absl::Status> BTree::Scan(PageRef root, ScanRange range, std::vector<KeyValue>* out) {
   if (range.limit == 0 || (range.end.has_value() && *range.end <= range.start)) co_return absl::OkStatus();
   bool done = false;
   absl::Status scanned = co_await ScanNode(root, range, out, &done);
   co_return scanned;
 }
 
-Task<absl::Status> BTree::Drop(PageId root) {
-  std::vector<PageId> children;
+Task<absl::Status> BTree::Drop(PageRef root) {
+  std::vector<PageRef> children;
   {
     CO_ASSIGN_OR_RETURN(BufferPool::Ref ref, co_await FetchNode(root));
     NodeView view(ref.data());
@@ -342,9 +371,9 @@ Task<absl::Status> BTree::Drop(PageId root) {
     }
     if (!view.leaf()) children.push_back(view.right_child());
   }
-  for (PageId child : children) CO_RETURN_IF_ERROR(co_await Drop(child));
-  pool_.Discard(root);
-  allocator_.Free(root);
+  for (const PageRef& child : children) CO_RETURN_IF_ERROR(co_await Drop(child));
+  pool_.Discard(root.id);
+  allocator_.Free(root.id);
   co_return absl::OkStatus();
 }
 

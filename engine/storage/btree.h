@@ -1,8 +1,9 @@
 // BTree: copy-on-write B+trees over the buffer pool.
 //
-// A tree is named by its root page id, which changes as the tree changes (a write
+// A tree is named by its root's PageRef, which changes as the tree changes (a write
 // copies every page on its root-to-leaf path that belongs to the last checkpoint to a
-// fresh page first, so the checkpoint's tree stays intact). Keys are byte strings
+// fresh page first, so the checkpoint's tree stays intact, and re-seals the path
+// bottom-up, so every parent names the version of each child it points at). Keys are byte strings
 // (<= kMaxKeyBytes) in lexicographic order; values up to kMaxValueBytes, those over
 // kMaxInlineValueBytes stored in runs of overflow pages.
 //
@@ -11,7 +12,8 @@
 // Space in long-dead ranges is reclaimed only by a future compaction.
 //
 // Threading: callers serialize (the Store's mutex). Every page read is verified
-// (checksum, then node structure) before use; damage is kDataLoss, never served.
+// (checksum, then the version its reference names, then node structure) before use;
+// damage, a lost write or a misdirected one is kDataLoss, never served.
 #pragma once
 
 #include <cstdint>
@@ -50,15 +52,15 @@ class BTree {
       : pool_(pool), file_(file), allocator_(allocator) {}
 
   // Creates an empty tree and returns its root.
-  Task<absl::StatusOr<PageId>> Create(Lsn lsn);
-  Task<absl::StatusOr<std::optional<std::string>>> Get(PageId root, std::string key);
+  Task<absl::StatusOr<PageRef>> Create(Lsn lsn);
+  Task<absl::StatusOr<std::optional<std::string>>> Get(PageRef root, std::string key);
   // Inserts or replaces. Errors: kInvalidArgument for oversized keys or values.
-  Task<absl::Status> Put(PageId* root, std::string key, std::string value, Lsn lsn);
+  Task<absl::Status> Put(PageRef* root, std::string key, std::string value, Lsn lsn);
   // Returns whether the key existed.
-  Task<absl::StatusOr<bool>> Delete(PageId* root, std::string key, Lsn lsn);
-  Task<absl::Status> Scan(PageId root, ScanRange range, std::vector<KeyValue>* out);
+  Task<absl::StatusOr<bool>> Delete(PageRef* root, std::string key, Lsn lsn);
+  Task<absl::Status> Scan(PageRef root, ScanRange range, std::vector<KeyValue>* out);
   // Frees every page of the tree.
-  Task<absl::Status> Drop(PageId root);
+  Task<absl::Status> Drop(PageRef root);
 
   // Bulk load: builds a new tree holding `rows` bottom-up (pages ~90% full, each
   // written once) and returns its root. REQUIRES: keys strictly ascending (the caller
@@ -68,33 +70,42 @@ class BTree {
     std::string_view key;
     std::string_view value;
   };
-  Task<absl::StatusOr<PageId>> BuildFromSorted(const std::vector<RowRef>& rows, Lsn lsn);
+  Task<absl::StatusOr<PageRef>> BuildFromSorted(const std::vector<RowRef>& rows, Lsn lsn);
+
+  // Reads an overflow value, checking its pages and its CRC32C. Errors: kDataLoss.
+  static Task<absl::StatusOr<std::string>> ReadOverflow(PageFile& file, const OverflowRef& ref);
 
  private:
   struct PathEntry {
-    PageId id;
+    PageRef ref;         // the page as it is now (re-sealed as the write goes)
     size_t child_index;  // where the parent points at it (unused for the root)
     bool rightmost;      // on the tree's right edge (every ancestor's right child)
   };
-  Task<absl::StatusOr<BufferPool::Ref>> FetchNode(PageId id);
-  Task<absl::StatusOr<PageId>> Shadow(PageId id, Lsn lsn);
-  Task<absl::StatusOr<std::vector<PathEntry>>> WritablePath(PageId* root, std::string_view key, Lsn lsn);
-  Task<absl::Status> Store(std::vector<PathEntry>& path, size_t level, Node node, PageId* root, Lsn lsn,
+  Task<absl::StatusOr<BufferPool::Ref>> FetchNode(const PageRef& ref);
+  Task<absl::StatusOr<PageRef>> Shadow(const PageRef& ref, Lsn lsn);
+  Task<absl::StatusOr<std::vector<PathEntry>>> WritablePath(PageRef* root, std::string_view key, Lsn lsn);
+  Task<absl::Status> Store(std::vector<PathEntry>& path, size_t level, Node node, PageRef* root, Lsn lsn,
                            bool append);
+  // Points each parent on `path` above `level` at its child's current version, sealing
+  // each in turn, and `root` at the root's. Every write ends with it.
+  Task<absl::Status> Reseal(std::vector<PathEntry>& path, size_t level, PageRef* root, Lsn lsn);
   Task<absl::StatusOr<Cell>> MakeLeafCell(std::string key, std::string value, Lsn lsn);
   // Bulk load: one level of the tree being built, left to right.
   struct LevelChild {
     std::string first_key;  // the least key under it
-    PageId page;
+    PageRef page;
   };
   Task<absl::Status> AppendToLevel(const Node& node, std::string first_key, Lsn lsn, std::vector<LevelChild>* level);
   Task<absl::StatusOr<std::vector<LevelChild>>> BuildLeaves(const std::vector<RowRef>& rows, Lsn lsn);
   Task<absl::StatusOr<std::vector<LevelChild>>> BuildInteriorLevel(const std::vector<LevelChild>& below, Lsn lsn);
-  Task<absl::Status> WriteNode(PageId id, const Node& node, Lsn lsn, bool create);
+  // Encodes `node` over the existing page `*ref` (fresh: this epoch's) and seals it;
+  // *ref becomes the new version.
+  Task<absl::Status> WriteNode(PageRef* ref, const Node& node, Lsn lsn);
+  // Encodes `node` on a newly allocated page and seals it.
+  Task<absl::StatusOr<PageRef>> CreateNode(const Node& node, Lsn lsn);
   Task<absl::StatusOr<OverflowRef>> WriteOverflow(std::string_view value, Lsn lsn);
-  Task<absl::StatusOr<std::string>> ReadOverflow(const OverflowRef& ref);
   void FreeOverflow(const OverflowRef& ref);
-  Task<absl::Status> ScanNode(PageId id, const ScanRange& range, std::vector<KeyValue>* out, bool* done);
+  Task<absl::Status> ScanNode(PageRef ref, const ScanRange& range, std::vector<KeyValue>* out, bool* done);
 
   BufferPool& pool_;
   PageFile& file_;

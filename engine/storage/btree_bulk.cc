@@ -20,9 +20,8 @@ constexpr size_t kBulkFillBytes = kPageBytes * 9 / 10;
 
 Task<absl::Status> BTree::AppendToLevel(const Node& node, std::string first_key, Lsn lsn,
                                         std::vector<LevelChild>* level) {
-  const PageId id = allocator_.Allocate();
-  CO_RETURN_IF_ERROR(co_await WriteNode(id, node, lsn, /*create=*/true));
-  level->push_back(LevelChild{std::move(first_key), id});
+  CO_ASSIGN_OR_RETURN(const PageRef ref, co_await CreateNode(node, lsn));
+  level->push_back(LevelChild{std::move(first_key), ref});
   co_return absl::OkStatus();
 }
 
@@ -76,7 +75,7 @@ Task<absl::StatusOr<std::vector<BTree::LevelChild>>> BTree::BuildInteriorLevel(c
   co_return level;
 }
 
-Task<absl::StatusOr<PageId>> BTree::BuildFromSorted(const std::vector<RowRef>& rows, Lsn lsn) {
+Task<absl::StatusOr<PageRef>> BTree::BuildFromSorted(const std::vector<RowRef>& rows, Lsn lsn) {
   CO_ASSIGN_OR_RETURN(std::vector<LevelChild> level, co_await BuildLeaves(rows, lsn));
   for (int height = 1; level.size() > 1; ++height) {
     QUANTA_ASSERT_MSG(height < 64, "B+tree deeper than 64 levels");

@@ -58,7 +58,7 @@ void BufferPool::Unpin(Frame* frame) {
 
 Task<absl::Status> BufferPool::WriteBack(Frame* frame) {
   QUANTA_ASSERT(frame->dirty);
-  SealPage(frame->data.data());
+  QUANTA_ASSERT_MSG(IsSealed(frame->data.data()), "a page was changed and not sealed");
   CO_RETURN_IF_ERROR(co_await file_.Write(frame->id, frame->data.data()));
   frame->dirty = false;
   dirty_.erase(frame->id);
@@ -96,15 +96,18 @@ BufferPool::Frame* BufferPool::Insert(PageId id) {
   return raw;
 }
 
-Task<absl::StatusOr<BufferPool::Ref>> BufferPool::Fetch(PageId id) {
+Task<absl::StatusOr<BufferPool::Ref>> BufferPool::Fetch(const PageRef& ref) {
+  const PageId id = ref.id;
   if (auto it = frames_.find(id); it != frames_.end()) {
     ++stats_.hits;
+    QUANTA_ASSERT_MSG(StoredChecksum(it->second->data.data()) == ref.checksum,
+                      "a reference names another version than the resident page");
     co_return Ref(this, it->second.get());
   }
   ++stats_.misses;
   CO_RETURN_IF_ERROR(co_await MakeRoom());
   auto buffer = std::make_unique<PageBuffer>();
-  CO_RETURN_IF_ERROR(co_await file_.Read(id, buffer->data()));
+  CO_RETURN_IF_ERROR(co_await file_.Read(ref, buffer->data()));
   if (validator_) CO_RETURN_IF_ERROR(validator_(buffer->data()));
   QUANTA_ASSERT(!frames_.contains(id));  // callers serialize: nobody loaded it meanwhile
   Frame* frame = Insert(id);
@@ -129,7 +132,7 @@ void BufferPool::Discard(PageId id) {
   Frame* frame = it->second.get();
   QUANTA_ASSERT(frame->pins == 0);
   if (frozen_.contains(id)) {  // freed after the freeze, but the checkpoint needs it
-    SealPage(frame->data.data());
+    QUANTA_DEBUG_ASSERT(IsSealed(frame->data.data()));
     orphans_[id] = frame->data;
   }
   if (frame->in_lru) lru_.erase(frame->lru);
@@ -150,8 +153,9 @@ bool BufferPool::CopyFrozen(PageId id, char* out) {
     return true;
   }
   auto it = frames_.find(id);
-  QUANTA_ASSERT(it != frames_.end() && it->second->dirty);  // frozen frames stay until written
-  SealPage(it->second->data.data());
+  QUANTA_ASSERT(it != frames_.end());  // frozen frames stay until written
+  QUANTA_ASSERT(it->second->dirty);
+  QUANTA_DEBUG_ASSERT(IsSealed(it->second->data.data()));
   std::memcpy(out, it->second->data.data(), kPageBytes);
   return true;
 }

@@ -1,8 +1,10 @@
 // BufferPool: a bounded cache of data-file pages with LRU replacement.
 //
-// Fetch() returns a pinned page (loaded and verified on a miss); a pinned page stays in
-// memory and in place until its Ref is destroyed. Changed pages are marked dirty and
-// written back when evicted or by a checkpoint (FreezeDirty). Because the store uses
+// Fetch() returns a pinned page (loaded and verified against its reference on a miss);
+// a pinned page stays in memory and in place until its Ref is destroyed. Changed
+// pages are sealed by their writer (page.h: before anything refers to the new
+// version) and marked dirty, and written back as they are when evicted or by a
+// checkpoint (FreezeDirty). Because the store uses
 // shadow paging, a dirty page always lives at a fresh location, so writing it early
 // never harms the last checkpoint.
 //
@@ -71,8 +73,11 @@ class BufferPool {
     validator_ = std::move(validator);
   }
 
-  // Returns page `id` pinned, reading and verifying it on a miss (kDataLoss if corrupt).
-  Task<absl::StatusOr<Ref>> Fetch(PageId id);
+  // Returns page `ref.id` pinned, reading it on a miss and checking it is the version
+  // `ref` names (kDataLoss if corrupt, stale or misdirected). A resident page is the
+  // newest version, so a resident page of another checksum is a broken reference:
+  // that asserts.
+  Task<absl::StatusOr<Ref>> Fetch(const PageRef& ref);
   // Returns a new all-zero page `id`, pinned and dirty, without reading.
   Task<absl::StatusOr<Ref>> Create(PageId id);
   // Forgets page `id` without writing it (the page was freed). REQUIRES: unpinned.
@@ -80,8 +85,8 @@ class BufferPool {
   // Checkpoints. FreezeDirty() returns the dirty pages (ascending) as the checkpoint
   // that ends the current epoch must write them; the caller guarantees they are now
   // immutable (shadow paging). A frozen page stays in memory until written: if it is
-  // freed first, Discard keeps a copy aside (bounded by the pages frozen). CopyFrozen() seals a frozen page still dirty here and
-  // copies it into `out` (false: eviction already wrote it); once the copy is written,
+  // freed first, Discard keeps a copy aside (bounded by the pages frozen). CopyFrozen() copies a frozen page still
+  // dirty here into `out` (false: eviction already wrote it); once the copy is written,
   // MarkFrozenWritten() makes the frame clean. Evicting a frozen page writes it as usual.
   std::vector<PageId> FreezeDirty();
   bool CopyFrozen(PageId id, char* out);

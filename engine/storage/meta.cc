@@ -4,11 +4,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
+#include "engine/util/crc32c.h"
 
 namespace quanta::storage {
 namespace {
 constexpr uint64_t kMetaMagic = 0x3130304154454D51ULL;  // "QMETA001"
-constexpr uint32_t kMetaVersion = 1;
+constexpr uint32_t kMetaVersion = 2;  // 2: roots and the free list are PageRefs
 }  // namespace
 
 void EncodeMeta(const Meta& meta, PageId slot, char* page) {
@@ -25,12 +26,14 @@ void EncodeMeta(const Meta& meta, PageId slot, char* page) {
   PutU64(p + 32, meta.next_page);
   PutU64(p + 40, meta.freelist_first);
   PutU32(p + 48, meta.freelist_pages);
+  PutU32(p + 52, meta.freelist_checksum);
   PutU64(p + 56, meta.freelist_entries);
   char* entry = page + kMetaFixedBytes;
   for (const auto& [tree, root] : meta.roots) {
     PutU64(entry, tree);
-    PutU64(entry + 8, root);
-    entry += 16;
+    PutU64(entry + 8, root.id);
+    PutU32(entry + 16, root.checksum);
+    entry += kMetaRootBytes;
   }
   SealPage(page);
 }
@@ -52,6 +55,7 @@ absl::StatusOr<Meta> DecodeMeta(const char* page, PageId slot, bool verify) {
   meta.next_page = GetU64(p + 32);
   meta.freelist_first = GetU64(p + 40);
   meta.freelist_pages = GetU32(p + 48);
+  meta.freelist_checksum = GetU32(p + 52);
   meta.freelist_entries = GetU64(p + 56);
   if (trees > kMaxTrees) return bad("tree count out of range");
   if (meta.next_page < kFirstDataPage) return bad("next page out of range");
@@ -62,12 +66,23 @@ absl::StatusOr<Meta> DecodeMeta(const char* page, PageId slot, bool verify) {
     return bad("free list out of range");
   }
   const char* entry = page + kMetaFixedBytes;
-  for (uint32_t i = 0; i < trees; ++i, entry += 16) {
-    const PageId root = GetU64(entry + 8);
-    if (root < kFirstDataPage || root >= meta.next_page) return bad("tree root out of range");
-    meta.roots[GetU64(entry)] = root;
+  for (uint32_t i = 0; i < trees; ++i, entry += kMetaRootBytes) {
+    const PageRef root{GetU64(entry + 8), GetU32(entry + 16)};
+    if (root.id < kFirstDataPage || root.id >= meta.next_page) return bad("tree root out of range");
+    if (!meta.roots.emplace(GetU64(entry), root).second) return bad("a tree appears twice");
   }
   return meta;
+}
+
+uint32_t ExtendFreeListChecksum(uint32_t crc, const char* page) {
+  const uint32_t checksum = StoredChecksum(page);
+  return crc32c::Extend(crc, &checksum, sizeof(checksum));
+}
+
+uint32_t FreeListChecksum(const std::vector<PageBuffer>& pages) {
+  uint32_t crc = 0;
+  for (const PageBuffer& page : pages) crc = ExtendFreeListChecksum(crc, page.data());
+  return crc;
 }
 
 uint32_t FreeListPages(size_t entries) {

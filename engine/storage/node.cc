@@ -5,15 +5,20 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
+#include "engine/env/coverage.h"
 
 namespace quanta::storage {
 namespace {
 
 constexpr size_t kCountAt = kPageHeaderBytes;
 constexpr size_t kCellsBeginAt = kPageHeaderBytes + 2;
+constexpr size_t kRightChecksumAt = kPageHeaderBytes + 4;
 constexpr size_t kRightChildAt = kPageHeaderBytes + 8;
-constexpr size_t kLeafCellHeader = 7;      // u16 key_len, u8 flags, u32 value_len
-constexpr size_t kInteriorCellHeader = 10;  // u16 key_len, u64 child
+constexpr size_t kLeafCellHeader = 7;       // u16 key_len, u8 flags, u32 value_len
+constexpr size_t kInteriorCellHeader = 14;  // u16 key_len, u64 child, u32 child checksum
+static_assert(kRightChildAt + 8 == kNodeHeaderBytes, "the node header ends with the right child");
+static_assert(kMaxKeyBytes + kInteriorCellHeader + 2 < (kPageBytes - kNodeHeaderBytes) / 3,
+              "an interior node always holds three cells, so a split leaves both halves a cell");
 constexpr uint8_t kOverflowFlag = 1;
 
 }  // namespace
@@ -23,12 +28,14 @@ std::string EncodeOverflowRef(const OverflowRef& ref) {
   PutU64(out.data(), ref.first);
   PutU32(out.data() + 8, ref.pages);
   PutU32(out.data() + 12, ref.bytes);
+  PutU32(out.data() + 16, ref.crc);
   return out;
 }
 
 OverflowRef DecodeOverflowRef(std::string_view bytes) {
   QUANTA_ASSERT(bytes.size() == kOverflowRefBytes);
-  return OverflowRef{GetU64(bytes.data()), GetU32(bytes.data() + 8), GetU32(bytes.data() + 12)};
+  return OverflowRef{GetU64(bytes.data()), GetU32(bytes.data() + 8), GetU32(bytes.data() + 12),
+                     GetU32(bytes.data() + 16)};
 }
 
 size_t CellBytes(const Cell& cell, bool leaf) {
@@ -48,7 +55,8 @@ void EncodeNode(const Node& node, PageId id, Lsn lsn, char* page) {
   std::memset(page, 0, kPageBytes);
   WritePageHeader(PageHeader{node.leaf ? PageType::kLeaf : PageType::kInterior, id, lsn}, page);
   PutU16(page + kCountAt, static_cast<uint16_t>(node.cells.size()));
-  PutU64(page + kRightChildAt, node.leaf ? 0 : node.right_child);
+  PutU32(page + kRightChecksumAt, node.leaf ? 0 : node.right_child.checksum);
+  PutU64(page + kRightChildAt, node.leaf ? 0 : node.right_child.id);
   size_t end = kPageBytes;
   for (size_t i = 0; i < node.cells.size(); ++i) {
     const Cell& c = node.cells[i];
@@ -65,7 +73,8 @@ void EncodeNode(const Node& node, PageId id, Lsn lsn, char* page) {
       std::memcpy(p + kLeafCellHeader, c.key.data(), c.key.size());
       std::memcpy(p + kLeafCellHeader + c.key.size(), c.value.data(), c.value.size());
     } else {
-      PutU64(p + 2, c.child);
+      PutU64(p + 2, c.child.id);
+      PutU32(p + 10, c.child.checksum);
       std::memcpy(p + kInteriorCellHeader, c.key.data(), c.key.size());
     }
     PutU16(page + kNodeHeaderBytes + 2 * i, static_cast<uint16_t>(end));
@@ -78,6 +87,7 @@ absl::Status ValidateNode(const char* page) {
   const PageHeader header = ReadPageHeader(page);
   const bool leaf = header.type == PageType::kLeaf;
   auto bad = [&](absl::string_view what) {
+    COVERAGE_MARK(kStorageNodeMalformed);
     return absl::DataLossError(absl::StrCat("page ", header.page_id, ": malformed node: ", what));
   };
   if (!leaf && header.type != PageType::kInterior) return bad("not a node page");
@@ -85,7 +95,7 @@ absl::Status ValidateNode(const char* page) {
   const size_t cells_begin = GetU16(page + kCellsBeginAt);
   if (kNodeHeaderBytes + 2 * count > cells_begin || cells_begin > kPageBytes) return bad("slot array overlaps cells");
   const PageId right = GetU64(page + kRightChildAt);
-  if (leaf ? right != 0 : right < kFirstDataPage) return bad("bad right child");
+  if (leaf ? right != 0 || GetU32(page + kRightChecksumAt) != 0 : right < kFirstDataPage) return bad("bad right child");
   std::string_view previous;
   for (size_t i = 0; i < count; ++i) {
     const size_t at = GetU16(page + kNodeHeaderBytes + 2 * i);
@@ -132,14 +142,18 @@ absl::StatusOr<Node> DecodeNode(const char* page) {
   return node;
 }
 
-void SetChildAt(char* page, size_t index, PageId child) {
+void SetChildAt(char* page, size_t index, const PageRef& child) {
   QUANTA_ASSERT(ReadPageHeader(page).type == PageType::kInterior);
+  QUANTA_ASSERT(child.id >= kFirstDataPage);
   const size_t count = GetU16(page + kCountAt);
   QUANTA_ASSERT(index <= count);
   if (index == count) {
-    PutU64(page + kRightChildAt, child);
+    PutU64(page + kRightChildAt, child.id);
+    PutU32(page + kRightChecksumAt, child.checksum);
   } else {
-    PutU64(page + GetU16(page + kNodeHeaderBytes + 2 * index) + 2, child);
+    char* cell = page + GetU16(page + kNodeHeaderBytes + 2 * index);
+    PutU64(cell + 2, child.id);
+    PutU32(cell + 10, child.checksum);
   }
 }
 
@@ -150,7 +164,9 @@ void SetPageIdAndLsn(char* page, PageId id, Lsn lsn) {
 
 bool NodeView::leaf() const { return ReadPageHeader(page_).type == PageType::kLeaf; }
 uint16_t NodeView::count() const { return GetU16(page_ + kCountAt); }
-PageId NodeView::right_child() const { return GetU64(page_ + kRightChildAt); }
+PageRef NodeView::right_child() const {
+  return PageRef{GetU64(page_ + kRightChildAt), GetU32(page_ + kRightChecksumAt)};
+}
 const char* NodeView::cell(size_t i) const {
   QUANTA_DEBUG_ASSERT(i < count());
   return page_ + GetU16(page_ + kNodeHeaderBytes + 2 * i);
@@ -164,7 +180,10 @@ std::string_view NodeView::value(size_t i) const {
   return std::string_view(c + kLeafCellHeader + GetU16(c), GetU32(c + 3));
 }
 bool NodeView::overflow(size_t i) const { return (static_cast<uint8_t>(cell(i)[2]) & kOverflowFlag) != 0; }
-PageId NodeView::child(size_t i) const { return GetU64(cell(i) + 2); }
+PageRef NodeView::child(size_t i) const {
+  const char* c = cell(i);
+  return PageRef{GetU64(c + 2), GetU32(c + 10)};
+}
 
 size_t NodeView::LowerBound(std::string_view k) const {
   size_t lo = 0, hi = count();
@@ -193,6 +212,6 @@ size_t NodeView::ChildIndexFor(std::string_view k) const {
   return lo;
 }
 
-PageId NodeView::ChildFor(std::string_view k) const { return ChildAt(ChildIndexFor(k)); }
+PageRef NodeView::ChildFor(std::string_view k) const { return ChildAt(ChildIndexFor(k)); }
 
 }  // namespace quanta::storage

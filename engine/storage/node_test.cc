@@ -46,18 +46,22 @@ RC_GTEST_PROP(NodeProperty, LeafRoundTripsAndSearches, ()) {
 RC_GTEST_PROP(NodeProperty, InteriorChildForRoutesByKey, ()) {
   Node node;
   node.leaf = false;
-  node.right_child = 1000;
+  node.right_child = PageRef{1000, 0xabcd};
   const int n = *rc::gen::inRange(1, 30);
-  for (int i = 0; i < n; ++i) node.cells.push_back(Cell{std::string(1, static_cast<char>('a' + 2 * (i % 12))) + std::to_string(i / 12), "", false, static_cast<PageId>(10 + i)});
+  for (int i = 0; i < n; ++i) {
+    node.cells.push_back(Cell{std::string(1, static_cast<char>('a' + 2 * (i % 12))) + std::to_string(i / 12), "", false,
+                              PageRef{static_cast<PageId>(10 + i), static_cast<uint32_t>(7 * i + 1)}});
+  }
   std::sort(node.cells.begin(), node.cells.end(), [](const Cell& a, const Cell& b) { return a.key < b.key; });
   PageBuffer page;
   EncodeNode(node, 5, 0, page.data());
   RC_ASSERT(ValidateNode(page.data()).ok());
   NodeView view(page.data());
   const std::string probe = *rc::gen::container<std::string>(*rc::gen::inRange<size_t>(0, 3), rc::gen::inRange('a', 'z'));
-  const PageId child = view.ChildFor(probe);
-  // The chosen child is the first cell whose key is greater than the probe.
-  PageId expected = node.right_child;
+  const PageRef child = view.ChildFor(probe);
+  // The chosen child (and the version it names) is the first cell whose key is greater
+  // than the probe.
+  PageRef expected = node.right_child;
   for (const Cell& c : node.cells) {
     if (probe < c.key) {
       expected = c.child;
@@ -89,6 +93,44 @@ TEST(PageTest, ChecksumCatchesDamageAndMisdirection) {
   EXPECT_NE(VerifyPage(zeros.data(), 3).message().find("never written"), std::string::npos);
 }
 
+TEST(PageTest, AReferenceCatchesAnIntactPageOfAnotherVersion) {
+  PageBuffer old_version;
+  EncodeNode(Node{}, 3, 1, old_version.data());
+  const PageRef old_ref = SealPage(old_version.data());
+  PageBuffer page;
+  Node node;
+  node.cells.push_back(Cell{"k", "v", false, PageRef()});
+  EncodeNode(node, 3, 2, page.data());
+  const PageRef ref = SealPage(page.data());
+  EXPECT_EQ(ref.id, 3u);
+  EXPECT_NE(ref.checksum, old_ref.checksum);
+  EXPECT_TRUE(IsSealed(page.data()));
+  EXPECT_TRUE(VerifyPageRef(page.data(), ref).ok());
+  // The write of the new version was lost: the old one is intact, and still refused.
+  EXPECT_TRUE(VerifyPage(old_version.data(), 3).ok());
+  const absl::Status stale = VerifyPageRef(old_version.data(), ref);
+  EXPECT_EQ(stale.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(stale.message().find("lost or misdirected write"), std::string::npos) << stale;
+  page[100] ^= 1;
+  EXPECT_FALSE(IsSealed(page.data()));
+}
+
+TEST(NodeTest, SetChildAtRepointsAChildAndTheVersionItNames) {
+  Node node;
+  node.leaf = false;
+  node.right_child = PageRef{9, 90};
+  node.cells.push_back(Cell{"m", "", false, PageRef{8, 80}});
+  PageBuffer page;
+  EncodeNode(node, 4, 0, page.data());
+  SetChildAt(page.data(), 0, PageRef{18, 180});
+  SetChildAt(page.data(), 1, PageRef{19, 190});
+  SealPage(page.data());
+  auto decoded = DecodeNode(page.data());
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->cells[0].child, (PageRef{18, 180}));
+  EXPECT_EQ(decoded->right_child, (PageRef{19, 190}));
+}
+
 TEST(MetaTest, RoundTripsAndRejectsTampering) {
   Meta meta;
   meta.seq = 9;
@@ -97,14 +139,16 @@ TEST(MetaTest, RoundTripsAndRejectsTampering) {
   meta.freelist_first = 400;
   meta.freelist_pages = 1;
   meta.freelist_entries = 10;
-  meta.roots[1] = 17;
-  meta.roots[99] = 23;
+  meta.freelist_checksum = 0x1234;
+  meta.roots[1] = PageRef{17, 0xdeadbeef};
+  meta.roots[99] = PageRef{23, 5};
   PageBuffer page;
   EncodeMeta(meta, 1, page.data());
   auto decoded = DecodeMeta(page.data(), 1);
   ASSERT_TRUE(decoded.ok()) << decoded.status();
   EXPECT_EQ(decoded->seq, 9u);
   EXPECT_EQ(decoded->roots, meta.roots);
+  EXPECT_EQ(decoded->freelist_checksum, 0x1234u);
   EXPECT_EQ(DecodeMeta(page.data(), 0).status().code(), absl::StatusCode::kDataLoss);
   page[200] ^= 1;
   EXPECT_EQ(DecodeMeta(page.data(), 1).status().code(), absl::StatusCode::kDataLoss);

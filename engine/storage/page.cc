@@ -3,6 +3,8 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "engine/env/coverage.h"
+#include "engine/env/planted.h"
 #include "engine/util/crc32c.h"
 
 namespace quanta::storage {
@@ -28,23 +30,47 @@ uint32_t PageCrc(const char* page) {
 }
 }  // namespace
 
-void SealPage(char* page) { PutU32(page, crc32c::Mask(PageCrc(page))); }
+PageRef SealPage(char* page) {
+  const uint32_t checksum = crc32c::Mask(PageCrc(page));
+  PutU32(page, checksum);
+  return PageRef{GetU64(page + 8), checksum};
+}
+
+uint32_t StoredChecksum(const char* page) { return GetU32(page); }
+bool IsSealed(const char* page) { return crc32c::Unmask(GetU32(page)) == PageCrc(page); }
 
 absl::Status VerifyPage(const char* page, PageId expected_id) {
   bool all_zero = true;
   for (size_t i = 0; i < kPageHeaderBytes && all_zero; ++i) all_zero = page[i] == 0;
-  if (all_zero) return absl::DataLossError(absl::StrCat("page ", expected_id, " was never written"));
+  if (all_zero) {
+    COVERAGE_MARK(kStoragePageNeverWritten);
+    return absl::DataLossError(absl::StrCat("page ", expected_id, " was never written"));
+  }
   if (crc32c::Unmask(GetU32(page)) != PageCrc(page)) {
+    COVERAGE_MARK(kStoragePageChecksum);
     return absl::DataLossError(absl::StrCat("page ", expected_id, ": checksum mismatch"));
   }
   const PageHeader header = ReadPageHeader(page);
   if (header.page_id != expected_id) {
+    COVERAGE_MARK(kStoragePageMisdirected);
     return absl::DataLossError(absl::StrCat("page ", expected_id, " holds page ", header.page_id,
                                             " (misdirected write)"));
   }
   const auto type = static_cast<uint8_t>(header.type);
   if (type < static_cast<uint8_t>(PageType::kMeta) || type > static_cast<uint8_t>(PageType::kFreeList)) {
     return absl::DataLossError(absl::StrCat("page ", expected_id, ": unknown page type ", type));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status VerifyPageRef(const char* page, const PageRef& ref) {
+  if (absl::Status s = VerifyPage(page, ref.id); !s.ok()) return s;
+  // Planted: the defense is gone, as if references named pages by id alone.
+  if (StoredChecksum(page) != ref.checksum && !PlantedActive(PlantedBug::kStorageSkipPageReference)) {
+    COVERAGE_MARK(kStoragePageVersionMismatch);
+    return absl::DataLossError(absl::StrCat("page ", ref.id, " is intact but not the version its reference expects "
+                                            "(checksum ", StoredChecksum(page), ", expected ", ref.checksum,
+                                            "): a lost or misdirected write"));
   }
   return absl::OkStatus();
 }

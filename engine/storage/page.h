@@ -5,8 +5,16 @@
 //   u8  type, u8 zero, u16 zero
 //   u64 page_id   (where the page belongs: a page read from another place is misdirected)
 //   u64 page_lsn  (the LSN of the last write set that changed it)
-// A page is sealed (checksum set) just before it is written and verified right after
-// it is read; a mismatch is kDataLoss naming the page, never served.
+// A page is sealed (checksum set) whenever it changes, before anything refers to the
+// new version, and verified right after it is read; a mismatch is kDataLoss naming
+// the page, never served.
+//
+// Page references. Whatever points at a page (a parent node at its child, the meta
+// at a tree's root) holds a PageRef: the page's id and the checksum it must have. A
+// read checks both, so a page that is intact but not the version referred to — a
+// write that never reached the disk (a lost write) or a misdirected write that left
+// another page's valid bytes in place — is kDataLoss, never served (as ZFS's block
+// pointers and TigerBeetle's block references do).
 #pragma once
 
 #include <array>
@@ -41,14 +49,30 @@ struct PageHeader {
   Lsn page_lsn;
 };
 
+// What a reference expects to find: page `id`, sealed with checksum `checksum` (the
+// masked CRC32C stored in its header).
+struct PageRef {
+  PageId id = 0;
+  uint32_t checksum = 0;
+  bool operator==(const PageRef& o) const { return id == o.id && checksum == o.checksum; }
+};
+
 // Writes the common header fields (not the checksum) into `page`.
 void WritePageHeader(const PageHeader& header, char* page);
 PageHeader ReadPageHeader(const char* page);
-// Computes and stores the checksum. Call after the last change, before writing.
-void SealPage(char* page);
+// Computes and stores the checksum; returns the page's reference. Call after every
+// change, before anything refers to the new version or it is written.
+PageRef SealPage(char* page);
+// The checksum stored in a (sealed) page's header.
+uint32_t StoredChecksum(const char* page);
+// Whether the stored checksum matches the content (the page is sealed as it is now).
+bool IsSealed(const char* page);
 // Verifies the checksum, type and id of a page read from location `expected_id`.
 // Errors: kDataLoss naming the page (never written, checksum mismatch, misdirected).
 absl::Status VerifyPage(const char* page, PageId expected_id);
+// VerifyPage, then checks the page is the version `ref` expects. Errors: kDataLoss,
+// naming a lost or misdirected write for an intact page of another version.
+absl::Status VerifyPageRef(const char* page, const PageRef& ref);
 
 
 }  // namespace quanta::storage

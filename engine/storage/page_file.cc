@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
+#include "engine/env/coverage.h"
 #include "engine/env/status.h"
 
 namespace quanta::storage {
@@ -19,13 +20,22 @@ Task<absl::Status> PageFile::Read(PageId id, char* out) {
     }
     std::memcpy(out, bytes.data(), kPageBytes);
     verified = VerifyPage(out, id);
-    if (verified.ok()) co_return verified;
+    if (verified.ok()) {
+      if (attempt > 0) COVERAGE_MARK(kStorageTransientReadError);
+      co_return verified;
+    }
   }
   co_return verified;
 }
 
+Task<absl::Status> PageFile::Read(const PageRef& ref, char* out) {
+  CO_RETURN_IF_ERROR(co_await Read(ref.id, out));
+  co_return VerifyPageRef(out, ref);
+}
+
 Task<absl::Status> PageFile::Write(PageId id, const char* page) {
-  QUANTA_DEBUG_ASSERT(VerifyPage(page, id).ok());
+  QUANTA_DEBUG_ASSERT(IsSealed(page));  // BufferPool::WriteBack asserts it in every build
+  QUANTA_ASSERT(ReadPageHeader(page).page_id == id);
   ++writes_;
   absl::Status status = co_await file_->Write(id * kPageBytes, std::string(page, kPageBytes));
   co_return status;

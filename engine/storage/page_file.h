@@ -34,7 +34,9 @@ class PageFile {
   // Reads and verifies page `id` into `out` (a failed checksum is reread once, so a
   // transient bit flip is not mistaken for corruption). Errors: kDataLoss, I/O.
   Task<absl::Status> Read(PageId id, char* out);
-  // Writes a sealed page at its location.
+  // Read, then checks the page is the version `ref` names (VerifyPageRef).
+  Task<absl::Status> Read(const PageRef& ref, char* out);
+  // Writes a sealed page at its location. REQUIRES: the page is sealed (asserted).
   Task<absl::Status> Write(PageId id, const char* page);
   Task<absl::Status> Sync();
   Task<absl::StatusOr<uint64_t>> SizeBytes();

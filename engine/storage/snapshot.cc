@@ -1,11 +1,15 @@
 #include "engine/storage/snapshot.h"
 
-#include "absl/container/btree_set.h"
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
+#include "engine/env/coverage.h"
 #include "engine/env/status.h"
+#include "engine/storage/node.h"
 #include "engine/storage/page_file.h"
 #include "engine/storage/store.h"
+#include "engine/util/crc32c.h"
 
 namespace quanta::storage {
 
@@ -18,6 +22,12 @@ StoreSnapshot::~StoreSnapshot() { store_->ReleaseSnapshot(meta_.checkpoint_lsn +
 Task<absl::Status> StoreSnapshot::ReadPage(PageId id, char* out) {
   QUANTA_ASSERT(id < meta_.next_page);
   absl::Status read = co_await store_->file_->Read(id, out);
+  co_return read;
+}
+
+Task<absl::Status> StoreSnapshot::ReadPage(const PageRef& ref, char* out) {
+  QUANTA_ASSERT(ref.id < meta_.next_page);
+  absl::Status read = co_await store_->file_->Read(ref, out);
   co_return read;
 }
 
@@ -44,6 +54,99 @@ Task<absl::Status> StoreSnapshot::ReadWal(absl::FunctionRef<absl::Status(const w
   if (!past_end) CO_RETURN_IF_ERROR(position.status());
   if (last != lsn_) {
     co_return absl::DataLossError(absl::StrCat("the WAL of the snapshot at LSN ", lsn_, " ends at LSN ", last));
+  }
+  co_return absl::OkStatus();
+}
+
+SnapshotPages::SnapshotPages(StoreSnapshot& snapshot) : snapshot_(snapshot) {
+  const Meta& meta = snapshot.meta();
+  for (auto it = meta.roots.rbegin(); it != meta.roots.rend(); ++it) nodes_.push_back(it->second);
+  QUANTA_ASSERT(meta.freelist_entries <= meta.next_page - kFirstDataPage);
+  pages_left_ = meta.next_page - kFirstDataPage - meta.freelist_entries;
+}
+
+Task<absl::StatusOr<bool>> SnapshotPages::Next(PageId* id, char* out) {
+  for (;;) {
+    if (!ready_.empty()) {
+      *id = ready_.back().first;
+      std::memcpy(out, ready_.back().second.data(), kPageBytes);
+      ready_.pop_back();
+      break;
+    }
+    if (!nodes_.empty()) {
+      const PageRef ref = nodes_.back();
+      nodes_.pop_back();
+      CO_RETURN_IF_ERROR(co_await snapshot_.ReadPage(ref, out));
+      CO_RETURN_IF_ERROR(ValidateNode(out));
+      const NodeView view(out);
+      if (!view.leaf()) nodes_.push_back(view.right_child());
+      for (size_t k = 0; k < view.count(); ++k) {
+        const size_t i = view.count() - 1 - k;  // depth first, left to right
+        if (!view.leaf()) {
+          nodes_.push_back(view.child(i));
+        } else if (view.overflow(i)) {
+          overflows_.emplace_back(view.value(i));
+        }
+      }
+      *id = ref.id;
+      break;
+    }
+    if (!overflows_.empty()) {
+      const OverflowRef ref = DecodeOverflowRef(overflows_.back());
+      overflows_.pop_back();
+      CO_RETURN_IF_ERROR(co_await ReadOverflowRun(ref));
+      continue;
+    }
+    if (!free_list_read_) {
+      free_list_read_ = true;
+      CO_RETURN_IF_ERROR(co_await ReadFreeList());
+      continue;
+    }
+    co_return false;
+  }
+  if (pages_left_ == 0) {
+    co_return absl::DataLossError(absl::StrCat("the checkpoint at LSN ", snapshot_.checkpoint_lsn(),
+                                               " reaches more pages than it uses (page ", *id, " is one too many)"));
+  }
+  --pages_left_;
+  co_return true;
+}
+
+Task<absl::Status> SnapshotPages::ReadOverflowRun(const OverflowRef& ref) {
+  std::vector<std::pair<PageId, PageBuffer>> run(ref.pages);
+  uint32_t crc = 0;
+  uint64_t bytes = 0;
+  for (uint32_t i = 0; i < ref.pages; ++i) {
+    run[i].first = ref.first + i;
+    char* page = run[i].second.data();
+    if (run[i].first >= snapshot_.meta().next_page) {
+      co_return absl::DataLossError(absl::StrCat("overflow run at page ", ref.first, " runs past the checkpoint"));
+    }
+    CO_RETURN_IF_ERROR(co_await snapshot_.ReadPage(run[i].first, page));
+    const uint32_t n = GetU32(page + kPageHeaderBytes);
+    if (ReadPageHeader(page).type != PageType::kOverflow || n > kPageBytes - kPageHeaderBytes - 4) {
+      co_return absl::DataLossError(absl::StrCat("page ", run[i].first, ": malformed overflow page"));
+    }
+    crc = crc32c::Extend(crc, page + kPageHeaderBytes + 4, n);
+    bytes += n;
+  }
+  if (bytes != ref.bytes || crc != ref.crc) {
+    COVERAGE_MARK(kStorageOverflowVersionMismatch);
+    co_return absl::DataLossError(absl::StrCat("overflow value at page ", ref.first, " is not the value its "
+                                               "reference expects: a lost or misdirected write"));
+  }
+  ready_.insert(ready_.end(), std::make_move_iterator(run.rbegin()), std::make_move_iterator(run.rend()));
+  co_return absl::OkStatus();
+}
+
+Task<absl::Status> SnapshotPages::ReadFreeList() {
+  // FreePages() checks the free list against the meta's checksum; its pages come too.
+  CO_RETURN_IF_ERROR((co_await snapshot_.FreePages()).status());
+  const Meta& meta = snapshot_.meta();
+  for (uint32_t k = 0; k < meta.freelist_pages; ++k) {
+    const PageId id = meta.freelist_first + meta.freelist_pages - 1 - k;
+    ready_.emplace_back(id, PageBuffer());
+    CO_RETURN_IF_ERROR(co_await snapshot_.ReadPage(id, ready_.back().second.data()));
   }
   co_return absl::OkStatus();
 }
@@ -121,12 +224,12 @@ Task<absl::Status> CopySnapshot(Env& env, StoreSnapshot& snapshot, std::string d
   CO_ASSIGN_OR_RETURN(std::unique_ptr<SnapshotWriter> writer,
                       co_await SnapshotWriter::Create(env, std::move(dir), snapshot.meta(), snapshot.lsn()));
   CO_RETURN_IF_ERROR(co_await snapshot.ReadWal([&writer](const wal::WalRecord& r) { return writer->AddWalRecord(r); }));
-  CO_ASSIGN_OR_RETURN(std::vector<PageId> free_list, co_await snapshot.FreePages());
-  const absl::btree_set<PageId> free(free_list.begin(), free_list.end());
+  SnapshotPages pages(snapshot);
   PageBuffer page;
-  for (PageId id = kFirstDataPage; id < snapshot.meta().next_page; ++id) {
-    if (free.contains(id)) continue;
-    CO_RETURN_IF_ERROR(co_await snapshot.ReadPage(id, page.data()));
+  PageId id = 0;
+  for (;;) {
+    CO_ASSIGN_OR_RETURN(const bool more, co_await pages.Next(&id, page.data()));
+    if (!more) break;
     CO_RETURN_IF_ERROR(co_await writer->AddPage(id, page.data()));
   }
   const absl::Status finished = co_await writer->Finish();

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "engine/env/env.h"
 #include "engine/storage/meta.h"
+#include "engine/storage/node.h"
 #include "engine/storage/page_file.h"
 #include "engine/wal/wal.h"
 
@@ -38,6 +39,8 @@ class StoreSnapshot {
   // Reads and verifies page `id` of the checkpoint (0 and 1 are meta slots, whose
   // content may be newer: use meta()). REQUIRES: id < meta().next_page.
   Task<absl::Status> ReadPage(PageId id, char* out);
+  // ReadPage, then checks it is the version `ref` names.
+  Task<absl::Status> ReadPage(const PageRef& ref, char* out);
   // The checkpoint's free list: pages below next_page it does not use. Errors: kDataLoss.
   Task<absl::StatusOr<std::vector<PageId>>> FreePages();
   // Calls `apply` for every WAL record from `from` (0: the first after the checkpoint)
@@ -50,6 +53,31 @@ class StoreSnapshot {
   Store* store_;
   Meta meta_;
   Lsn lsn_;
+};
+
+// Every page a snapshot's checkpoint uses, each checked against what refers to it, so
+// a copy never carries a stale or foreign page on: the trees from their roots down
+// (each child against its parent's reference, each node's structure), then the
+// overflow runs (against their value's CRC32C), then the free list (against the
+// meta's checksum). Each page comes once; a checkpoint whose trees reach more pages
+// than it uses (a cycle) is kDataLoss.
+class SnapshotPages {
+ public:
+  explicit SnapshotPages(StoreSnapshot& snapshot);
+  // The next page into `*id` and `out`; false once every page came. Errors: kDataLoss
+  // naming the damage, or I/O.
+  Task<absl::StatusOr<bool>> Next(PageId* id, char* out);
+
+ private:
+  Task<absl::Status> ReadOverflowRun(const OverflowRef& ref);
+  Task<absl::Status> ReadFreeList();
+
+  StoreSnapshot& snapshot_;
+  std::vector<PageRef> nodes_;             // tree pages still to read
+  std::vector<std::string> overflows_;     // encoded OverflowRefs of runs still to read
+  std::vector<std::pair<PageId, PageBuffer>> ready_;  // verified pages (a run, the free list), last first
+  bool free_list_read_ = false;
+  uint64_t pages_left_ = 0;                // pages the checkpoint uses that have not come yet
 };
 
 // Builds a store directory from a snapshot handed over piece by piece: locally

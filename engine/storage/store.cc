@@ -5,6 +5,7 @@
 #include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
+#include "engine/env/coverage.h"
 #include "engine/env/planted.h"
 #include "engine/env/status.h"
 #include "engine/storage/snapshot.h"
@@ -12,14 +13,17 @@
 namespace quanta::storage {
 namespace {
 
-// Creates the data file with an initial (empty, sequence 0) meta in slot 0, atomically:
+// Creates the data file with an initial (empty, sequence 0) meta in both slots, so a
+// slot that fails to read is always damage, never "not written yet"; atomically:
 // written under a temporary name, synced, then renamed into place.
 Task<absl::Status> CreateDataFile(Env& env, const std::string& dir) {
   const std::string tmp = absl::StrCat(dir, "/", kPagesFile, ".tmp");
   CO_ASSIGN_OR_RETURN(std::unique_ptr<File> file, co_await env.Open(tmp, OpenOptions{.create = true, .truncate = true}));
   PageBuffer page;
-  EncodeMeta(Meta(), 0, page.data());
-  CO_RETURN_IF_ERROR(co_await file->Write(0, std::string(page.data(), kPageBytes)));
+  for (PageId slot = 0; slot <= 1; ++slot) {
+    EncodeMeta(Meta(), slot, page.data());
+    CO_RETURN_IF_ERROR(co_await file->Write(slot * kPageBytes, std::string(page.data(), kPageBytes)));
+  }
   CO_RETURN_IF_ERROR(co_await file->Sync());
   CO_RETURN_IF_ERROR(co_await env.Rename(tmp, absl::StrCat(dir, "/", kPagesFile)));
   CO_RETURN_IF_ERROR(co_await env.SyncDir(dir));
@@ -79,6 +83,7 @@ Task<absl::StatusOr<Meta>> Store::ReadMeta() {
     }
     if (!meta.ok()) {
       if (!absl::IsDataLoss(meta.status())) co_return meta.status();  // an I/O error
+      COVERAGE_MARK(kStorageMetaSlotDamaged);
       last_error = meta.status();
       continue;
     }
@@ -108,10 +113,17 @@ void Store::ReleaseSnapshot(Lsn wal_pin) {
 Task<absl::StatusOr<std::vector<PageId>>> Store::ReadFreeList(const Meta& meta) {
   std::vector<PageId> free;
   PageBuffer page;
+  uint32_t checksum = 0;
   for (uint32_t i = 0; i < meta.freelist_pages; ++i) {
     const PageId id = meta.freelist_first + i;
     CO_RETURN_IF_ERROR(co_await file_->Read(id, page.data()));
     CO_RETURN_IF_ERROR(DecodeFreeListPage(page.data(), id, &free));
+    checksum = ExtendFreeListChecksum(checksum, page.data());
+  }
+  if (checksum != meta.freelist_checksum) {
+    COVERAGE_MARK(kStorageFreeListVersionMismatch);
+    co_return absl::DataLossError(absl::StrCat("the free list at page ", meta.freelist_first, " is intact but not the "
+                                               "version the checkpoint recorded: a lost or misdirected write"));
   }
   if (free.size() != meta.freelist_entries) {
     co_return absl::DataLossError(absl::StrCat("free list holds ", free.size(), " pages; meta says ",
@@ -141,6 +153,7 @@ Task<absl::Status> Store::Recover() {
   if (absl::IsFailedPrecondition(position.status())) {
     // The WAL was trimmed past this checkpoint: a newer checkpoint existed and its meta
     // page is now unreadable. The log that would bridge the gap is gone.
+    COVERAGE_MARK(kStorageWalBehindCheckpoint);
     co_return absl::DataLossError(absl::StrCat(
         "cannot recover ", options_.dir, ": the newest readable checkpoint is at LSN ", durable_meta_.checkpoint_lsn,
         " but ", position.status().message(),
@@ -153,6 +166,7 @@ Task<absl::Status> Store::Recover() {
     // already holds; nothing after the checkpoint exists. Recover from the checkpoint
     // and restart the log in a new segment named by the LSN after it: later replays
     // start there and never read the damaged segment, which the next checkpoint trims.
+    COVERAGE_MARK(kStorageWalDamageBeforeCheckpoint);
     wal_damage_ = absl::DataLossError(absl::StrCat(
         "the WAL of ", options_.dir, " ends at LSN ", position->next_lsn - 1, " before the checkpoint at LSN ",
         durable_meta_.checkpoint_lsn, " (damaged records the checkpoint holds); the log restarts at LSN ", durable_meta_.checkpoint_lsn + 1));
@@ -226,7 +240,7 @@ namespace {
 // A write set that creates a tree from puts in strictly ascending key order: applied
 // by a bottom-up build instead of row by row (the same resulting state either way, so
 // replay and replicas may take either path).
-bool IsBulkLoad(const WriteSet& ws, const absl::btree_map<TreeId, PageId>& roots) {
+bool IsBulkLoad(const WriteSet& ws, const absl::btree_map<TreeId, PageRef>& roots) {
   if (ws.ops.size() < 2 || roots.contains(ws.ops.front().tree)) return false;
   for (size_t i = 0; i < ws.ops.size(); ++i) {
     const WriteOp& op = ws.ops[i];
@@ -244,7 +258,7 @@ Task<absl::Status> Store::Apply(Lsn lsn, const WriteSet& ws) {
     std::vector<BTree::RowRef> rows;
     rows.reserve(ws.ops.size());
     for (const WriteOp& op : ws.ops) rows.push_back(BTree::RowRef{op.key, op.value});
-    CO_ASSIGN_OR_RETURN(PageId root, co_await btree_->BuildFromSorted(rows, lsn));
+    CO_ASSIGN_OR_RETURN(PageRef root, co_await btree_->BuildFromSorted(rows, lsn));
     roots_[ws.ops.front().tree] = root;
     applied_lsn_ = lsn;
     ++stats_.bulk_loads;
@@ -259,7 +273,7 @@ Task<absl::Status> Store::Apply(Lsn lsn, const WriteSet& ws) {
       continue;
     }
     if (root == roots_.end()) {
-      CO_ASSIGN_OR_RETURN(PageId fresh, co_await btree_->Create(lsn));
+      CO_ASSIGN_OR_RETURN(PageRef fresh, co_await btree_->Create(lsn));
       root = roots_.emplace(op.tree, fresh).first;
     }
     CO_RETURN_IF_ERROR(co_await btree_->Put(&root->second, op.key, op.value, lsn));

@@ -162,7 +162,7 @@ class Store {
   std::unique_ptr<wal::WalWriter> wal_;
   AsyncMutex mutex_;             // serializes operations on the trees and the pool
   AsyncMutex checkpoint_mutex_;  // one checkpoint at a time
-  absl::btree_map<TreeId, PageId> roots_;
+  absl::btree_map<TreeId, PageRef> roots_;
   Lsn applied_lsn_ = 0;
   uint64_t wal_bytes_at_checkpoint_ = 0;
   Lsn wal_retention_lsn_ = 0;

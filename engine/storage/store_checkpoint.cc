@@ -44,6 +44,7 @@ Store::FrozenCheckpoint Store::Freeze() {
   frozen.meta.next_page = allocator_.next_page();
   frozen.meta.freelist_first = first;
   frozen.meta.freelist_pages = pages;
+  frozen.meta.freelist_checksum = FreeListChecksum(frozen.freelist);
   frozen.meta.freelist_entries = free.size();
   frozen.meta.roots = roots_;
   return frozen;

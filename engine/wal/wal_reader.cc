@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
+#include "engine/env/coverage.h"
 #include "engine/env/planted.h"
 #include "engine/env/status.h"
 #include "engine/wal/wal.h"
@@ -141,6 +142,7 @@ Task<absl::StatusOr<WalPosition>> ReplayWal(Env& env, const WalOptions& options,
       image = image.substr(0, scan.end_offset) + again;
       SegmentScan more = ParseRecords(image, scan.end_offset, scan.next_lsn, from, last, apply);
       if (!more.apply_status.ok()) co_return more.apply_status;
+      if (more.end_offset > scan.end_offset) COVERAGE_MARK(kWalTransientReadError);
       scan = more;
     }
     expected = scan.next_lsn;
@@ -148,14 +150,17 @@ Task<absl::StatusOr<WalPosition>> ReplayWal(Env& env, const WalOptions& options,
     position.end_offset = scan.end_offset;
     if (scan.clean_end) continue;
     if (!last) {
+      COVERAGE_MARK(kWalCorruptBeforeTail);
       co_return absl::DataLossError(absl::StrCat(path, " offset ", scan.end_offset, ": corrupt record (LSN ",
                                                  expected, " expected) in a sealed segment"));
     }
     if (std::optional<WalRecord> proof = ProofOfSyncedLoss(image, scan.end_offset, expected)) {
+      COVERAGE_MARK(kWalCorruptBeforeTail);
       co_return absl::DataLossError(absl::StrCat(path, " offset ", scan.end_offset, ": corrupt record (LSN ",
                                                  expected, " expected), but record ", proof->lsn,
                                                  " says LSNs up to ", proof->durable_lsn, " were synced"));
     }
+    COVERAGE_MARK(kWalTornTail);
     position.torn_tail = true;
   }
   position.next_lsn = expected;

@@ -84,7 +84,8 @@ void ClusterOracle::OnVoteGranted(raft::NodeId id, raft::Term term, raft::NodeId
   it->second = {term, candidate};
 }
 
-void ClusterOracle::OnRecovered(raft::NodeId id, const raft::HardState& state) {
+void ClusterOracle::OnRecovered(raft::NodeId id, const raft::HardState& state, raft::Index store_applied) {
+  store_states_.insert(store_applied);
   auto it = votes_.find(id);
   if (it != votes_.end() && it->second.first == state.term && state.vote != it->second.second) {
     world_.Fail(absl::StrCat("node ", id, " voted for ", it->second.second, " in term ", state.term,
@@ -128,7 +129,7 @@ void ClusterOracle::OnStoreRebuilt(raft::NodeId id, raft::Index applied, const a
     return;
   }
   auto it = applied_log_.find(applied);
-  if (applied > 0 && it == applied_log_.end()) {
+  if (applied > 0 && it == applied_log_.end() && !store_states_.contains(applied)) {
     world_.Fail(absl::StrCat("node ", id, " rebuilt its store at index ", applied, ", which no node applied"));
   }
 }
@@ -141,6 +142,7 @@ void ClusterOracle::OnNodeLost(raft::NodeId id, std::string why) {
 
 void ClusterOracle::OnSnapshotInstalled(raft::NodeId id, const raft::SnapshotMeta& snapshot) {
   ++snapshots_installed_;
+  store_states_.insert(snapshot.index);
   auto it = applied_log_.find(snapshot.index);
   if (it != applied_log_.end() && it->second.first != snapshot.term) {
     world_.Fail(absl::StrCat("node ", id, " installed a snapshot of entry ", snapshot.index, " of term ", snapshot.term,

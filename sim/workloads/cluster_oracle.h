@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "engine/replication/node.h"
@@ -49,7 +50,9 @@ class ClusterOracle : public replication::NodeObserver {
   void OnStoreRebuilt(raft::NodeId node, raft::Index applied, const absl::Status& why) override;
   void OnVoteGranted(raft::NodeId node, raft::Term term, raft::NodeId candidate) override;
   // A node opened with this durable state.
-  void OnRecovered(raft::NodeId node, const raft::HardState& state);
+  // A node opened with this hard state and a store at `store_applied` (a store may hold
+  // an index whose apply the crash cut short of OnApplied).
+  void OnRecovered(raft::NodeId node, const raft::HardState& state, raft::Index store_applied);
 
   // Client history. BeginOp returns a handle for EndOp/ForgetOp.
   size_t BeginOp(RegisterOp op);
@@ -116,6 +119,7 @@ class ClusterOracle : public replication::NodeObserver {
   absl::btree_map<raft::Index, std::pair<raft::Term, raft::Term>> committed_;
   absl::btree_map<raft::NodeId, std::pair<raft::Term, raft::NodeId>> votes_;  // latest vote granted
   absl::btree_map<raft::Index, std::pair<raft::Term, std::string>> applied_log_;  // entry payloads
+  absl::btree_set<raft::Index> store_states_;  // indexes some store held: recovered at open, or installed
   std::vector<RegisterOp> history_;
   std::vector<bool> live_;  // history_[i] still counts
   absl::btree_map<std::string, std::string> acked_appends_;

@@ -120,7 +120,7 @@ struct ClusterShape {
   uint64_t checkpoint_wal_bytes = 1u << 20;
   size_t snapshot_chunk_bytes = 16u << 10;  // a few pages: streams cut short mid-way
   // The one node the corrupting disk faults (bit flips, latent sectors, misdirected
-  // writes) hit: the cluster tolerates one failure, and a damaged raft log is one.
+  // and lost writes) hit: the cluster tolerates one failure, and a damaged raft log is one.
   int corruption_victim = 1;
 };
 
@@ -172,7 +172,7 @@ class NodeBody : public ProcessBody {
       co_return;
     }
     node_ = std::move(*node);
-    oracle_.OnRecovered(index_, node_->recovered());
+    oracle_.OnRecovered(index_, node_->recovered(), node_->applied());
     node_->set_observer(&oracle_);
     oracle_.SetNode(index_, node_.get(), NodeName(index_));
     server_ = std::make_unique<replication::ClientServer>(env_, *node_);
@@ -519,7 +519,7 @@ class ClusterWorkload : public Workload {
       for (const auto& process : world.processes()) {
         if (process->name() == victim) continue;
         FaultRates rates = process->disk().rates();
-        rates.read_bitflip = rates.latent_sector = rates.misdirect = 0;
+        rates.read_bitflip = rates.latent_sector = rates.misdirect = rates.lost_write = 0;
         process->disk().set_rates(rates);
       }
     });

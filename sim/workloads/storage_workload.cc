@@ -177,7 +177,7 @@ class StorageOracle {
     }
     return out;
   }
-  // A corrupting fault (misdirected write, latent sector, read flip) in any file of
+  // A corrupting fault (misdirected or lost write, latent sector, read flip) in any file of
   // the current generation.
   bool Corrupted() const {
     SimDisk& disk = world_.Find("db")->disk();
