@@ -268,7 +268,7 @@ int main(int argc, char** argv) {
   uint64_t from = absl::GetFlag(FLAGS_from);
   if (absl::GetFlag(FLAGS_fresh)) {
     from = quanta::sim::FreshFrom();
-    std::printf("fresh seeds: --from %llu --seeds %llu (drawn from the clock, the process id and build commit %s)\n",
+    std::printf("fresh seeds: --from %llu --seeds %llu (drawn from the clock, the process id and the commit configured from, %s)\n",
                 static_cast<unsigned long long>(from), static_cast<unsigned long long>(seeds), QUANTA_GIT_COMMIT);
     std::fflush(stdout);
   }

@@ -59,7 +59,7 @@ absl::StatusOr<Meta> DecodeMeta(const char* page, PageId slot, bool verify) {
   meta.freelist_entries = GetU64(p + 56);
   if (trees > kMaxTrees) return bad("tree count out of range");
   if (meta.next_page < kFirstDataPage) return bad("next page out of range");
-  if (meta.freelist_entries > meta.next_page ||
+  if (meta.freelist_entries > meta.next_page - kFirstDataPage ||
       FreeListPages(meta.freelist_entries) != meta.freelist_pages ||
       (meta.freelist_pages > 0 && (meta.freelist_first < kFirstDataPage ||
                                    meta.freelist_first + meta.freelist_pages > meta.next_page))) {

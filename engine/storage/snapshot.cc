@@ -76,6 +76,10 @@ Task<absl::StatusOr<bool>> SnapshotPages::Next(PageId* id, char* out) {
     if (!nodes_.empty()) {
       const PageRef ref = nodes_.back();
       nodes_.pop_back();
+      if (ref.id >= snapshot_.meta().next_page) {  // (a node's own checks bound ids below, not above)
+        co_return absl::DataLossError(absl::StrCat("a node of the checkpoint at LSN ", snapshot_.checkpoint_lsn(),
+                                                   " points at page ", ref.id, ", past its end"));
+      }
       CO_RETURN_IF_ERROR(co_await snapshot_.ReadPage(ref, out));
       CO_RETURN_IF_ERROR(ValidateNode(out));
       const NodeView view(out);
