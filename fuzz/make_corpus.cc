@@ -5,7 +5,7 @@
 
 #include "engine/raft/conf_change.h"
 #include "engine/raft/wire.h"
-#include "engine/replication/client_protocol.h"
+#include "net/kv/client_protocol.h"
 #include "engine/replication/frame.h"
 #include "engine/replication/raft_storage.h"
 #include "engine/replication/snapshot_transfer.h"
@@ -25,6 +25,8 @@ void Write(const std::string& path, const std::string& bytes) {
 // Seeds for the replication decoders: frames, client messages, raft-log records.
 void WriteReplicationCorpus(const std::string& root) {
   using namespace quanta::replication;
+  using quanta::net::EncodeRequest;
+  using quanta::net::EncodeResponse;
   std::string two;
   AppendFrame("hello", &two);
   AppendFrame(std::string(300, 'p'), &two);

@@ -1,7 +1,6 @@
-// Frames, the client protocol and the raft log's replay rules, byte by byte.
+// Frames and the raft log's replay rules, byte by byte.
 #include <string>
 
-#include "engine/replication/client_protocol.h"
 #include "engine/replication/frame.h"
 #include "engine/replication/raft_storage.h"
 #include "gtest/gtest.h"
@@ -46,44 +45,6 @@ TEST(FrameTest, OversizedAndCorruptFramesAreRefusedByName) {
   ASSERT_FALSE(corrupt.ok());
   EXPECT_TRUE(absl::IsDataLoss(corrupt.status()));
   EXPECT_NE(corrupt.status().message().find("checksum"), std::string::npos);
-}
-
-TEST(ClientProtocolTest, RequestsAndAnswersRoundTrip) {
-  ClientRequest scan;
-  scan.id = 9;
-  scan.kind = ClientRequest::Kind::kScan;
-  scan.tree = 3;
-  scan.key = "a";
-  scan.end = "m";
-  auto decoded = DecodeRequest(EncodeRequest(scan));
-  ASSERT_TRUE(decoded.ok());
-  EXPECT_EQ(decoded->kind, ClientRequest::Kind::kScan);
-  EXPECT_EQ(decoded->end, std::optional<std::string>("m"));
-
-  ClientResponse refusal;
-  refusal.id = 9;
-  refusal.status = absl::FailedPreconditionError("read-only replica");
-  refusal.sqlstate = kSqlStateReadOnly;
-  refusal.leader = "n1:5432";
-  refusal.rows = {{"a", "1"}, {"b", "2"}};
-  auto answer = DecodeResponse(EncodeResponse(refusal));
-  ASSERT_TRUE(answer.ok());
-  EXPECT_EQ(answer->status, refusal.status);
-  EXPECT_EQ(answer->sqlstate, "25006");
-  EXPECT_EQ(answer->rows, refusal.rows);
-}
-
-TEST(ClientProtocolTest, MalformedMessagesAreRefused) {
-  ClientRequest transfer;
-  transfer.kind = ClientRequest::Kind::kTransfer;  // no target
-  EXPECT_TRUE(absl::IsDataLoss(DecodeRequest(EncodeRequest(transfer)).status()));
-  ClientRequest write;
-  write.kind = ClientRequest::Kind::kWrite;  // no operations
-  EXPECT_TRUE(absl::IsDataLoss(DecodeRequest(EncodeRequest(write)).status()));
-  ClientResponse unordered;
-  unordered.rows = {{"b", "1"}, {"a", "2"}};
-  EXPECT_TRUE(absl::IsDataLoss(DecodeResponse(EncodeResponse(unordered)).status()));
-  EXPECT_TRUE(absl::IsDataLoss(DecodeRequest("\xff\xff\xff").status()));
 }
 
 wal::WalRecord Record(wal::Lsn lsn, wal::RecordType type, uint64_t term, std::string payload) {

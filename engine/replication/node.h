@@ -50,7 +50,7 @@
 #include "absl/time/time.h"
 #include "engine/env/env.h"
 #include "engine/raft/raft_types.h"
-#include "engine/replication/client_protocol.h"
+#include "engine/replication/client_request.h"
 #include "engine/replication/raft_storage.h"
 #include "engine/replication/store_generations.h"
 #include "engine/replication/transport.h"

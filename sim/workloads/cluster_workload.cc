@@ -18,8 +18,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "engine/env/planted.h"
-#include "engine/replication/client_server.h"
-#include "engine/replication/kv_client.h"
+#include "net/kv/client_server.h"
+#include "net/kv/kv_client.h"
 #include "engine/replication/node.h"
 #include "sim/sim_world.h"
 #include "sim/workloads/cluster_oracle.h"
@@ -30,7 +30,7 @@ namespace {
 
 using replication::ClientRequest;
 using replication::ClientResponse;
-using replication::KvClient;
+using net::KvClient;
 
 constexpr int kVoters = 3;
 constexpr int kClients = 4;
@@ -175,7 +175,7 @@ class NodeBody : public ProcessBody {
     oracle_.OnRecovered(index_, node_->recovered(), node_->applied());
     node_->set_observer(&oracle_);
     oracle_.SetNode(index_, node_.get(), NodeName(index_));
-    server_ = std::make_unique<replication::ClientServer>(env_, *node_);
+    server_ = std::make_unique<net::ClientServer>(env_, *node_);
     absl::Status started = node_->Start();
     if (started.ok()) started = server_->Listen(ClientAddress(index_));
     if (!started.ok()) Restart(absl::StrCat("start failed: ", started.ToString()));
@@ -186,7 +186,7 @@ class NodeBody : public ProcessBody {
   int victim_;
   ClusterOracle& oracle_;
   std::unique_ptr<replication::ReplicatedNode> node_;
-  std::unique_ptr<replication::ClientServer> server_;
+  std::unique_ptr<net::ClientServer> server_;
 };
 
 // One client: a loop of requests to whichever node it believes is the primary.

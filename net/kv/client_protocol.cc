@@ -1,9 +1,9 @@
-#include "engine/replication/client_protocol.h"
+#include "net/kv/client_protocol.h"
 
 #include "absl/strings/str_cat.h"
 #include "client.pb.h"
 
-namespace quanta::replication {
+namespace quanta::net {
 namespace {
 
 absl::Status Bad(absl::string_view what) { return absl::DataLossError(absl::StrCat("client message: ", what)); }
@@ -110,4 +110,4 @@ absl::StatusOr<ClientResponse> DecodeResponse(std::string_view bytes) {
   return r;
 }
 
-}  // namespace quanta::replication
+}  // namespace quanta::net

@@ -17,9 +17,9 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
-#include "engine/replication/client_server.h"
+#include "net/kv/client_server.h"
 #include "engine/replication/node.h"
-#include "net/node/members.h"
+#include "ops/members.h"
 #include "net/real_env.h"
 
 ABSL_FLAG(uint64_t, id, 0, "this node's id among --members");
@@ -48,7 +48,7 @@ class Server {
       co_return;
     }
     node_ = std::move(*node);
-    server_ = std::make_unique<quanta::replication::ClientServer>(env_, *node_);
+    server_ = std::make_unique<quanta::net::ClientServer>(env_, *node_);
     std::string client;
     for (const auto& m : options_.members) {
       if (m.id == options_.id) client = m.client;
@@ -95,7 +95,7 @@ class Server {
   quanta::RealEnv& env_;
   quanta::replication::NodeOptions options_;
   std::unique_ptr<quanta::replication::ReplicatedNode> node_;
-  std::unique_ptr<quanta::replication::ClientServer> server_;
+  std::unique_ptr<quanta::net::ClientServer> server_;
   std::string last_role_;
   int exit_code_ = 0;
 };

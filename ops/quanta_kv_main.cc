@@ -17,7 +17,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
-#include "engine/replication/kv_client.h"
+#include "net/kv/kv_client.h"
 #include "net/real_env.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:5433", "the node's client address");
@@ -32,7 +32,7 @@ constexpr quanta::storage::TreeId kTree = 1;
 
 quanta::Task<int> Run(quanta::Env& env, ClientRequest request) {
   const absl::Duration timeout = absl::Milliseconds(absl::GetFlag(FLAGS_timeout_ms));
-  auto client = co_await quanta::replication::KvClient::Connect(env, absl::GetFlag(FLAGS_address), timeout);
+  auto client = co_await quanta::net::KvClient::Connect(env, absl::GetFlag(FLAGS_address), timeout);
   if (!client.ok()) {
     std::fprintf(stderr, "no answer: %s\n", std::string(client.status().message()).c_str());
     co_return 4;

@@ -13,10 +13,13 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "engine/env/env.h"
-#include "engine/replication/client_protocol.h"
+#include "net/kv/client_protocol.h"
 #include "engine/replication/frame.h"
 
-namespace quanta::replication {
+namespace quanta::net {
+
+using replication::AppendFrame;
+using replication::FrameReader;
 
 class KvClient {
  public:
@@ -42,4 +45,4 @@ class KvClient {
   bool broken_ = false;
 };
 
-}  // namespace quanta::replication
+}  // namespace quanta::net

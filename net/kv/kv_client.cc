@@ -1,10 +1,10 @@
-#include "engine/replication/kv_client.h"
+#include "net/kv/kv_client.h"
 
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
 #include "engine/env/status.h"
 
-namespace quanta::replication {
+namespace quanta::net {
 
 namespace {
 
@@ -90,4 +90,4 @@ Task<absl::StatusOr<ClientResponse>> KvClient::ReadAnswer(uint64_t id) {
   }
 }
 
-}  // namespace quanta::replication
+}  // namespace quanta::net

@@ -1,13 +1,16 @@
-#include "engine/replication/client_server.h"
+#include "net/kv/client_server.h"
 
 #include <deque>
 
 #include "absl/container/btree_map.h"
-#include "engine/replication/client_protocol.h"
+#include "net/kv/client_protocol.h"
 #include "engine/replication/frame.h"
 #include "engine/replication/node.h"
 
-namespace quanta::replication {
+namespace quanta::net {
+
+using replication::AppendFrame;
+using replication::FrameReader;
 
 struct ClientServer::State {
   State(Env& e, ReplicatedNode& n) : env(e), node(n) {}
@@ -117,4 +120,4 @@ absl::Status ClientServer::Listen(std::string_view address) {
   return absl::OkStatus();
 }
 
-}  // namespace quanta::replication
+}  // namespace quanta::net

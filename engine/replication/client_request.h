@@ -1,32 +1,27 @@
-// The internal client protocol: requests a client sends a node and the node's answers,
-// as Protobuf messages (client.proto) in frames (frame.h) over one Env stream.
+// ClientRequest and ClientResponse: what a client asks a replicated node and what it
+// answers (ReplicatedNode::Handle). The wire form of both is the internal client
+// protocol of net/kv/client_protocol.h; the SQL front door will call the node the
+// same way.
 //
-// A client may pipeline requests on a connection; answers carry the request's id.
-// Writes go to the primary; any node answers a get (the primary under its lease,
-// a replica at its applied index). A replica refuses writes with kFailedPrecondition,
-// SQLSTATE 25006 (read_only_sql_transaction) and the primary's address in `leader`.
-// A sync-mode write that did not reach a quorum within `sync_timeout` answers
+// Writes go to the primary; any node answers a get (the primary under its lease, a
+// replica at its applied index). A replica refuses writes with kFailedPrecondition,
+// SQLSTATE 25006 (read_only_sql_transaction) and the primary's address in `leader`. A
+// sync-mode write that did not reach a quorum within `sync_timeout` answers
 // kDeadlineExceeded, SQLSTATE 08007 (transaction_resolution_unknown): it may or may
 // not commit later.
-//
-// Decoders check every field a confused or hostile peer could get wrong and name
-// the problem (fuzzed: fuzz/client_protocol_fuzz.cc).
 #pragma once
 
 #include <cstdint>
-#include <string>
-#include <string_view>
-
 #include <optional>
+#include <string>
 #include <vector>
 
-#include "absl/status/statusor.h"
+#include "absl/status/status.h"
 #include "engine/storage/btree.h"
 #include "engine/storage/write_set.h"
 
 namespace quanta::replication {
 
-inline constexpr size_t kMaxClientMessageBytes = 64u << 20;
 inline constexpr char kSqlStateReadOnly[] = "25006";
 inline constexpr char kSqlStateUnknownOutcome[] = "08007";
 
@@ -60,11 +55,5 @@ struct ClientResponse {
   uint64_t state_hash = 0;
   std::vector<storage::KeyValue> rows;  // kScan
 };
-
-std::string EncodeRequest(const ClientRequest& request);
-// Errors: kDataLoss naming the malformed part.
-absl::StatusOr<ClientRequest> DecodeRequest(std::string_view bytes);
-std::string EncodeResponse(const ClientResponse& response);
-absl::StatusOr<ClientResponse> DecodeResponse(std::string_view bytes);
 
 }  // namespace quanta::replication

@@ -1,4 +1,4 @@
-#include "net/node/members.h"
+#include "ops/members.h"
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"

@@ -14,8 +14,12 @@
 #include "engine/env/env.h"
 
 namespace quanta::replication {
-
 class ReplicatedNode;
+}  // namespace quanta::replication
+
+namespace quanta::net {
+
+using replication::ReplicatedNode;
 
 class ClientServer {
  public:
@@ -32,4 +36,4 @@ class ClientServer {
   std::shared_ptr<State> state_;
 };
 
-}  // namespace quanta::replication
+}  // namespace quanta::net
