@@ -122,6 +122,15 @@ absl::Status ValidateClientWrite(const storage::WriteSet& ws) {
   return absl::OkStatus();
 }
 
+// The answer to a request whose node was destroyed while serving it (built without
+// the node).
+ClientResponse ShutDown(uint64_t id) {
+  ClientResponse r;
+  r.id = id;
+  r.status = absl::CancelledError("node shut down");
+  return r;
+}
+
 }  // namespace
 
 struct ReplicatedNode::Waiter {
@@ -132,10 +141,10 @@ struct ReplicatedNode::Waiter {
 };
 
 ReplicatedNode::ReplicatedNode(Env& env, NodeOptions options)
-    : env_(env), options_(std::move(options)), alive_(std::make_shared<bool>(true)) {}
+    : env_(env), options_(std::move(options)) {}
 
 ReplicatedNode::~ReplicatedNode() {
-  *alive_ = false;
+  lifetime_.End();  // first: a stream closed below may resume a coroutine of ours at once
   stopped_ = true;
   if (tick_timer_ != 0) env_.CancelTimer(tick_timer_);
   if (receiving_) receiving_->Close();
@@ -179,43 +188,34 @@ Task<absl::StatusOr<std::unique_ptr<ReplicatedNode>>> ReplicatedNode::Open(Env& 
 }
 
 Task<absl::Status> ReplicatedNode::OpenStore(uint64_t generation) {
-  std::shared_ptr<bool> alive = alive_;
-  auto damaged = co_await generations_->ReadDamaged(generation);
-  if (!*alive) co_return absl::CancelledError();
-  CO_RETURN_IF_ERROR(damaged.status());
-  if (damaged->has_value()) co_return absl::DataLossError(absl::StrCat("the store was found damaged: ", **damaged));
+  CO_ASSIGN_OR_RETURN(const std::optional<std::string> damaged,
+                      co_await lifetime_.Guard(generations_->ReadDamaged(generation)));
+  if (damaged.has_value()) co_return absl::DataLossError(absl::StrCat("the store was found damaged: ", *damaged));
   storage::StoreOptions store_options = options_.store;
   store_options.dir = generations_->Dir(generation);
-  auto store = co_await storage::Store::Open(env_, store_options);
-  if (!*alive) co_return absl::CancelledError();
-  CO_RETURN_IF_ERROR(store.status());
-  std::shared_ptr<storage::Store> opened = std::move(*store);
-  auto applied = co_await ReadApplied(*opened);
-  if (!*alive) co_return absl::CancelledError();
-  CO_RETURN_IF_ERROR(applied.status());
+  CO_ASSIGN_OR_RETURN(std::shared_ptr<storage::Store> opened,
+                      co_await lifetime_.Guard(storage::Store::Open(env_, store_options)));
+  CO_ASSIGN_OR_RETURN(const Index applied, co_await lifetime_.Guard(ReadApplied(*opened)));
   store_ = std::move(opened);
-  applied_ = *applied;
+  applied_ = applied;
   co_return absl::OkStatus();
 }
 
 Task<absl::Status> ReplicatedNode::Reconcile(RaftState* state) {
-  std::shared_ptr<bool> alive = alive_;
   // A crash between switching to a snapshot's store and recording the snapshot in the
   // raft log: record it now.
-  auto marker = co_await generations_->ReadMarker(generations_->current());
-  if (!*alive) co_return absl::CancelledError();
-  CO_RETURN_IF_ERROR(marker.status());
-  if (marker->has_value() && !LogCovers(*state, **marker)) {
+  CO_ASSIGN_OR_RETURN(const std::optional<raft::SnapshotMeta> marker,
+                      co_await lifetime_.Guard(generations_->ReadMarker(generations_->current())));
+  if (marker.has_value() && !LogCovers(*state, *marker)) {
     COVERAGE_MARK(kReplSnapshotMarkerAdopted);
     wal::WalRecord record;
     record.type = wal::RecordType::kRaftSnapshot;
-    record.payload = EncodeSnapshotPayload(**marker);
+    record.payload = EncodeSnapshotPayload(*marker);
     CO_RETURN_IF_ERROR(ApplyRaftRecord(record, state));
+    QUANTA_ASSERT(LogCovers(*state, *marker));
     raft::Ready adopt;
-    adopt.snapshot = **marker;
-    const absl::Status synced = co_await log_storage_->WaitDurable(log_storage_->Append(adopt));
-    if (!*alive) co_return absl::CancelledError();
-    CO_RETURN_IF_ERROR(synced);
+    adopt.snapshot = *marker;
+    CO_RETURN_IF_ERROR(co_await lifetime_.Guard(log_storage_->WaitDurable(log_storage_->Append(adopt))));
   }
   const Index last = state->snapshot.index + state->entries.size();
   if (applied_ > last) {
@@ -351,36 +351,32 @@ void ReplicatedNode::Fail(absl::Status status) {
 }
 
 Task<void> ReplicatedNode::Drive() {
-  std::shared_ptr<bool> alive = alive_;
-  while (*alive && !stopped_) {
+  while (!stopped_) {
     if (!raft_->HasReady()) {
-      co_await Op<bool>([this](Callback<bool> wake) { wake_ = std::move(wake); });
+      auto woken = co_await lifetime_.Guard(Op<bool>([this](Callback<bool> wake) { wake_ = std::move(wake); }));
+      if (!woken.ok()) co_return;  // gone
       continue;
     }
-    const absl::Status status = co_await ProcessReady();
-    if (!*alive) co_return;
+    const absl::Status status = co_await lifetime_.Guard(ProcessReady());
+    if (Lifetime::Gone(status)) co_return;
     if (!status.ok()) Fail(status);
   }
 }
 
 Task<absl::Status> ReplicatedNode::ProcessReady() {
-  std::shared_ptr<bool> alive = alive_;
   CO_RETURN_IF_ERROR(log_storage_->status());  // a failed flush poisoned the log
   raft::Ready ready = raft_->TakeReady();
   CheckReady(ready, raft_->log().stable(), applied_);
   if (ready.snapshot) {
-    const absl::Status installed = co_await InstallSnapshot(*ready.snapshot);
-    if (!*alive) co_return absl::CancelledError();
-    CO_RETURN_IF_ERROR(installed);
+    CO_RETURN_IF_ERROR(co_await lifetime_.Guard(InstallSnapshot(*ready.snapshot)));
+    QUANTA_ASSERT(applied_ == ready.snapshot->index);
     CO_RETURN_IF_ERROR(log_storage_->status());
   }
   const wal::Lsn lsn = log_storage_->Append(ready);
   // Planted: a follower answers before its entries are durable.
   const bool early = PlantedActive(PlantedBug::kRaftAckBeforeSync) && !IsLeader();
   if (lsn != 0 && ready.must_sync && !early) {
-    const absl::Status synced = co_await log_storage_->WaitDurable(lsn);
-    if (!*alive) co_return absl::CancelledError();
-    CO_RETURN_IF_ERROR(synced);
+    CO_RETURN_IF_ERROR(co_await lifetime_.Guard(log_storage_->WaitDurable(lsn)));
   }
   for (raft::Message& m : ready.messages) {
     if (observer_ != nullptr && m.type == raft::MessageType::kVoteResponse && !m.reject) {
@@ -393,24 +389,19 @@ Task<absl::Status> ReplicatedNode::ProcessReady() {
     }
   }
   if (lsn != 0 && ready.must_sync && early) {
-    const absl::Status synced = co_await log_storage_->WaitDurable(lsn);
-    if (!*alive) co_return absl::CancelledError();
-    CO_RETURN_IF_ERROR(synced);
+    CO_RETURN_IF_ERROR(co_await lifetime_.Guard(log_storage_->WaitDurable(lsn)));
   }
-  const absl::Status applied = co_await Apply(ready.committed);
-  if (!*alive) co_return absl::CancelledError();
-  CO_RETURN_IF_ERROR(applied);
+  CO_RETURN_IF_ERROR(co_await lifetime_.Guard(Apply(ready.committed)));
+  QUANTA_ASSERT(ready.committed.empty() || applied_ >= ready.committed.back().index);
   raft_->Advance(ready);
   Release(durable_waiters_, raft_->log().stable());
   Release(applied_waiters_, applied_);
   Changed();
-  const absl::Status compacted = co_await MaybeCompact();
-  if (!*alive) co_return absl::CancelledError();
+  const absl::Status compacted = co_await lifetime_.Guard(MaybeCompact());
   co_return compacted;
 }
 
 Task<absl::Status> ReplicatedNode::Apply(const std::vector<Entry>& committed) {
-  std::shared_ptr<bool> alive = alive_;
   size_t i = 0;
   while (i < committed.size() && committed[i].index <= applied_) ++i;  // applied before a restart
   while (i < committed.size()) {
@@ -431,9 +422,10 @@ Task<absl::Status> ReplicatedNode::Apply(const std::vector<Entry>& committed) {
       chunk.push_back(e);
     }
     ws.Put(kReplicationTree, kAppliedKey, EncodeIndex(chunk.back().index));
+    QUANTA_ASSERT(!applying_);
     applying_ = true;
-    auto lsn = co_await store_->Commit(std::move(ws));
-    if (!*alive) co_return absl::CancelledError();
+    auto lsn = co_await lifetime_.Guard(store_->Commit(std::move(ws)));
+    if (Lifetime::Gone(lsn.status())) co_return lsn.status();
     applying_ = false;
     if (!lsn.ok()) {
       if (absl::IsDataLoss(lsn.status())) store_damage_ = lsn.status();
@@ -519,28 +511,30 @@ Task<ClientResponse> ReplicatedNode::Handle(ClientRequest request) {
                                                                      "peer's snapshot: ", damaged_.message())));
   }
   CatchUpTicks();
-  ClientResponse r;
+  const uint64_t id = request.id;
+  absl::StatusOr<ClientResponse> r;
   switch (request.kind) {
     case ClientRequest::Kind::kWrite:
-      r = co_await HandleWrite(std::move(request));
+      r = co_await lifetime_.Guard(HandleWrite(std::move(request)));
       break;
     case ClientRequest::Kind::kGet:
     case ClientRequest::Kind::kScan:
-      r = co_await HandleRead(std::move(request));
+      r = co_await lifetime_.Guard(HandleRead(std::move(request)));
       break;
     case ClientRequest::Kind::kStatus:
-      r = co_await HandleStatus(std::move(request));
+      r = co_await lifetime_.Guard(HandleStatus(std::move(request)));
       break;
     case ClientRequest::Kind::kTransfer:
       r = HandleTransfer(request);
       break;
   }
-  r.term = raft_->term();
-  co_return r;
+  if (!r.ok()) co_return ShutDown(id);  // the node is gone: answer without touching it
+  QUANTA_ASSERT(r->id == id);
+  r->term = raft_->term();
+  co_return *std::move(r);
 }
 
 Task<ClientResponse> ReplicatedNode::HandleWrite(ClientRequest request) {
-  std::shared_ptr<bool> alive = alive_;
   const uint64_t id = request.id;
   if (!IsLeader()) {
     const std::string leader = LeaderClientAddress();
@@ -562,11 +556,11 @@ Task<ClientResponse> ReplicatedNode::HandleWrite(ClientRequest request) {
   const bool local_only = options_.mode == CommitMode::kAsync || PlantedActive(PlantedBug::kReplSyncAckOnLocalFsync);
   absl::Status status;  // (no co_await inside ?: — GCC 12 miscompiles it)
   if (local_only) {
-    status = co_await WaitFor(durable_waiters_, raft_->log().stable(), *index, term, options_.sync_timeout);
+    status = co_await lifetime_.Guard(WaitFor(durable_waiters_, raft_->log().stable(), *index, term, options_.sync_timeout));
   } else {
-    status = co_await WaitFor(applied_waiters_, applied_, *index, term, options_.sync_timeout);
+    status = co_await lifetime_.Guard(WaitFor(applied_waiters_, applied_, *index, term, options_.sync_timeout));
   }
-  if (!*alive) co_return Refuse(id, absl::CancelledError("node shut down"));
+  if (Lifetime::Gone(status)) co_return ShutDown(id);
   if (absl::IsDeadlineExceeded(status)) {
     co_return Refuse(id, absl::DeadlineExceededError(absl::StrCat(
                              "commit outcome unknown: log entry ", *index, " did not reach a quorum of replicas within ",
@@ -591,16 +585,17 @@ Task<absl::Status> ReplicatedNode::ReadBarrier() {
   // Everything committed when the lease was checked must be visible to the read.
   const Index read_index = raft_->commit();
   const Term term = raft_->log().TermAt(read_index).value_or(0);
-  const absl::Status caught_up = co_await WaitFor(applied_waiters_, applied_, read_index, term, options_.sync_timeout);
+  const absl::Status caught_up =
+      co_await lifetime_.Guard(WaitFor(applied_waiters_, applied_, read_index, term, options_.sync_timeout));
+  if (Lifetime::Gone(caught_up)) co_return caught_up;
   if (!caught_up.ok()) co_return absl::UnavailableError("the primary did not apply its commits in time");
   co_return absl::OkStatus();
 }
 
 Task<ClientResponse> ReplicatedNode::HandleRead(ClientRequest request) {
-  std::shared_ptr<bool> alive = alive_;
   const uint64_t id = request.id;
-  const absl::Status ready = co_await ReadBarrier();
-  if (!*alive) co_return Refuse(id, absl::CancelledError("node shut down"));
+  const absl::Status ready = co_await lifetime_.Guard(ReadBarrier());
+  if (Lifetime::Gone(ready)) co_return ShutDown(id);
   if (!ready.ok()) co_return Refuse(id, ready);
   if (request.tree >= kFirstSystemTree) co_return Refuse(id, absl::InvalidArgumentError("reserved tree"));
   ClientResponse r;
@@ -614,8 +609,8 @@ Task<ClientResponse> ReplicatedNode::HandleRead(ClientRequest request) {
     range.start = std::move(request.key);
     range.end = std::move(request.end);
     range.limit = kMaxScanRows;
-    auto rows = co_await store->Scan(request.tree, std::move(range));
-    if (!*alive) co_return Refuse(id, absl::CancelledError("node shut down"));
+    auto rows = co_await lifetime_.Guard(store->Scan(request.tree, std::move(range)));
+    if (Lifetime::Gone(rows.status())) co_return ShutDown(id);
     if (!rows.ok()) {
       if (absl::IsDataLoss(rows.status()) && store == store_) StoreFailed(rows.status());
       co_return Refuse(id, rows.status());
@@ -623,8 +618,8 @@ Task<ClientResponse> ReplicatedNode::HandleRead(ClientRequest request) {
     r.rows = std::move(*rows);
     co_return r;
   }
-  auto value = co_await store->Get(request.tree, request.key);
-  if (!*alive) co_return Refuse(id, absl::CancelledError("node shut down"));
+  auto value = co_await lifetime_.Guard(store->Get(request.tree, request.key));
+  if (Lifetime::Gone(value.status())) co_return ShutDown(id);
   if (!value.ok()) {
     if (absl::IsDataLoss(value.status()) && store == store_) StoreFailed(value.status());
     co_return Refuse(id, value.status());
@@ -649,7 +644,6 @@ ClientResponse ReplicatedNode::HandleTransfer(const ClientRequest& request) {
 }
 
 Task<ClientResponse> ReplicatedNode::HandleStatus(ClientRequest request) {
-  std::shared_ptr<bool> alive = alive_;
   ClientResponse r;
   r.id = request.id;
   r.index = applied_;
@@ -659,8 +653,8 @@ Task<ClientResponse> ReplicatedNode::HandleStatus(ClientRequest request) {
   std::shared_ptr<storage::Store> store = store_;
   for (storage::TreeId tree : store->trees()) {
     if (tree >= kFirstSystemTree) continue;
-    auto rows = co_await store->Scan(tree, storage::ScanRange());
-    if (!*alive) co_return Refuse(r.id, absl::CancelledError("node shut down"));
+    auto rows = co_await lifetime_.Guard(store->Scan(tree, storage::ScanRange()));
+    if (Lifetime::Gone(rows.status())) co_return ShutDown(r.id);
     if (!rows.ok()) {
       if (absl::IsDataLoss(rows.status()) && store == store_) StoreFailed(rows.status());
       co_return Refuse(r.id, rows.status());

@@ -49,6 +49,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "engine/env/env.h"
+#include "engine/env/lifetime.h"
 #include "engine/raft/raft_types.h"
 #include "engine/replication/client_request.h"
 #include "engine/replication/raft_storage.h"
@@ -192,6 +193,9 @@ class ReplicatedNode {
   // take part in Raft (the raft log was kept: votes and acknowledged entries stand).
   Task<void> Rebuild();
   Task<absl::Status> RebuildFrom(raft::NodeId peer);
+  // Builds store generation `generation` (from `peer`'s snapshot, or empty when
+  // `local`), switches to it, opens it and reconciles the raft log to rebuild from.
+  Task<absl::Status> BuildStore(raft::NodeId peer, uint64_t generation, bool local);
   // A consistent copy of the store for a peer: the snapshot pins what it reads, the
   // store (shared) outlives it.
   struct StoreCopy {
@@ -267,7 +271,7 @@ class ReplicatedNode {
   std::optional<StoreGenerations> generations_;
   std::unique_ptr<Transport> transport_;
   NodeObserver* observer_ = nullptr;
-  std::shared_ptr<bool> alive_;  // false once destroyed: coroutines resuming later bail out
+  Lifetime lifetime_;  // every await of a coroutine of the node goes through it
   absl::Status failed_;
   bool stopped_ = false;
   TimerId tick_timer_ = 0;

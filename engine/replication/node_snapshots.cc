@@ -18,7 +18,6 @@ using raft::Index;
 using raft::NodeId;
 
 Task<void> ReplicatedNode::Rebuild() {
-  std::shared_ptr<bool> alive = alive_;
   std::vector<NodeId> peers;
   for (const Member& m : options_.members) {
     if (m.id != options_.id) peers.push_back(m.id);
@@ -30,59 +29,36 @@ Task<void> ReplicatedNode::Rebuild() {
   }
   for (size_t attempt = 0; !stopped_; ++attempt) {
     const NodeId peer = peers.empty() ? raft::kNoNode : peers[attempt % peers.size()];
-    const absl::Status rebuilt = co_await RebuildFrom(peer);
-    if (!*alive) co_return;
+    const absl::Status rebuilt = co_await lifetime_.Guard(RebuildFrom(peer));
+    if (Lifetime::Gone(rebuilt)) co_return;
     if (rebuilt.ok()) {
+      QUANTA_ASSERT(store_ != nullptr);
+      QUANTA_ASSERT(applied_ >= raft_->log().snapshot_index());
       damaged_ = absl::OkStatus();
       StartRaft();
       co_await CollectGarbage();
       co_return;
     }
-    co_await env_.Sleep(absl::Milliseconds(200));
-    if (!*alive) co_return;
+    QUANTA_ASSERT(store_ == nullptr);
+    if (Lifetime::Gone(co_await lifetime_.Guard(env_.Sleep(absl::Milliseconds(200))))) co_return;
   }
 }
 
 Task<absl::Status> ReplicatedNode::RebuildFrom(NodeId peer) {
-  std::shared_ptr<bool> alive = alive_;
+  QUANTA_ASSERT(!damaged_.ok());
   const uint64_t generation = generations_->Reserve();
   // A log that was never compacted rebuilds the store by itself: Raft re-applies it
   // to an empty one. Otherwise a peer's snapshot must reach the start of the log.
   const bool local = rebuild_state_.snapshot.index == 0;
-  absl::StatusOr<raft::Message> message = raft::Message();
-  if (!local) {
-    auto stream = co_await transport_->ConnectForSnapshot(peer);
-    if (!*alive) co_return absl::CancelledError();
-    CO_RETURN_IF_ERROR(stream.status());
-    message = co_await PullSnapshot(env_, *stream, generations_->Dir(generation));
-    if (!*alive) co_return absl::CancelledError();
-    (*stream)->Close();
-  }
-  absl::Status status = message.status();
-  if (status.ok() && !local && message->snapshot.index < rebuild_state_.snapshot.index) {
-    status = absl::FailedPreconditionError(absl::StrCat("node ", peer, "'s snapshot at ", message->snapshot.index,
-                                                        " is older than our log's start"));
-  }
-  if (status.ok() && !local) status = co_await generations_->WriteMarker(generation, message->snapshot);
-  if (!*alive) co_return absl::CancelledError();
-  if (status.ok()) {
-    const uint64_t old = generations_->current();
-    status = co_await generations_->Switch(generation);
-    if (!*alive) co_return absl::CancelledError();
-    if (status.ok()) retired_[old] = std::weak_ptr<storage::Store>();  // the damaged one: nothing holds it
-  }
-  if (status.ok()) status = co_await OpenStore(generation);
-  if (!*alive) co_return absl::CancelledError();
-  if (status.ok() && applied_ != (local ? 0 : message->snapshot.index)) {
-    status = absl::DataLossError(absl::StrCat("the snapshot for index ", message->snapshot.index,
-                                              " holds the state of index ", applied_));
-  }
-  if (status.ok()) status = co_await Reconcile(&rebuild_state_);
-  if (!*alive) co_return absl::CancelledError();
+  const absl::Status status = co_await lifetime_.Guard(BuildStore(peer, generation, local));
+  if (Lifetime::Gone(status)) co_return status;
   if (!status.ok()) {
     store_.reset();
     applied_ = 0;
-    if (generation != generations_->current()) (void)co_await generations_->Remove(generation);
+    if (generation != generations_->current()) {
+      const absl::Status removed = co_await lifetime_.Guard(generations_->Remove(generation));
+      if (Lifetime::Gone(removed)) co_return removed;  // (else garbage the next open removes)
+    }
     co_return status;
   }
   ++snapshots_installed_;
@@ -94,6 +70,33 @@ Task<absl::Status> ReplicatedNode::RebuildFrom(NodeId peer) {
   MakeRaft(std::move(rebuild_state_));
   rebuild_state_ = RaftState();
   if (observer_ != nullptr) observer_->OnStoreRebuilt(options_.id, applied_, damaged_);
+  co_return absl::OkStatus();
+}
+
+Task<absl::Status> ReplicatedNode::BuildStore(NodeId peer, uint64_t generation, bool local) {
+  raft::SnapshotMeta snapshot;  // stays empty for a local rebuild
+  if (!local) {
+    CO_ASSIGN_OR_RETURN(std::shared_ptr<Stream> stream, co_await lifetime_.Guard(transport_->ConnectForSnapshot(peer)));
+    auto message = co_await lifetime_.Guard(PullSnapshot(env_, stream, generations_->Dir(generation)));
+    if (!Lifetime::Gone(message.status())) stream->Close();
+    CO_RETURN_IF_ERROR(message.status());
+    snapshot = message->snapshot;
+    if (snapshot.index < rebuild_state_.snapshot.index) {
+      co_return absl::FailedPreconditionError(absl::StrCat("node ", peer, "'s snapshot at ", snapshot.index,
+                                                           " is older than our log's start"));
+    }
+    CO_RETURN_IF_ERROR(co_await lifetime_.Guard(generations_->WriteMarker(generation, snapshot)));
+  }
+  const uint64_t old = generations_->current();
+  CO_RETURN_IF_ERROR(co_await lifetime_.Guard(generations_->Switch(generation)));
+  retired_[old] = std::weak_ptr<storage::Store>();  // the damaged one: nothing holds it
+  CO_RETURN_IF_ERROR(co_await lifetime_.Guard(OpenStore(generation)));
+  if (applied_ != snapshot.index) {
+    co_return absl::DataLossError(absl::StrCat("the snapshot for index ", snapshot.index, " holds the state of index ",
+                                               applied_));
+  }
+  CO_RETURN_IF_ERROR(co_await lifetime_.Guard(Reconcile(&rebuild_state_)));
+  QUANTA_ASSERT(applied_ >= rebuild_state_.snapshot.index);
   co_return absl::OkStatus();
 }
 
@@ -111,12 +114,13 @@ ReplicatedNode::StoreCopy ReplicatedNode::CopyStore(raft::Message* message) {
 }
 
 Task<absl::Status> ReplicatedNode::SendStoreCopy(std::shared_ptr<Stream> stream, raft::Message message, StoreCopy copy) {
-  std::shared_ptr<bool> alive = alive_;
-  const absl::Status sent =
-      co_await SendSnapshot(env_, stream, *copy.snapshot, std::move(message), options_.snapshot_chunk_bytes);
+  QUANTA_ASSERT(message.type == raft::MessageType::kSnapshot);
+  QUANTA_ASSERT(message.snapshot.index > 0);
+  const absl::Status sent = co_await lifetime_.Guard(
+      SendSnapshot(env_, stream, *copy.snapshot, std::move(message), options_.snapshot_chunk_bytes));
   stream->Close();
   copy.snapshot.reset();  // before the store it pins
-  if (!*alive) co_return absl::CancelledError();
+  if (Lifetime::Gone(sent)) co_return sent;
   // The copy read damage off this node's disk: the store it serves (and sends again
   // and again otherwise) is damaged, so the node stops and rebuilds it from a peer.
   if (absl::IsDataLoss(sent) && copy.store == store_) {
@@ -142,9 +146,9 @@ void ReplicatedNode::ServePull(std::shared_ptr<Stream> stream) {
 }
 
 Task<void> ReplicatedNode::ServePullTask(std::shared_ptr<Stream> stream, raft::Message message, StoreCopy copy) {
-  std::shared_ptr<bool> alive = alive_;
-  const absl::Status sent = co_await SendStoreCopy(std::move(stream), std::move(message), std::move(copy));
-  if (!*alive) co_return;
+  const absl::Status sent = co_await lifetime_.Guard(SendStoreCopy(std::move(stream), std::move(message), std::move(copy)));
+  if (Lifetime::Gone(sent)) co_return;
+  QUANTA_ASSERT(serving_pull_);
   serving_pull_ = false;
   ++(sent.ok() ? snapshots_sent_ : snapshot_failures_);
 }
@@ -157,10 +161,12 @@ void ReplicatedNode::StoreFailed(absl::Status status) {
 }
 
 Task<void> ReplicatedNode::MarkDamagedThenReport(absl::Status status) {
-  std::shared_ptr<bool> alive = alive_;
+  QUANTA_ASSERT(stopped_);
+  QUANTA_ASSERT(!store_damage_.ok());
   COVERAGE_MARK(kReplStoreMarkedDamaged);
-  (void)co_await generations_->MarkDamaged(generations_->current(), std::string(store_damage_.message()));
-  if (!*alive) co_return;
+  const absl::Status marked = co_await lifetime_.Guard(
+      generations_->MarkDamaged(generations_->current(), std::string(store_damage_.message())));
+  if (Lifetime::Gone(marked)) co_return;
   if (options_.on_fatal) options_.on_fatal(std::move(status));
 }
 
@@ -188,11 +194,11 @@ void ReplicatedNode::MaybeCheckpoint() {
 }
 
 Task<void> ReplicatedNode::RunCheckpoint(std::shared_ptr<storage::Store> store) {
-  std::shared_ptr<bool> alive = alive_;
   const double target = options_.store.checkpoint_completion_target;
-  const absl::Status status = co_await store->Checkpoint(options_.checkpoint_interval * target,
-                                                         static_cast<uint64_t>(options_.checkpoint_wal_bytes * target));
-  if (!*alive) co_return;
+  const absl::Status status = co_await lifetime_.Guard(store->Checkpoint(
+      options_.checkpoint_interval * target, static_cast<uint64_t>(options_.checkpoint_wal_bytes * target)));
+  if (Lifetime::Gone(status)) co_return;
+  QUANTA_ASSERT(checkpointing_);
   checkpointing_ = false;
   if (!status.ok() && store == store_) StoreFailed(status);  // (a replaced store's failure is moot)
 }
@@ -205,15 +211,15 @@ void ReplicatedNode::StartSnapshotTransfer(raft::Message message) {
 }
 
 Task<void> ReplicatedNode::SendSnapshotTask(raft::Message message, StoreCopy copy) {
-  std::shared_ptr<bool> alive = alive_;
   const raft::NodeId to = message.to;
-  auto stream = co_await transport_->ConnectForSnapshot(to);
-  if (!*alive) co_return;
+  auto stream = co_await lifetime_.Guard(transport_->ConnectForSnapshot(to));
+  if (Lifetime::Gone(stream.status())) co_return;
   absl::Status sent = stream.status();
   if (stream.ok()) {
-    sent = co_await SendStoreCopy(*std::move(stream), std::move(message), std::move(copy));
-    if (!*alive) co_return;
+    sent = co_await lifetime_.Guard(SendStoreCopy(*std::move(stream), std::move(message), std::move(copy)));
+    if (Lifetime::Gone(sent)) co_return;
   }
+  QUANTA_ASSERT(sending_to_.contains(to));
   sending_to_.erase(to);
   ++(sent.ok() ? snapshots_sent_ : snapshot_failures_);
 }
@@ -228,11 +234,11 @@ void ReplicatedNode::OnSnapshotStream(std::shared_ptr<Stream> stream, std::uniqu
 }
 
 Task<void> ReplicatedNode::ReceiveSnapshotTask(std::shared_ptr<Stream> stream, std::unique_ptr<FrameReader> reader) {
-  std::shared_ptr<bool> alive = alive_;
   const uint64_t generation = generations_->Reserve();
-  auto message = co_await ReceiveSnapshot(env_, stream, *reader, generations_->Dir(generation));
-  if (!*alive) co_return;
+  auto message = co_await lifetime_.Guard(ReceiveSnapshot(env_, stream, *reader, generations_->Dir(generation)));
+  if (Lifetime::Gone(message.status())) co_return;
   stream->Close();
+  QUANTA_ASSERT(receiving_ == stream);
   receiving_.reset();
   absl::Status status = message.status();
   if (status.ok()) {
@@ -242,8 +248,8 @@ Task<void> ReplicatedNode::ReceiveSnapshotTask(std::shared_ptr<Stream> stream, s
       status = absl::DataLossError(absl::StrCat("a snapshot from node ", message->from, " to node ", message->to));
     }
   }
-  if (status.ok()) status = co_await generations_->WriteMarker(generation, message->snapshot);
-  if (!*alive) co_return;
+  if (status.ok()) status = co_await lifetime_.Guard(generations_->WriteMarker(generation, message->snapshot));
+  if (Lifetime::Gone(status)) co_return;
   if (status.ok() && !stopped_) {
     auto [it, fresh] = staged_.try_emplace(message->snapshot.index);
     if (!fresh) retired_[it->second.generation] = std::weak_ptr<storage::Store>();  // a copy of the same index
@@ -252,14 +258,13 @@ Task<void> ReplicatedNode::ReceiveSnapshotTask(std::shared_ptr<Stream> stream, s
   } else {
     COVERAGE_MARK(kReplSnapshotStreamRejected);
     ++snapshot_failures_;
-    (void)co_await generations_->Remove(generation);  // what was built of it (the next open would)
-    if (!*alive) co_return;
+    // What was built of it (the next open would remove it otherwise).
+    if (Lifetime::Gone(co_await lifetime_.Guard(generations_->Remove(generation)))) co_return;
   }
   co_await CollectGarbage();
 }
 
 Task<absl::Status> ReplicatedNode::InstallSnapshot(const raft::SnapshotMeta& snapshot) {
-  std::shared_ptr<bool> alive = alive_;
   auto it = staged_.find(snapshot.index);
   if (it == staged_.end() || it->second.term != snapshot.term) {
     co_return absl::InternalError(absl::StrCat("raft installs snapshot ", snapshot.term, "/", snapshot.index,
@@ -268,12 +273,10 @@ Task<absl::Status> ReplicatedNode::InstallSnapshot(const raft::SnapshotMeta& sna
   const uint64_t generation = it->second.generation;
   staged_.erase(it);
   const uint64_t old = generations_->current();
-  CO_RETURN_IF_ERROR(co_await generations_->Switch(generation));
-  if (!*alive) co_return absl::CancelledError();
+  CO_RETURN_IF_ERROR(co_await lifetime_.Guard(generations_->Switch(generation)));
   retired_[old] = store_;  // reads that started on it keep it alive meanwhile
-  const absl::Status opened = co_await OpenStore(generation);
-  if (!*alive) co_return absl::CancelledError();
-  CO_RETURN_IF_ERROR(opened);
+  CO_RETURN_IF_ERROR(co_await lifetime_.Guard(OpenStore(generation)));
+  QUANTA_ASSERT(generations_->current() == generation);
   if (applied_ != snapshot.index) {
     co_return absl::DataLossError(absl::StrCat("the snapshot for index ", snapshot.index, " holds the state of index ",
                                                applied_));
@@ -286,7 +289,6 @@ Task<absl::Status> ReplicatedNode::InstallSnapshot(const raft::SnapshotMeta& sna
 }
 
 Task<void> ReplicatedNode::CollectGarbage() {
-  std::shared_ptr<bool> alive = alive_;
   std::vector<uint64_t> doomed;
   const std::optional<raft::SnapshotMeta>& pending = raft_->pending_snapshot();
   for (auto it = staged_.begin(); it != staged_.end();) {
@@ -306,9 +308,9 @@ Task<void> ReplicatedNode::CollectGarbage() {
     it = retired_.erase(it);
   }
   for (uint64_t generation : doomed) {
+    QUANTA_ASSERT(generation != generations_->current());
     // Garbage left by a failure here is removed at the next open.
-    (void)co_await generations_->Remove(generation);
-    if (!*alive) co_return;
+    if (Lifetime::Gone(co_await lifetime_.Guard(generations_->Remove(generation)))) co_return;
   }
 }
 
