@@ -86,8 +86,9 @@ TimerId RealEnv::StartTimer(absl::Duration delay, absl::AnyInvocable<void()> fn)
   auto timer = std::make_unique<boost::asio::steady_timer>(impl_->io);
   timer->expires_after(absl::ToChronoNanoseconds(std::max(delay, absl::ZeroDuration())));
   timer->async_wait([impl = impl_.get(), id, fn = std::move(fn)](const boost::system::error_code& ec) mutable {
-    if (ec) return;  // cancelled
-    impl->timers.erase(id);
+    // Cancelled: by error code, or (the timer had expired, its handler was already
+    // queued) by CancelTimer having forgotten the id: a cancelled timer never runs.
+    if (ec || impl->timers.erase(id) == 0) return;
     fn();
   });
   impl_->timers.emplace(id, std::move(timer));

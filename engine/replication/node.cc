@@ -133,15 +133,12 @@ ClientResponse ShutDown(uint64_t id) {
 
 }  // namespace
 
-struct ReplicatedNode::Waiter {
-  Term term = 0;
-  Callback<absl::Status> done;
-  TimerId timer = 0;
-  bool finished = false;
-};
 
 ReplicatedNode::ReplicatedNode(Env& env, NodeOptions options)
-    : env_(env), options_(std::move(options)) {}
+    : env_(env),
+      options_(std::move(options)),
+      durable_waiters_(env, [this](Index i) { return raft_->log().TermAt(i); }),
+      applied_waiters_(env, [this](Index i) { return raft_->log().TermAt(i); }) {}
 
 ReplicatedNode::~ReplicatedNode() {
   lifetime_.End();  // first: a stream closed below may resume a coroutine of ours at once
@@ -394,8 +391,8 @@ Task<absl::Status> ReplicatedNode::ProcessReady() {
   CO_RETURN_IF_ERROR(co_await lifetime_.Guard(Apply(ready.committed)));
   QUANTA_ASSERT(ready.committed.empty() || applied_ >= ready.committed.back().index);
   raft_->Advance(ready);
-  Release(durable_waiters_, raft_->log().stable());
-  Release(applied_waiters_, applied_);
+  durable_waiters_.Reached(raft_->log().stable());
+  applied_waiters_.Reached(applied_);
   Changed();
   const absl::Status compacted = co_await lifetime_.Guard(MaybeCompact());
   co_return compacted;
@@ -435,46 +432,6 @@ Task<absl::Status> ReplicatedNode::Apply(const std::vector<Entry>& committed) {
     if (observer_ != nullptr) observer_->OnApplied(options_.id, chunk);
   }
   co_return absl::OkStatus();
-}
-
-void ReplicatedNode::Release(absl::btree_multimap<Index, std::shared_ptr<Waiter>>& waiters, Index index) {
-  std::vector<std::pair<Index, std::shared_ptr<Waiter>>> due;
-  while (!waiters.empty() && waiters.begin()->first <= index) {
-    due.emplace_back(waiters.begin()->first, std::move(waiters.begin()->second));
-    waiters.erase(waiters.begin());
-  }
-  for (auto& entry : due) {
-    const Index at = entry.first;
-    std::shared_ptr<Waiter> w = std::move(entry.second);
-    if (w->finished) continue;
-    w->finished = true;
-    env_.CancelTimer(w->timer);
-    const std::optional<Term> term = raft_->log().TermAt(at);
-    absl::Status status;
-    if (!term.has_value()) {  // a snapshot from a new primary replaced the log here
-      status = absl::UnknownError(absl::StrCat("commit outcome unknown: log entry ", at,
-                                               " was replaced by a snapshot from the new primary; it may have committed"));
-    } else if (*term != w->term) {
-      status = absl::AbortedError(absl::StrCat("log entry ", at, " was replaced after a change of primary: not committed"));
-    }
-    env_.StartTimer(absl::ZeroDuration(), [w, status]() mutable { w->done(std::move(status)); });
-  }
-}
-
-Op<absl::Status> ReplicatedNode::WaitFor(absl::btree_multimap<Index, std::shared_ptr<Waiter>>& waiters, Index reached,
-                                         Index index, Term term, absl::Duration timeout) {
-  return Op<absl::Status>([this, &waiters, reached, index, term, timeout](Callback<absl::Status> done) {
-    auto w = std::make_shared<Waiter>();
-    w->term = term;
-    w->done = std::move(done);
-    w->timer = env_.StartTimer(timeout, [w] {
-      if (w->finished) return;
-      w->finished = true;
-      w->done(absl::DeadlineExceededError("timed out"));
-    });
-    waiters.emplace(index, w);
-    Release(waiters, reached);
-  });
 }
 
 bool ReplicatedNode::IsLeader() const { return raft_->role() == raft::Role::kLeader; }
@@ -556,9 +513,9 @@ Task<ClientResponse> ReplicatedNode::HandleWrite(ClientRequest request) {
   const bool local_only = options_.mode == CommitMode::kAsync || PlantedActive(PlantedBug::kReplSyncAckOnLocalFsync);
   absl::Status status;  // (no co_await inside ?: — GCC 12 miscompiles it)
   if (local_only) {
-    status = co_await lifetime_.Guard(WaitFor(durable_waiters_, raft_->log().stable(), *index, term, options_.sync_timeout));
+    status = co_await lifetime_.Guard(durable_waiters_.Wait(raft_->log().stable(), *index, term, options_.sync_timeout));
   } else {
-    status = co_await lifetime_.Guard(WaitFor(applied_waiters_, applied_, *index, term, options_.sync_timeout));
+    status = co_await lifetime_.Guard(applied_waiters_.Wait(applied_, *index, term, options_.sync_timeout));
   }
   if (Lifetime::Gone(status)) co_return ShutDown(id);
   if (absl::IsDeadlineExceeded(status)) {
@@ -586,7 +543,7 @@ Task<absl::Status> ReplicatedNode::ReadBarrier() {
   const Index read_index = raft_->commit();
   const Term term = raft_->log().TermAt(read_index).value_or(0);
   const absl::Status caught_up =
-      co_await lifetime_.Guard(WaitFor(applied_waiters_, applied_, read_index, term, options_.sync_timeout));
+      co_await lifetime_.Guard(applied_waiters_.Wait(applied_, read_index, term, options_.sync_timeout));
   if (Lifetime::Gone(caught_up)) co_return caught_up;
   if (!caught_up.ok()) co_return absl::UnavailableError("the primary did not apply its commits in time");
   co_return absl::OkStatus();

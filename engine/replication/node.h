@@ -52,6 +52,7 @@
 #include "engine/env/lifetime.h"
 #include "engine/raft/raft_types.h"
 #include "engine/replication/client_request.h"
+#include "engine/replication/index_waiters.h"
 #include "engine/replication/raft_storage.h"
 #include "engine/replication/store_generations.h"
 #include "engine/replication/transport.h"
@@ -177,8 +178,6 @@ class ReplicatedNode {
   const raft::HardState& recovered() const { return recovered_; }
   void set_observer(NodeObserver* observer) { observer_ = observer; }
 
-  struct Waiter;
-
  private:
   ReplicatedNode(Env& env, NodeOptions options);
   // Opens store generation `generation` into store_ and applied_. Errors: kDataLoss if
@@ -241,13 +240,6 @@ class ReplicatedNode {
   void Notify();
   void Fail(absl::Status status);
   void Changed();
-  // Completes waiters up to `index` in `waiters` (by whether the entry there has the
-  // term they proposed in).
-  void Release(absl::btree_multimap<raft::Index, std::shared_ptr<Waiter>>& waiters, raft::Index index);
-  // Completes when `waiters`' level (now `reached`) gets to `index`, as Release says,
-  // or with kDeadlineExceeded after `timeout`.
-  Op<absl::Status> WaitFor(absl::btree_multimap<raft::Index, std::shared_ptr<Waiter>>& waiters, raft::Index reached,
-                           raft::Index index, raft::Term term, absl::Duration timeout);
   Task<ClientResponse> HandleWrite(ClientRequest request);
   Task<ClientResponse> HandleStatus(ClientRequest request);
   ClientResponse HandleTransfer(const ClientRequest& request);
@@ -279,8 +271,8 @@ class ReplicatedNode {
   Callback<bool> wake_;  // the drive loop waits on this when Raft has nothing ready
   raft::Index applied_ = 0;  // applied to the store (durable with it)
   raft::HardState recovered_;
-  absl::btree_multimap<raft::Index, std::shared_ptr<Waiter>> durable_waiters_;
-  absl::btree_multimap<raft::Index, std::shared_ptr<Waiter>> applied_waiters_;
+  IndexWaiters durable_waiters_;  // async writes: until the raft log has them durable
+  IndexWaiters applied_waiters_;  // sync writes and primary reads: until applied here
   uint64_t elections_won_ = 0;
   bool was_leader_ = false;
   // Primary: when each replica last had the whole log (for lag in seconds).
