@@ -22,6 +22,7 @@
 
 namespace quanta::replication {
 
+inline constexpr size_t kMaxClientWriteBytes = 16u << 20;  // one client write set, encoded
 inline constexpr char kSqlStateReadOnly[] = "25006";
 inline constexpr char kSqlStateUnknownOutcome[] = "08007";
 

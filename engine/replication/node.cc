@@ -29,11 +29,9 @@ constexpr char kAppliedKey[] = "applied";
 // Committed entries are applied in write sets of about this size (a store write set
 // holds at most 64 MiB).
 constexpr size_t kApplyChunkBytes = 8u << 20;
-constexpr size_t kMaxEntryBytes = 16u << 20;
-constexpr size_t kMaxScanRows = 100000;  // one answer stays well under a client frame
-static_assert(kMaxEntryBytes < wal::kMaxWalPayloadBytes, "a client write set fits one raft log record");
-static_assert(kMaxEntryBytes < raft::kMaxMessageBytes, "a client write set fits one raft message");
-static_assert(kApplyChunkBytes + kMaxEntryBytes < wal::kMaxWalPayloadBytes,
+static_assert(kMaxClientWriteBytes < wal::kMaxWalPayloadBytes, "a client write set fits one raft log record");
+static_assert(kMaxClientWriteBytes < raft::kMaxMessageBytes, "a client write set fits one raft message");
+static_assert(kApplyChunkBytes + kMaxClientWriteBytes < wal::kMaxWalPayloadBytes,
               "an apply chunk (which may overrun by one entry) fits one store write set's WAL record");
 
 // Checks what a Ready hands over before it is persisted: its entries are contiguous
@@ -108,29 +106,6 @@ bool LogCovers(const RaftState& state, const raft::SnapshotMeta& marker) {
   return offset < state.entries.size() && state.entries[offset].term == marker.term;
 }
 
-absl::Status ValidateClientWrite(const storage::WriteSet& ws) {
-  if (ws.ops.empty()) return absl::InvalidArgumentError("empty write set");
-  if (ws.ops.size() > storage::kMaxWriteSetOps) return absl::InvalidArgumentError("write set has too many operations");
-  size_t bytes = 0;
-  for (const storage::WriteOp& op : ws.ops) {
-    if (op.tree >= kFirstSystemTree) return absl::InvalidArgumentError(absl::StrCat("tree ", op.tree, " is reserved"));
-    if (op.key.size() > storage::kMaxKeyBytes) return absl::InvalidArgumentError("key too long");
-    if (op.value.size() > storage::kMaxValueBytes) return absl::InvalidArgumentError("value too long");
-    bytes += op.key.size() + op.value.size() + 16;
-  }
-  if (bytes > kMaxEntryBytes) return absl::InvalidArgumentError(absl::StrCat("write set of ", bytes, " bytes exceeds ", kMaxEntryBytes));
-  return absl::OkStatus();
-}
-
-// The answer to a request whose node was destroyed while serving it (built without
-// the node).
-ClientResponse ShutDown(uint64_t id) {
-  ClientResponse r;
-  r.id = id;
-  r.status = absl::CancelledError("node shut down");
-  return r;
-}
-
 }  // namespace
 
 
@@ -138,7 +113,8 @@ ReplicatedNode::ReplicatedNode(Env& env, NodeOptions options)
     : env_(env),
       options_(std::move(options)),
       durable_waiters_(env, [this](Index i) { return raft_->log().TermAt(i); }),
-      applied_waiters_(env, [this](Index i) { return raft_->log().TermAt(i); }) {}
+      applied_waiters_(env, [this](Index i) { return raft_->log().TermAt(i); }),
+      requests_(*this) {}
 
 ReplicatedNode::~ReplicatedNode() {
   lifetime_.End();  // first: a stream closed below may resume a coroutine of ours at once
@@ -450,183 +426,9 @@ std::string ReplicatedNode::LeaderClientAddress() const {
   return "";
 }
 
-ClientResponse ReplicatedNode::Refuse(uint64_t id, absl::Status status, const char* sqlstate) const {
-  ClientResponse r;
-  r.id = id;
-  r.status = std::move(status);
-  r.sqlstate = sqlstate;
-  r.leader = LeaderClientAddress();
-  return r;
-}
-
 Task<ClientResponse> ReplicatedNode::Handle(ClientRequest request) {
-  if (stopped_) {
-    co_return Refuse(request.id, absl::UnavailableError(absl::StrCat("node ", options_.id, " stopped: ", failed_.message())));
-  }
-  if (!damaged_.ok()) {
-    co_return Refuse(request.id, absl::UnavailableError(absl::StrCat("node ", options_.id, " is rebuilding its store from a "
-                                                                     "peer's snapshot: ", damaged_.message())));
-  }
-  CatchUpTicks();
-  const uint64_t id = request.id;
-  absl::StatusOr<ClientResponse> r;
-  switch (request.kind) {
-    case ClientRequest::Kind::kWrite:
-      r = co_await lifetime_.Guard(HandleWrite(std::move(request)));
-      break;
-    case ClientRequest::Kind::kGet:
-    case ClientRequest::Kind::kScan:
-      r = co_await lifetime_.Guard(HandleRead(std::move(request)));
-      break;
-    case ClientRequest::Kind::kStatus:
-      r = co_await lifetime_.Guard(HandleStatus(std::move(request)));
-      break;
-    case ClientRequest::Kind::kTransfer:
-      r = HandleTransfer(request);
-      break;
-  }
-  if (!r.ok()) co_return ShutDown(id);  // the node is gone: answer without touching it
-  QUANTA_ASSERT(r->id == id);
-  r->term = raft_->term();
-  co_return *std::move(r);
-}
-
-Task<ClientResponse> ReplicatedNode::HandleWrite(ClientRequest request) {
-  const uint64_t id = request.id;
-  if (!IsLeader()) {
-    const std::string leader = LeaderClientAddress();
-    co_return Refuse(id, absl::FailedPreconditionError(absl::StrCat(
-                             "cannot execute a write on a read-only replica (node ", options_.id, "); the primary is ",
-                             leader.empty() ? "not known yet" : leader)),
-                     kSqlStateReadOnly);
-  }
-  if (!AcceptingWrites()) {
-    co_return Refuse(id, absl::UnavailableError("the primary does not hold its lease (cut off from a quorum, or "
-                                                "newly elected): not accepting writes"));
-  }
-  const absl::Status valid = ValidateClientWrite(request.writes);
-  if (!valid.ok()) co_return Refuse(id, valid);
-  const Term term = raft_->term();
-  auto index = raft_->Propose(storage::EncodeWriteSet(request.writes));
-  if (!index.ok()) co_return Refuse(id, absl::UnavailableError(index.status().message()));
-  Changed();
-  const bool local_only = options_.mode == CommitMode::kAsync || PlantedActive(PlantedBug::kReplSyncAckOnLocalFsync);
-  absl::Status status;  // (no co_await inside ?: — GCC 12 miscompiles it)
-  if (local_only) {
-    status = co_await lifetime_.Guard(durable_waiters_.Wait(raft_->log().stable(), *index, term, options_.sync_timeout));
-  } else {
-    status = co_await lifetime_.Guard(applied_waiters_.Wait(applied_, *index, term, options_.sync_timeout));
-  }
-  if (Lifetime::Gone(status)) co_return ShutDown(id);
-  if (absl::IsDeadlineExceeded(status)) {
-    co_return Refuse(id, absl::DeadlineExceededError(absl::StrCat(
-                             "commit outcome unknown: log entry ", *index, " did not reach a quorum of replicas within ",
-                             absl::FormatDuration(options_.sync_timeout), " (replication.sync_timeout); it may still commit")),
-                     kSqlStateUnknownOutcome);
-  }
-  if (absl::IsUnknown(status)) co_return Refuse(id, status, kSqlStateUnknownOutcome);
-  if (!status.ok()) co_return Refuse(id, status);
-  ClientResponse r;
-  r.id = id;
-  r.index = *index;
-  r.primary = true;
-  r.leader = LeaderClientAddress();
-  co_return r;
-}
-
-Task<absl::Status> ReplicatedNode::ReadBarrier() {
-  if (!IsLeader()) co_return absl::OkStatus();
-  if (!raft_->HasLease() && !PlantedActive(PlantedBug::kRaftLeaseReadUnchecked)) {
-    co_return absl::UnavailableError("the primary does not hold its lease: cannot serve a current read");
-  }
-  // Everything committed when the lease was checked must be visible to the read.
-  const Index read_index = raft_->commit();
-  const Term term = raft_->log().TermAt(read_index).value_or(0);
-  const absl::Status caught_up =
-      co_await lifetime_.Guard(applied_waiters_.Wait(applied_, read_index, term, options_.sync_timeout));
-  if (Lifetime::Gone(caught_up)) co_return caught_up;
-  if (!caught_up.ok()) co_return absl::UnavailableError("the primary did not apply its commits in time");
-  co_return absl::OkStatus();
-}
-
-Task<ClientResponse> ReplicatedNode::HandleRead(ClientRequest request) {
-  const uint64_t id = request.id;
-  const absl::Status ready = co_await lifetime_.Guard(ReadBarrier());
-  if (Lifetime::Gone(ready)) co_return ShutDown(id);
-  if (!ready.ok()) co_return Refuse(id, ready);
-  if (request.tree >= kFirstSystemTree) co_return Refuse(id, absl::InvalidArgumentError("reserved tree"));
-  ClientResponse r;
-  r.id = id;
-  r.primary = IsLeader();
-  r.index = applied_;
-  r.leader = LeaderClientAddress();
-  std::shared_ptr<storage::Store> store = store_;  // a snapshot install may replace store_ meanwhile
-  if (request.kind == ClientRequest::Kind::kScan) {
-    storage::ScanRange range;
-    range.start = std::move(request.key);
-    range.end = std::move(request.end);
-    range.limit = kMaxScanRows;
-    auto rows = co_await lifetime_.Guard(store->Scan(request.tree, std::move(range)));
-    if (Lifetime::Gone(rows.status())) co_return ShutDown(id);
-    if (!rows.ok()) {
-      if (absl::IsDataLoss(rows.status()) && store == store_) StoreFailed(rows.status());
-      co_return Refuse(id, rows.status());
-    }
-    r.rows = std::move(*rows);
-    co_return r;
-  }
-  auto value = co_await lifetime_.Guard(store->Get(request.tree, request.key));
-  if (Lifetime::Gone(value.status())) co_return ShutDown(id);
-  if (!value.ok()) {
-    if (absl::IsDataLoss(value.status()) && store == store_) StoreFailed(value.status());
-    co_return Refuse(id, value.status());
-  }
-  r.found = value->has_value();
-  if (r.found) r.value = std::move(**value);
-  co_return r;
-}
-
-ClientResponse ReplicatedNode::HandleTransfer(const ClientRequest& request) {
-  if (!IsLeader()) {
-    return Refuse(request.id, absl::FailedPreconditionError("only the primary can hand over leadership"), kSqlStateReadOnly);
-  }
-  const absl::Status started = raft_->TransferLeadership(request.target);
-  if (!started.ok()) return Refuse(request.id, started);
-  Changed();
-  ClientResponse r;
-  r.id = request.id;
-  r.primary = true;
-  r.leader = LeaderClientAddress();
-  return r;
-}
-
-Task<ClientResponse> ReplicatedNode::HandleStatus(ClientRequest request) {
-  ClientResponse r;
-  r.id = request.id;
-  r.index = applied_;
-  r.primary = IsLeader();
-  r.leader = LeaderClientAddress();
-  uint32_t crc = 0;
-  std::shared_ptr<storage::Store> store = store_;
-  for (storage::TreeId tree : store->trees()) {
-    if (tree >= kFirstSystemTree) continue;
-    auto rows = co_await lifetime_.Guard(store->Scan(tree, storage::ScanRange()));
-    if (Lifetime::Gone(rows.status())) co_return ShutDown(r.id);
-    if (!rows.ok()) {
-      if (absl::IsDataLoss(rows.status()) && store == store_) StoreFailed(rows.status());
-      co_return Refuse(r.id, rows.status());
-    }
-    for (const storage::KeyValue& kv : *rows) {
-      std::string line = EncodeIndex(tree);
-      AppendU32(&line, static_cast<uint32_t>(kv.key.size()));
-      line += kv.key;
-      line += kv.value;
-      crc = crc32c::Extend(crc, line.data(), line.size());
-    }
-  }
-  if (applied_ != r.index) co_return Refuse(r.id, absl::UnavailableError("the node applied entries during the scan"));
-  r.state_hash = crc;
-  co_return r;
+  ClientResponse response = co_await requests_.Handle(std::move(request));
+  co_return response;
 }
 
 NodeStatus ReplicatedNode::Status() const {

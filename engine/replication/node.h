@@ -53,6 +53,7 @@
 #include "engine/raft/raft_types.h"
 #include "engine/replication/client_request.h"
 #include "engine/replication/index_waiters.h"
+#include "engine/replication/request_handler.h"
 #include "engine/replication/raft_storage.h"
 #include "engine/replication/store_generations.h"
 #include "engine/replication/transport.h"
@@ -164,7 +165,7 @@ class ReplicatedNode {
   // Listens on the peer addresses and starts ticking and driving Raft (after the
   // rebuild of a damaged store; until then requests are refused as unavailable).
   absl::Status Start();
-  // Serves one client request (any number concurrently).
+  // Serves one client request (any number concurrently): see RequestHandler.
   Task<ClientResponse> Handle(ClientRequest request);
 
   NodeStatus Status() const;
@@ -179,6 +180,7 @@ class ReplicatedNode {
   void set_observer(NodeObserver* observer) { observer_ = observer; }
 
  private:
+  friend class RequestHandler;  // the node's client sessions (request_handler.h)
   ReplicatedNode(Env& env, NodeOptions options);
   // Opens store generation `generation` into store_ and applied_. Errors: kDataLoss if
   // it is damaged (marked so, or its checksums say so), else the file system's.
@@ -240,19 +242,11 @@ class ReplicatedNode {
   void Notify();
   void Fail(absl::Status status);
   void Changed();
-  Task<ClientResponse> HandleWrite(ClientRequest request);
-  Task<ClientResponse> HandleStatus(ClientRequest request);
-  ClientResponse HandleTransfer(const ClientRequest& request);
-  Task<ClientResponse> HandleRead(ClientRequest request);
-  // Primary: waits until everything committed when the lease was checked is applied,
-  // so a read from the store is linearizable. Replicas: OK at once (they read at
-  // their applied index). Errors: kUnavailable without the lease or when it times out.
-  Task<absl::Status> ReadBarrier();
   // Catches Raft up on ticks the tick timer has not delivered yet (after a pause or a
   // late timer), so lease decisions never use a stale clock.
   void CatchUpTicks();
   int64_t DueTicks() const;
-  ClientResponse Refuse(uint64_t id, absl::Status status, const char* sqlstate = "") const;
+  // The primary's client address, or "" while it is not known.
   std::string LeaderClientAddress() const;
 
   Env& env_;
@@ -273,6 +267,7 @@ class ReplicatedNode {
   raft::HardState recovered_;
   IndexWaiters durable_waiters_;  // async writes: until the raft log has them durable
   IndexWaiters applied_waiters_;  // sync writes and primary reads: until applied here
+  RequestHandler requests_;
   uint64_t elections_won_ = 0;
   bool was_leader_ = false;
   // Primary: when each replica last had the whole log (for lag in seconds).
