@@ -92,6 +92,8 @@ absl::Status ApplyEntry(const wal::WalRecord& record, RaftState* state) {
   state->lsns.resize(index - first);
   state->entries.emplace_back(record.term, index, std::string(c.rest()), static_cast<EntryType>(type));
   state->lsns.push_back(record.lsn);
+  QUANTA_ASSERT(state->entries.size() == state->lsns.size());
+  QUANTA_ASSERT(state->entries.back().index == state->snapshot.index + state->entries.size());
   return absl::OkStatus();
 }
 
@@ -129,6 +131,8 @@ absl::Status ApplySnapshot(const wal::WalRecord& record, RaftState* state) {
   state->lsns = std::move(kept_lsns);
   state->snapshot = std::move(meta);
   state->anchored = true;
+  QUANTA_ASSERT(state->entries.size() == state->lsns.size());
+  QUANTA_ASSERT(state->entries.empty() || state->entries.front().index == state->snapshot.index + 1);
   return absl::OkStatus();
 }
 
@@ -235,6 +239,13 @@ Task<absl::StatusOr<std::unique_ptr<RaftStorage>>> RaftStorage::Open(Env& env, R
 }
 
 wal::Lsn RaftStorage::Append(const raft::Ready& ready) {
+  // What is written is what replay accepts (ApplyEntry): contiguous entries whose
+  // terms never fall, starting within the log or right after it.
+  for (size_t i = 1; i < ready.entries.size(); ++i) {
+    QUANTA_ASSERT(ready.entries[i].index == ready.entries[i - 1].index + 1);
+    QUANTA_ASSERT(ready.entries[i].term >= ready.entries[i - 1].term);
+  }
+  if (ready.hard_state && ready.snapshot) QUANTA_ASSERT(ready.hard_state->commit >= ready.snapshot->index);
   wal::Lsn lsn = 0;
   std::vector<wal::Lsn> entry_lsns;
   if (ready.snapshot) lsn = wal_->Append(wal::RecordType::kRaftSnapshot, EncodeSnapshotPayload(*ready.snapshot));
@@ -259,15 +270,19 @@ void RaftStorage::Track(const raft::Ready& ready, const std::vector<wal::Lsn>& e
   }
   if (ready.entries.empty()) return;
   const raft::Index index = ready.entries.front().index;
-  QUANTA_ASSERT(index >= first_index_ && index <= first_index_ + lsns_.size());
+  QUANTA_ASSERT(index >= first_index_);
+  QUANTA_ASSERT(index <= first_index_ + lsns_.size());
+  QUANTA_ASSERT(entry_lsns.size() == ready.entries.size());
   lsns_.resize(index - first_index_);
   lsns_.insert(lsns_.end(), entry_lsns.begin(), entry_lsns.end());
+  QUANTA_ASSERT(first_index_ + lsns_.size() == ready.entries.back().index + 1);
 }
 
 Task<absl::Status> RaftStorage::Compact(const raft::SnapshotMeta& snapshot) {
   // The entry at the snapshot's index must be here: replay keeps the entries after a
   // snapshot record only if that entry has the snapshot's term.
-  QUANTA_ASSERT(snapshot.index >= first_index_ && snapshot.index < first_index_ + lsns_.size());
+  QUANTA_ASSERT(snapshot.index >= first_index_);
+  QUANTA_ASSERT(snapshot.index < first_index_ + lsns_.size());
   CO_RETURN_IF_ERROR(wal_->status());  // a failed flush poisoned the log
   const wal::Lsn anchor = lsns_[snapshot.index - first_index_];
   const wal::Lsn lsn = wal_->Append(wal::RecordType::kRaftSnapshot, EncodeSnapshotPayload(snapshot));
@@ -277,6 +292,8 @@ Task<absl::Status> RaftStorage::Compact(const raft::SnapshotMeta& snapshot) {
   CO_RETURN_IF_ERROR(co_await wal_->WaitDurable(lsn));
   // Entries are re-appended only as whole suffixes, so LSNs grow with the index: the
   // anchor is older than every kept entry and than the snapshot record just written.
+  QUANTA_ASSERT(anchor < lsn);
+  QUANTA_ASSERT(lsns_.empty() || lsns_.front() > anchor);
   wal::Lsn keep_from = anchor;
   if (hard_state_lsn_ != 0) keep_from = std::min(keep_from, hard_state_lsn_);
   const absl::Status removed = co_await wal::RemoveSegmentsBefore(env_, options_, keep_from);

@@ -192,6 +192,9 @@ struct SendState {
 
 Task<absl::Status> FlushChunk(SendState& s) {
   if (s.chunk_bytes == 0) co_return absl::OkStatus();
+  // The receiver refuses an empty chunk (DecodeChunk): never send one.
+  QUANTA_ASSERT(!s.chunk.pages.empty() || !s.chunk.records.empty());
+  QUANTA_ASSERT(s.chunk.kind == SnapshotFrame::Kind::kChunk);
   CO_RETURN_IF_ERROR(co_await WriteFrame(s.env, s.stream, s.chunk));
   s.chunk = SnapshotFrame();
   s.chunk_bytes = 0;
@@ -206,6 +209,8 @@ Task<absl::Status> SendWal(SendState& s, storage::StoreSnapshot& snapshot) {
     wal::Lsn last = 0;
     const absl::Status read = co_await snapshot.ReadWal(
         [&](const wal::WalRecord& r) {
+          QUANTA_ASSERT(r.lsn > snapshot.checkpoint_lsn());
+          QUANTA_ASSERT(r.lsn <= snapshot.lsn());
           s.chunk.records.push_back(r);
           s.digest.Record(r);
           ++s.records;
@@ -229,6 +234,8 @@ Task<absl::Status> SendPages(SendState& s, storage::StoreSnapshot& snapshot) {
   for (;;) {
     CO_ASSIGN_OR_RETURN(const bool more, co_await pages.Next(&id, page.data()));
     if (!more) break;
+    QUANTA_ASSERT(id >= storage::kFirstDataPage);
+    QUANTA_ASSERT(id < snapshot.meta().next_page);
     s.chunk.pages.emplace_back(id, std::string(page.data(), page.size()));
     s.digest.Page(id, s.chunk.pages.back().second);
     ++s.pages;
@@ -266,6 +273,7 @@ Task<absl::Status> SendSnapshot(Env& env, std::shared_ptr<Stream> stream, storag
   trailer.page_count = s.pages;
   trailer.record_count = s.records;
   trailer.crc = s.digest.value();
+  QUANTA_ASSERT(s.chunk_bytes == 0);  // every chunk went before the trailer
   const absl::Status written = co_await WriteFrame(env, stream, trailer);
   co_return written;
 }

@@ -69,8 +69,11 @@ Task<absl::Status> RemoveTree(Env& env, std::string dir) {
 }  // namespace
 
 std::string EncodeSnapshotMarker(const raft::SnapshotMeta& snapshot) {
+  QUANTA_ASSERT(snapshot.index > 0);
+  QUANTA_ASSERT(!snapshot.voters.empty());
   std::string out = EncodeSnapshotPayload(snapshot);
   AppendU32(&out, crc32c::Value(out));
+  QUANTA_DEBUG_ASSERT(DecodeSnapshotMarker(out).ok());
   return out;
 }
 
@@ -104,11 +107,14 @@ Task<absl::StatusOr<StoreGenerations>> StoreGenerations::Open(Env& env, std::str
     g.newest_ = std::max(g.newest_, *generation);
     if (*generation != g.current_) CO_RETURN_IF_ERROR(co_await g.Remove(*generation));
   }
+  QUANTA_ASSERT(g.current_ >= 1);
+  QUANTA_ASSERT(g.newest_ >= g.current_);
   co_return g;
 }
 
 Task<absl::Status> StoreGenerations::Switch(uint64_t generation) {
-  QUANTA_ASSERT(generation != current_ && generation <= newest_);
+  QUANTA_ASSERT(generation != current_);
+  QUANTA_ASSERT(generation <= newest_);  // reserved before it was built
   const std::string tmp = absl::StrCat(root_, "/", kCurrentFile, ".tmp");
   CO_RETURN_IF_ERROR(co_await WriteSmallFile(*env_, tmp, absl::StrCat(kPrefix, generation, "\n")));
   CO_RETURN_IF_ERROR(co_await env_->Rename(tmp, absl::StrCat(root_, "/", kCurrentFile)));
@@ -119,6 +125,7 @@ Task<absl::Status> StoreGenerations::Switch(uint64_t generation) {
 
 Task<absl::Status> StoreGenerations::Remove(uint64_t generation) {
   QUANTA_ASSERT(generation != current_);
+  QUANTA_ASSERT(generation >= 1);
   CO_RETURN_IF_ERROR(co_await RemoveTree(*env_, Dir(generation)));
   const absl::Status synced = co_await env_->SyncDir(root_);
   co_return synced;
@@ -140,6 +147,7 @@ Task<absl::StatusOr<std::optional<std::string>>> StoreGenerations::ReadDamaged(u
 }
 
 Task<absl::Status> StoreGenerations::WriteMarker(uint64_t generation, const raft::SnapshotMeta& snapshot) {
+  QUANTA_ASSERT(generation <= newest_);
   const std::string dir = Dir(generation);
   CO_RETURN_IF_ERROR(co_await WriteSmallFile(*env_, absl::StrCat(dir, "/", kMarkerFile), EncodeSnapshotMarker(snapshot)));
   const absl::Status synced = co_await env_->SyncDir(dir);

@@ -185,6 +185,8 @@ Transport::Transport(Env& env, raft::NodeId self, absl::btree_map<raft::NodeId, 
     : state_(std::make_shared<State>(env, self)) {
   state_->peers = std::move(peers);
   state_->deliver = std::move(deliver);
+  QUANTA_ASSERT(!state_->peers.contains(self));  // the node never sends to itself
+  QUANTA_ASSERT(state_->deliver != nullptr);
   for (const auto& [id, addresses] : state_->peers) {
     state_->channels[{id, false}].address = addresses.raft;
     state_->channels[{id, true}].address = addresses.replication;
@@ -212,6 +214,7 @@ absl::Status Transport::Listen(const PeerAddresses& local) {
 
 void Transport::Send(const raft::Message& message) {
   QUANTA_ASSERT(message.from == state_->self);
+  QUANTA_ASSERT(message.to != state_->self);
   auto it = state_->channels.find({message.to, OnReplicationChannel(message.type)});
   QUANTA_ASSERT(it != state_->channels.end());
   Channel& ch = it->second;
@@ -222,6 +225,7 @@ void Transport::Send(const raft::Message& message) {
     return;
   }
   ch.queued_bytes += frame.size();
+  QUANTA_ASSERT(ch.queued_bytes <= kMaxQueuedBytes);
   ch.queue.push_back(Channel::Queued{std::move(frame), state_->env.MonotonicNow()});
   ++state_->stats.sent;
   if (!ch.running) {
