@@ -114,13 +114,13 @@ ReplicatedNode::ReplicatedNode(Env& env, NodeOptions options)
       options_(std::move(options)),
       durable_waiters_(env, [this](Index i) { return raft_->log().TermAt(i); }),
       applied_waiters_(env, [this](Index i) { return raft_->log().TermAt(i); }),
-      requests_(*this) {}
+      requests_(*this),
+      catch_up_(*this) {}
 
 ReplicatedNode::~ReplicatedNode() {
   lifetime_.End();  // first: a stream closed below may resume a coroutine of ours at once
   stopped_ = true;
   if (tick_timer_ != 0) env_.CancelTimer(tick_timer_);
-  if (receiving_) receiving_->Close();
 }
 
 Task<absl::StatusOr<std::unique_ptr<ReplicatedNode>>> ReplicatedNode::Open(Env& env, NodeOptions options) {
@@ -227,9 +227,9 @@ absl::Status ReplicatedNode::Start() {
   transport_->set_snapshot_handler(
       [this](std::shared_ptr<Stream> stream, std::unique_ptr<FrameReader> reader, bool pull) {
         if (pull) {
-          ServePull(std::move(stream));
+          catch_up_.ServePull(std::move(stream));
         } else {
-          OnSnapshotStream(std::move(stream), std::move(reader));
+          catch_up_.OnSnapshotStream(std::move(stream), std::move(reader));
         }
       });
   RETURN_IF_ERROR(transport_->Listen(self->peer));
@@ -341,7 +341,7 @@ Task<absl::Status> ReplicatedNode::ProcessReady() {
   raft::Ready ready = raft_->TakeReady();
   CheckReady(ready, raft_->log().stable(), applied_);
   if (ready.snapshot) {
-    CO_RETURN_IF_ERROR(co_await lifetime_.Guard(InstallSnapshot(*ready.snapshot)));
+    CO_RETURN_IF_ERROR(co_await lifetime_.Guard(catch_up_.InstallSnapshot(*ready.snapshot)));
     QUANTA_ASSERT(applied_ == ready.snapshot->index);
     CO_RETURN_IF_ERROR(log_storage_->status());
   }
@@ -356,7 +356,7 @@ Task<absl::Status> ReplicatedNode::ProcessReady() {
       observer_->OnVoteGranted(options_.id, m.term, m.to);
     }
     if (m.type == raft::MessageType::kSnapshot) {
-      StartSnapshotTransfer(std::move(m));
+      catch_up_.StartSnapshotTransfer(std::move(m));
     } else {
       transport_->Send(m);
     }
@@ -442,9 +442,9 @@ NodeStatus ReplicatedNode::Status() const {
   s.last_index = raft_->log().last_index();
   s.elections_won = elections_won_;
   s.snapshot_index = raft_->log().snapshot_index();
-  s.snapshots_sent = snapshots_sent_;
-  s.snapshots_installed = snapshots_installed_;
-  s.snapshot_failures = snapshot_failures_;
+  s.snapshots_sent = catch_up_.sent();
+  s.snapshots_installed = catch_up_.installed();
+  s.snapshot_failures = catch_up_.failures();
   s.accepting_writes = AcceptingWrites();
   size_t unreachable = 0;
   for (const Member& m : options_.members) {

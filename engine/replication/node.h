@@ -51,6 +51,7 @@
 #include "engine/env/env.h"
 #include "engine/env/lifetime.h"
 #include "engine/raft/raft_types.h"
+#include "engine/replication/catch_up.h"
 #include "engine/replication/client_request.h"
 #include "engine/replication/index_waiters.h"
 #include "engine/replication/request_handler.h"
@@ -181,6 +182,7 @@ class ReplicatedNode {
 
  private:
   friend class RequestHandler;  // the node's client sessions (request_handler.h)
+  friend class CatchUp;         // snapshot staging and streaming (catch_up.h)
   ReplicatedNode(Env& env, NodeOptions options);
   // Opens store generation `generation` into store_ and applied_. Errors: kDataLoss if
   // it is damaged (marked so, or its checksums say so), else the file system's.
@@ -197,26 +199,6 @@ class ReplicatedNode {
   // Builds store generation `generation` (from `peer`'s snapshot, or empty when
   // `local`), switches to it, opens it and reconciles the raft log to rebuild from.
   Task<absl::Status> BuildStore(raft::NodeId peer, uint64_t generation, bool local);
-  // A consistent copy of the store for a peer: the snapshot pins what it reads, the
-  // store (shared) outlives it.
-  struct StoreCopy {
-    // (A constructor, not an aggregate: it is passed to coroutines by value, which GCC
-    // 12 miscompiles for aggregates; engine/env/README.md.)
-    StoreCopy(std::shared_ptr<storage::Store> st, std::shared_ptr<storage::StoreSnapshot> sn)
-        : store(std::move(st)), snapshot(std::move(sn)) {}
-    std::shared_ptr<storage::Store> store;
-    std::shared_ptr<storage::StoreSnapshot> snapshot;
-  };
-  // Whether the store holds exactly the state of applied_ now (a copy can be described
-  // as Raft's snapshot at that index).
-  bool StoreMatchesApplied() const;
-  // Copies the store and sets `message`'s snapshot to describe it. REQUIRES: StoreMatchesApplied().
-  StoreCopy CopyStore(raft::Message* message);
-  // Streams `copy` with `message` on `stream`, then closes it.
-  Task<absl::Status> SendStoreCopy(std::shared_ptr<Stream> stream, raft::Message message, StoreCopy copy);
-  // Serves a peer's pull of a snapshot of the store (one at a time).
-  void ServePull(std::shared_ptr<Stream> stream);
-  Task<void> ServePullTask(std::shared_ptr<Stream> stream, raft::Message message, StoreCopy copy);
   // A store operation failed: a kDataLoss marks the store damaged before the node stops.
   void StoreFailed(absl::Status status);
   Task<void> MarkDamagedThenReport(absl::Status status);
@@ -226,16 +208,6 @@ class ReplicatedNode {
   Task<absl::Status> MaybeCompact();
   void MaybeCheckpoint();
   Task<void> RunCheckpoint(std::shared_ptr<storage::Store> store);
-  // Leader: streams a snapshot of the store to `message.to` (one stream per replica).
-  void StartSnapshotTransfer(raft::Message message);
-  Task<void> SendSnapshotTask(raft::Message message, StoreCopy copy);
-  // Replica: takes an inbound snapshot stream (one at a time).
-  void OnSnapshotStream(std::shared_ptr<Stream> stream, std::unique_ptr<FrameReader> reader);
-  Task<void> ReceiveSnapshotTask(std::shared_ptr<Stream> stream, std::unique_ptr<FrameReader> reader);
-  // Makes the staged generation holding `snapshot` the node's store.
-  Task<absl::Status> InstallSnapshot(const raft::SnapshotMeta& snapshot);
-  // Removes staged generations Raft did not take, and retired stores no one uses.
-  Task<void> CollectGarbage();
   Task<absl::Status> Apply(const std::vector<raft::Entry>& committed);
   void TickLoop();
   void Step(raft::Message message);
@@ -272,24 +244,11 @@ class ReplicatedNode {
   bool was_leader_ = false;
   // Primary: when each replica last had the whole log (for lag in seconds).
   absl::btree_map<raft::NodeId, absl::Duration> caught_up_at_;
-  // Snapshots: received and complete, by index (generation, term); replicas being
-  // sent one; streams to close at shutdown; replaced stores to remove once unused.
-  struct Staged {
-    uint64_t generation = 0;
-    raft::Term term = 0;
-  };
-  absl::btree_map<raft::Index, Staged> staged_;
-  absl::btree_set<raft::NodeId> sending_to_;
-  std::shared_ptr<Stream> receiving_;
-  absl::btree_map<uint64_t, std::weak_ptr<storage::Store>> retired_;
+  CatchUp catch_up_;
   absl::Status damaged_;       // non-OK: rebuilding the store (why); Raft is not running
   RaftState rebuild_state_;    // the raft log to start from once rebuilt
   absl::Status store_damage_;  // the store's corruption that stopped the node
-  bool serving_pull_ = false;
   bool applying_ = false;      // a store commit of applied entries is in flight
-  uint64_t snapshots_sent_ = 0;
-  uint64_t snapshots_installed_ = 0;
-  uint64_t snapshot_failures_ = 0;
   bool checkpointing_ = false;
   absl::Duration last_checkpoint_;
 };

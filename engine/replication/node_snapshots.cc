@@ -1,5 +1,5 @@
-// ReplicatedNode, continued: log compaction, checkpoints, snapshots streamed to and
-// installed by replicas, and the rebuild of a damaged store (see node.h).
+// ReplicatedNode, continued: log compaction, checkpoints, and the rebuild of a damaged
+// store (see node.h; snapshots travel through CatchUp, catch_up.h).
 #include "engine/replication/node.h"
 
 #include <algorithm>
@@ -36,7 +36,7 @@ Task<void> ReplicatedNode::Rebuild() {
       QUANTA_ASSERT(applied_ >= raft_->log().snapshot_index());
       damaged_ = absl::OkStatus();
       StartRaft();
-      co_await CollectGarbage();
+      co_await catch_up_.CollectGarbage();
       co_return;
     }
     QUANTA_ASSERT(store_ == nullptr);
@@ -61,7 +61,7 @@ Task<absl::Status> ReplicatedNode::RebuildFrom(NodeId peer) {
     }
     co_return status;
   }
-  ++snapshots_installed_;
+  catch_up_.CountRebuilt();
   if (local) {
     COVERAGE_MARK(kReplStoreRebuiltFromLog);
   } else {
@@ -89,7 +89,7 @@ Task<absl::Status> ReplicatedNode::BuildStore(NodeId peer, uint64_t generation, 
   }
   const uint64_t old = generations_->current();
   CO_RETURN_IF_ERROR(co_await lifetime_.Guard(generations_->Switch(generation)));
-  retired_[old] = std::weak_ptr<storage::Store>();  // the damaged one: nothing holds it
+  catch_up_.Retire(old, std::weak_ptr<storage::Store>());  // the damaged one: nothing holds it
   CO_RETURN_IF_ERROR(co_await lifetime_.Guard(OpenStore(generation)));
   if (applied_ != snapshot.index) {
     co_return absl::DataLossError(absl::StrCat("the snapshot for index ", snapshot.index, " holds the state of index ",
@@ -100,58 +100,10 @@ Task<absl::Status> ReplicatedNode::BuildStore(NodeId peer, uint64_t generation, 
   co_return absl::OkStatus();
 }
 
-bool ReplicatedNode::StoreMatchesApplied() const {
-  // Just restarted, the store may be ahead of what Raft has re-delivered; during a
-  // commit of applied entries its durable state is ahead of applied_.
-  return !stopped_ && damaged_.ok() && !applying_ && applied_ == raft_->applied();
-}
 
-ReplicatedNode::StoreCopy ReplicatedNode::CopyStore(raft::Message* message) {
-  QUANTA_ASSERT(StoreMatchesApplied());
-  // Described as of applied_ (what the store holds), not the log's older compaction point.
-  message->snapshot = raft_->SnapshotAt(applied_);
-  return StoreCopy{store_, store_->TakeSnapshot()};
-}
 
-Task<absl::Status> ReplicatedNode::SendStoreCopy(std::shared_ptr<Stream> stream, raft::Message message, StoreCopy copy) {
-  QUANTA_ASSERT(message.type == raft::MessageType::kSnapshot);
-  QUANTA_ASSERT(message.snapshot.index > 0);
-  const absl::Status sent = co_await lifetime_.Guard(
-      SendSnapshot(env_, stream, *copy.snapshot, std::move(message), options_.snapshot_chunk_bytes));
-  stream->Close();
-  copy.snapshot.reset();  // before the store it pins
-  if (Lifetime::Gone(sent)) co_return sent;
-  // The copy read damage off this node's disk: the store it serves (and sends again
-  // and again otherwise) is damaged, so the node stops and rebuilds it from a peer.
-  if (absl::IsDataLoss(sent) && copy.store == store_) {
-    COVERAGE_MARK(kReplSnapshotSenderFoundDamage);
-    StoreFailed(sent);
-  }
-  co_return sent;
-}
 
-void ReplicatedNode::ServePull(std::shared_ptr<Stream> stream) {
-  if (!StoreMatchesApplied() || serving_pull_) {  // one pull at a time: the puller tries another peer
-    stream->Close();
-    return;
-  }
-  serving_pull_ = true;
-  raft::Message message;
-  message.type = raft::MessageType::kSnapshot;
-  message.from = options_.id;
-  message.to = options_.id;  // (unknown: a pulling node is not yet taking part in Raft)
-  message.term = raft_->term();
-  StoreCopy copy = CopyStore(&message);
-  env_.Spawn(ServePullTask(std::move(stream), std::move(message), std::move(copy)));
-}
 
-Task<void> ReplicatedNode::ServePullTask(std::shared_ptr<Stream> stream, raft::Message message, StoreCopy copy) {
-  const absl::Status sent = co_await lifetime_.Guard(SendStoreCopy(std::move(stream), std::move(message), std::move(copy)));
-  if (Lifetime::Gone(sent)) co_return;
-  QUANTA_ASSERT(serving_pull_);
-  serving_pull_ = false;
-  ++(sent.ok() ? snapshots_sent_ : snapshot_failures_);
-}
 
 void ReplicatedNode::StoreFailed(absl::Status status) {
   // Checksums found the store corrupt: the next open rebuilds it from a peer instead
@@ -203,115 +155,10 @@ Task<void> ReplicatedNode::RunCheckpoint(std::shared_ptr<storage::Store> store) 
   if (!status.ok() && store == store_) StoreFailed(status);  // (a replaced store's failure is moot)
 }
 
-void ReplicatedNode::StartSnapshotTransfer(raft::Message message) {
-  if (!StoreMatchesApplied()) return;  // Raft resends the request after an election timeout
-  if (!sending_to_.insert(message.to).second) return;  // one stream per replica at a time
-  StoreCopy copy = CopyStore(&message);
-  env_.Spawn(SendSnapshotTask(std::move(message), std::move(copy)));
-}
 
-Task<void> ReplicatedNode::SendSnapshotTask(raft::Message message, StoreCopy copy) {
-  const raft::NodeId to = message.to;
-  auto stream = co_await lifetime_.Guard(transport_->ConnectForSnapshot(to));
-  if (Lifetime::Gone(stream.status())) co_return;
-  absl::Status sent = stream.status();
-  if (stream.ok()) {
-    sent = co_await lifetime_.Guard(SendStoreCopy(*std::move(stream), std::move(message), std::move(copy)));
-    if (Lifetime::Gone(sent)) co_return;
-  }
-  QUANTA_ASSERT(sending_to_.contains(to));
-  sending_to_.erase(to);
-  ++(sent.ok() ? snapshots_sent_ : snapshot_failures_);
-}
 
-void ReplicatedNode::OnSnapshotStream(std::shared_ptr<Stream> stream, std::unique_ptr<FrameReader> reader) {
-  if (stopped_ || receiving_ || !damaged_.ok()) {  // one at a time: the primary retries
-    stream->Close();
-    return;
-  }
-  receiving_ = stream;
-  env_.Spawn(ReceiveSnapshotTask(std::move(stream), std::move(reader)));
-}
 
-Task<void> ReplicatedNode::ReceiveSnapshotTask(std::shared_ptr<Stream> stream, std::unique_ptr<FrameReader> reader) {
-  const uint64_t generation = generations_->Reserve();
-  auto message = co_await lifetime_.Guard(ReceiveSnapshot(env_, stream, *reader, generations_->Dir(generation)));
-  if (Lifetime::Gone(message.status())) co_return;
-  stream->Close();
-  QUANTA_ASSERT(receiving_ == stream);
-  receiving_.reset();
-  absl::Status status = message.status();
-  if (status.ok()) {
-    const bool member = std::any_of(options_.members.begin(), options_.members.end(),
-                                    [&](const Member& m) { return m.id == message->from; });
-    if (message->to != options_.id || !member || message->from == options_.id) {
-      status = absl::DataLossError(absl::StrCat("a snapshot from node ", message->from, " to node ", message->to));
-    }
-  }
-  if (status.ok()) status = co_await lifetime_.Guard(generations_->WriteMarker(generation, message->snapshot));
-  if (Lifetime::Gone(status)) co_return;
-  if (status.ok() && !stopped_) {
-    auto [it, fresh] = staged_.try_emplace(message->snapshot.index);
-    if (!fresh) retired_[it->second.generation] = std::weak_ptr<storage::Store>();  // a copy of the same index
-    it->second = Staged{generation, message->snapshot.term};
-    Step(*message);  // Raft decides whether to install it (then in the next Ready)
-  } else {
-    COVERAGE_MARK(kReplSnapshotStreamRejected);
-    ++snapshot_failures_;
-    // What was built of it (the next open would remove it otherwise).
-    if (Lifetime::Gone(co_await lifetime_.Guard(generations_->Remove(generation)))) co_return;
-  }
-  co_await CollectGarbage();
-}
 
-Task<absl::Status> ReplicatedNode::InstallSnapshot(const raft::SnapshotMeta& snapshot) {
-  auto it = staged_.find(snapshot.index);
-  if (it == staged_.end() || it->second.term != snapshot.term) {
-    co_return absl::InternalError(absl::StrCat("raft installs snapshot ", snapshot.term, "/", snapshot.index,
-                                               " but no such snapshot was received"));
-  }
-  const uint64_t generation = it->second.generation;
-  staged_.erase(it);
-  const uint64_t old = generations_->current();
-  CO_RETURN_IF_ERROR(co_await lifetime_.Guard(generations_->Switch(generation)));
-  retired_[old] = store_;  // reads that started on it keep it alive meanwhile
-  CO_RETURN_IF_ERROR(co_await lifetime_.Guard(OpenStore(generation)));
-  QUANTA_ASSERT(generations_->current() == generation);
-  if (applied_ != snapshot.index) {
-    co_return absl::DataLossError(absl::StrCat("the snapshot for index ", snapshot.index, " holds the state of index ",
-                                               applied_));
-  }
-  ++snapshots_installed_;
-  COVERAGE_MARK(kReplSnapshotInstalled);
-  if (observer_ != nullptr) observer_->OnSnapshotInstalled(options_.id, snapshot);
-  env_.Spawn(CollectGarbage());
-  co_return absl::OkStatus();
-}
 
-Task<void> ReplicatedNode::CollectGarbage() {
-  std::vector<uint64_t> doomed;
-  const std::optional<raft::SnapshotMeta>& pending = raft_->pending_snapshot();
-  for (auto it = staged_.begin(); it != staged_.end();) {
-    if (pending.has_value() && pending->index == it->first) {
-      ++it;
-      continue;
-    }
-    doomed.push_back(it->second.generation);
-    it = staged_.erase(it);
-  }
-  for (auto it = retired_.begin(); it != retired_.end();) {
-    if (!it->second.expired()) {
-      ++it;
-      continue;
-    }
-    doomed.push_back(it->first);
-    it = retired_.erase(it);
-  }
-  for (uint64_t generation : doomed) {
-    QUANTA_ASSERT(generation != generations_->current());
-    // Garbage left by a failure here is removed at the next open.
-    if (Lifetime::Gone(co_await lifetime_.Guard(generations_->Remove(generation)))) co_return;
-  }
-}
 
 }  // namespace quanta::replication
