@@ -115,7 +115,8 @@ ReplicatedNode::ReplicatedNode(Env& env, NodeOptions options)
       durable_waiters_(env, [this](Index i) { return raft_->log().TermAt(i); }),
       applied_waiters_(env, [this](Index i) { return raft_->log().TermAt(i); }),
       requests_(*this),
-      catch_up_(*this) {}
+      catch_up_(*this),
+      rebuild_(*this) {}
 
 ReplicatedNode::~ReplicatedNode() {
   lifetime_.End();  // first: a stream closed below may resume a coroutine of ours at once
@@ -234,7 +235,8 @@ absl::Status ReplicatedNode::Start() {
       });
   RETURN_IF_ERROR(transport_->Listen(self->peer));
   if (!damaged_.ok()) {
-    env_.Spawn(Rebuild());
+    rebuild_.Start(std::move(rebuild_state_));
+    rebuild_state_ = RaftState();
   } else {
     StartRaft();
   }

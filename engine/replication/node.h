@@ -57,6 +57,7 @@
 #include "engine/replication/request_handler.h"
 #include "engine/replication/raft_storage.h"
 #include "engine/replication/store_generations.h"
+#include "engine/replication/store_rebuild.h"
 #include "engine/replication/transport.h"
 #include "engine/storage/store.h"
 
@@ -183,6 +184,7 @@ class ReplicatedNode {
  private:
   friend class RequestHandler;  // the node's client sessions (request_handler.h)
   friend class CatchUp;         // snapshot staging and streaming (catch_up.h)
+  friend class StoreRebuild;    // the rebuild of a damaged store (store_rebuild.h)
   ReplicatedNode(Env& env, NodeOptions options);
   // Opens store generation `generation` into store_ and applied_. Errors: kDataLoss if
   // it is damaged (marked so, or its checksums say so), else the file system's.
@@ -192,13 +194,6 @@ class ReplicatedNode {
   Task<absl::Status> Reconcile(RaftState* state);
   void MakeRaft(RaftState state);
   void StartRaft();
-  // A damaged store: pull a snapshot from each peer in turn until one installs, then
-  // take part in Raft (the raft log was kept: votes and acknowledged entries stand).
-  Task<void> Rebuild();
-  Task<absl::Status> RebuildFrom(raft::NodeId peer);
-  // Builds store generation `generation` (from `peer`'s snapshot, or empty when
-  // `local`), switches to it, opens it and reconciles the raft log to rebuild from.
-  Task<absl::Status> BuildStore(raft::NodeId peer, uint64_t generation, bool local);
   // A store operation failed: a kDataLoss marks the store damaged before the node stops.
   void StoreFailed(absl::Status status);
   Task<void> MarkDamagedThenReport(absl::Status status);
@@ -246,7 +241,8 @@ class ReplicatedNode {
   absl::btree_map<raft::NodeId, absl::Duration> caught_up_at_;
   CatchUp catch_up_;
   absl::Status damaged_;       // non-OK: rebuilding the store (why); Raft is not running
-  RaftState rebuild_state_;    // the raft log to start from once rebuilt
+  RaftState rebuild_state_;    // (Open to Start) the raft log the rebuild starts from
+  StoreRebuild rebuild_;
   absl::Status store_damage_;  // the store's corruption that stopped the node
   bool applying_ = false;      // a store commit of applied entries is in flight
   bool checkpointing_ = false;

@@ -17,88 +17,8 @@ namespace quanta::replication {
 using raft::Index;
 using raft::NodeId;
 
-Task<void> ReplicatedNode::Rebuild() {
-  std::vector<NodeId> peers;
-  for (const Member& m : options_.members) {
-    if (m.id != options_.id) peers.push_back(m.id);
-  }
-  if (peers.empty() && rebuild_state_.snapshot.index > 0) {
-    Fail(absl::DataLossError(absl::StrCat("the store is damaged (", damaged_.message(),
-                                          ") and a single-node cluster has no peer to rebuild it from")));
-    co_return;
-  }
-  for (size_t attempt = 0; !stopped_; ++attempt) {
-    const NodeId peer = peers.empty() ? raft::kNoNode : peers[attempt % peers.size()];
-    const absl::Status rebuilt = co_await lifetime_.Guard(RebuildFrom(peer));
-    if (Lifetime::Gone(rebuilt)) co_return;
-    if (rebuilt.ok()) {
-      QUANTA_ASSERT(store_ != nullptr);
-      QUANTA_ASSERT(applied_ >= raft_->log().snapshot_index());
-      damaged_ = absl::OkStatus();
-      StartRaft();
-      co_await catch_up_.CollectGarbage();
-      co_return;
-    }
-    QUANTA_ASSERT(store_ == nullptr);
-    if (Lifetime::Gone(co_await lifetime_.Guard(env_.Sleep(absl::Milliseconds(200))))) co_return;
-  }
-}
 
-Task<absl::Status> ReplicatedNode::RebuildFrom(NodeId peer) {
-  QUANTA_ASSERT(!damaged_.ok());
-  const uint64_t generation = generations_->Reserve();
-  // A log that was never compacted rebuilds the store by itself: Raft re-applies it
-  // to an empty one. Otherwise a peer's snapshot must reach the start of the log.
-  const bool local = rebuild_state_.snapshot.index == 0;
-  const absl::Status status = co_await lifetime_.Guard(BuildStore(peer, generation, local));
-  if (Lifetime::Gone(status)) co_return status;
-  if (!status.ok()) {
-    store_.reset();
-    applied_ = 0;
-    if (generation != generations_->current()) {
-      const absl::Status removed = co_await lifetime_.Guard(generations_->Remove(generation));
-      if (Lifetime::Gone(removed)) co_return removed;  // (else garbage the next open removes)
-    }
-    co_return status;
-  }
-  catch_up_.CountRebuilt();
-  if (local) {
-    COVERAGE_MARK(kReplStoreRebuiltFromLog);
-  } else {
-    COVERAGE_MARK(kReplStoreRebuiltFromPeer);
-  }
-  MakeRaft(std::move(rebuild_state_));
-  rebuild_state_ = RaftState();
-  if (observer_ != nullptr) observer_->OnStoreRebuilt(options_.id, applied_, damaged_);
-  co_return absl::OkStatus();
-}
 
-Task<absl::Status> ReplicatedNode::BuildStore(NodeId peer, uint64_t generation, bool local) {
-  raft::SnapshotMeta snapshot;  // stays empty for a local rebuild
-  if (!local) {
-    CO_ASSIGN_OR_RETURN(std::shared_ptr<Stream> stream, co_await lifetime_.Guard(transport_->ConnectForSnapshot(peer)));
-    auto message = co_await lifetime_.Guard(PullSnapshot(env_, stream, generations_->Dir(generation)));
-    if (!Lifetime::Gone(message.status())) stream->Close();
-    CO_RETURN_IF_ERROR(message.status());
-    snapshot = message->snapshot;
-    if (snapshot.index < rebuild_state_.snapshot.index) {
-      co_return absl::FailedPreconditionError(absl::StrCat("node ", peer, "'s snapshot at ", snapshot.index,
-                                                           " is older than our log's start"));
-    }
-    CO_RETURN_IF_ERROR(co_await lifetime_.Guard(generations_->WriteMarker(generation, snapshot)));
-  }
-  const uint64_t old = generations_->current();
-  CO_RETURN_IF_ERROR(co_await lifetime_.Guard(generations_->Switch(generation)));
-  catch_up_.Retire(old, std::weak_ptr<storage::Store>());  // the damaged one: nothing holds it
-  CO_RETURN_IF_ERROR(co_await lifetime_.Guard(OpenStore(generation)));
-  if (applied_ != snapshot.index) {
-    co_return absl::DataLossError(absl::StrCat("the snapshot for index ", snapshot.index, " holds the state of index ",
-                                               applied_));
-  }
-  CO_RETURN_IF_ERROR(co_await lifetime_.Guard(Reconcile(&rebuild_state_)));
-  QUANTA_ASSERT(applied_ >= rebuild_state_.snapshot.index);
-  co_return absl::OkStatus();
-}
 
 
 
