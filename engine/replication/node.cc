@@ -116,7 +116,8 @@ ReplicatedNode::ReplicatedNode(Env& env, NodeOptions options)
       applied_waiters_(env, [this](Index i) { return raft_->log().TermAt(i); }),
       requests_(*this),
       catch_up_(*this),
-      rebuild_(*this) {}
+      rebuild_(*this),
+      status_(*this) {}
 
 ReplicatedNode::~ReplicatedNode() {
   lifetime_.End();  // first: a stream closed below may resume a coroutine of ours at once
@@ -288,20 +289,7 @@ void ReplicatedNode::Step(raft::Message message) {
 }
 
 void ReplicatedNode::Changed() {
-  const bool leader = IsLeader();
-  if (leader && !was_leader_) {
-    ++elections_won_;
-    caught_up_at_.clear();
-  }
-  was_leader_ = leader;
-  if (leader) {
-    const absl::Duration now = env_.MonotonicNow();
-    for (const Member& m : options_.members) {
-      if (m.id == options_.id) continue;
-      auto [it, inserted] = caught_up_at_.try_emplace(m.id, now);
-      if (raft_->MatchOf(m.id) >= raft_->log().last_index()) it->second = now;
-    }
-  }
+  status_.OnChange();
   if (raft_->HasReady()) Notify();
   if (observer_ != nullptr) observer_->OnStateChange(options_.id);
 }
@@ -433,47 +421,6 @@ Task<ClientResponse> ReplicatedNode::Handle(ClientRequest request) {
   co_return response;
 }
 
-NodeStatus ReplicatedNode::Status() const {
-  NodeStatus s;
-  s.id = options_.id;
-  s.role = IsLeader() ? "primary" : raft::RoleName(raft_->role());
-  s.term = raft_->term();
-  s.leader = raft_->leader();
-  s.commit = raft_->commit();
-  s.applied = applied_;
-  s.last_index = raft_->log().last_index();
-  s.elections_won = elections_won_;
-  s.snapshot_index = raft_->log().snapshot_index();
-  s.snapshots_sent = catch_up_.sent();
-  s.snapshots_installed = catch_up_.installed();
-  s.snapshot_failures = catch_up_.failures();
-  s.accepting_writes = AcceptingWrites();
-  size_t unreachable = 0;
-  for (const Member& m : options_.members) {
-    if (m.id == options_.id) continue;
-    ReplicaStatus r;
-    r.id = m.id;
-    r.name = m.name;
-    r.learner = m.learner;
-    r.unreachable = transport_ != nullptr && transport_->Unreachable(m.id);
-    unreachable += r.unreachable ? 1 : 0;
-    if (IsLeader()) {
-      r.match = raft_->MatchOf(m.id);
-      r.lag_entries = s.last_index - std::min(s.last_index, r.match);
-      if (auto it = caught_up_at_.find(m.id); it != caught_up_at_.end() && r.lag_entries > 0) {
-        r.lag = env_.MonotonicNow() - it->second;
-      }
-      for (Index i = std::max(r.match, raft_->log().snapshot_index()) + 1; i <= s.last_index; ++i) {
-        r.lag_bytes += raft_->log().at(i).data.size();
-      }
-    }
-    s.replicas.push_back(std::move(r));
-  }
-  s.partition_suspected = unreachable > 0 && unreachable < s.replicas.size();
-  if (IsLeader() && options_.mode == CommitMode::kAsync) {
-    for (Index i = s.commit + 1; i <= raft_->log().stable(); ++i) s.at_risk_bytes += raft_->log().at(i).data.size();
-  }
-  return s;
-}
+NodeStatus ReplicatedNode::Status() const { return status_.Report(); }
 
 }  // namespace quanta::replication

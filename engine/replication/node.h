@@ -54,6 +54,7 @@
 #include "engine/replication/catch_up.h"
 #include "engine/replication/client_request.h"
 #include "engine/replication/index_waiters.h"
+#include "engine/replication/node_status.h"
 #include "engine/replication/request_handler.h"
 #include "engine/replication/raft_storage.h"
 #include "engine/replication/store_generations.h"
@@ -185,6 +186,7 @@ class ReplicatedNode {
   friend class RequestHandler;  // the node's client sessions (request_handler.h)
   friend class CatchUp;         // snapshot staging and streaming (catch_up.h)
   friend class StoreRebuild;    // the rebuild of a damaged store (store_rebuild.h)
+  friend class StatusReporter;  // what the node reports (node_status.h)
   ReplicatedNode(Env& env, NodeOptions options);
   // Opens store generation `generation` into store_ and applied_. Errors: kDataLoss if
   // it is damaged (marked so, or its checksums say so), else the file system's.
@@ -235,14 +237,11 @@ class ReplicatedNode {
   IndexWaiters durable_waiters_;  // async writes: until the raft log has them durable
   IndexWaiters applied_waiters_;  // sync writes and primary reads: until applied here
   RequestHandler requests_;
-  uint64_t elections_won_ = 0;
-  bool was_leader_ = false;
-  // Primary: when each replica last had the whole log (for lag in seconds).
-  absl::btree_map<raft::NodeId, absl::Duration> caught_up_at_;
   CatchUp catch_up_;
   absl::Status damaged_;       // non-OK: rebuilding the store (why); Raft is not running
   RaftState rebuild_state_;    // (Open to Start) the raft log the rebuild starts from
   StoreRebuild rebuild_;
+  StatusReporter status_;
   absl::Status store_damage_;  // the store's corruption that stopped the node
   bool applying_ = false;      // a store commit of applied entries is in flight
   bool checkpointing_ = false;
