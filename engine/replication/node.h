@@ -34,6 +34,13 @@
 // is kept, so its votes and acknowledged entries stand; a damaged raft log cannot be
 // repaired this way (forgetting a vote could elect two leaders) and stops the node.
 //
+// Pieces: this class is the drive loop (open, reconcile, drive, apply, ticks,
+// compaction, checkpoints); RequestHandler serves clients, IndexWaiters holds what
+// waits for an index, CatchUp moves snapshots, StoreRebuild brings back a damaged
+// store, StatusReporter reports. They reach the node's shared state as friends and
+// own their own; every coroutine awaits through `lifetime_` (engine/env/lifetime.h),
+// so none touches the node after it is gone.
+//
 // Threading: one Env loop. Lifetime: destroy the node before its Env.
 #pragma once
 

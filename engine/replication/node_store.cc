@@ -1,5 +1,6 @@
-// ReplicatedNode, continued: log compaction, checkpoints, and the rebuild of a damaged
-// store (see node.h; snapshots travel through CatchUp, catch_up.h).
+// ReplicatedNode, continued: the node and its store — log compaction, checkpoints, and
+// what a failed store operation does (see node.h; snapshots travel through CatchUp,
+// a damaged store comes back through StoreRebuild).
 #include "engine/replication/node.h"
 
 #include <algorithm>
