@@ -38,41 +38,41 @@ struct Owner {
   }
 };
 
-TEST(LifetimeTest, AGuardedAwaitAnswersItsResultWhileTheOwnerLives) {
-  auto owner = std::make_unique<Owner>();
+// An owner with one guarded await of each kind in flight.
+struct TwoWaits {
+  TwoWaits() {
+    tasks.Spawn(owner->WaitStatus(status, &got_status));
+    tasks.Spawn(owner->WaitValue(value, &got_value));
+  }
+  std::unique_ptr<Owner> owner = std::make_unique<Owner>();
   Pending<absl::Status> status;
   Pending<int> value;
   std::optional<absl::Status> got_status;
   std::optional<absl::StatusOr<int>> got_value;
   TaskSet tasks;
-  tasks.Spawn(owner->WaitStatus(status, &got_status));
-  tasks.Spawn(owner->WaitValue(value, &got_value));
-  status.done(absl::UnavailableError("peer down"));
-  value.done(41);
-  ASSERT_TRUE(got_status.has_value());
-  EXPECT_TRUE(absl::IsUnavailable(*got_status));
-  EXPECT_FALSE(Lifetime::Gone(*got_status));
-  ASSERT_TRUE(got_value.has_value());
-  EXPECT_EQ(**got_value, 41);
-  EXPECT_EQ(owner->touched, 42);
+};
+
+TEST(LifetimeTest, AGuardedAwaitAnswersItsResultWhileTheOwnerLives) {
+  TwoWaits w;
+  w.status.done(absl::UnavailableError("peer down"));
+  w.value.done(41);
+  ASSERT_TRUE(w.got_status.has_value());
+  EXPECT_TRUE(absl::IsUnavailable(*w.got_status));
+  EXPECT_FALSE(Lifetime::Gone(*w.got_status));
+  ASSERT_TRUE(w.got_value.has_value());
+  EXPECT_EQ(**w.got_value, 41);
+  EXPECT_EQ(w.owner->touched, 42);
 }
 
 TEST(LifetimeTest, OnceTheOwnerIsGoneEveryGuardedAwaitAnswersCancelled) {
-  auto owner = std::make_unique<Owner>();
-  Pending<absl::Status> status;
-  Pending<int> value;
-  std::optional<absl::Status> got_status;
-  std::optional<absl::StatusOr<int>> got_value;
-  TaskSet tasks;
-  tasks.Spawn(owner->WaitStatus(status, &got_status));
-  tasks.Spawn(owner->WaitValue(value, &got_value));
-  owner.reset();  // under ASan, a touch of the owner after this is a use-after-free
-  status.done(absl::OkStatus());
-  value.done(7);
-  ASSERT_TRUE(got_status.has_value());
-  EXPECT_TRUE(Lifetime::Gone(*got_status)) << *got_status;
-  ASSERT_TRUE(got_value.has_value());
-  EXPECT_TRUE(Lifetime::Gone(got_value->status()));
+  TwoWaits w;
+  w.owner.reset();  // under ASan, a touch of the owner after this is a use-after-free
+  w.status.done(absl::OkStatus());
+  w.value.done(7);
+  ASSERT_TRUE(w.got_status.has_value());
+  EXPECT_TRUE(Lifetime::Gone(*w.got_status)) << *w.got_status;
+  ASSERT_TRUE(w.got_value.has_value());
+  EXPECT_TRUE(Lifetime::Gone(w.got_value->status()));
   EXPECT_FALSE(Lifetime::Gone(absl::CancelledError("something else")));
 }
 

@@ -22,29 +22,25 @@ Progress::Progress(Index next, bool v) : voter(v), next_(next) {
 
 void Progress::BecomeProbe(Index next) {
   QUANTA_ASSERT(next > match_);
-  state_ = State::kProbe;
-  next_ = next;
-  probe_sent_ = false;
-  inflight_.clear();
-  CheckInvariants();
+  Enter(State::kProbe, next);
 }
 
 void Progress::BecomeReplicate(Index next) {
   QUANTA_ASSERT(next > match_);
-  state_ = State::kReplicate;
-  next_ = next;
-  probe_sent_ = false;
-  inflight_.clear();
-  CheckInvariants();
+  Enter(State::kReplicate, next);
 }
 
 void Progress::BecomeSnapshot(Index snapshot_index) {
   QUANTA_ASSERT(snapshot_index >= match_);
-  state_ = State::kSnapshot;
-  next_ = snapshot_index + 1;
+  snapshot_elapsed_ = 0;
+  Enter(State::kSnapshot, snapshot_index + 1);
+}
+
+void Progress::Enter(State state, Index next) {
+  state_ = state;
+  next_ = next;
   probe_sent_ = false;
   inflight_.clear();
-  snapshot_elapsed_ = 0;
   CheckInvariants();
 }
 

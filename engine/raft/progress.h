@@ -68,6 +68,8 @@ class Progress {
   Index commit_sent = 0;           // the highest commit index sent to it
 
  private:
+  // Every transition: the new state from `next`, nothing in flight.
+  void Enter(State state, Index next);
   void CheckInvariants() const;
 
   State state_ = State::kProbe;

@@ -12,10 +12,8 @@
 namespace quanta::replication {
 namespace {
 
-using testing::Body;
 using testing::kNodes;
-using testing::Primary;
-using testing::Write;
+using testing::TestCluster;
 
 const ReplicaStatus& Of(const NodeStatus& s, raft::NodeId id) {
   for (const ReplicaStatus& r : s.replicas) {
@@ -26,15 +24,9 @@ const ReplicaStatus& Of(const NodeStatus& s, raft::NodeId id) {
 }
 
 TEST(StatusReporterTest, APrimaryReportsADownReplicaLaggingThenCaughtUp) {
-  sim::SimWorld world(31);
-  ReplicatedNode* nodes[kNodes] = {nullptr, nullptr, nullptr};
-  for (int i = 0; i < kNodes; ++i) {
-    world.AddProcess(absl::StrCat("n", i + 1),
-                     [&nodes, i](Env& env) { return std::make_unique<Body>(env, i + 1, &nodes[i]); });
-  }
-  auto run_for = [&](absl::Duration d) { world.loop().RunUntil(world.Now() + d); };
-  run_for(absl::Seconds(5));
-  const int p = Primary(nodes);
+  TestCluster cluster(31);
+  ReplicatedNode* const* nodes = cluster.nodes;
+  const int p = cluster.StartPrimary();
   ASSERT_GE(p, 0);
   const int d = (p + 1) % kNodes;
   const NodeStatus healthy = nodes[p]->Status();
@@ -47,13 +39,8 @@ TEST(StatusReporterTest, APrimaryReportsADownReplicaLaggingThenCaughtUp) {
   EXPECT_EQ(replica.leader, static_cast<raft::NodeId>(p + 1));
   EXPECT_FALSE(replica.accepting_writes);
 
-  world.Crash(*world.processes()[d]);
-  for (int i = 0; i < 5; ++i) {
-    bool ok = false;
-    world.processes()[p]->env()->Spawn(Write(nodes[p], i, &ok));
-    run_for(absl::Milliseconds(400));
-    ASSERT_TRUE(ok);
-  }
+  cluster.world.Crash(cluster.process(d));
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(cluster.WriteThrough(p, i, absl::Milliseconds(400)));
   const NodeStatus lagging = nodes[p]->Status();
   const ReplicaStatus& gone = Of(lagging, d + 1);
   EXPECT_GT(gone.lag_entries, 0u);
@@ -63,13 +50,12 @@ TEST(StatusReporterTest, APrimaryReportsADownReplicaLaggingThenCaughtUp) {
   EXPECT_TRUE(lagging.partition_suspected);  // one peer unreachable, the other not
   EXPECT_EQ(Of(lagging, 6 - (p + 1) - (d + 1)).lag_entries, 0u);  // the third node keeps up
 
-  world.Restart(*world.processes()[d]);
-  run_for(absl::Seconds(5));
+  cluster.world.Restart(cluster.process(d));
+  cluster.RunFor(absl::Seconds(5));
   const NodeStatus back = nodes[p]->Status();
   EXPECT_EQ(Of(back, d + 1).lag_entries, 0u);
   EXPECT_EQ(Of(back, d + 1).lag, absl::ZeroDuration());
   EXPECT_FALSE(back.partition_suspected);
-  world.loop().Clear();
 }
 
 }  // namespace

@@ -15,10 +15,8 @@
 namespace quanta::replication {
 namespace {
 
-using testing::Body;
 using testing::kNodes;
-using testing::Primary;
-using testing::Write;
+using testing::TestCluster;
 
 // Marks the live store generation of `disk` damaged, as a node that found its
 // checksums failing does before it stops.
@@ -35,33 +33,21 @@ void MarkStoreDamaged(sim::SimDisk& disk) {
 // damages the replica's store and restarts it; returns the rejoined replica's status
 // and the primary's.
 void RebuildAfter(int before, int after, uint64_t seed, NodeStatus* rejoined, NodeStatus* primary_status) {
-  sim::SimWorld world(seed);
-  ReplicatedNode* nodes[kNodes] = {nullptr, nullptr, nullptr};
-  for (int i = 0; i < kNodes; ++i) {
-    world.AddProcess(absl::StrCat("n", i + 1),
-                     [&nodes, i](Env& env) { return std::make_unique<Body>(env, i + 1, &nodes[i]); });
-  }
-  auto run_for = [&](absl::Duration d) { world.loop().RunUntil(world.Now() + d); };
-  run_for(absl::Seconds(5));
-  const int p = Primary(nodes);
+  TestCluster cluster(seed);
+  const int p = cluster.StartPrimary();
   ASSERT_GE(p, 0) << "no primary after 5 s";
   const int d = (p + 1) % kNodes;
-  sim::SimProcess& down = *world.processes()[d];
   for (int i = 0; i < before + after; ++i) {
-    if (i == before) world.Crash(down);
-    bool ok = false;
-    world.processes()[p]->env()->Spawn(Write(nodes[p], i, &ok));
-    run_for(absl::Milliseconds(100));
-    ASSERT_TRUE(ok) << "write " << i;
+    if (i == before) cluster.world.Crash(cluster.process(d));
+    ASSERT_TRUE(cluster.WriteThrough(p, i)) << "write " << i;
   }
-  if (after == 0) world.Crash(down);
-  MarkStoreDamaged(down.disk());
-  world.Restart(down);
-  run_for(absl::Seconds(10));
-  ASSERT_NE(nodes[d], nullptr);
-  *rejoined = nodes[d]->Status();
-  *primary_status = nodes[p]->Status();
-  world.loop().Clear();
+  if (after == 0) cluster.world.Crash(cluster.process(d));
+  MarkStoreDamaged(cluster.process(d).disk());
+  cluster.world.Restart(cluster.process(d));
+  cluster.RunFor(absl::Seconds(10));
+  ASSERT_NE(cluster.nodes[d], nullptr);
+  *rejoined = cluster.nodes[d]->Status();
+  *primary_status = cluster.nodes[p]->Status();
 }
 
 TEST(StoreRebuildTest, ADamagedStoreIsRebuiltFromAPeersCopyOnceTheLogWasCompacted) {

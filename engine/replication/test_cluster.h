@@ -67,4 +67,34 @@ inline Task<void> Write(ReplicatedNode* node, int i, bool* ok) {
   *ok = r.status.ok();
 }
 
+// The world, its three nodes, and the steps the tests share.
+class TestCluster {
+ public:
+  explicit TestCluster(uint64_t seed) : world(seed) {
+    for (int i = 0; i < kNodes; ++i) {
+      world.AddProcess(absl::StrCat("n", i + 1), [this, i](Env& env) { return std::make_unique<Body>(env, i + 1, &nodes[i]); });
+    }
+  }
+  ~TestCluster() { world.loop().Clear(); }
+
+  void RunFor(absl::Duration d) { world.loop().RunUntil(world.Now() + d); }
+  // Runs until a primary accepts writes (at most `limit`); its index, or -1.
+  int StartPrimary(absl::Duration limit = absl::Seconds(5)) {
+    RunFor(limit);
+    return Primary(nodes);
+  }
+  // Writes entry `i` through node `p`, giving it `wait` to be acknowledged.
+  bool WriteThrough(int p, int i, absl::Duration wait = absl::Milliseconds(100)) {
+    bool ok = false;
+    world.processes()[p]->env()->Spawn(Write(nodes[p], i, &ok));
+    RunFor(wait);
+    return ok;
+  }
+  sim::SimProcess& process(int i) { return *world.processes()[i]; }
+
+  // (Before the world: its processes' bodies clear their slot when it destroys them.)
+  ReplicatedNode* nodes[kNodes] = {nullptr, nullptr, nullptr};
+  sim::SimWorld world;
+};
+
 }  // namespace quanta::replication::testing
