@@ -98,9 +98,12 @@ Raft::Raft(const Config& config, HardState hard_state, std::vector<Entry> log, S
   QUANTA_ASSERT(!config_.voters.empty());
   for (NodeId learner : config_.learners) QUANTA_ASSERT_MSG(!IsVoter(learner), "a node is a voter or a learner");
   if (config_.lease_ticks == 0) config_.lease_ticks = config_.election_ticks - 2;
-  QUANTA_ASSERT(config_.lease_ticks > 0 && config_.lease_ticks < config_.election_ticks);
-  QUANTA_ASSERT(config_.election_ticks > config_.heartbeat_ticks && config_.heartbeat_ticks > 0);
-  QUANTA_ASSERT(config_.max_entries_per_append > 0 && config_.max_inflight_appends > 0);
+  QUANTA_ASSERT(config_.lease_ticks > 0);
+  QUANTA_ASSERT(config_.lease_ticks < config_.election_ticks);
+  QUANTA_ASSERT(config_.election_ticks > config_.heartbeat_ticks);
+  QUANTA_ASSERT(config_.heartbeat_ticks > 0);
+  QUANTA_ASSERT(config_.max_entries_per_append > 0);
+  QUANTA_ASSERT(config_.max_inflight_appends > 0);
   QUANTA_ASSERT(hard_state.commit <= log_.last_index());
   std::sort(config_.voters.begin(), config_.voters.end());
   std::sort(config_.learners.begin(), config_.learners.end());
@@ -709,7 +712,8 @@ SnapshotMeta Raft::MembershipAt(Index index) const {
 }
 
 SnapshotMeta Raft::SnapshotAt(Index index) const {
-  QUANTA_ASSERT(index >= log_.snapshot_index() && index <= applied_);
+  QUANTA_ASSERT(index >= log_.snapshot_index());
+  QUANTA_ASSERT(index <= applied_);
   return MembershipAt(index);
 }
 

@@ -38,7 +38,8 @@ void RaftLog::Append(Entry entry) {
 }
 
 Index RaftLog::AppendAfter(Index prev, const std::vector<Entry>& entries, Index committed) {
-  QUANTA_ASSERT(prev >= snapshot_index() && prev <= last_index());
+  QUANTA_ASSERT(prev >= snapshot_index());
+  QUANTA_ASSERT(prev <= last_index());
   for (size_t i = 0; i < entries.size(); ++i) {
     const Entry& e = entries[i];
     QUANTA_ASSERT(e.index == prev + 1 + i);
@@ -58,14 +59,16 @@ Index RaftLog::AppendAfter(Index prev, const std::vector<Entry>& entries, Index 
 }
 
 std::vector<Entry> RaftLog::Slice(Index from, size_t max) const {
-  QUANTA_ASSERT(from >= first_ && from <= last_index() + 1);
+  QUANTA_ASSERT(from >= first_);
+  QUANTA_ASSERT(from <= last_index() + 1);
   const size_t n = std::min<size_t>(max, last_index() + 1 - from);
   return std::vector<Entry>(entries_.begin() + static_cast<ptrdiff_t>(from - first_),
                             entries_.begin() + static_cast<ptrdiff_t>(from - first_ + n));
 }
 
 const Entry& RaftLog::at(Index index) const {
-  QUANTA_ASSERT(index >= first_ && index <= last_index());
+  QUANTA_ASSERT(index >= first_);
+  QUANTA_ASSERT(index <= last_index());
   return entries_[index - first_];
 }
 
@@ -75,7 +78,8 @@ void RaftLog::MarkStable(Index index, Term term) {
 }
 
 void RaftLog::Compact(Index index) {
-  QUANTA_ASSERT(index >= snapshot_index() && index <= stable_);
+  QUANTA_ASSERT(index >= snapshot_index());
+  QUANTA_ASSERT(index <= stable_);
   snapshot_term_ = *TermAt(index);
   entries_.erase(entries_.begin(), entries_.begin() + static_cast<ptrdiff_t>(index - snapshot_index()));
   first_ = index + 1;

@@ -395,6 +395,14 @@ Task<absl::Status> ReplicatedNode::Apply(const std::vector<Entry>& committed) {
       co_return lsn.status();
     }
     applied_ = chunk.back().index;
+    // Paired with OpenStore: what a restart reads back is the index just written.
+    auto written = co_await lifetime_.Guard(ReadApplied(*store_));
+    if (Lifetime::Gone(written.status())) co_return written.status();
+    if (!written.ok()) {
+      if (absl::IsDataLoss(written.status())) store_damage_ = written.status();
+      co_return written.status();
+    }
+    QUANTA_ASSERT(*written == applied_);
     if (observer_ != nullptr) observer_->OnApplied(options_.id, chunk);
   }
   co_return absl::OkStatus();

@@ -312,7 +312,8 @@ Task<absl::StatusOr<bool>> BTree::Delete(PageRef* root, std::string key, Lsn lsn
     CO_ASSIGN_OR_RETURN(leaf, DecodeNode(ref.data()));
   }
   auto it = FindCell(leaf, key);
-  QUANTA_ASSERT(it != leaf.cells.end() && it->key == key);
+  QUANTA_ASSERT(it != leaf.cells.end());
+  QUANTA_ASSERT(it->key == key);
   if (it->overflow) FreeOverflow(DecodeOverflowRef(it->value));
   leaf.cells.erase(it);
   CO_RETURN_IF_ERROR(co_await WriteNode(&path.back().ref, leaf, lsn));

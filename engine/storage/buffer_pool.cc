@@ -164,7 +164,8 @@ void BufferPool::MarkFrozenWritten(PageId id) {
   if (frozen_.erase(id) == 0) return;  // eviction wrote it meanwhile
   if (orphans_.erase(id) == 1) return;
   auto it = frames_.find(id);
-  QUANTA_ASSERT(it != frames_.end() && it->second->dirty);
+  QUANTA_ASSERT(it != frames_.end());
+  QUANTA_ASSERT(it->second->dirty);
   it->second->dirty = false;
   dirty_.erase(id);
 }

@@ -62,7 +62,8 @@ void PageAllocator::Reset(PageId next, const std::vector<PageId>& free) {
   holds_ = 0;
   frozen_ = false;
   for (PageId id : free) {
-    QUANTA_ASSERT(id >= kFirstDataPage && id < next);
+    QUANTA_ASSERT(id >= kFirstDataPage);
+    QUANTA_ASSERT(id < next);
     free_.insert(id);
   }
 }
@@ -88,7 +89,8 @@ PageId PageAllocator::AllocateRun(uint32_t n) {
 }
 
 void PageAllocator::Free(PageId id) {
-  QUANTA_ASSERT(id >= kFirstDataPage && id < next_);
+  QUANTA_ASSERT(id >= kFirstDataPage);
+  QUANTA_ASSERT(id < next_);
   QUANTA_ASSERT(!free_.contains(id));
   QUANTA_ASSERT(!pending_.contains(id));
   QUANTA_ASSERT(!retiring_.contains(id));
@@ -101,7 +103,8 @@ void PageAllocator::Free(PageId id) {
 }
 
 std::vector<PageId> PageAllocator::FreezeEpoch() {
-  QUANTA_ASSERT_MSG(!frozen_ && retiring_.empty(), "one checkpoint at a time");
+  QUANTA_ASSERT_MSG(!frozen_, "one checkpoint at a time");
+  QUANTA_ASSERT(retiring_.empty());
   // Held pages are unreferenced by the checkpoint being frozen: free after a crash.
   std::vector<PageId> out(free_.begin(), free_.end());
   out.insert(out.end(), pending_.begin(), pending_.end());
