@@ -58,7 +58,9 @@ Task<absl::Status> CatchUp::SendStoreCopy(std::shared_ptr<Stream> stream, raft::
 }
 
 void CatchUp::ServePull(std::shared_ptr<Stream> stream) {
-  if (!StoreMatchesApplied() || serving_pull_) {  // one pull at a time: the puller tries another peer
+  // One pull at a time, and only of a store holding something (a node that applied
+  // nothing has no copy to give): the puller tries another peer.
+  if (!StoreMatchesApplied() || serving_pull_ || node_.applied_ == 0) {
     stream->Close();
     return;
   }
