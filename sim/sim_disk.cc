@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -84,6 +85,8 @@ absl::StatusOr<std::shared_ptr<Inode>> SimDisk::Open(absl::string_view raw_path,
   inode->crash_in_sync_scale = std::pow(10.0, -1.0 + 2.5 * rng_.UnitDouble());
   const absl::string_view base = BaseName(*path);
   inode->may_lose_writes = base == kLostWriteFile || base == absl::StrCat(kLostWriteFile, ".tmp");
+  inode->may_misdirect = !absl::StartsWith(*path, absl::StrCat(kNoMisdirectDir, "/")) &&
+                         path->find(absl::StrCat("/", kNoMisdirectDir, "/")) == std::string::npos;
   names_.emplace(*path, inode);
   pending_ops_.push_back(NamespaceOp{NamespaceOp::Kind::kLink, *path, "", inode});
   return inode;
@@ -226,12 +229,12 @@ absl::Status SimDisk::Write(Inode& inode, uint64_t offset, absl::string_view dat
     return absl::OkStatus();
   }
   uint64_t landing = offset;
-  if (rng_.Bernoulli(rates_.misdirect)) {
+  if (rng_.Bernoulli(rates_.misdirect) && inode.may_misdirect) {
     // Half the time a few sectors off; else whole on another block of the write's size
     // (a page write on another page), so checks of a page's own id and checksum pass.
     const uint64_t block = (data.size() + kSectorBytes - 1) / kSectorBytes * kSectorBytes;
-    const uint64_t shift = rng_.Bernoulli(0.5) ? (1 + rng_.Uniform(kMisdirectMaxSectors)) * kSectorBytes
-                                               : (1 + rng_.Uniform(kMisdirectMaxSectors)) * block;
+    const bool whole = rng_.Bernoulli(0.5);
+    const uint64_t shift = (1 + rng_.Uniform(kMisdirectMaxSectors)) * (whole ? block : kSectorBytes);
     landing = (offset >= shift && rng_.Bernoulli(0.5)) ? offset - shift : offset + shift;
     inode.faults.push_back({FaultEvent::Kind::kMisdirectedWrite, offset, data.size()});
     inode.faults.push_back({FaultEvent::Kind::kMisdirectedWrite, landing, data.size()});

