@@ -1,0 +1,1 @@
+CREATE TABLE IF NOT EXISTS t (id int PRIMARY KEY, v varchar(20) NOT NULL DEFAULT 'x', n numeric(10,2) CHECK (n > 0))

@@ -1,0 +1,1 @@
+INSERT INTO t (id, v) VALUES (1, E'a\tb'), (2, $$q$$) RETURNING *

@@ -1,0 +1,1 @@
+UPDATE t SET v = v || 'x' WHERE id IN (SELECT id FROM u) RETURNING id

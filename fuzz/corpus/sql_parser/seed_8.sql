@@ -1,0 +1,1 @@
+SELECT CAST('1' AS bigint), '2'::int[], ARRAY[1,2], x BETWEEN SYMMETRIC 1 AND 2, y NOT LIKE 'a%' ESCAPE '\', U&'\0041'

@@ -1,0 +1,254 @@
+// The abstract syntax tree the parser builds: statements, table references and
+// expressions as written, before binding (names are unresolved, literals untyped).
+//
+// Ownership: every node owns its children (unique_ptr); a Statement owns its tree.
+// Positions are 1-based character offsets into the statement text, for error reports.
+// Depth: the parser refuses trees nested deeper than kMaxNestingDepth, so every
+// recursive walk over an AST is bounded.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace quanta::sql::ast {
+
+inline constexpr int kMaxNestingDepth = 200;  // expression/subquery nesting
+inline constexpr size_t kMaxListItems = 100000;  // items in one list (columns, VALUES rows)
+
+struct Expr;
+struct SelectStmt;
+using ExprPtr = std::unique_ptr<Expr>;
+
+// A type as written: `varchar(20)`, `numeric(10, 2)`, `int[]`, `double precision`.
+struct TypeName {
+  std::string name;            // canonical lower-case name ("double precision", "timestamp with time zone")
+  std::vector<int64_t> mods;   // typmods in parentheses
+  int array_dims = 0;
+  int position = 0;
+};
+
+enum class ExprKind : uint8_t {
+  kLiteral,     // literal, text
+  kColumnRef,   // names (a, t.a, s.t.a)
+  kStar,        // * or t.* in a select list (names: qualifier)
+  kParam,       // $n: param_index
+  kUnary,       // op, args[0]  (NOT, -, +, ~ ...)
+  kBinary,      // op, args[0], args[1] (AND, OR, =, +, ||, LIKE is kLike)
+  kFunc,        // names (schema-qualified), args, distinct, star_arg, filter, over
+  kCast,        // args[0]::type
+  kCase,        // case_operand?, args = when/then pairs, else_expr?
+  kIsNull,      // args[0] IS [NOT] NULL (negated)
+  kIsBool,      // args[0] IS [NOT] TRUE|FALSE|UNKNOWN (text: "true"/"false"/"unknown")
+  kIsDistinct,  // args[0] IS [NOT] DISTINCT FROM args[1]
+  kBetween,     // args[0] [NOT] BETWEEN [SYMMETRIC] args[1] AND args[2]
+  kInList,      // args[0] [NOT] IN (args[1..])
+  kLike,        // args[0] [NOT] LIKE|ILIKE|SIMILAR TO args[1] [ESCAPE args[2]]; text: like/ilike/similar
+  kSubquery,    // (SELECT ...) as a scalar
+  kExists,      // EXISTS (SELECT ...)
+  kInSubquery,  // args[0] [NOT] IN (SELECT ...)
+  kQuantified,  // args[0] op ANY|ALL (subquery or args[1] array); text: "any"/"all", op
+  kArray,       // ARRAY[args...]
+  kSubscript,   // args[0][args[1]]
+  kRow,         // ROW(args...) or (a, b)
+  kDefault,     // DEFAULT in INSERT VALUES / UPDATE SET
+};
+
+enum class LiteralKind : uint8_t { kNull, kBool, kInteger, kNumeric, kString };
+
+struct WindowSpec;
+
+struct Expr {
+  ExprKind kind = ExprKind::kLiteral;
+  int position = 0;
+  LiteralKind literal = LiteralKind::kNull;
+  std::string text;                 // literal text, operator, function name, IS target
+  std::string op;                   // kQuantified: the comparison operator
+  std::vector<std::string> names;   // column or function name parts
+  std::vector<ExprPtr> args;
+  ExprPtr case_operand;             // kCase
+  ExprPtr else_expr;                // kCase
+  ExprPtr filter;                   // aggregate FILTER (WHERE ...)
+  std::unique_ptr<WindowSpec> over; // window function OVER (...)
+  std::unique_ptr<SelectStmt> subquery;
+  TypeName type;                    // kCast; kLiteral with a type prefix (date '...')
+  bool has_type = false;            // kLiteral: typed literal
+  bool negated = false;             // NOT forms
+  bool distinct = false;            // f(DISTINCT ...)
+  bool star_arg = false;            // count(*)
+  bool symmetric = false;           // BETWEEN SYMMETRIC
+  int param_index = 0;              // kParam
+  std::vector<struct OrderItem> order_within;  // string_agg(x, ',' ORDER BY y)
+  Expr();
+  ~Expr();
+};
+
+struct OrderItem {
+  ExprPtr expr;
+  bool descending = false;
+  std::optional<bool> nulls_first;  // unset: NULLS LAST ascending, FIRST descending
+  OrderItem();
+  ~OrderItem();
+  OrderItem(OrderItem&&);
+  OrderItem& operator=(OrderItem&&);
+};
+
+struct FrameBound {
+  enum class Kind : uint8_t { kUnboundedPreceding, kPreceding, kCurrentRow, kFollowing, kUnboundedFollowing };
+  Kind kind = Kind::kCurrentRow;
+  ExprPtr offset;
+};
+
+struct WindowSpec {
+  std::string name;  // OVER w
+  std::vector<ExprPtr> partition_by;
+  std::vector<OrderItem> order_by;
+  bool has_frame = false;
+  bool rows = false;  // ROWS (true) or RANGE
+  FrameBound start, end;
+};
+
+struct SelectItem {
+  ExprPtr expr;
+  std::string alias;  // empty: none given
+  int position = 0;
+};
+
+struct TableRef;
+using TableRefPtr = std::unique_ptr<TableRef>;
+
+enum class JoinType : uint8_t { kInner, kLeft, kRight, kFull, kCross };
+
+struct TableRef {
+  enum class Kind : uint8_t { kTable, kJoin, kSubquery, kFunction, kValues };
+  Kind kind = Kind::kTable;
+  int position = 0;
+  std::vector<std::string> names;  // kTable: [schema.]table
+  std::string alias;
+  std::vector<std::string> column_aliases;
+  // kJoin
+  JoinType join = JoinType::kInner;
+  bool natural = false;
+  TableRefPtr left, right;
+  ExprPtr on;
+  std::vector<std::string> using_columns;
+  // kSubquery, kValues (subquery holds the VALUES)
+  std::unique_ptr<SelectStmt> subquery;
+  bool lateral = false;
+  // kFunction: generate_series(...) and friends
+  ExprPtr function;
+};
+
+struct CommonTableExpr {
+  std::string name;
+  std::vector<std::string> columns;
+  std::unique_ptr<SelectStmt> query;
+};
+
+enum class SetOp : uint8_t { kNone, kUnion, kIntersect, kExcept };
+
+struct SelectStmt {
+  // WITH
+  bool recursive = false;
+  std::vector<CommonTableExpr> ctes;
+  // A set operation (left op right) or a simple select (op == kNone).
+  SetOp op = SetOp::kNone;
+  bool set_all = false;
+  std::unique_ptr<SelectStmt> left, right;
+  // Simple select
+  bool distinct = false;
+  std::vector<ExprPtr> distinct_on;
+  std::vector<SelectItem> targets;
+  std::vector<TableRefPtr> from;
+  ExprPtr where;
+  std::vector<ExprPtr> group_by;  // kFunc "rollup"/"cube"/"grouping sets" hold their lists
+  ExprPtr having;
+  std::vector<std::vector<ExprPtr>> values;  // VALUES (...), (...) instead of a select list
+  // Applying to the whole statement (also to a set operation)
+  std::vector<OrderItem> order_by;
+  ExprPtr limit;   // null: no limit (LIMIT ALL too)
+  ExprPtr offset;
+  int position = 0;
+};
+
+struct ColumnDef {
+  std::string name;
+  TypeName type;
+  bool not_null = false;
+  bool primary_key = false;
+  bool unique = false;
+  ExprPtr default_expr;
+  ExprPtr check;
+  int position = 0;
+};
+
+struct TableConstraint {
+  enum class Kind : uint8_t { kPrimaryKey, kUnique, kCheck };
+  Kind kind = Kind::kPrimaryKey;
+  std::string name;
+  std::vector<std::string> columns;
+  ExprPtr check;
+  int position = 0;
+};
+
+struct CreateTableStmt {
+  std::vector<std::string> names;
+  bool if_not_exists = false;
+  std::vector<ColumnDef> columns;
+  std::vector<TableConstraint> constraints;
+};
+
+struct DropStmt {
+  enum class Object : uint8_t { kTable, kIndex, kView, kSequence, kSchema };
+  Object object = Object::kTable;
+  std::vector<std::vector<std::string>> names;
+  bool if_exists = false;
+  bool cascade = false;
+};
+
+struct InsertStmt {
+  std::vector<std::string> table;
+  std::string alias;
+  std::vector<std::string> columns;
+  std::unique_ptr<SelectStmt> source;  // VALUES or SELECT; null: DEFAULT VALUES
+  std::vector<SelectItem> returning;
+};
+
+struct SetClause {
+  std::string column;
+  ExprPtr value;
+  int position = 0;
+};
+
+struct UpdateStmt {
+  std::vector<std::string> table;
+  std::string alias;
+  std::vector<SetClause> sets;
+  std::vector<TableRefPtr> from;
+  ExprPtr where;
+  std::vector<SelectItem> returning;
+};
+
+struct DeleteStmt {
+  std::vector<std::string> table;
+  std::string alias;
+  std::vector<TableRefPtr> using_tables;
+  ExprPtr where;
+  std::vector<SelectItem> returning;
+};
+
+struct Statement {
+  enum class Kind : uint8_t { kSelect, kInsert, kUpdate, kDelete, kCreateTable, kDrop };
+  Kind kind = Kind::kSelect;
+  std::unique_ptr<SelectStmt> select;
+  std::unique_ptr<InsertStmt> insert;
+  std::unique_ptr<UpdateStmt> update;
+  std::unique_ptr<DeleteStmt> del;
+  std::unique_ptr<CreateTableStmt> create_table;
+  std::unique_ptr<DropStmt> drop;
+  int position = 0;  // where the statement starts
+};
+
+}  // namespace quanta::sql::ast

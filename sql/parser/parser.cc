@@ -1,0 +1,485 @@
+#include "sql/parser/parser.h"
+
+#include <algorithm>
+#include <array>
+
+#include "absl/strings/str_cat.h"
+#include "engine/env/assert.h"
+#include "engine/env/status.h"
+#include "sql/common/sql_error.h"
+#include "sql/parser/parser_internal.h"
+
+namespace quanta::sql {
+
+namespace internal {
+
+namespace {
+
+// PostgreSQL's reserved and type/function-name keywords (sorted, for binary search).
+constexpr std::array<std::string_view, 98> kReserved = {
+    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization",
+    "binary", "both", "case", "cast", "check", "collate", "collation", "column", "concurrently",
+    "constraint", "create", "cross", "current_catalog", "current_date", "current_role",
+    "current_schema", "current_time", "current_timestamp", "current_user", "default", "deferrable",
+    "desc", "distinct", "do", "else", "end", "except", "false", "fetch", "for", "foreign", "freeze",
+    "from", "full", "grant", "group", "having", "ilike", "in", "initially", "inner", "intersect",
+    "into", "is", "isnull", "join", "lateral", "leading", "left", "like", "limit", "localtime",
+    "localtimestamp", "natural", "not", "notnull", "null", "offset", "on", "only", "or", "order",
+    "outer", "overlaps", "placing", "primary", "references", "returning", "right", "select",
+    "session_user", "similar", "some", "symmetric", "table", "tablesample", "then", "to", "trailing",
+    "true", "union", "unique", "user", "using", "variadic", "verbose", "when", "where",
+};
+
+}  // namespace
+
+bool IsReservedKeyword(std::string_view word) {
+  static const bool sorted = std::is_sorted(kReserved.begin(), kReserved.end());
+  QUANTA_ASSERT(sorted);
+  return std::binary_search(kReserved.begin(), kReserved.end(), word) || word == "window" || word == "with";
+}
+
+ast::ExprPtr MakeExpr(ast::ExprKind kind, int position) {
+  auto e = std::make_unique<ast::Expr>();
+  e->kind = kind;
+  e->position = position;
+  return e;
+}
+
+const Token& Parser::Peek(size_t ahead) const {
+  QUANTA_ASSERT(!tokens_.empty());
+  const size_t i = std::min(pos_ + ahead, tokens_.size() - 1);
+  return tokens_[i];
+}
+
+const Token& Parser::Advance() {
+  const Token& t = Peek();
+  if (pos_ + 1 < tokens_.size()) ++pos_;
+  return t;
+}
+
+bool Parser::IsKeyword(std::string_view word, size_t ahead) const {
+  const Token& t = Peek(ahead);
+  return t.kind == TokenKind::kIdent && t.text == word;
+}
+bool Parser::IsPunct(std::string_view p, size_t ahead) const {
+  const Token& t = Peek(ahead);
+  return t.kind == TokenKind::kPunct && t.text == p;
+}
+bool Parser::IsOperator(std::string_view op, size_t ahead) const {
+  const Token& t = Peek(ahead);
+  return t.kind == TokenKind::kOperator && t.text == op;
+}
+bool Parser::AcceptKeyword(std::string_view word) {
+  if (!IsKeyword(word)) return false;
+  Advance();
+  return true;
+}
+bool Parser::AcceptPunct(std::string_view p) {
+  if (!IsPunct(p)) return false;
+  Advance();
+  return true;
+}
+absl::Status Parser::ExpectKeyword(std::string_view word) {
+  return AcceptKeyword(word) ? absl::OkStatus() : SyntaxError();
+}
+absl::Status Parser::ExpectPunct(std::string_view p) { return AcceptPunct(p) ? absl::OkStatus() : SyntaxError(); }
+
+absl::Status Parser::SyntaxError() const { return SyntaxErrorAt(Peek()); }
+
+absl::Status Parser::SyntaxErrorAt(const Token& t) const {
+  if (t.kind == TokenKind::kEnd) return SqlError(sqlstate::kSyntaxError, "syntax error at end of input", t.position);
+  std::string shown = t.text;
+  if (t.kind == TokenKind::kString) shown = absl::StrCat("'", t.text, "'");
+  if (t.kind == TokenKind::kQuotedIdent) shown = absl::StrCat("\"", t.text, "\"");
+  if (t.kind == TokenKind::kParam) shown = absl::StrCat("$", t.text);
+  return SqlError(sqlstate::kSyntaxError, absl::StrCat("syntax error at or near \"", shown, "\""), t.position);
+}
+
+absl::Status Parser::Enter() {
+  if (depth_ >= ast::kMaxNestingDepth) {
+    return SqlError(sqlstate::kStatementTooComplex,
+                    absl::StrCat("statement nests deeper than ", ast::kMaxNestingDepth, " levels"), Peek().position);
+  }
+  ++depth_;
+  return absl::OkStatus();
+}
+
+absl::Status Parser::CheckListSize(size_t n) const {
+  if (n <= ast::kMaxListItems) return absl::OkStatus();
+  return SqlError(sqlstate::kProgramLimitExceeded, absl::StrCat("list has more than ", ast::kMaxListItems, " items"),
+                  Peek().position);
+}
+
+absl::StatusOr<std::string> Parser::ParseName() {
+  const Token& t = Peek();
+  if (t.kind != TokenKind::kIdent && t.kind != TokenKind::kQuotedIdent) return SyntaxError();
+  return Advance().text;
+}
+
+absl::StatusOr<std::string> Parser::ParseColumnName() {
+  const Token& t = Peek();
+  if (t.kind == TokenKind::kIdent && IsReservedKeyword(t.text)) return SyntaxError();
+  return ParseName();
+}
+
+absl::StatusOr<std::vector<std::string>> Parser::ParseQualifiedName() {
+  std::vector<std::string> names;
+  auto first = ParseColumnName();
+  if (!first.ok()) return first.status();
+  names.push_back(std::move(*first));
+  while (IsPunct(".") && names.size() < 3) {
+    Advance();
+    auto next = ParseName();
+    if (!next.ok()) return next.status();
+    names.push_back(std::move(*next));
+  }
+  return names;
+}
+
+absl::StatusOr<std::vector<std::string>> Parser::ParseNameList() {
+  RETURN_IF_ERROR(ExpectPunct("("));
+  std::vector<std::string> names;
+  do {
+    auto name = ParseName();
+    if (!name.ok()) return name.status();
+    names.push_back(std::move(*name));
+    RETURN_IF_ERROR(CheckListSize(names.size()));
+  } while (AcceptPunct(","));
+  RETURN_IF_ERROR(ExpectPunct(")"));
+  return names;
+}
+
+// [AS] alias. Without AS, a reserved keyword (or any keyword that could continue the
+// statement, when `require_as_for_keywords`) is not an alias.
+absl::StatusOr<std::string> Parser::ParseOptionalAlias(bool require_as_for_keywords) {
+  if (AcceptKeyword("as")) return ParseName();
+  const Token& t = Peek();
+  if (t.kind == TokenKind::kQuotedIdent) return Advance().text;
+  if (t.kind != TokenKind::kIdent || IsReservedKeyword(t.text)) return std::string();
+  if (require_as_for_keywords) {
+    static constexpr std::string_view kFollowers[] = {"over", "filter", "within", "set"};
+    for (std::string_view f : kFollowers) {
+      if (t.text == f) return std::string();
+    }
+  }
+  return Advance().text;
+}
+
+absl::StatusOr<std::vector<ast::Statement>> Parser::ParseAll() {
+  std::vector<ast::Statement> out;
+  while (true) {
+    while (AcceptPunct(";")) {
+    }
+    if (AtEnd()) break;
+    auto stmt = ParseStatement();
+    if (!stmt.ok()) return stmt.status();
+    out.push_back(std::move(*stmt));
+    if (!AtEnd() && !IsPunct(";")) return SyntaxError();
+  }
+  return out;
+}
+
+absl::StatusOr<ast::Statement> Parser::ParseStatement() {
+  const int position = Peek().position;
+  absl::StatusOr<ast::Statement> stmt;
+  if (StartsSelect()) {
+    auto select = ParseSelect();
+    if (!select.ok()) return select.status();
+    ast::Statement s;
+    s.kind = ast::Statement::Kind::kSelect;
+    s.select = std::move(*select);
+    stmt = std::move(s);
+  } else if (IsKeyword("create")) {
+    stmt = ParseCreate();
+  } else if (IsKeyword("drop")) {
+    stmt = ParseDrop();
+  } else if (IsKeyword("insert")) {
+    stmt = ParseInsert();
+  } else if (IsKeyword("update")) {
+    stmt = ParseUpdate();
+  } else if (IsKeyword("delete")) {
+    stmt = ParseDelete();
+  } else {
+    return SyntaxError();
+  }
+  if (stmt.ok()) stmt->position = position;
+  return stmt;
+}
+
+absl::StatusOr<ast::Statement> Parser::ParseCreate() {
+  QUANTA_ASSERT(IsKeyword("create"));
+  Advance();
+  if (IsKeyword("table")) return ParseCreateTable();
+  return SyntaxError();
+}
+
+absl::StatusOr<ast::Statement> Parser::ParseCreateTable() {
+  Advance();  // TABLE
+  auto create = std::make_unique<ast::CreateTableStmt>();
+  if (IsKeyword("if")) {
+    Advance();
+    RETURN_IF_ERROR(ExpectKeyword("not"));
+    RETURN_IF_ERROR(ExpectKeyword("exists"));
+    create->if_not_exists = true;
+  }
+  auto names = ParseQualifiedName();
+  if (!names.ok()) return names.status();
+  create->names = std::move(*names);
+  RETURN_IF_ERROR(ExpectPunct("("));
+  if (!IsPunct(")")) {
+    do {
+      const bool constraint = IsKeyword("constraint") || IsKeyword("primary") || IsKeyword("unique") || IsKeyword("check");
+      if (constraint) {
+        auto c = ParseTableConstraint();
+        if (!c.ok()) return c.status();
+        create->constraints.push_back(std::move(*c));
+      } else {
+        auto column = ParseColumnDef();
+        if (!column.ok()) return column.status();
+        create->columns.push_back(std::move(*column));
+      }
+      RETURN_IF_ERROR(CheckListSize(create->columns.size()));
+    } while (AcceptPunct(","));
+  }
+  RETURN_IF_ERROR(ExpectPunct(")"));
+  if (AcceptKeyword("with")) {  // storage parameters (fillfactor=...): accepted, not used
+    RETURN_IF_ERROR(ExpectPunct("("));
+    int parens = 1;
+    while (parens > 0 && !AtEnd()) {
+      if (IsPunct("(")) ++parens;
+      if (IsPunct(")")) --parens;
+      Advance();
+    }
+    if (parens > 0) return SyntaxError();
+  }
+  ast::Statement stmt;
+  stmt.kind = ast::Statement::Kind::kCreateTable;
+  stmt.create_table = std::move(create);
+  return stmt;
+}
+
+absl::StatusOr<ast::ColumnDef> Parser::ParseColumnDef() {
+  ast::ColumnDef column;
+  column.position = Peek().position;
+  auto name = ParseColumnName();
+  if (!name.ok()) return name.status();
+  column.name = std::move(*name);
+  auto type = ParseTypeName();
+  if (!type.ok()) return type.status();
+  column.type = std::move(*type);
+  while (true) {
+    if (AcceptKeyword("constraint")) {
+      if (auto n = ParseName(); !n.ok()) return n.status();
+    }
+    if (AcceptKeyword("not")) {
+      RETURN_IF_ERROR(ExpectKeyword("null"));
+      column.not_null = true;
+    } else if (AcceptKeyword("null")) {
+      column.not_null = false;
+    } else if (AcceptKeyword("primary")) {
+      RETURN_IF_ERROR(ExpectKeyword("key"));
+      column.primary_key = true;
+    } else if (AcceptKeyword("unique")) {
+      column.unique = true;
+    } else if (AcceptKeyword("default")) {
+      auto e = ParseAdditive();  // b_expr: no boolean operators without parentheses
+      if (!e.ok()) return e.status();
+      column.default_expr = std::move(*e);
+    } else if (AcceptKeyword("check")) {
+      RETURN_IF_ERROR(ExpectPunct("("));
+      auto e = ParseExpr();
+      if (!e.ok()) return e.status();
+      RETURN_IF_ERROR(ExpectPunct(")"));
+      column.check = std::move(*e);
+    } else {
+      break;
+    }
+  }
+  return column;
+}
+
+absl::StatusOr<ast::TableConstraint> Parser::ParseTableConstraint() {
+  ast::TableConstraint c;
+  c.position = Peek().position;
+  if (AcceptKeyword("constraint")) {
+    auto name = ParseName();
+    if (!name.ok()) return name.status();
+    c.name = std::move(*name);
+  }
+  if (AcceptKeyword("primary")) {
+    RETURN_IF_ERROR(ExpectKeyword("key"));
+    c.kind = ast::TableConstraint::Kind::kPrimaryKey;
+  } else if (AcceptKeyword("unique")) {
+    c.kind = ast::TableConstraint::Kind::kUnique;
+  } else if (AcceptKeyword("check")) {
+    c.kind = ast::TableConstraint::Kind::kCheck;
+    RETURN_IF_ERROR(ExpectPunct("("));
+    auto e = ParseExpr();
+    if (!e.ok()) return e.status();
+    RETURN_IF_ERROR(ExpectPunct(")"));
+    c.check = std::move(*e);
+    return c;
+  } else {
+    return SyntaxError();
+  }
+  auto columns = ParseNameList();
+  if (!columns.ok()) return columns.status();
+  c.columns = std::move(*columns);
+  return c;
+}
+
+absl::StatusOr<ast::Statement> Parser::ParseDrop() {
+  Advance();  // DROP
+  auto drop = std::make_unique<ast::DropStmt>();
+  if (AcceptKeyword("table")) {
+    drop->object = ast::DropStmt::Object::kTable;
+  } else {
+    return SyntaxError();
+  }
+  if (AcceptKeyword("if")) {
+    RETURN_IF_ERROR(ExpectKeyword("exists"));
+    drop->if_exists = true;
+  }
+  do {
+    auto names = ParseQualifiedName();
+    if (!names.ok()) return names.status();
+    drop->names.push_back(std::move(*names));
+    RETURN_IF_ERROR(CheckListSize(drop->names.size()));
+  } while (AcceptPunct(","));
+  if (AcceptKeyword("cascade")) {
+    drop->cascade = true;
+  } else {
+    AcceptKeyword("restrict");
+  }
+  ast::Statement stmt;
+  stmt.kind = ast::Statement::Kind::kDrop;
+  stmt.drop = std::move(drop);
+  return stmt;
+}
+
+absl::StatusOr<std::vector<ast::SelectItem>> Parser::ParseReturning() {
+  if (!AcceptKeyword("returning")) return std::vector<ast::SelectItem>();
+  return ParseTargetList();
+}
+
+absl::StatusOr<ast::Statement> Parser::ParseInsert() {
+  Advance();  // INSERT
+  RETURN_IF_ERROR(ExpectKeyword("into"));
+  auto insert = std::make_unique<ast::InsertStmt>();
+  auto table = ParseQualifiedName();
+  if (!table.ok()) return table.status();
+  insert->table = std::move(*table);
+  if (AcceptKeyword("as")) {
+    auto alias = ParseName();
+    if (!alias.ok()) return alias.status();
+    insert->alias = std::move(*alias);
+  }
+  if (IsPunct("(") && !StartsSelect(1)) {
+    auto columns = ParseNameList();
+    if (!columns.ok()) return columns.status();
+    insert->columns = std::move(*columns);
+  }
+  if (AcceptKeyword("default")) {
+    RETURN_IF_ERROR(ExpectKeyword("values"));
+  } else {
+    auto source = ParseSelect();
+    if (!source.ok()) return source.status();
+    insert->source = std::move(*source);
+  }
+  auto returning = ParseReturning();
+  if (!returning.ok()) return returning.status();
+  insert->returning = std::move(*returning);
+  ast::Statement stmt;
+  stmt.kind = ast::Statement::Kind::kInsert;
+  stmt.insert = std::move(insert);
+  return stmt;
+}
+
+absl::StatusOr<ast::Statement> Parser::ParseUpdate() {
+  Advance();  // UPDATE
+  auto update = std::make_unique<ast::UpdateStmt>();
+  AcceptKeyword("only");
+  auto table = ParseQualifiedName();
+  if (!table.ok()) return table.status();
+  update->table = std::move(*table);
+  auto alias = ParseOptionalAlias(true);
+  if (!alias.ok()) return alias.status();
+  update->alias = std::move(*alias);
+  RETURN_IF_ERROR(ExpectKeyword("set"));
+  do {
+    ast::SetClause set;
+    set.position = Peek().position;
+    auto column = ParseName();
+    if (!column.ok()) return column.status();
+    set.column = std::move(*column);
+    if (!IsOperator("=")) return SyntaxError();
+    Advance();
+    if (IsKeyword("default")) {
+      set.value = MakeExpr(ast::ExprKind::kDefault, Advance().position);
+    } else {
+      auto value = ParseExpr();
+      if (!value.ok()) return value.status();
+      set.value = std::move(*value);
+    }
+    update->sets.push_back(std::move(set));
+    RETURN_IF_ERROR(CheckListSize(update->sets.size()));
+  } while (AcceptPunct(","));
+  if (AcceptKeyword("from")) {
+    auto from = ParseFromList();
+    if (!from.ok()) return from.status();
+    update->from = std::move(*from);
+  }
+  if (AcceptKeyword("where")) {
+    auto where = ParseExpr();
+    if (!where.ok()) return where.status();
+    update->where = std::move(*where);
+  }
+  auto returning = ParseReturning();
+  if (!returning.ok()) return returning.status();
+  update->returning = std::move(*returning);
+  ast::Statement stmt;
+  stmt.kind = ast::Statement::Kind::kUpdate;
+  stmt.update = std::move(update);
+  return stmt;
+}
+
+absl::StatusOr<ast::Statement> Parser::ParseDelete() {
+  Advance();  // DELETE
+  RETURN_IF_ERROR(ExpectKeyword("from"));
+  auto del = std::make_unique<ast::DeleteStmt>();
+  AcceptKeyword("only");
+  auto table = ParseQualifiedName();
+  if (!table.ok()) return table.status();
+  del->table = std::move(*table);
+  auto alias = ParseOptionalAlias(true);
+  if (!alias.ok()) return alias.status();
+  del->alias = std::move(*alias);
+  if (AcceptKeyword("using")) {
+    auto using_tables = ParseFromList();
+    if (!using_tables.ok()) return using_tables.status();
+    del->using_tables = std::move(*using_tables);
+  }
+  if (AcceptKeyword("where")) {
+    auto where = ParseExpr();
+    if (!where.ok()) return where.status();
+    del->where = std::move(*where);
+  }
+  auto returning = ParseReturning();
+  if (!returning.ok()) return returning.status();
+  del->returning = std::move(*returning);
+  ast::Statement stmt;
+  stmt.kind = ast::Statement::Kind::kDelete;
+  stmt.del = std::move(del);
+  return stmt;
+}
+
+}  // namespace internal
+
+absl::StatusOr<std::vector<ast::Statement>> Parse(std::string_view sql) {
+  auto tokens = Lex(sql);
+  if (!tokens.ok()) return tokens.status();
+  internal::Parser parser(std::move(*tokens));
+  return parser.ParseAll();
+}
+
+}  // namespace quanta::sql
