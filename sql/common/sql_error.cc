@@ -12,6 +12,7 @@ namespace {
 
 constexpr char kStatePayload[] = "quanta.sqlstate";
 constexpr char kPositionPayload[] = "quanta.position";
+constexpr char kDetailPayload[] = "quanta.detail";
 
 absl::StatusCode CodeFor(std::string_view state) {
   QUANTA_ASSERT(state.size() == 5);
@@ -26,10 +27,11 @@ absl::StatusCode CodeFor(std::string_view state) {
 
 }  // namespace
 
-absl::Status SqlError(const char* state, std::string_view message, int position) {
+absl::Status SqlError(const char* state, std::string_view message, int position, std::string_view detail) {
   absl::Status status(CodeFor(state), ToAbsl(message));
   status.SetPayload(kStatePayload, absl::Cord(state));
   if (position > 0) status.SetPayload(kPositionPayload, absl::Cord(std::to_string(position)));
+  if (!detail.empty()) status.SetPayload(kDetailPayload, absl::Cord(ToAbsl(detail)));
   QUANTA_ASSERT(!status.ok());
   return status;
 }
@@ -46,6 +48,11 @@ std::string SqlStateOf(const absl::Status& status) {
     case absl::StatusCode::kCancelled: return "57014";
     default: return sqlstate::kInternalError;
   }
+}
+
+std::string DetailOf(const absl::Status& status) {
+  auto detail = status.GetPayload(kDetailPayload);
+  return detail ? std::string(*detail) : std::string();
 }
 
 int PositionOf(const absl::Status& status) {

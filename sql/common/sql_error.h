@@ -47,11 +47,14 @@ inline constexpr char kInternalError[] = "XX000";
 
 // Builds an error with `state` and `message`; `position` (1-based character offset
 // into the statement, 0 for none) as PostgreSQL reports it.
-absl::Status SqlError(const char* state, std::string_view message, int position = 0);
+// `detail`, if given, is PostgreSQL's DETAIL line.
+absl::Status SqlError(const char* state, std::string_view message, int position = 0, std::string_view detail = {});
 
 // The SQLSTATE of `status`: its own if it carries one, otherwise one derived from its
 // code (XX000 for internal errors, 57P01-like classes are not guessed). REQUIRES: !ok.
 std::string SqlStateOf(const absl::Status& status);
+// The DETAIL carried by `status`, empty if none.
+std::string DetailOf(const absl::Status& status);
 // The position carried by `status`, 0 if none.
 int PositionOf(const absl::Status& status);
 // A copy of `status` with `position` set (kept if it already has one).

@@ -1,0 +1,94 @@
+// Numeric: PostgreSQL's exact decimal type (numeric/decimal), arbitrary precision.
+//
+// A value is NaN or sign × magnitude × 10^-scale, where the magnitude is an unsigned
+// big integer (base 10^9 limbs) and `scale` is PostgreSQL's display scale: the number of
+// digits after the point, kept as computed (1.50 keeps its trailing zero). The result
+// scales follow numeric.c: + and - take the larger scale, * the sum, / PostgreSQL's
+// select_div_scale (at least 16 significant digits), rounding half away from zero.
+// NaN equals itself and sorts above every number, as in PostgreSQL.
+//
+// Limits: kMaxIntegerDigits before the point and kMaxScale after it (PostgreSQL's);
+// beyond them 22003 "value overflows numeric format". Infinity is not supported.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace quanta::sql {
+
+class Numeric {
+ public:
+  static constexpr int kMaxIntegerDigits = 131072;
+  static constexpr int kMaxScale = 16383;
+  static constexpr int kMaxDisplayScale = 1000;  // NUMERIC_MAX_DISPLAY_SCALE
+  static constexpr int kMinSignificantDigits = 16;
+
+  Numeric() = default;  // zero
+  static Numeric FromInt64(int64_t v);
+  static Numeric NaN();
+  // Parses PostgreSQL's numeric input ("  -1.50e3 ", "NaN"). Errors: 22P02 naming the
+  // text, 22003 past the limits.
+  static absl::StatusOr<Numeric> Parse(std::string_view text);
+  // float8 → numeric as PostgreSQL does it (15 significant digits). NaN maps to NaN;
+  // infinities are 22003.
+  static absl::StatusOr<Numeric> FromDouble(double v, int significant_digits = 15);
+
+  bool is_nan() const { return nan_; }
+  bool is_zero() const { return !nan_ && mag_.empty(); }
+  bool negative() const { return negative_; }
+  int scale() const { return scale_; }
+
+  std::string ToString() const;
+  double ToDouble() const;
+  // Rounds half away from zero to an integer. Errors: 22003 "bigint out of range"
+  // (the caller renames it for narrower types), NaN: 0A000.
+  absl::StatusOr<int64_t> ToInt64() const;
+
+  Numeric Negate() const;
+  Numeric Abs() const;
+  absl::StatusOr<Numeric> Add(const Numeric& o) const;
+  absl::StatusOr<Numeric> Sub(const Numeric& o) const;
+  absl::StatusOr<Numeric> Mul(const Numeric& o) const;
+  // Errors: 22012 "division by zero".
+  absl::StatusOr<Numeric> Div(const Numeric& o) const;
+  // Division to exactly `scale` fraction digits (rounded), for avg and friends.
+  absl::StatusOr<Numeric> DivToScale(const Numeric& o, int scale) const;
+  absl::StatusOr<Numeric> Mod(const Numeric& o) const;
+  // -1, 0, 1 (NaN is the greatest and equals itself).
+  int Compare(const Numeric& o) const;
+  // Rounds (half away from zero) or pads to `scale` fraction digits (negative: to tens,
+  // hundreds...). Truncates instead with `truncate`.
+  Numeric Round(int scale, bool truncate = false) const;
+  // Enforces numeric(p,s): rounds to s, then 22003 "numeric field overflow" if more than
+  // p - s integer digits remain (PostgreSQL's message and detail).
+  absl::Status ApplyTypmod(int precision, int scale);
+
+  // Compact binary form for vectors and rows; Decode validates (kDataLoss if damaged).
+  std::string Encode() const;
+  static absl::StatusOr<Numeric> Decode(std::string_view bytes);
+  // Digits before the point (0 for |x| < 1), for the precision check and div scale.
+  int IntegerDigits() const;
+  // Hash consistent with Compare (1.0 and 1.00 hash alike).
+  uint64_t Hash() const;
+
+ private:
+  using Limbs = std::vector<uint32_t>;  // base 10^9, least significant first, no leading zeros
+
+  static Numeric Make(bool negative, Limbs mag, int scale);
+  // The magnitude scaled up to `scale` (>= scale_).
+  Limbs MagnitudeAt(int scale) const;
+  // PostgreSQL's select_div_scale for this / o.
+  int DivScale(const Numeric& o) const;
+  absl::Status CheckLimits() const;
+
+  bool nan_ = false;
+  bool negative_ = false;  // never set on zero
+  int scale_ = 0;
+  Limbs mag_;
+};
+
+}  // namespace quanta::sql
