@@ -1,0 +1,167 @@
+#include "sql/catalog/catalog.h"
+
+#include "absl/strings/str_cat.h"
+#include "catalog.pb.h"
+#include "engine/env/assert.h"
+#include "engine/env/status.h"
+#include "engine/util/coding.h"
+
+namespace quanta::sql {
+namespace {
+
+constexpr char kVersionKey[] = "v";
+constexpr char kNextOidKey[] = "o";
+constexpr char kTablePrefix[] = "t/";
+
+std::string U64(uint64_t v) {
+  std::string out;
+  AppendU64(&out, v);
+  return out;
+}
+
+absl::StatusOr<uint64_t> ReadU64(const std::string& bytes, const char* what) {
+  if (bytes.size() != 8) return absl::DataLossError(absl::StrCat("catalog: malformed ", what));
+  return GetU64(bytes.data());
+}
+
+absl::StatusOr<Type> DecodeType(const catalog::ColumnRecord& c) {
+  Type t(static_cast<TypeId>(c.type_oid()), c.typmod());
+  t.element = static_cast<TypeId>(c.element_oid());
+  const bool known = t.id == TypeId::kArray ? ArrayOid(t.element).has_value() : LookupType(Type(t.id).TypName()).has_value();
+  if (!known) return absl::DataLossError(absl::StrCat("catalog: column ", c.name(), " has unknown type ", c.type_oid()));
+  return t;
+}
+
+}  // namespace
+
+int TableDef::FindColumn(std::string_view name) const {
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::vector<Type> TableDef::ColumnTypes() const {
+  std::vector<Type> types;
+  types.reserve(columns.size());
+  for (const ColumnDef& c : columns) types.push_back(c.type);
+  return types;
+}
+
+std::string TableKey(std::string_view schema, std::string_view name) {
+  return absl::StrCat(kTablePrefix, std::string(schema), ".", std::string(name));
+}
+
+std::string RowIdKey(uint32_t oid) { return absl::StrCat("r/", oid); }
+
+std::string EncodeTable(const TableDef& table) {
+  catalog::TableRecord r;
+  r.set_oid(table.oid);
+  r.set_schema(table.schema);
+  r.set_name(table.name);
+  r.set_tree(table.tree);
+  r.set_primary_key_name(table.primary_key_name);
+  for (const ColumnDef& c : table.columns) {
+    catalog::ColumnRecord* cr = r.add_columns();
+    cr->set_name(c.name);
+    cr->set_type_oid(static_cast<uint32_t>(c.type.id));
+    cr->set_typmod(c.type.typmod);
+    cr->set_element_oid(static_cast<uint32_t>(c.type.element));
+    cr->set_not_null(c.not_null);
+    cr->set_has_default(c.has_default);
+    cr->set_default_sql(c.default_sql);
+    cr->set_attnum(c.attnum);
+  }
+  for (int k : table.primary_key) r.add_primary_key(k);
+  for (const CheckDef& check : table.checks) {
+    r.add_check_names(check.name);
+    r.add_check_sql(check.sql);
+  }
+  return r.SerializeAsString();
+}
+
+absl::StatusOr<TableDef> DecodeTable(std::string_view bytes) {
+  catalog::TableRecord r;
+  if (!r.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError("catalog: malformed table record");
+  }
+  TableDef t;
+  t.oid = r.oid();
+  t.schema = r.schema();
+  t.name = r.name();
+  t.tree = r.tree();
+  t.primary_key_name = r.primary_key_name();
+  if (t.tree != kFirstTableTree + t.oid) return absl::DataLossError(absl::StrCat("catalog: table ", t.name, " names the wrong tree"));
+  if (r.columns_size() > static_cast<int>(kMaxColumns)) return absl::DataLossError("catalog: too many columns");
+  for (const catalog::ColumnRecord& cr : r.columns()) {
+    ColumnDef c;
+    c.name = cr.name();
+    auto type = DecodeType(cr);
+    if (!type.ok()) return type.status();
+    c.type = *type;
+    c.not_null = cr.not_null();
+    c.has_default = cr.has_default();
+    c.default_sql = cr.default_sql();
+    c.attnum = cr.attnum();
+    t.columns.push_back(std::move(c));
+  }
+  for (int k : r.primary_key()) {
+    if (k < 0 || k >= static_cast<int>(t.columns.size())) return absl::DataLossError("catalog: bad primary key column");
+    t.primary_key.push_back(k);
+  }
+  if (r.check_sql_size() != r.check_names_size()) return absl::DataLossError("catalog: bad check constraints");
+  for (int i = 0; i < r.check_sql_size(); ++i) t.checks.push_back(CheckDef{r.check_names(i), r.check_sql(i)});
+  return t;
+}
+
+const TableDef* CatalogSnapshot::FindTable(std::string_view schema, std::string_view name) const {
+  auto it = tables_.find(absl::StrCat(std::string(schema), ".", std::string(name)));
+  return it == tables_.end() ? nullptr : &it->second;
+}
+
+Task<absl::StatusOr<uint64_t>> CatalogSnapshot::ReadVersion(DataAccess& access) {
+  auto v = co_await access.Get(kCatalogTree, kVersionKey);
+  if (!v.ok()) co_return v.status();
+  if (!v->has_value()) co_return uint64_t{0};
+  co_return ReadU64(**v, "catalog version");
+}
+
+Task<absl::StatusOr<std::shared_ptr<const CatalogSnapshot>>> CatalogSnapshot::Load(DataAccess& access) {
+  auto snapshot = std::make_shared<CatalogSnapshot>();
+  storage::ScanRange range;  // the catalog is small: one scan
+  auto rows = co_await access.Scan(kCatalogTree, std::move(range));
+  if (!rows.ok()) co_return rows.status();
+  for (const storage::KeyValue& kv : *rows) {
+    if (kv.key == kVersionKey) {
+      CO_ASSIGN_OR_RETURN(snapshot->version_, ReadU64(kv.value, "catalog version"));
+    } else if (kv.key == kNextOidKey) {
+      CO_ASSIGN_OR_RETURN(uint64_t next, ReadU64(kv.value, "OID counter"));
+      if (next < kFirstUserOid || next > UINT32_MAX) co_return absl::DataLossError("catalog: OID counter out of range");
+      snapshot->next_oid_ = static_cast<uint32_t>(next);
+    } else if (kv.key.rfind(kTablePrefix, 0) == 0) {
+      CO_ASSIGN_OR_RETURN(TableDef table, DecodeTable(kv.value));
+      if (TableKey(table.schema, table.name) != kv.key) co_return absl::DataLossError("catalog: table record under the wrong key");
+      QUANTA_ASSERT(table.oid < snapshot->next_oid_);
+      snapshot->tables_.emplace(absl::StrCat(table.schema, ".", table.name), std::move(table));
+    }
+  }
+  co_return std::shared_ptr<const CatalogSnapshot>(std::move(snapshot));
+}
+
+void CatalogWriter::PutTable(const TableDef& table, storage::WriteSet* ws) const {
+  QUANTA_ASSERT(table.tree == kFirstTableTree + table.oid);
+  QUANTA_ASSERT(table.oid < next_oid_);
+  ws->Put(kCatalogTree, TableKey(table.schema, table.name), EncodeTable(table));
+}
+
+void CatalogWriter::DeleteTable(const TableDef& table, storage::WriteSet* ws) const {
+  ws->Delete(kCatalogTree, TableKey(table.schema, table.name));
+  ws->Delete(kCatalogTree, RowIdKey(table.oid));
+}
+
+void CatalogWriter::Finish(storage::WriteSet* ws) const {
+  ws->Put(kCatalogTree, kVersionKey, U64(version_ + 1));
+  ws->Put(kCatalogTree, kNextOidKey, U64(next_oid_));
+}
+
+}  // namespace quanta::sql

@@ -1,0 +1,109 @@
+// Catalog: the SQL schema (tables, their columns and constraints), stored in the
+// replicated store's catalog tree so that every replica has the same one at each log
+// index, and it survives restart and failover.
+//
+// Layout of the catalog tree (kCatalogTree):
+//   "v"            u64 LE   the catalog version, bumped by every DDL write set
+//   "o"            u64 LE   the next OID to assign (PostgreSQL's first user OID: 16384)
+//   "t/<schema>.<name>"     a TableRecord (catalog.proto)
+//   "r/<oid>"      u64 LE   a table's next hidden row id
+// A table's rows live in tree kFirstTableTree + oid.
+//
+// CatalogSnapshot is an immutable in-memory copy at one version (shared by sessions
+// and plans); CatalogWriter adds DDL changes to a write set. DDL and the version bump
+// commit in one write set: a reader sees the old schema or the new, never a mixture.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/env/task.h"
+#include "engine/storage/write_set.h"
+#include "sql/storage/data_access.h"
+#include "sql/types/type.h"
+
+namespace quanta::sql {
+
+inline constexpr storage::TreeId kCatalogTree = uint64_t{1} << 40;
+inline constexpr storage::TreeId kFirstTableTree = uint64_t{1} << 41;
+inline constexpr uint32_t kFirstUserOid = 16384;
+inline constexpr size_t kMaxColumns = 1600;  // PostgreSQL's MaxHeapAttributeNumber
+inline constexpr size_t kMaxIdentifierBytes = 63;  // NAMEDATALEN - 1
+
+struct ColumnDef {
+  std::string name;
+  Type type;
+  bool not_null = false;
+  bool has_default = false;
+  std::string default_sql;
+  int attnum = 0;  // 1-based, stable across drops of other columns
+};
+
+struct CheckDef {
+  std::string name;
+  std::string sql;
+};
+
+struct TableDef {
+  uint32_t oid = 0;
+  std::string schema = "public";
+  std::string name;
+  std::vector<ColumnDef> columns;
+  std::vector<int> primary_key;  // positions in `columns`; empty: a hidden row id keys rows
+  std::string primary_key_name;
+  std::vector<CheckDef> checks;
+  storage::TreeId tree = 0;
+
+  // The column named `name`, or -1.
+  int FindColumn(std::string_view name) const;
+  std::vector<Type> ColumnTypes() const;
+};
+
+std::string EncodeTable(const TableDef& table);
+// Errors: kDataLoss naming what is malformed.
+absl::StatusOr<TableDef> DecodeTable(std::string_view bytes);
+
+class CatalogSnapshot {
+ public:
+  uint64_t version() const { return version_; }
+  uint32_t next_oid() const { return next_oid_; }
+  // The table `schema.name`, or null.
+  const TableDef* FindTable(std::string_view schema, std::string_view name) const;
+  const std::map<std::string, TableDef>& tables() const { return tables_; }
+
+  // Reads the whole catalog through `access`. Errors: the store's, kDataLoss for a
+  // malformed record.
+  static Task<absl::StatusOr<std::shared_ptr<const CatalogSnapshot>>> Load(DataAccess& access);
+  // The catalog version in the store (one point read), to check a cached snapshot.
+  static Task<absl::StatusOr<uint64_t>> ReadVersion(DataAccess& access);
+
+ private:
+  uint64_t version_ = 0;
+  uint32_t next_oid_ = kFirstUserOid;
+  std::map<std::string, TableDef> tables_;  // by "schema.name"
+};
+
+// Builds the catalog part of a DDL write set on top of `base`.
+class CatalogWriter {
+ public:
+  explicit CatalogWriter(const CatalogSnapshot& base) : version_(base.version()), next_oid_(base.next_oid()) {}
+  uint32_t AssignOid() { return next_oid_++; }
+  void PutTable(const TableDef& table, storage::WriteSet* ws) const;
+  void DeleteTable(const TableDef& table, storage::WriteSet* ws) const;
+  // Adds the version bump and the OID counter; call once, last.
+  void Finish(storage::WriteSet* ws) const;
+
+ private:
+  uint64_t version_;
+  uint32_t next_oid_;
+};
+
+std::string TableKey(std::string_view schema, std::string_view name);
+std::string RowIdKey(uint32_t oid);
+
+}  // namespace quanta::sql

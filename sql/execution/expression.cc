@@ -1,0 +1,277 @@
+#include "sql/execution/expression.h"
+
+#include "absl/strings/str_cat.h"
+#include "engine/env/assert.h"
+#include "engine/env/status.h"
+#include "sql/common/sql_error.h"
+
+namespace quanta::sql {
+namespace {
+
+// The rows of `rows` for which `pick(r)` holds.
+template <class Pick>
+std::vector<uint32_t> Subset(const Rows& rows, Pick pick) {
+  std::vector<uint32_t> out;
+  out.reserve(rows.size());
+  for (size_t k = 0; k < rows.size(); ++k) {
+    if (pick(rows[k])) out.push_back(rows[k]);
+  }
+  return out;
+}
+
+Rows Narrow(const Rows& rows, const std::vector<uint32_t>* sel) {
+  Rows r;
+  r.count = rows.count;
+  r.sel = sel;
+  return r;
+}
+
+absl::StatusOr<const Vector*> EvalLogic(const BoundExpr& e, const DataChunk& in, const Rows& rows,
+                                        const EvalContext& ctx, Vector* out) {
+  QUANTA_ASSERT(e.args.size() == 2);
+  const bool is_and = e.kind == BoundKind::kAnd;
+  Vector left_scratch;
+  auto left = Evaluate(*e.args[0], in, rows, ctx, &left_scratch);
+  if (!left.ok()) return left.status();
+  // AND: false decides; OR: true decides. The right side runs on the other rows.
+  const std::vector<uint32_t> undecided = Subset(rows, [&](uint32_t r) {
+    return (*left)->IsNull(r) || ((*left)->Int(r) != 0) == is_and;
+  });
+  Vector right_scratch;
+  const Vector* right = nullptr;
+  if (!undecided.empty()) {
+    auto evaluated = Evaluate(*e.args[1], in, Narrow(rows, &undecided), ctx, &right_scratch);
+    if (!evaluated.ok()) return evaluated.status();
+    right = *evaluated;
+  }
+  out->Reset(e.type, rows.count);
+  size_t u = 0;
+  for (size_t k = 0; k < rows.size(); ++k) {
+    const uint32_t r = rows[k];
+    const bool l_null = (*left)->IsNull(r);
+    const bool l = !l_null && (*left)->Int(r) != 0;
+    if (!l_null && l != is_and) {
+      out->SetInt(r, l);  // decided by the left side
+      continue;
+    }
+    QUANTA_ASSERT(u < undecided.size() && undecided[u] == r);
+    ++u;
+    const bool r_null = right->IsNull(r);
+    const bool rv = !r_null && right->Int(r) != 0;
+    if (!r_null && rv != is_and) {
+      out->SetInt(r, rv);
+    } else if (!l_null && !r_null) {
+      out->SetInt(r, is_and);
+    }  // else NULL
+  }
+  QUANTA_ASSERT(u == undecided.size());
+  return out;
+}
+
+absl::StatusOr<const Vector*> EvalCase(const BoundExpr& e, const DataChunk& in, const Rows& rows,
+                                       const EvalContext& ctx, Vector* out) {
+  QUANTA_ASSERT(e.args.size() % 2 == 1);
+  out->Reset(e.type, rows.count);
+  std::vector<uint32_t> remaining(rows.size());
+  for (size_t k = 0; k < rows.size(); ++k) remaining[k] = rows[k];
+  for (size_t i = 0; i + 1 < e.args.size() && !remaining.empty(); i += 2) {
+    Vector cond_scratch, value_scratch;
+    auto cond = Evaluate(*e.args[i], in, Narrow(rows, &remaining), ctx, &cond_scratch);
+    if (!cond.ok()) return cond.status();
+    std::vector<uint32_t> taken, rest;
+    for (uint32_t r : remaining) {
+      ((!(*cond)->IsNull(r) && (*cond)->Int(r) != 0) ? taken : rest).push_back(r);
+    }
+    if (!taken.empty()) {
+      auto value = Evaluate(*e.args[i + 1], in, Narrow(rows, &taken), ctx, &value_scratch);
+      if (!value.ok()) return value.status();
+      for (uint32_t r : taken) out->CopyRow(**value, r, r);
+    }
+    remaining = std::move(rest);
+  }
+  if (!remaining.empty()) {
+    Vector else_scratch;
+    auto value = Evaluate(*e.args.back(), in, Narrow(rows, &remaining), ctx, &else_scratch);
+    if (!value.ok()) return value.status();
+    for (uint32_t r : remaining) out->CopyRow(**value, r, r);
+  }
+  return out;
+}
+
+absl::StatusOr<const Vector*> EvalCoalesce(const BoundExpr& e, const DataChunk& in, const Rows& rows,
+                                           const EvalContext& ctx, Vector* out) {
+  out->Reset(e.type, rows.count);
+  std::vector<uint32_t> remaining(rows.size());
+  for (size_t k = 0; k < rows.size(); ++k) remaining[k] = rows[k];
+  for (const BoundExprPtr& arg : e.args) {
+    if (remaining.empty()) break;
+    Vector scratch;
+    auto value = Evaluate(*arg, in, Narrow(rows, &remaining), ctx, &scratch);
+    if (!value.ok()) return value.status();
+    std::vector<uint32_t> rest;
+    for (uint32_t r : remaining) {
+      if ((*value)->IsNull(r)) {
+        rest.push_back(r);
+      } else {
+        out->CopyRow(**value, r, r);
+      }
+    }
+    remaining = std::move(rest);
+  }
+  return out;
+}
+
+absl::StatusOr<const Vector*> EvalInList(const BoundExpr& e, const DataChunk& in, const Rows& rows,
+                                         const EvalContext& ctx, Vector* out) {
+  QUANTA_ASSERT(e.compare != nullptr);
+  Vector needle_scratch;
+  auto needle = Evaluate(*e.args[0], in, rows, ctx, &needle_scratch);
+  if (!needle.ok()) return needle.status();
+  out->Reset(e.type, rows.count);
+  std::vector<uint8_t> found(rows.count, 0), saw_null(rows.count, 0);
+  for (size_t i = 1; i < e.args.size(); ++i) {
+    Vector item_scratch, eq(Type(TypeId::kBool));
+    auto item = Evaluate(*e.args[i], in, rows, ctx, &item_scratch);
+    if (!item.ok()) return item.status();
+    eq.Reset(Type(TypeId::kBool), rows.count);
+    RETURN_IF_ERROR(e.compare(e, {*needle, *item}, rows, &eq));
+    for (size_t k = 0; k < rows.size(); ++k) {
+      const uint32_t r = rows[k];
+      if (eq.IsNull(r)) {
+        saw_null[r] = 1;
+      } else if (eq.Int(r) != 0) {
+        found[r] = 1;
+      }
+    }
+  }
+  for (size_t k = 0; k < rows.size(); ++k) {
+    const uint32_t r = rows[k];
+    if (found[r]) {
+      out->SetInt(r, !e.negated);
+    } else if (!saw_null[r]) {
+      out->SetInt(r, e.negated);
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<const Vector*> EvalCast(const BoundExpr& e, const DataChunk& in, const Rows& rows,
+                                       const EvalContext& ctx, Vector* out) {
+  Vector scratch;
+  auto arg = Evaluate(*e.args[0], in, rows, ctx, &scratch);
+  if (!arg.ok()) return arg.status();
+  out->Reset(e.type, rows.count);
+  for (size_t k = 0; k < rows.size(); ++k) {
+    const uint32_t r = rows[k];
+    if ((*arg)->IsNull(r)) continue;
+    auto v = CastValue((*arg)->Get(r), e.type, e.cast_context);
+    if (!v.ok()) return v.status();
+    out->SetValue(r, *v);
+  }
+  return out;
+}
+
+absl::StatusOr<const Vector*> EvalPredicates(const BoundExpr& e, const DataChunk& in, const Rows& rows,
+                                             const EvalContext& ctx, Vector* out) {
+  Vector scratch;
+  auto arg = Evaluate(*e.args[0], in, rows, ctx, &scratch);
+  if (!arg.ok()) return arg.status();
+  out->Reset(e.type, rows.count);
+  for (size_t k = 0; k < rows.size(); ++k) {
+    const uint32_t r = rows[k];
+    const bool null = (*arg)->IsNull(r);
+    bool result = false;
+    switch (e.kind) {
+      case BoundKind::kNot:
+        if (null) continue;
+        result = (*arg)->Int(r) == 0;
+        break;
+      case BoundKind::kIsNull:
+        result = null != e.negated;
+        break;
+      case BoundKind::kIsBool: {
+        const int actual = null ? 2 : ((*arg)->Int(r) != 0 ? 1 : 0);
+        result = (actual == e.bool_target) != e.negated;
+        break;
+      }
+      default: QUANTA_UNREACHABLE("predicate kind");
+    }
+    out->SetInt(r, result);
+  }
+  return out;
+}
+
+absl::StatusOr<const Vector*> EvalFunction(const BoundExpr& e, const DataChunk& in, const Rows& rows,
+                                           const EvalContext& ctx, Vector* out) {
+  QUANTA_ASSERT(e.kernel != nullptr);
+  std::vector<Vector> scratch(e.args.size());
+  std::vector<const Vector*> args;
+  args.reserve(e.args.size());
+  for (size_t i = 0; i < e.args.size(); ++i) {
+    auto arg = Evaluate(*e.args[i], in, rows, ctx, &scratch[i]);
+    if (!arg.ok()) return arg.status();
+    args.push_back(*arg);
+  }
+  out->Reset(e.type, rows.count);
+  RETURN_IF_ERROR(e.kernel(e, args, rows, out));
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<const Vector*> Evaluate(const BoundExpr& e, const DataChunk& in, const Rows& rows,
+                                       const EvalContext& ctx, Vector* scratch) {
+  switch (e.kind) {
+    case BoundKind::kConstant:
+      scratch->SetConstant(e.constant);
+      return scratch;
+    case BoundKind::kColumn:
+      QUANTA_ASSERT(e.column >= 0);
+      QUANTA_ASSERT(static_cast<size_t>(e.column) < in.columns.size());
+      return &in.columns[static_cast<size_t>(e.column)];
+    case BoundKind::kParam: {
+      if (ctx.params == nullptr || e.param < 1 || static_cast<size_t>(e.param) > ctx.params->size()) {
+        return SqlError(sqlstate::kUndefinedObject, absl::StrCat("there is no parameter $", e.param));
+      }
+      auto v = CastValue((*ctx.params)[static_cast<size_t>(e.param) - 1], e.type, CastContext::kExplicit);
+      if (!v.ok()) return v.status();
+      scratch->SetConstant(*v);
+      return scratch;
+    }
+    case BoundKind::kCast: return EvalCast(e, in, rows, ctx, scratch);
+    case BoundKind::kFunction: return EvalFunction(e, in, rows, ctx, scratch);
+    case BoundKind::kAnd:
+    case BoundKind::kOr:
+      return EvalLogic(e, in, rows, ctx, scratch);
+    case BoundKind::kNot:
+    case BoundKind::kIsNull:
+    case BoundKind::kIsBool:
+      return EvalPredicates(e, in, rows, ctx, scratch);
+    case BoundKind::kCase: return EvalCase(e, in, rows, ctx, scratch);
+    case BoundKind::kCoalesce: return EvalCoalesce(e, in, rows, ctx, scratch);
+    case BoundKind::kInList: return EvalInList(e, in, rows, ctx, scratch);
+  }
+  QUANTA_UNREACHABLE("bound expression kind");
+}
+
+absl::StatusOr<std::vector<uint32_t>> EvaluateFilter(const BoundExpr& e, const DataChunk& in, const Rows& rows,
+                                                     const EvalContext& ctx) {
+  Vector scratch;
+  auto result = Evaluate(e, in, rows, ctx, &scratch);
+  if (!result.ok()) return result.status();
+  const Vector* v = *result;
+  return Subset(rows, [&](uint32_t r) { return !v->IsNull(r) && v->Int(r) != 0; });
+}
+
+absl::StatusOr<Value> EvaluateConstant(const BoundExpr& e, const EvalContext& ctx) {
+  DataChunk one;
+  one.set_count(1);
+  Rows rows;
+  rows.count = 1;
+  Vector scratch;
+  auto v = Evaluate(e, one, rows, ctx, &scratch);
+  if (!v.ok()) return v.status();
+  return (*v)->Get(0);
+}
+
+}  // namespace quanta::sql

@@ -1,0 +1,38 @@
+// Operator and function resolution: which kernel computes `a + b`, `a = b`, `lower(s)`
+// for given argument types, and which casts the arguments need first.
+//
+// Operators follow PostgreSQL's resolution in effect: an unknown-typed literal takes
+// the other side's type; numeric arguments meet at the higher of int2 < int4 < int8 <
+// numeric < float8 (float4 with float4 stays float4); string arguments compare as
+// text (char(n) with char(n) ignores trailing spaces); `||` turns a non-string side
+// into text. Errors: 42883 "operator does not exist: integer + boolean" (and "function
+// f(integer) does not exist"), 42725 when two unknowns leave it ambiguous.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "sql/planner/bound_expr.h"
+
+namespace quanta::sql {
+
+struct FunctionMatch {
+  ScalarKernel kernel = nullptr;
+  Type result;
+  std::vector<Type> arg_types;  // the types the arguments are cast to (implicitly)
+  BoundKind kind = BoundKind::kFunction;  // kCoalesce for coalesce
+};
+
+absl::StatusOr<FunctionMatch> ResolveBinaryOperator(std::string_view op, const Type& left, const Type& right);
+absl::StatusOr<FunctionMatch> ResolveUnaryOperator(std::string_view op, const Type& arg);
+absl::StatusOr<FunctionMatch> ResolveFunction(std::string_view name, const std::vector<Type>& args);
+// The common type of a set of values (CASE branches, COALESCE, IN lists, UNION
+// columns, VALUES columns): PostgreSQL's select_common_type. `context` names the
+// construct in the error ("CASE types integer and text cannot be matched", 42804).
+absl::StatusOr<Type> CommonType(const std::vector<Type>& types, std::string_view context);
+
+// Whether `name` is an aggregate function name (count, sum, avg, min, max...).
+bool IsAggregateName(std::string_view name);
+
+}  // namespace quanta::sql

@@ -1,0 +1,66 @@
+#include "sql/planner/bound_expr.h"
+
+#include "sql/types/numeric.h"
+
+namespace quanta::sql {
+namespace {
+
+bool SameValue(const Value& a, const Value& b) {
+  if (!(a.type() == b.type()) || a.is_null() != b.is_null()) return false;
+  if (a.is_null()) return true;
+  switch (StorageOf(a.type())) {
+    case Storage::kInt: return a.int_value() == b.int_value();
+    case Storage::kFloat: return a.float_value() == b.float_value();
+    case Storage::kString: return a.str() == b.str();
+    case Storage::kNumeric: return a.numeric().Compare(b.numeric()) == 0 && a.numeric().scale() == b.numeric().scale();
+  }
+  return false;
+}
+
+}  // namespace
+
+bool BoundExpr::Equals(const BoundExpr& o) const {
+  if (kind != o.kind || !(type == o.type) || args.size() != o.args.size()) return false;
+  if (column != o.column || param != o.param || kernel != o.kernel || negated != o.negated) return false;
+  if (bool_target != o.bool_target || cast_context != o.cast_context || name != o.name) return false;
+  if (kind == BoundKind::kConstant && !SameValue(constant, o.constant)) return false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (!args[i]->Equals(*o.args[i])) return false;
+  }
+  return true;
+}
+
+BoundExprPtr BoundExpr::Clone() const {
+  auto e = std::make_unique<BoundExpr>();
+  e->kind = kind;
+  e->type = type;
+  e->constant = constant;
+  e->column = column;
+  e->param = param;
+  e->kernel = kernel;
+  e->name = name;
+  e->cast_context = cast_context;
+  e->negated = negated;
+  e->bool_target = bool_target;
+  e->compare = compare;
+  for (const BoundExprPtr& a : args) e->args.push_back(a->Clone());
+  return e;
+}
+
+BoundExprPtr MakeConstant(Value v) {
+  auto e = std::make_unique<BoundExpr>();
+  e->kind = BoundKind::kConstant;
+  e->type = v.type();
+  e->constant = std::move(v);
+  return e;
+}
+
+BoundExprPtr MakeColumn(int index, Type type) {
+  auto e = std::make_unique<BoundExpr>();
+  e->kind = BoundKind::kColumn;
+  e->type = type;
+  e->column = index;
+  return e;
+}
+
+}  // namespace quanta::sql

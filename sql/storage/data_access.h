@@ -1,0 +1,32 @@
+// DataAccess: what the SQL engine reads and writes through. Two implementations: the
+// replicated node (sql/session/node_access.h: reads at the applied index or under the
+// primary's lease, commits through Raft) and a local Store (store_access.h, for tests
+// and benchmarks of the engine alone).
+//
+// Contract: Scan returns at most range.limit rows, all from one state of the store
+// (a write set seen whole or not at all). Commit applies `writes` atomically; once it
+// returns OK, reads through the same DataAccess see them. Errors are the store's or
+// the node's (25006 on a replica, kUnavailable while no primary holds a lease, 08007
+// when a sync commit's outcome is unknown).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/env/task.h"
+#include "engine/storage/btree.h"
+#include "engine/storage/write_set.h"
+
+namespace quanta::sql {
+
+class DataAccess {
+ public:
+  virtual ~DataAccess() = default;
+  virtual Task<absl::StatusOr<std::vector<storage::KeyValue>>> Scan(storage::TreeId tree, storage::ScanRange range) = 0;
+  virtual Task<absl::StatusOr<std::optional<std::string>>> Get(storage::TreeId tree, std::string key) = 0;
+  virtual Task<absl::Status> Commit(storage::WriteSet writes) = 0;
+};
+
+}  // namespace quanta::sql

@@ -1,0 +1,40 @@
+// Row and key encodings of SQL tables in the store's B+trees.
+//
+// Row (the value): u16 column count, a NULL bitmap (bit i set: column i is NULL), then
+// each non-NULL column by storage class: integers and floats 8 bytes LE, strings u32
+// length + bytes, numerics u32 length + Numeric::Encode. Rows written before a column
+// was added hold fewer columns; the missing ones read as NULL.
+//
+// Key: an order-preserving encoding of the primary key's values (memcmp order equals
+// SQL order): per column a tag byte (0x01 NULL, 0x02 value; NULL sorts last), then
+// integers big-endian with the sign bit flipped, floats by IEEE bits made orderable,
+// strings with 0x00 escaped as 0x00 0xFF and ended by 0x00 0x01, numerics by sign,
+// decimal exponent and digits. Tables without a primary key use a hidden row id
+// (8 bytes big-endian).
+//
+// Decoding validates every length: bytes from disk are outside input (kDataLoss).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "sql/execution/vector.h"
+
+namespace quanta::sql {
+
+// Encodes row `row` of `columns` (one vector per table column).
+std::string EncodeRow(const std::vector<const Vector*>& columns, size_t row);
+std::string EncodeRowValues(const std::vector<Value>& values);
+// Decodes `bytes` into row `row` of `out` (flat vectors of the table's column types).
+absl::Status DecodeRow(std::string_view bytes, std::vector<Vector>* out, size_t row);
+absl::Status DecodeRowValues(std::string_view bytes, const std::vector<Type>& types, std::vector<Value>* out);
+
+// Appends the order-preserving key encoding of `v` to *out.
+void AppendKeyValue(const Value& v, std::string* out);
+void AppendKey(const Vector& column, size_t row, std::string* out);
+std::string RowIdKeyBytes(uint64_t row_id);
+
+}  // namespace quanta::sql
