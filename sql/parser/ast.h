@@ -180,7 +180,9 @@ struct ColumnDef {
   bool primary_key = false;
   bool unique = false;
   ExprPtr default_expr;
+  std::string default_text;  // the DEFAULT expression as written (stored in the catalog)
   ExprPtr check;
+  std::string check_text;
   int position = 0;
 };
 
@@ -190,6 +192,7 @@ struct TableConstraint {
   std::string name;
   std::vector<std::string> columns;
   ExprPtr check;
+  std::string check_text;
   int position = 0;
 };
 

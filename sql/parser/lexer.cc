@@ -60,6 +60,7 @@ class Lexer {
     Token end;
     end.kind = TokenKind::kEnd;
     end.position = PositionAt(sql_.size());
+    end.offset = end.end = sql_.size();
     tokens_.push_back(std::move(end));
     return std::move(tokens_);
   }
@@ -85,6 +86,8 @@ class Lexer {
     t.kind = kind;
     t.text = std::move(text);
     t.position = PositionAt(start);
+    t.offset = start;
+    t.end = pos_;
     tokens_.push_back(std::move(t));
   }
 
@@ -138,13 +141,13 @@ class Lexer {
     if (IsIdentStart(c)) return LexIdent();
     if (IsDigit(c) || (c == '.' && IsDigit(n))) return LexNumber();
     if (c == ':' && n == ':') {
-      Emit(TokenKind::kPunct, "::", pos_);
       pos_ += 2;
+      Emit(TokenKind::kPunct, "::", pos_ - 2);
       return absl::OkStatus();
     }
     if (std::string_view("(),;[].:").find(c) != std::string_view::npos) {
-      Emit(TokenKind::kPunct, std::string(1, c), pos_);
       ++pos_;
+      Emit(TokenKind::kPunct, std::string(1, c), pos_ - 1);
       return absl::OkStatus();
     }
     if (IsOpChar(c)) return LexOperator();
@@ -321,8 +324,8 @@ class Lexer {
     if (IsDigit(At(pos_ + 1))) {
       size_t i = pos_ + 1;
       while (IsDigit(At(i))) ++i;
-      Emit(TokenKind::kParam, std::string(sql_.substr(pos_ + 1, i - pos_ - 1)), start);
       pos_ = i;
+      Emit(TokenKind::kParam, std::string(sql_.substr(start + 1, i - start - 1)), start);
       return absl::OkStatus();
     }
     size_t i = pos_ + 1;
@@ -334,8 +337,8 @@ class Lexer {
     const size_t body = i + 1;
     const size_t close = sql_.find(tag, body);
     if (close == std::string_view::npos) return ErrorAt(start, "unterminated dollar-quoted string");
-    Emit(TokenKind::kString, std::string(sql_.substr(body, close - body)), start);
     pos_ = close + tag.size();
+    Emit(TokenKind::kString, std::string(sql_.substr(body, close - body)), start);
     return absl::OkStatus();
   }
 

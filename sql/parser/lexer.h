@@ -43,6 +43,8 @@ struct Token {
   TokenKind kind = TokenKind::kEnd;
   std::string text;
   int position = 0;  // 1-based character offset of the token's start
+  size_t offset = 0;  // byte offset of the token's start
+  size_t end = 0;     // byte offset just past the token
 };
 
 absl::StatusOr<std::vector<Token>> Lex(std::string_view sql);

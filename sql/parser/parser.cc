@@ -110,6 +110,14 @@ absl::Status Parser::CheckListSize(size_t n) const {
                   Peek().position);
 }
 
+std::string Parser::TextFrom(size_t first) const {
+  QUANTA_ASSERT(first < pos_);
+  const size_t begin = tokens_[first].offset;
+  const size_t end = tokens_[pos_ - 1].end;
+  QUANTA_ASSERT(begin <= end && end <= source_.size());
+  return std::string(source_.substr(begin, end - begin));
+}
+
 absl::StatusOr<std::string> Parser::ParseName() {
   const Token& t = Peek();
   if (t.kind != TokenKind::kIdent && t.kind != TokenKind::kQuotedIdent) return SyntaxError();
@@ -282,13 +290,17 @@ absl::StatusOr<ast::ColumnDef> Parser::ParseColumnDef() {
     } else if (AcceptKeyword("unique")) {
       column.unique = true;
     } else if (AcceptKeyword("default")) {
+      const size_t first = pos_;
       auto e = ParseAdditive();  // b_expr: no boolean operators without parentheses
       if (!e.ok()) return e.status();
       column.default_expr = std::move(*e);
+      column.default_text = TextFrom(first);
     } else if (AcceptKeyword("check")) {
       RETURN_IF_ERROR(ExpectPunct("("));
+      const size_t first = pos_;
       auto e = ParseExpr();
       if (!e.ok()) return e.status();
+      column.check_text = TextFrom(first);
       RETURN_IF_ERROR(ExpectPunct(")"));
       column.check = std::move(*e);
     } else {
@@ -314,8 +326,10 @@ absl::StatusOr<ast::TableConstraint> Parser::ParseTableConstraint() {
   } else if (AcceptKeyword("check")) {
     c.kind = ast::TableConstraint::Kind::kCheck;
     RETURN_IF_ERROR(ExpectPunct("("));
+    const size_t first = pos_;
     auto e = ParseExpr();
     if (!e.ok()) return e.status();
+    c.check_text = TextFrom(first);
     RETURN_IF_ERROR(ExpectPunct(")"));
     c.check = std::move(*e);
     return c;
@@ -478,7 +492,7 @@ absl::StatusOr<ast::Statement> Parser::ParseDelete() {
 absl::StatusOr<std::vector<ast::Statement>> Parse(std::string_view sql) {
   auto tokens = Lex(sql);
   if (!tokens.ok()) return tokens.status();
-  internal::Parser parser(std::move(*tokens));
+  internal::Parser parser(sql, std::move(*tokens));
   return parser.ParseAll();
 }
 

@@ -18,7 +18,7 @@ bool IsReservedKeyword(std::string_view word);
 
 class Parser {
  public:
-  explicit Parser(std::vector<Token> tokens) : tokens_(std::move(tokens)) {}
+  Parser(std::string_view source, std::vector<Token> tokens) : source_(source), tokens_(std::move(tokens)) {}
 
   absl::StatusOr<std::vector<ast::Statement>> ParseAll();
 
@@ -40,6 +40,8 @@ class Parser {
   absl::Status Enter();  // nesting depth, 54001 past the limit
   void Leave() { --depth_; }
   absl::Status CheckListSize(size_t n) const;
+  // The statement text from token `first` up to (not including) the current token.
+  std::string TextFrom(size_t first) const;
 
   // Names.
   absl::StatusOr<std::string> ParseName();        // any identifier (keywords too)
@@ -103,6 +105,7 @@ class Parser {
   bool StartsTypedLiteral() const;
   absl::StatusOr<ast::ExprPtr> ParseQuantified(ast::ExprPtr left, std::string op, int position);
 
+  std::string_view source_;
   std::vector<Token> tokens_;
   size_t pos_ = 0;
   int depth_ = 0;

@@ -1,6 +1,8 @@
 #include "sql/storage/row_codec.h"
 
+#include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
@@ -80,6 +82,7 @@ void AppendKeyValue(const Value& v, std::string* out) {
     case Storage::kFloat: {
       double d = v.float_value();
       if (d == 0) d = 0;  // -0 = 0
+      if (std::isnan(d)) d = std::numeric_limits<double>::quiet_NaN();  // one NaN, as SQL groups them
       uint64_t bits = 0;
       std::memcpy(&bits, &d, 8);
       bits = (bits & 0x8000000000000000ull) ? ~bits : bits ^ 0x8000000000000000ull;

@@ -1,0 +1,64 @@
+// Hash aggregation: GROUP BY and aggregate functions (count, sum, avg, min, max,
+// bool_and/bool_or/every, string_agg), with DISTINCT and FILTER.
+//
+// Output columns: the group expressions' values, then one column per aggregate. Groups
+// come out in the order they were first seen (deterministic for a given input order).
+// Without group expressions there is exactly one group, even over no rows (count 0,
+// the others NULL), as SQL requires.
+//
+// Result types follow PostgreSQL: count → bigint; sum(int2/int4) → bigint, sum(int8)
+// → numeric, sum(float4/float8/numeric) → the same; avg(integers, numeric) → numeric
+// (numeric division's scale), avg(floats) → double precision.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "sql/execution/operator.h"
+#include "sql/planner/bound_expr.h"
+
+namespace quanta::sql {
+
+enum class AggregateKind : uint8_t { kCountStar, kCount, kSum, kAvg, kMin, kMax, kBoolAnd, kBoolOr, kStringAgg };
+
+struct AggregateSpec {
+  AggregateKind kind = AggregateKind::kCount;
+  std::vector<BoundExprPtr> args;  // 0 (count(*)), 1, or 2 (string_agg's delimiter)
+  BoundExprPtr filter;             // FILTER (WHERE ...), or null
+  bool distinct = false;
+  Type result;
+  std::string name;
+};
+
+// Resolves an aggregate by name for its argument types: kind and result type, or
+// 42883 "function sum(text) does not exist".
+absl::StatusOr<AggregateSpec> ResolveAggregate(std::string_view name, const std::vector<Type>& arg_types, bool star);
+
+class AggregateOperator : public Operator {
+ public:
+  AggregateOperator(OperatorPtr child, std::vector<BoundExprPtr> groups, std::vector<AggregateSpec> aggregates);
+  ~AggregateOperator() override;
+  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
+  std::string Describe() const override { return groups_.empty() ? "Aggregate" : "HashAggregate"; }
+  std::vector<const Operator*> children() const override { return {child_.get()}; }
+
+ private:
+  struct State;
+  struct Group;
+  Task<absl::Status> Consume(ExecContext& ctx);
+  absl::Status Accumulate(const DataChunk& in, const ExecContext& ctx);
+  absl::Status Update(const AggregateSpec& spec, State& state, const std::vector<const Vector*>& args, size_t row);
+  absl::StatusOr<Value> Finish(const AggregateSpec& spec, const State& state) const;
+
+  OperatorPtr child_;
+  std::vector<BoundExprPtr> groups_;
+  std::vector<AggregateSpec> aggregates_;
+  absl::flat_hash_map<std::string, size_t> index_;  // lookup-only: group key → groups_seen_
+  std::vector<std::unique_ptr<Group>> groups_seen_;   // in first-seen order
+  bool consumed_ = false;
+  size_t next_ = 0;
+};
+
+}  // namespace quanta::sql

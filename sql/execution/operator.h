@@ -1,0 +1,64 @@
+// Physical operators: a pull-based tree of batch producers (Volcano with vectors, as
+// DuckDB's pipelines before parallelism). Each Next() returns the next batch or false
+// when exhausted; batches may carry a selection (filters narrow them in place).
+//
+// Operators run on the node's loop as coroutines: scans await the store, and the
+// blocking ones (aggregate, sort, join build) await their child batch by batch, so a
+// long query yields between batches (Yielder) and never starves Raft's heartbeats.
+//
+// Ownership: an operator owns its children. Lifetime: the plan outlives execution.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "engine/env/env.h"
+#include "engine/env/task.h"
+#include "sql/execution/expression.h"
+#include "sql/execution/vector.h"
+
+namespace quanta::sql {
+
+// Per-execution state shared by a plan's operators.
+struct ExecContext {
+  Env* env = nullptr;
+  EvalContext eval;
+  // Yield to the loop after this much work since the last yield.
+  absl::Duration yield_every = absl::Milliseconds(2);
+  absl::Duration last_yield = absl::ZeroDuration();
+  size_t batches_since_yield = 0;
+};
+
+// Yields to the event loop when `ctx` has worked long enough (at most every
+// kBatchesPerClockCheck batches the clock is read).
+Task<void> MaybeYield(ExecContext& ctx);
+
+class Operator {
+ public:
+  explicit Operator(std::vector<Type> types) : types_(std::move(types)) {}
+  virtual ~Operator() = default;
+  Operator(const Operator&) = delete;
+  Operator& operator=(const Operator&) = delete;
+
+  // Replaces *out with the next batch; false when there are no more. A batch may have
+  // no active rows only if it is the last.
+  virtual Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) = 0;
+  // One line for EXPLAIN ("Seq Scan on t", "Filter: (a > 1)").
+  virtual std::string Describe() const = 0;
+  virtual std::vector<const Operator*> children() const { return {}; }
+
+  const std::vector<Type>& types() const { return types_; }
+
+ protected:
+  std::vector<Type> types_;
+};
+
+using OperatorPtr = std::unique_ptr<Operator>;
+
+// Reads every remaining row of `op` into flat, selection-free chunks.
+Task<absl::StatusOr<std::vector<DataChunk>>> Drain(Operator& op, ExecContext& ctx);
+
+}  // namespace quanta::sql

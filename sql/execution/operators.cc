@@ -1,0 +1,407 @@
+#include "sql/execution/operators.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "engine/env/assert.h"
+#include "engine/env/status.h"
+#include "sql/execution/kernels.h"
+#include "sql/storage/row_codec.h"
+
+namespace quanta::sql {
+namespace {
+
+constexpr size_t kBatchesPerClockCheck = 8;
+
+// Appends row `row` of `src` to `*dst` (same column types), starting a new chunk when
+// the last is full.
+void AppendRow(const DataChunk& src, size_t row, std::vector<DataChunk>* dst) {
+  if (dst->empty() || dst->back().count() == kBatchSize) {
+    DataChunk chunk;
+    for (const Vector& v : src.columns) chunk.columns.emplace_back(v.type(), kBatchSize);
+    chunk.set_count(0);
+    dst->push_back(std::move(chunk));
+  }
+  DataChunk& last = dst->back();
+  const size_t at = last.count();
+  for (size_t c = 0; c < src.columns.size(); ++c) last.columns[c].CopyRow(src.columns[c], row, at);
+  last.set_count(at + 1);
+}
+
+// Trims each chunk's vectors to its count (chunks built by AppendRow are allocated full).
+void Seal(std::vector<DataChunk>* chunks) {
+  for (DataChunk& chunk : *chunks) {
+    if (chunk.count() == kBatchSize) continue;
+    DataChunk trimmed = chunk.Compact();
+    chunk = std::move(trimmed);
+  }
+}
+
+}  // namespace
+
+Task<void> MaybeYield(ExecContext& ctx) {
+  if (ctx.env == nullptr || ++ctx.batches_since_yield < kBatchesPerClockCheck) co_return;
+  ctx.batches_since_yield = 0;
+  const absl::Duration now = ctx.env->MonotonicNow();
+  if (now - ctx.last_yield < ctx.yield_every) co_return;
+  (void)co_await ctx.env->Sleep(absl::ZeroDuration());
+  ctx.last_yield = ctx.env->MonotonicNow();
+}
+
+std::string GroupKey(const std::vector<const Vector*>& columns, size_t row) {
+  std::string key;
+  for (const Vector* v : columns) AppendKey(*v, row, &key);
+  return key;
+}
+
+Task<absl::StatusOr<std::vector<DataChunk>>> Drain(Operator& op, ExecContext& ctx) {
+  std::vector<DataChunk> out;
+  while (true) {
+    DataChunk chunk;
+    auto more = co_await op.Next(ctx, &chunk);
+    if (!more.ok()) co_return more.status();
+    if (chunk.active() > 0) out.push_back(chunk.has_selection() ? chunk.Compact() : std::move(chunk));
+    if (!*more) break;
+    co_await MaybeYield(ctx);
+  }
+  co_return out;
+}
+
+Task<absl::StatusOr<bool>> OneRowOperator::Next(ExecContext&, DataChunk* out) {
+  out->Reset();
+  if (done_) co_return false;
+  done_ = true;
+  out->set_count(1);
+  co_return true;
+}
+
+Task<absl::StatusOr<bool>> ValuesOperator::Next(ExecContext& ctx, DataChunk* out) {
+  out->Reset();
+  for (const Type& t : types_) out->columns.emplace_back(t, std::min(kBatchSize, rows_.size() - next_));
+  const size_t n = std::min(kBatchSize, rows_.size() - next_);
+  for (size_t i = 0; i < n; ++i) {
+    const auto& row = rows_[next_ + i];
+    QUANTA_ASSERT(row.size() == types_.size());
+    for (size_t c = 0; c < row.size(); ++c) {
+      auto v = EvaluateConstant(*row[c], ctx.eval);
+      if (!v.ok()) co_return v.status();
+      out->columns[c].SetValue(i, *v);
+    }
+  }
+  out->set_count(n);
+  next_ += n;
+  co_return next_ < rows_.size();
+}
+
+Task<absl::StatusOr<bool>> FilterOperator::Next(ExecContext& ctx, DataChunk* out) {
+  while (true) {
+    auto more = co_await child_->Next(ctx, out);
+    if (!more.ok()) co_return more.status();
+    if (out->active() > 0) {
+      auto kept = EvaluateFilter(*predicate_, *out, Rows::Of(*out), ctx.eval);
+      if (!kept.ok()) co_return kept.status();
+      out->Select(std::move(*kept));
+    }
+    if (out->active() > 0 || !*more) co_return *more;
+    co_await MaybeYield(ctx);
+  }
+}
+
+ProjectOperator::ProjectOperator(OperatorPtr child, std::vector<BoundExprPtr> exprs)
+    : Operator({}), child_(std::move(child)), exprs_(std::move(exprs)) {
+  for (const BoundExprPtr& e : exprs_) types_.push_back(e->type);
+}
+
+Task<absl::StatusOr<bool>> ProjectOperator::Next(ExecContext& ctx, DataChunk* out) {
+  DataChunk in;
+  auto more = co_await child_->Next(ctx, &in);
+  if (!more.ok()) co_return more.status();
+  out->Reset();
+  const Rows rows = Rows::Of(in);
+  for (const BoundExprPtr& e : exprs_) {
+    Vector scratch;
+    auto v = Evaluate(*e, in, rows, ctx.eval, &scratch);
+    if (!v.ok()) co_return v.status();
+    Vector result = *v == &scratch ? std::move(scratch) : **v;
+    if (result.is_constant()) result.Flatten(in.count());
+    QUANTA_ASSERT(result.size() == in.count());
+    out->columns.push_back(std::move(result));
+  }
+  out->set_count(in.count());
+  if (in.has_selection()) out->Select(in.selection());
+  co_return *more;
+}
+
+Task<absl::StatusOr<bool>> LimitOperator::Next(ExecContext& ctx, DataChunk* out) {
+  while (true) {
+    if (limit_ && emitted_ >= *limit_) {
+      out->Reset();
+      for (const Type& t : types_) out->columns.emplace_back(t, 0);
+      co_return false;
+    }
+    auto more = co_await child_->Next(ctx, out);
+    if (!more.ok()) co_return more.status();
+    std::vector<uint32_t> keep;
+    for (size_t k = 0; k < out->active(); ++k) {
+      if (skipped_ < offset_) {
+        ++skipped_;
+        continue;
+      }
+      if (limit_ && emitted_ >= *limit_) break;
+      keep.push_back(static_cast<uint32_t>(out->row(k)));
+      ++emitted_;
+    }
+    out->Select(std::move(keep));
+    if (out->active() > 0 || !*more) co_return *more && !(limit_ && emitted_ >= *limit_);
+  }
+}
+
+Task<absl::Status> SortOperator::Materialize(ExecContext& ctx) {
+  auto chunks = co_await Drain(*child_, ctx);
+  if (!chunks.ok()) co_return chunks.status();
+  chunks_ = std::move(*chunks);
+  for (uint32_t c = 0; c < chunks_.size(); ++c) {
+    for (uint32_t r = 0; r < chunks_[c].count(); ++r) order_.emplace_back(c, r);
+  }
+  const auto less = [&](const std::pair<uint32_t, uint32_t>& a, const std::pair<uint32_t, uint32_t>& b) {
+    for (const SortKey& key : keys_) {
+      const Vector& va = chunks_[a.first].columns[static_cast<size_t>(key.column)];
+      const Vector& vb = chunks_[b.first].columns[static_cast<size_t>(key.column)];
+      const bool na = va.IsNull(a.second), nb = vb.IsNull(b.second);
+      if (na || nb) {
+        if (na == nb) continue;
+        return na == key.nulls_first;
+      }
+      int c = CompareValues(va, a.second, vb, b.second, va.type().id == TypeId::kBpchar);
+      if (c == 0) continue;
+      return key.descending ? c > 0 : c < 0;
+    }
+    return false;
+  };
+  std::stable_sort(order_.begin(), order_.end(), less);
+  sorted_ = true;
+  co_return absl::OkStatus();
+}
+
+Task<absl::StatusOr<bool>> SortOperator::Next(ExecContext& ctx, DataChunk* out) {
+  if (!sorted_) {
+    absl::Status s = co_await Materialize(ctx);
+    if (!s.ok()) co_return s;
+  }
+  out->Reset();
+  const size_t n = std::min(kBatchSize, order_.size() - next_);
+  for (const Type& t : types_) out->columns.emplace_back(t, n);
+  for (size_t i = 0; i < n; ++i) {
+    const auto [c, r] = order_[next_ + i];
+    for (size_t col = 0; col < types_.size(); ++col) out->columns[col].CopyRow(chunks_[c].columns[col], r, i);
+  }
+  out->set_count(n);
+  next_ += n;
+  co_return next_ < order_.size();
+}
+
+NestedLoopJoinOperator::NestedLoopJoinOperator(OperatorPtr left, OperatorPtr right, JoinKind kind,
+                                               BoundExprPtr condition)
+    : Operator({}), left_(std::move(left)), right_(std::move(right)), kind_(kind), condition_(std::move(condition)) {
+  types_ = left_->types();
+  for (const Type& t : right_->types()) types_.push_back(t);
+}
+
+Task<absl::Status> NestedLoopJoinOperator::Build(ExecContext& ctx) {
+  auto chunks = co_await Drain(*right_, ctx);
+  if (!chunks.ok()) co_return chunks.status();
+  right_chunks_ = std::move(*chunks);
+  for (const DataChunk& c : right_chunks_) right_matched_.emplace_back(c.count(), 0);
+  built_ = true;
+  co_return absl::OkStatus();
+}
+
+// Fills *out with (left row, right row) pairs from the current left chunk, one left
+// row against every right chunk at a time, until the output batch is nearly full.
+absl::Status NestedLoopJoinOperator::Probe(ExecContext& ctx, DataChunk* out) {
+  const size_t left_width = left_->types().size();
+  std::vector<DataChunk> produced;
+  while (left_pos_ < left_chunk_.active()) {
+    const size_t lrow = left_chunk_.row(left_pos_);
+    bool matched = false;
+    for (size_t rc = 0; rc < right_chunks_.size(); ++rc) {
+      const DataChunk& right = right_chunks_[rc];
+      DataChunk pairs;
+      for (size_t c = 0; c < left_width; ++c) {
+        Vector v(left_chunk_.columns[c].type(), right.count());
+        for (size_t r = 0; r < right.count(); ++r) v.CopyRow(left_chunk_.columns[c], lrow, r);
+        pairs.columns.push_back(std::move(v));
+      }
+      for (const Vector& v : right.columns) pairs.columns.push_back(v);
+      pairs.set_count(right.count());
+      if (condition_ != nullptr) {
+        auto kept = EvaluateFilter(*condition_, pairs, Rows::Of(pairs), ctx.eval);
+        if (!kept.ok()) return kept.status();
+        pairs.Select(std::move(*kept));
+      }
+      for (size_t k = 0; k < pairs.active(); ++k) {
+        right_matched_[rc][pairs.row(k)] = 1;
+        AppendRow(pairs, pairs.row(k), &produced);
+      }
+      matched = matched || pairs.active() > 0;
+    }
+    if (!matched && (kind_ == JoinKind::kLeft || kind_ == JoinKind::kFull)) {
+      DataChunk single;
+      for (size_t c = 0; c < left_width; ++c) {
+        Vector v(left_chunk_.columns[c].type(), 1);
+        v.CopyRow(left_chunk_.columns[c], lrow, 0);
+        single.columns.push_back(std::move(v));
+      }
+      for (const Type& t : right_->types()) single.columns.emplace_back(t, 1);  // NULLs
+      single.set_count(1);
+      AppendRow(single, 0, &produced);
+    }
+    ++left_pos_;
+    if (!produced.empty() && (produced.size() > 1 || produced.back().count() >= kBatchSize / 2)) break;
+  }
+  Seal(&produced);
+  out->Reset();
+  if (produced.empty()) {
+    for (const Type& t : types_) out->columns.emplace_back(t, 0);
+    return absl::OkStatus();
+  }
+  // More than one chunk can come from one left row against a large right side; hand
+  // them out one by one through the unmatched buffer.
+  *out = std::move(produced.front());
+  for (size_t i = 1; i < produced.size(); ++i) pending_.push_back(std::move(produced[i]));
+  return absl::OkStatus();
+}
+
+absl::Status NestedLoopJoinOperator::EmitUnmatchedRight(DataChunk* out) {
+  const size_t left_width = left_->types().size();
+  std::vector<DataChunk> produced;
+  while (right_chunk_pos_ < right_chunks_.size() && produced.empty()) {
+    const DataChunk& right = right_chunks_[right_chunk_pos_];
+    for (size_t r = 0; r < right.count(); ++r) {
+      if (right_matched_[right_chunk_pos_][r]) continue;
+      DataChunk single;
+      for (size_t c = 0; c < left_width; ++c) single.columns.emplace_back(left_->types()[c], 1);
+      for (const Vector& v : right.columns) {
+        Vector one(v.type(), 1);
+        one.CopyRow(v, r, 0);
+        single.columns.push_back(std::move(one));
+      }
+      single.set_count(1);
+      AppendRow(single, 0, &produced);
+    }
+    ++right_chunk_pos_;
+  }
+  Seal(&produced);
+  out->Reset();
+  if (produced.empty()) {
+    for (const Type& t : types_) out->columns.emplace_back(t, 0);
+    return absl::OkStatus();
+  }
+  *out = std::move(produced.front());
+  for (size_t i = 1; i < produced.size(); ++i) pending_.push_back(std::move(produced[i]));
+  return absl::OkStatus();
+}
+
+Task<absl::StatusOr<bool>> NestedLoopJoinOperator::Next(ExecContext& ctx, DataChunk* out) {
+  if (!built_) {
+    absl::Status s = co_await Build(ctx);
+    if (!s.ok()) co_return s;
+  }
+  while (true) {
+    if (!pending_.empty()) {
+      *out = std::move(pending_.front());
+      pending_.erase(pending_.begin());
+      co_return true;
+    }
+    if (emitting_unmatched_) {
+      absl::Status s = EmitUnmatchedRight(out);
+      if (!s.ok()) co_return s;
+      const bool more = right_chunk_pos_ < right_chunks_.size() || !pending_.empty();
+      if (out->active() > 0 || !more) co_return more;
+      continue;
+    }
+    if (left_pos_ >= left_chunk_.active()) {
+      if (left_done_) {
+        if (kind_ == JoinKind::kRight || kind_ == JoinKind::kFull) {
+          emitting_unmatched_ = true;
+          continue;
+        }
+        out->Reset();
+        for (const Type& t : types_) out->columns.emplace_back(t, 0);
+        co_return false;
+      }
+      auto more = co_await left_->Next(ctx, &left_chunk_);
+      if (!more.ok()) co_return more.status();
+      left_done_ = !*more;
+      left_pos_ = 0;
+      continue;
+    }
+    absl::Status s = Probe(ctx, out);
+    if (!s.ok()) co_return s;
+    co_await MaybeYield(ctx);
+    if (out->active() > 0) co_return true;
+  }
+}
+
+std::string SetOperator::Describe() const {
+  const char* name = op_ == Op::kUnion ? "Union" : op_ == Op::kIntersect ? "Intersect" : "Except";
+  return absl::StrCat(all_ ? "" : "Distinct ", name, all_ ? " All" : "");
+}
+
+Task<absl::Status> SetOperator::Compute(ExecContext& ctx) {
+  auto left = co_await Drain(*left_, ctx);
+  if (!left.ok()) co_return left.status();
+  auto right = co_await Drain(*right_, ctx);
+  if (!right.ok()) co_return right.status();
+  // Right-side multiplicities by group key (lookup-only map; output follows left order).
+  absl::btree_map<std::string, int64_t> right_counts;
+  for (const DataChunk& c : *right) {
+    std::vector<const Vector*> cols;
+    for (const Vector& v : c.columns) cols.push_back(&v);
+    for (size_t r = 0; r < c.count(); ++r) ++right_counts[GroupKey(cols, r)];
+  }
+  absl::btree_map<std::string, int64_t> emitted;
+  const auto take = [&](const DataChunk& c, size_t r, const std::string& key) {
+    int64_t& n = emitted[key];
+    const int64_t in_right = right_counts.count(key) ? right_counts[key] : 0;
+    bool keep = false;
+    switch (op_) {
+      case Op::kUnion: keep = all_ || n == 0; break;
+      case Op::kIntersect: keep = all_ ? n < in_right : (n == 0 && in_right > 0); break;
+      case Op::kExcept: keep = all_ ? n >= in_right : (n == 0 && in_right == 0); break;  // ALL: right copies cancel
+    }
+    ++n;
+    if (keep) AppendRow(c, r, &result_);
+  };
+  for (const DataChunk& c : *left) {
+    std::vector<const Vector*> cols;
+    for (const Vector& v : c.columns) cols.push_back(&v);
+    for (size_t r = 0; r < c.count(); ++r) take(c, r, GroupKey(cols, r));
+  }
+  if (op_ == Op::kUnion) {
+    for (const DataChunk& c : *right) {
+      std::vector<const Vector*> cols;
+      for (const Vector& v : c.columns) cols.push_back(&v);
+      for (size_t r = 0; r < c.count(); ++r) take(c, r, GroupKey(cols, r));
+    }
+  }
+  Seal(&result_);
+  computed_ = true;
+  co_return absl::OkStatus();
+}
+
+Task<absl::StatusOr<bool>> SetOperator::Next(ExecContext& ctx, DataChunk* out) {
+  if (!computed_) {
+    absl::Status s = co_await Compute(ctx);
+    if (!s.ok()) co_return s;
+  }
+  out->Reset();
+  if (next_ >= result_.size()) {
+    for (const Type& t : types_) out->columns.emplace_back(t, 0);
+    co_return false;
+  }
+  *out = std::move(result_[next_++]);
+  co_return next_ < result_.size();
+}
+
+}  // namespace quanta::sql

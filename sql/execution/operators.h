@@ -1,0 +1,160 @@
+// The operators of a plan (see operator.h for the model). Scans of tables live in
+// table_scan.h; aggregation in aggregate.h.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "absl/container/btree_map.h"
+
+#include "sql/execution/operator.h"
+#include "sql/planner/bound_expr.h"
+
+namespace quanta::sql {
+
+// One row of no columns (SELECT without FROM).
+class OneRowOperator : public Operator {
+ public:
+  OneRowOperator() : Operator({}) {}
+  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
+  std::string Describe() const override { return "Result"; }
+
+ private:
+  bool done_ = false;
+};
+
+// Rows of expressions (VALUES): each row's expressions are evaluated once.
+class ValuesOperator : public Operator {
+ public:
+  ValuesOperator(std::vector<Type> types, std::vector<std::vector<BoundExprPtr>> rows)
+      : Operator(std::move(types)), rows_(std::move(rows)) {}
+  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
+  std::string Describe() const override { return "Values Scan"; }
+
+ private:
+  std::vector<std::vector<BoundExprPtr>> rows_;
+  size_t next_ = 0;
+};
+
+class FilterOperator : public Operator {
+ public:
+  FilterOperator(OperatorPtr child, BoundExprPtr predicate)
+      : Operator(child->types()), child_(std::move(child)), predicate_(std::move(predicate)) {}
+  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
+  std::string Describe() const override { return "Filter"; }
+  std::vector<const Operator*> children() const override { return {child_.get()}; }
+
+ private:
+  OperatorPtr child_;
+  BoundExprPtr predicate_;
+};
+
+class ProjectOperator : public Operator {
+ public:
+  ProjectOperator(OperatorPtr child, std::vector<BoundExprPtr> exprs);
+  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
+  std::string Describe() const override { return "Project"; }
+  std::vector<const Operator*> children() const override { return {child_.get()}; }
+
+ private:
+  OperatorPtr child_;
+  std::vector<BoundExprPtr> exprs_;
+};
+
+class LimitOperator : public Operator {
+ public:
+  LimitOperator(OperatorPtr child, std::optional<int64_t> limit, int64_t offset)
+      : Operator(child->types()), child_(std::move(child)), limit_(limit), offset_(offset) {}
+  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
+  std::string Describe() const override { return "Limit"; }
+  std::vector<const Operator*> children() const override { return {child_.get()}; }
+
+ private:
+  OperatorPtr child_;
+  std::optional<int64_t> limit_;
+  int64_t offset_;
+  int64_t skipped_ = 0;
+  int64_t emitted_ = 0;
+};
+
+struct SortKey {
+  int column = 0;
+  bool descending = false;
+  bool nulls_first = false;
+};
+
+// Sorts all of its input (in memory, stable; spilling past work_mem comes later).
+class SortOperator : public Operator {
+ public:
+  SortOperator(OperatorPtr child, std::vector<SortKey> keys)
+      : Operator(child->types()), child_(std::move(child)), keys_(std::move(keys)) {}
+  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
+  std::string Describe() const override { return "Sort"; }
+  std::vector<const Operator*> children() const override { return {child_.get()}; }
+
+ private:
+  Task<absl::Status> Materialize(ExecContext& ctx);
+
+  OperatorPtr child_;
+  std::vector<SortKey> keys_;
+  bool sorted_ = false;
+  std::vector<DataChunk> chunks_;
+  std::vector<std::pair<uint32_t, uint32_t>> order_;  // (chunk, row)
+  size_t next_ = 0;
+};
+
+enum class JoinKind : uint8_t { kInner, kLeft, kRight, kFull, kCross };
+
+// Nested loops over a materialized right side; `condition` sees left ++ right columns.
+class NestedLoopJoinOperator : public Operator {
+ public:
+  NestedLoopJoinOperator(OperatorPtr left, OperatorPtr right, JoinKind kind, BoundExprPtr condition);
+  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
+  std::string Describe() const override { return "Nested Loop"; }
+  std::vector<const Operator*> children() const override { return {left_.get(), right_.get()}; }
+
+ private:
+  Task<absl::Status> Build(ExecContext& ctx);
+  // Joins the current left row range with the right side into *out.
+  absl::Status Probe(ExecContext& ctx, DataChunk* out);
+  absl::Status EmitUnmatchedRight(DataChunk* out);
+
+  OperatorPtr left_, right_;
+  JoinKind kind_;
+  BoundExprPtr condition_;
+  bool built_ = false;
+  std::vector<DataChunk> right_chunks_;
+  std::vector<std::vector<uint8_t>> right_matched_;
+  DataChunk left_chunk_;
+  size_t left_pos_ = 0;       // next active row of left_chunk_
+  bool left_done_ = false;
+  size_t right_chunk_pos_ = 0, right_row_pos_ = 0;  // for the unmatched-right phase
+  bool emitting_unmatched_ = false;
+  std::vector<DataChunk> pending_;  // produced batches not yet handed out
+};
+
+// Set operations over whole inputs: UNION, INTERSECT, EXCEPT, [ALL].
+class SetOperator : public Operator {
+ public:
+  enum class Op : uint8_t { kUnion, kIntersect, kExcept };
+  SetOperator(OperatorPtr left, OperatorPtr right, Op op, bool all)
+      : Operator(left->types()), left_(std::move(left)), right_(std::move(right)), op_(op), all_(all) {}
+  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
+  std::string Describe() const override;
+  std::vector<const Operator*> children() const override { return {left_.get(), right_.get()}; }
+
+ private:
+  Task<absl::Status> Compute(ExecContext& ctx);
+  OperatorPtr left_, right_;
+  Op op_;
+  bool all_;
+  bool computed_ = false;
+  std::vector<DataChunk> result_;
+  size_t next_ = 0;
+};
+
+// The group key of row `row` of `columns`: equal exactly when SQL grouping treats the
+// values as equal (1.0 = 1.00, all NaNs alike, char(n) padding ignored).
+std::string GroupKey(const std::vector<const Vector*>& columns, size_t row);
+
+}  // namespace quanta::sql

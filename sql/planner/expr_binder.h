@@ -1,0 +1,91 @@
+// ExprBinder: ast::Expr → BoundExpr against a Scope: resolves column names, types
+// literals (integers as int4/int8/numeric, strings as unknown until context decides),
+// resolves operators and functions, inserts casts (implicit, assignment or explicit),
+// folds constant subexpressions, and reports PostgreSQL's errors with positions
+// (42703 undefined column, 42702 ambiguous, 42P01 missing FROM entry, 42883 no such
+// operator/function, 42804 wrong type, 42803 grouping errors).
+//
+// Aggregation: with an AggregationBinding, expressions are bound as they read after a
+// GROUP BY: aggregate calls become references to aggregate outputs (registered in the
+// binding), expressions equal to a group expression become references to it, and any
+// other column reference is 42803.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "sql/execution/aggregate.h"
+#include "sql/parser/ast.h"
+#include "sql/planner/bound_expr.h"
+#include "sql/planner/scope.h"
+
+namespace quanta::sql {
+
+// Facts about the session that functions like current_user() read.
+struct SessionInfo {
+  std::string user = "quanta";
+  std::string database = "quanta";
+  std::string version = "PostgreSQL 15.0 (QuantaDB 0.1)";
+};
+
+struct AggregationBinding {
+  const Scope* input = nullptr;
+  std::vector<BoundExprPtr> groups;      // bound against `input`
+  std::vector<AggregateSpec> aggregates; // registered while binding
+};
+
+// Whether `e` calls an aggregate (outside subqueries).
+bool ContainsAggregate(const ast::Expr& e);
+
+// The column name PostgreSQL gives an unaliased select-list expression ("?column?").
+std::string DeriveColumnName(const ast::Expr& e);
+
+class ExprBinder {
+ public:
+  ExprBinder(const SessionInfo& session, std::vector<Type>* param_types) : session_(session), params_(param_types) {}
+
+  // Binds `e` in `scope`; `clause` names where aggregates are refused ("WHERE") and
+  // is null where they are allowed through `agg`.
+  absl::StatusOr<BoundExprPtr> Bind(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
+  // Binds a condition (WHERE, ON, HAVING, CHECK): its type must be boolean.
+  absl::StatusOr<BoundExprPtr> BindCondition(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
+                                             const char* clause);
+
+  // Converts `e` to `to` in `context`; constants convert now. Errors: the cast's
+  // (with `position`), or 42804/42846 when no such conversion exists.
+  static absl::StatusOr<BoundExprPtr> Coerce(BoundExprPtr e, const Type& to, CastContext context, int position);
+  // Like Coerce, for `argument of <what> must be type boolean`.
+  static absl::StatusOr<BoundExprPtr> CoerceToBool(BoundExprPtr e, const char* what, int position);
+  // Resolves a type name with its modifiers (42704 unknown type, 22023 bad modifier).
+  static absl::StatusOr<Type> ResolveType(const ast::TypeName& name);
+
+ private:
+  absl::StatusOr<BoundExprPtr> BindNode(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
+                                        const char* clause);
+  absl::StatusOr<BoundExprPtr> BindAggregated(const ast::Expr& e, const Scope& scope, AggregationBinding* agg);
+  absl::StatusOr<BoundExprPtr> BindAggregateCall(const ast::Expr& e, AggregationBinding* agg);
+  absl::StatusOr<BoundExprPtr> BindLiteral(const ast::Expr& e);
+  absl::StatusOr<BoundExprPtr> BindColumn(const ast::Expr& e, const Scope& scope);
+  absl::StatusOr<BoundExprPtr> BindParam(const ast::Expr& e);
+  absl::StatusOr<BoundExprPtr> BindUnary(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
+  absl::StatusOr<BoundExprPtr> BindBinary(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
+  absl::StatusOr<BoundExprPtr> BindOperator(const std::string& op, BoundExprPtr l, BoundExprPtr r, int position);
+  absl::StatusOr<BoundExprPtr> BindFunction(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
+  absl::StatusOr<BoundExprPtr> BindCase(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
+  absl::StatusOr<BoundExprPtr> BindInList(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
+  absl::StatusOr<BoundExprPtr> BindLike(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
+  absl::StatusOr<BoundExprPtr> BindBetween(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
+  absl::StatusOr<BoundExprPtr> BindIsDistinct(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
+  absl::StatusOr<std::vector<BoundExprPtr>> BindArgs(const std::vector<ast::ExprPtr>& args, const Scope& scope,
+                                                     AggregationBinding* agg, const char* clause);
+
+  const SessionInfo& session_;
+  std::vector<Type>* params_;
+};
+
+// Folds `e` to a constant when all of its inputs are constants and it evaluates
+// without error (an error is left for execution, where only reached rows raise it).
+BoundExprPtr FoldConstants(BoundExprPtr e);
+
+}  // namespace quanta::sql

@@ -1,0 +1,301 @@
+#include "sql/planner/planner.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "engine/env/assert.h"
+#include "sql/common/sql_error.h"
+#include "sql/execution/aggregate.h"
+#include "sql/execution/functions.h"
+#include "sql/execution/operators.h"
+#include "sql/execution/table_scan.h"
+
+namespace quanta::sql {
+namespace {
+
+bool IsOrdinal(const ast::Expr& e) { return e.kind == ast::ExprKind::kLiteral && e.literal == ast::LiteralKind::kInteger; }
+
+}  // namespace
+
+absl::StatusOr<OperatorPtr> CoerceOutput(OperatorPtr op, const std::vector<Type>* types, CastContext context) {
+  const std::vector<Type> in = op->types();
+  bool needed = false;
+  std::vector<BoundExprPtr> exprs;
+  for (size_t i = 0; i < in.size(); ++i) {
+    Type want = types != nullptr ? (*types)[i] : (in[i].id == TypeId::kUnknown ? Type(TypeId::kText) : in[i]);
+    auto e = ExprBinder::Coerce(MakeColumn(static_cast<int>(i), in[i]), want, context, 0);
+    if (!e.ok()) return e.status();
+    needed = needed || !(in[i] == want);
+    exprs.push_back(std::move(*e));
+  }
+  if (!needed) return op;
+  return OperatorPtr(std::make_unique<ProjectOperator>(std::move(op), std::move(exprs)));
+}
+
+absl::StatusOr<const TableDef*> Planner::FindTable(const std::vector<std::string>& names, int position) const {
+  const std::string schema = names.size() > 1 ? names[names.size() - 2] : "public";
+  const TableDef* table = catalog_.FindTable(schema, names.back());
+  if (table == nullptr) {
+    return SqlError(sqlstate::kUndefinedTable, absl::StrCat("relation \"", absl::StrJoin(names, "."), "\" does not exist"),
+                    position);
+  }
+  return table;
+}
+
+absl::StatusOr<Plan> Planner::PlanQuery(const ast::SelectStmt& stmt) {
+  if (!stmt.ctes.empty()) {
+    return SqlError(sqlstate::kFeatureNotSupported, "WITH queries are not supported yet", stmt.position);
+  }
+  if (stmt.op != ast::SetOp::kNone) return PlanSetOperation(stmt);
+  if (!stmt.values.empty()) return PlanValues(stmt);
+  return PlanSimple(stmt);
+}
+
+absl::StatusOr<Planner::Source> Planner::PlanFrom(const std::vector<ast::TableRefPtr>& from) {
+  if (from.empty()) return Source{std::make_unique<OneRowOperator>(), Scope()};
+  absl::StatusOr<Source> result = PlanTableRef(*from[0]);
+  for (size_t i = 1; i < from.size() && result.ok(); ++i) {
+    auto right = PlanTableRef(*from[i]);
+    if (!right.ok()) return right.status();
+    Source joined;
+    joined.scope = std::move(result->scope);
+    for (ScopeColumn& c : right->scope.columns) joined.scope.columns.push_back(std::move(c));
+    joined.op = std::make_unique<NestedLoopJoinOperator>(std::move(result->op), std::move(right->op), JoinKind::kCross, nullptr);
+    result = std::move(joined);
+  }
+  return result;
+}
+
+absl::StatusOr<Planner::Source> Planner::PlanTableRef(const ast::TableRef& ref) {
+  if (ref.kind == ast::TableRef::Kind::kJoin) return PlanJoin(ref);
+  Source source;
+  std::string name;
+  if (ref.kind == ast::TableRef::Kind::kTable) {
+    auto table = FindTable(ref.names, ref.position);
+    if (!table.ok()) return table.status();
+    name = ref.alias.empty() ? (*table)->name : ref.alias;
+    for (const ColumnDef& c : (*table)->columns) source.scope.columns.push_back(ScopeColumn{name, c.name, c.type, false});
+    source.op = std::make_unique<TableScanOperator>(access_, **table, false);
+  } else if (ref.kind == ast::TableRef::Kind::kSubquery) {
+    if (ref.alias.empty()) return SqlError(sqlstate::kSyntaxError, "subquery in FROM must have an alias", ref.position);
+    auto plan = PlanQuery(*ref.subquery);
+    if (!plan.ok()) return plan.status();
+    auto coerced = CoerceOutput(std::move(plan->root), nullptr, CastContext::kImplicit);
+    if (!coerced.ok()) return coerced.status();
+    source.op = std::move(*coerced);
+    name = ref.alias;
+    const std::vector<Type> types = source.op->types();
+    for (size_t i = 0; i < types.size(); ++i) source.scope.columns.push_back(ScopeColumn{name, plan->names[i], types[i], false});
+  } else {
+    return SqlError(sqlstate::kFeatureNotSupported, "functions in FROM are not supported yet", ref.position);
+  }
+  if (ref.column_aliases.size() > source.scope.columns.size()) {
+    return SqlError("42P10", absl::StrCat("table \"", name, "\" has ", source.scope.columns.size(), " columns available but ",
+                                          ref.column_aliases.size(), " columns specified"), ref.position);
+  }
+  for (size_t i = 0; i < ref.column_aliases.size(); ++i) source.scope.columns[i].name = ref.column_aliases[i];
+  return source;
+}
+
+absl::StatusOr<Planner::Source> Planner::PlanJoin(const ast::TableRef& ref) {
+  auto left = PlanTableRef(*ref.left);
+  if (!left.ok()) return left.status();
+  auto right = PlanTableRef(*ref.right);
+  if (!right.ok()) return right.status();
+  Source joined;
+  joined.scope = left->scope;
+  const size_t left_width = left->scope.columns.size();
+  for (const ScopeColumn& c : right->scope.columns) joined.scope.columns.push_back(c);
+  std::vector<std::string> using_columns = ref.using_columns;
+  if (ref.natural) {
+    for (const ScopeColumn& l : left->scope.columns) {
+      for (const ScopeColumn& r : right->scope.columns) {
+        if (l.name == r.name && !l.merged_away) using_columns.push_back(l.name);
+      }
+    }
+  }
+  BoundExprPtr condition;
+  const auto conjoin = [&](BoundExprPtr term) {
+    if (condition == nullptr) {
+      condition = std::move(term);
+      return;
+    }
+    auto both = std::make_unique<BoundExpr>();
+    both->kind = BoundKind::kAnd;
+    both->type = Type(TypeId::kBool);
+    both->args.push_back(std::move(condition));
+    both->args.push_back(std::move(term));
+    condition = std::move(both);
+  };
+  for (const std::string& name : using_columns) {
+    int l = -1, r = -1;
+    for (size_t i = 0; i < left_width; ++i) {
+      if (joined.scope.columns[i].name == name && !joined.scope.columns[i].merged_away) l = static_cast<int>(i);
+    }
+    for (size_t i = left_width; i < joined.scope.columns.size(); ++i) {
+      if (joined.scope.columns[i].name == name) r = static_cast<int>(i);
+    }
+    if (l < 0 || r < 0) {
+      return SqlError(sqlstate::kUndefinedColumn,
+                      absl::StrCat("column \"", name, "\" specified in USING clause does not exist in ", l < 0 ? "left" : "right",
+                                   " table"), ref.position);
+    }
+    joined.scope.columns[static_cast<size_t>(r)].merged_away = true;
+    auto eq = ResolveBinaryOperator("=", joined.scope.columns[static_cast<size_t>(l)].type,
+                                    joined.scope.columns[static_cast<size_t>(r)].type);
+    if (!eq.ok()) return WithPosition(eq.status(), ref.position);
+    auto lc = ExprBinder::Coerce(MakeColumn(l, joined.scope.columns[static_cast<size_t>(l)].type), eq->arg_types[0], CastContext::kImplicit, ref.position);
+    auto rc = ExprBinder::Coerce(MakeColumn(r, joined.scope.columns[static_cast<size_t>(r)].type), eq->arg_types[1], CastContext::kImplicit, ref.position);
+    if (!lc.ok()) return lc.status();
+    if (!rc.ok()) return rc.status();
+    auto node = std::make_unique<BoundExpr>();
+    node->kind = BoundKind::kFunction;
+    node->type = Type(TypeId::kBool);
+    node->kernel = eq->kernel;
+    node->name = "=";
+    node->args.push_back(std::move(*lc));
+    node->args.push_back(std::move(*rc));
+    conjoin(std::move(node));
+  }
+  if (ref.on != nullptr) {
+    auto on = binder_.BindCondition(*ref.on, joined.scope, nullptr, "JOIN/ON");
+    if (!on.ok()) return on.status();
+    conjoin(std::move(*on));
+  }
+  JoinKind kind = JoinKind::kInner;
+  switch (ref.join) {
+    case ast::JoinType::kInner: kind = JoinKind::kInner; break;
+    case ast::JoinType::kLeft: kind = JoinKind::kLeft; break;
+    case ast::JoinType::kRight: kind = JoinKind::kRight; break;
+    case ast::JoinType::kFull: kind = JoinKind::kFull; break;
+    case ast::JoinType::kCross: kind = JoinKind::kCross; break;
+  }
+  joined.op = std::make_unique<NestedLoopJoinOperator>(std::move(left->op), std::move(right->op), kind, std::move(condition));
+  return joined;
+}
+
+absl::StatusOr<int64_t> Planner::EvaluateCount(const ast::Expr& e, const char* what, const char* negative_state) {
+  Scope none;
+  auto bound = binder_.Bind(e, none, nullptr, what);
+  if (!bound.ok()) return bound.status();
+  auto as_int = ExprBinder::Coerce(std::move(*bound), Type(TypeId::kInt8), CastContext::kAssignment, e.position);
+  if (!as_int.ok()) return as_int.status();
+  EvalContext ctx;
+  auto v = EvaluateConstant(**as_int, ctx);
+  if (!v.ok()) return v.status();
+  if (v->is_null()) return INT64_MAX;
+  if (v->int_value() < 0) return SqlError(negative_state, absl::StrCat(what, " must not be negative"), e.position);
+  return v->int_value();
+}
+
+absl::Status Planner::ApplyLimit(const ast::SelectStmt& stmt, OperatorPtr* op) {
+  if (stmt.limit == nullptr && stmt.offset == nullptr) return absl::OkStatus();
+  std::optional<int64_t> limit;
+  int64_t offset = 0;
+  if (stmt.limit != nullptr) {
+    auto n = EvaluateCount(*stmt.limit, "LIMIT", "2201W");
+    if (!n.ok()) return n.status();
+    if (*n != INT64_MAX) limit = *n;
+  }
+  if (stmt.offset != nullptr) {
+    auto n = EvaluateCount(*stmt.offset, "OFFSET", "2201X");
+    if (!n.ok()) return n.status();
+    offset = *n == INT64_MAX ? 0 : *n;
+  }
+  *op = std::make_unique<LimitOperator>(std::move(*op), limit, offset);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Plan> Planner::OrderAndLimitByOutput(Plan plan, const ast::SelectStmt& stmt) {
+  if (!stmt.order_by.empty()) {
+    std::vector<SortKey> keys;
+    for (const ast::OrderItem& item : stmt.order_by) {
+      int column = -1;
+      if (IsOrdinal(*item.expr)) {
+        const int64_t n = std::stoll(item.expr->text);
+        if (n < 1 || n > static_cast<int64_t>(plan.names.size())) {
+          return SqlError("42P10", absl::StrCat("ORDER BY position ", n, " is not in select list"), item.expr->position);
+        }
+        column = static_cast<int>(n - 1);
+      } else if (item.expr->kind == ast::ExprKind::kColumnRef && item.expr->names.size() == 1) {
+        for (size_t i = 0; i < plan.names.size(); ++i) {
+          if (plan.names[i] == item.expr->names[0]) column = static_cast<int>(i);
+        }
+      }
+      if (column < 0) {
+        return SqlError(sqlstate::kFeatureNotSupported,
+                        "invalid UNION/INTERSECT/EXCEPT ORDER BY clause: only result column names or positions",
+                        item.expr->position);
+      }
+      keys.push_back(SortKey{column, item.descending, item.nulls_first.value_or(item.descending)});
+    }
+    plan.root = std::make_unique<SortOperator>(std::move(plan.root), std::move(keys));
+  }
+  absl::Status limited = ApplyLimit(stmt, &plan.root);
+  if (!limited.ok()) return limited;
+  return plan;
+}
+
+absl::StatusOr<Plan> Planner::PlanValues(const ast::SelectStmt& stmt) {
+  const size_t width = stmt.values[0].size();
+  std::vector<std::vector<BoundExprPtr>> rows;
+  Scope none;
+  for (const auto& row : stmt.values) {
+    if (row.size() != width) return SqlError(sqlstate::kSyntaxError, "VALUES lists must all be the same length", row[0]->position);
+    std::vector<BoundExprPtr> bound;
+    for (const ast::ExprPtr& e : row) {
+      auto b = binder_.Bind(*e, none, nullptr, "VALUES");
+      if (!b.ok()) return b.status();
+      bound.push_back(std::move(*b));
+    }
+    rows.push_back(std::move(bound));
+  }
+  std::vector<Type> types;
+  for (size_t c = 0; c < width; ++c) {
+    std::vector<Type> column;
+    for (const auto& row : rows) column.push_back(row[c]->type);
+    auto common = CommonType(column, "VALUES");
+    if (!common.ok()) return WithPosition(common.status(), stmt.values[0][c]->position);
+    types.push_back(*common);
+    for (auto& row : rows) {
+      auto coerced = ExprBinder::Coerce(std::move(row[c]), *common, CastContext::kImplicit, stmt.values[0][c]->position);
+      if (!coerced.ok()) return coerced.status();
+      row[c] = std::move(*coerced);
+    }
+  }
+  Plan plan;
+  plan.root = std::make_unique<ValuesOperator>(types, std::move(rows));
+  for (size_t c = 0; c < width; ++c) plan.names.push_back(absl::StrCat("column", c + 1));
+  return OrderAndLimitByOutput(std::move(plan), stmt);
+}
+
+absl::StatusOr<Plan> Planner::PlanSetOperation(const ast::SelectStmt& stmt) {
+  auto left = PlanQuery(*stmt.left);
+  if (!left.ok()) return left.status();
+  auto right = PlanQuery(*stmt.right);
+  if (!right.ok()) return right.status();
+  const char* name = stmt.op == ast::SetOp::kUnion ? "UNION" : stmt.op == ast::SetOp::kIntersect ? "INTERSECT" : "EXCEPT";
+  if (left->names.size() != right->names.size()) {
+    return SqlError(sqlstate::kSyntaxError, absl::StrCat("each ", name, " query must have the same number of columns"),
+                    stmt.right->position);
+  }
+  std::vector<Type> types;
+  const std::vector<Type> lt = left->types(), rt = right->types();
+  for (size_t i = 0; i < lt.size(); ++i) {
+    auto common = CommonType({lt[i], rt[i]}, name);
+    if (!common.ok()) return WithPosition(common.status(), stmt.right->position);
+    types.push_back(*common);
+  }
+  auto l = CoerceOutput(std::move(left->root), &types, CastContext::kImplicit);
+  if (!l.ok()) return l.status();
+  auto r = CoerceOutput(std::move(right->root), &types, CastContext::kImplicit);
+  if (!r.ok()) return r.status();
+  const SetOperator::Op op = stmt.op == ast::SetOp::kUnion       ? SetOperator::Op::kUnion
+                             : stmt.op == ast::SetOp::kIntersect ? SetOperator::Op::kIntersect
+                                                                 : SetOperator::Op::kExcept;
+  Plan plan;
+  plan.root = std::make_unique<SetOperator>(std::move(*l), std::move(*r), op, stmt.set_all);
+  plan.names = std::move(left->names);
+  return OrderAndLimitByOutput(std::move(plan), stmt);
+}
+
+}  // namespace quanta::sql

@@ -1,0 +1,66 @@
+// Planner: a bound, executable operator tree for a query (SELECT, VALUES, set
+// operations), built from the AST against a catalog snapshot.
+//
+// Shape for a simple select: FROM (scans, joins) → WHERE (filter) → GROUP BY /
+// aggregates (hash aggregate) → HAVING (filter) → select list (project, with ORDER BY
+// expressions not in it as hidden columns) → DISTINCT → ORDER BY (sort) → LIMIT/OFFSET
+// → projection dropping the hidden columns. Name resolution follows PostgreSQL:
+// ORDER BY takes ordinals and output names first, then input expressions; GROUP BY
+// takes ordinals, input columns, then output names.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "sql/catalog/catalog.h"
+#include "sql/execution/operator.h"
+#include "sql/parser/ast.h"
+#include "sql/planner/expr_binder.h"
+#include "sql/storage/data_access.h"
+
+namespace quanta::sql {
+
+struct Plan {
+  OperatorPtr root;
+  std::vector<std::string> names;  // output column names
+  std::vector<Type> types() const { return root->types(); }
+};
+
+class Planner {
+ public:
+  Planner(const CatalogSnapshot& catalog, DataAccess& access, const SessionInfo& session, std::vector<Type>* params)
+      : catalog_(catalog), access_(access), binder_(session, params) {}
+
+  absl::StatusOr<Plan> PlanQuery(const ast::SelectStmt& stmt);
+  // The table `names` refers to ([schema.]table), or 42P01 at `position`.
+  absl::StatusOr<const TableDef*> FindTable(const std::vector<std::string>& names, int position) const;
+  ExprBinder& binder() { return binder_; }
+  DataAccess& access() { return access_; }
+
+ private:
+  struct Source {
+    OperatorPtr op;
+    Scope scope;
+  };
+  absl::StatusOr<Plan> PlanSimple(const ast::SelectStmt& stmt);
+  absl::StatusOr<Plan> PlanValues(const ast::SelectStmt& stmt);
+  absl::StatusOr<Plan> PlanSetOperation(const ast::SelectStmt& stmt);
+  absl::StatusOr<Source> PlanFrom(const std::vector<ast::TableRefPtr>& from);
+  absl::StatusOr<Source> PlanTableRef(const ast::TableRef& ref);
+  absl::StatusOr<Source> PlanJoin(const ast::TableRef& ref);
+  // ORDER BY and LIMIT over a plan's output columns (set operations, VALUES).
+  absl::StatusOr<Plan> OrderAndLimitByOutput(Plan plan, const ast::SelectStmt& stmt);
+  absl::Status ApplyLimit(const ast::SelectStmt& stmt, OperatorPtr* op);
+  absl::StatusOr<int64_t> EvaluateCount(const ast::Expr& e, const char* what, const char* negative_state);
+
+  const CatalogSnapshot& catalog_;
+  DataAccess& access_;
+  ExprBinder binder_;
+};
+
+// Adds a projection converting unknown-typed output columns to text (PostgreSQL
+// resolves `SELECT 'a'` as text) and, if `types` is given, casting to those types.
+absl::StatusOr<OperatorPtr> CoerceOutput(OperatorPtr op, const std::vector<Type>* types, CastContext context);
+
+}  // namespace quanta::sql

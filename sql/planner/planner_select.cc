@@ -1,0 +1,218 @@
+// Planning a simple SELECT: FROM, WHERE, GROUP BY/aggregates, HAVING, the select
+// list, DISTINCT, ORDER BY and LIMIT (see planner.h for the shape).
+#include "absl/strings/str_cat.h"
+#include "engine/env/assert.h"
+#include "sql/common/sql_error.h"
+#include "sql/execution/aggregate.h"
+#include "sql/execution/operators.h"
+#include "sql/planner/planner.h"
+
+namespace quanta::sql {
+namespace {
+
+bool IsOrdinal(const ast::Expr& e) { return e.kind == ast::ExprKind::kLiteral && e.literal == ast::LiteralKind::kInteger; }
+
+struct Target {
+  const ast::Expr* expr = nullptr;  // null: an expanded * column
+  int column = -1;
+  std::string name;
+  int position = 0;
+};
+
+absl::StatusOr<std::vector<Target>> Expand(const std::vector<ast::SelectItem>& items, const Scope& scope) {
+  std::vector<Target> out;
+  for (const ast::SelectItem& item : items) {
+    if (item.expr->kind != ast::ExprKind::kStar) {
+      out.push_back(Target{item.expr.get(), -1, item.alias.empty() ? DeriveColumnName(*item.expr) : item.alias, item.position});
+      continue;
+    }
+    const bool qualified = !item.expr->names.empty();
+    const std::string table = qualified ? item.expr->names.back() : std::string();
+    if (qualified && !scope.HasTable(table)) {
+      return SqlError(sqlstate::kUndefinedTable, absl::StrCat("missing FROM-clause entry for table \"", table, "\""),
+                      item.position);
+    }
+    if (!qualified && scope.columns.empty()) {
+      return SqlError(sqlstate::kSyntaxError, "SELECT * with no tables specified is not valid", item.position);
+    }
+    for (size_t i = 0; i < scope.columns.size(); ++i) {
+      const ScopeColumn& c = scope.columns[i];
+      if (qualified ? c.table != table : c.merged_away) continue;
+      out.push_back(Target{nullptr, static_cast<int>(i), c.name, item.position});
+    }
+  }
+  return out;
+}
+
+bool AnyAggregate(const ast::SelectStmt& stmt) {
+  for (const ast::SelectItem& t : stmt.targets) {
+    if (t.expr->kind != ast::ExprKind::kStar && ContainsAggregate(*t.expr)) return true;
+  }
+  for (const ast::OrderItem& o : stmt.order_by) {
+    if (ContainsAggregate(*o.expr)) return true;
+  }
+  return stmt.having != nullptr || !stmt.group_by.empty();
+}
+
+}  // namespace
+
+absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
+  auto source = PlanFrom(stmt.from);
+  if (!source.ok()) return source.status();
+  OperatorPtr op = std::move(source->op);
+  const Scope& scope = source->scope;
+  if (stmt.where != nullptr) {
+    if (ContainsAggregate(*stmt.where)) {
+      return SqlError(sqlstate::kGroupingError, "aggregate functions are not allowed in WHERE", stmt.where->position);
+    }
+    auto where = binder_.BindCondition(*stmt.where, scope, nullptr, "WHERE");
+    if (!where.ok()) return where.status();
+    op = std::make_unique<FilterOperator>(std::move(op), std::move(*where));
+  }
+  auto targets = Expand(stmt.targets, scope);
+  if (!targets.ok()) return targets.status();
+
+  // GROUP BY and aggregates: bind everything that reads the groups, then build.
+  std::unique_ptr<AggregationBinding> agg;
+  if (AnyAggregate(stmt)) {
+    agg = std::make_unique<AggregationBinding>();
+    agg->input = &scope;
+    for (const ast::ExprPtr& g : stmt.group_by) {
+      const ast::Expr* item = g.get();
+      if (IsOrdinal(*item)) {
+        const int64_t n = std::stoll(item->text);
+        if (n < 1 || n > static_cast<int64_t>(targets->size()) || (*targets)[static_cast<size_t>(n - 1)].expr == nullptr) {
+          if (n >= 1 && n <= static_cast<int64_t>(targets->size())) {
+            agg->groups.push_back(MakeColumn((*targets)[static_cast<size_t>(n - 1)].column,
+                                             scope.columns[static_cast<size_t>((*targets)[static_cast<size_t>(n - 1)].column)].type));
+            continue;
+          }
+          return SqlError("42P10", absl::StrCat("GROUP BY position ", n, " is not in select list"), item->position);
+        }
+        item = (*targets)[static_cast<size_t>(n - 1)].expr;
+      } else if (item->kind == ast::ExprKind::kFunc && item->names.empty()) {
+        return SqlError(sqlstate::kFeatureNotSupported, "ROLLUP, CUBE and GROUPING SETS are not supported yet", item->position);
+      } else if (item->kind == ast::ExprKind::kRow && item->args.empty()) {
+        continue;  // GROUP BY (): the whole input is one group
+      }
+      auto bound = binder_.Bind(*item, scope, nullptr, "GROUP BY");
+      if (!bound.ok() && item->kind == ast::ExprKind::kColumnRef && item->names.size() == 1) {
+        // An output column name, when no input column has it (PostgreSQL's rule).
+        for (const Target& t : *targets) {
+          if (t.name == item->names[0] && t.expr != nullptr) {
+            bound = binder_.Bind(*t.expr, scope, nullptr, "GROUP BY");
+            break;
+          }
+        }
+      }
+      if (!bound.ok()) return bound.status();
+      agg->groups.push_back(std::move(*bound));
+    }
+  }
+
+  // The select list (aggregated, if grouping).
+  std::vector<BoundExprPtr> exprs;
+  std::vector<std::string> names;
+  for (const Target& t : *targets) {
+    absl::StatusOr<BoundExprPtr> bound;
+    if (t.expr == nullptr) {
+      ast::Expr ref;
+      ref.kind = ast::ExprKind::kColumnRef;
+      ref.position = t.position;
+      ref.names = {scope.columns[static_cast<size_t>(t.column)].table, scope.columns[static_cast<size_t>(t.column)].name};
+      if (agg != nullptr) {
+        bound = binder_.Bind(ref, scope, agg.get(), nullptr);
+      } else {
+        bound = MakeColumn(t.column, scope.columns[static_cast<size_t>(t.column)].type);
+      }
+    } else {
+      bound = binder_.Bind(*t.expr, scope, agg.get(), agg != nullptr ? nullptr : "SELECT");
+    }
+    if (!bound.ok()) return bound.status();
+    exprs.push_back(std::move(*bound));
+    names.push_back(t.name);
+  }
+  BoundExprPtr having;
+  if (stmt.having != nullptr) {
+    auto h = binder_.BindCondition(*stmt.having, scope, agg.get(), "HAVING");
+    if (!h.ok()) return h.status();
+    having = std::move(*h);
+  }
+
+  // ORDER BY: ordinals and output names first, then expressions (hidden columns).
+  const size_t visible = exprs.size();
+  std::vector<SortKey> keys;
+  for (const ast::OrderItem& item : stmt.order_by) {
+    int column = -1;
+    if (IsOrdinal(*item.expr)) {
+      const int64_t n = std::stoll(item.expr->text);
+      if (n < 1 || n > static_cast<int64_t>(visible)) {
+        return SqlError("42P10", absl::StrCat("ORDER BY position ", n, " is not in select list"), item.expr->position);
+      }
+      column = static_cast<int>(n - 1);
+    } else if (item.expr->kind == ast::ExprKind::kColumnRef && item.expr->names.size() == 1) {
+      int matches = 0;
+      for (size_t i = 0; i < visible; ++i) {
+        if (names[i] == item.expr->names[0]) {
+          if (column < 0) column = static_cast<int>(i);
+          ++matches;
+        }
+      }
+      if (matches > 1) {
+        return SqlError(sqlstate::kAmbiguousColumn, absl::StrCat("ORDER BY \"", item.expr->names[0], "\" is ambiguous"),
+                        item.expr->position);
+      }
+    }
+    if (column < 0) {
+      auto bound = binder_.Bind(*item.expr, scope, agg.get(), agg != nullptr ? nullptr : "ORDER BY");
+      if (!bound.ok()) return bound.status();
+      for (size_t i = 0; i < exprs.size() && column < 0; ++i) {
+        if (exprs[i]->Equals(**bound)) column = static_cast<int>(i);
+      }
+      if (column < 0) {
+        if (stmt.distinct) {
+          return SqlError("42P10", "for SELECT DISTINCT, ORDER BY expressions must appear in select list", item.expr->position);
+        }
+        column = static_cast<int>(exprs.size());
+        exprs.push_back(std::move(*bound));
+      }
+    }
+    keys.push_back(SortKey{column, item.descending, item.nulls_first.value_or(item.descending)});
+  }
+
+  if (agg != nullptr) {
+    op = std::make_unique<AggregateOperator>(std::move(op), std::move(agg->groups), std::move(agg->aggregates));
+    if (having != nullptr) op = std::make_unique<FilterOperator>(std::move(op), std::move(having));
+  }
+  for (size_t i = 0; i < exprs.size(); ++i) {
+    if (exprs[i]->type.id != TypeId::kUnknown) continue;
+    auto text = ExprBinder::Coerce(std::move(exprs[i]), Type(TypeId::kText), CastContext::kImplicit, 0);
+    if (!text.ok()) return text.status();
+    exprs[i] = std::move(*text);
+  }
+  std::vector<Type> types;
+  for (const BoundExprPtr& e : exprs) types.push_back(e->type);
+  op = std::make_unique<ProjectOperator>(std::move(op), std::move(exprs));
+  if (stmt.distinct) {
+    if (!stmt.distinct_on.empty()) {
+      return SqlError(sqlstate::kFeatureNotSupported, "SELECT DISTINCT ON is not supported yet", stmt.position);
+    }
+    std::vector<BoundExprPtr> all;
+    for (size_t i = 0; i < types.size(); ++i) all.push_back(MakeColumn(static_cast<int>(i), types[i]));
+    op = std::make_unique<AggregateOperator>(std::move(op), std::move(all), std::vector<AggregateSpec>());
+  }
+  if (!keys.empty()) op = std::make_unique<SortOperator>(std::move(op), std::move(keys));
+  absl::Status limited = ApplyLimit(stmt, &op);
+  if (!limited.ok()) return limited;
+  if (types.size() > visible) {
+    std::vector<BoundExprPtr> keep;
+    for (size_t i = 0; i < visible; ++i) keep.push_back(MakeColumn(static_cast<int>(i), types[i]));
+    op = std::make_unique<ProjectOperator>(std::move(op), std::move(keep));
+  }
+  Plan plan;
+  plan.root = std::move(op);
+  plan.names = std::move(names);
+  return plan;
+}
+
+}  // namespace quanta::sql

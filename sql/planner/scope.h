@@ -1,0 +1,32 @@
+// Scope: the columns a query level's expressions can name — the FROM clause's tables
+// and subqueries, each column with its table's name or alias — in the order they sit
+// in the input batch.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sql/types/type.h"
+
+namespace quanta::sql {
+
+struct ScopeColumn {
+  std::string table;  // the table's alias or name ("" for unnamed)
+  std::string name;
+  Type type;
+  // A join's USING/NATURAL column from the right side: reachable only qualified, and
+  // not part of `*` (the left side's column stands for both).
+  bool merged_away = false;
+};
+
+struct Scope {
+  std::vector<ScopeColumn> columns;
+  bool HasTable(const std::string& table) const {
+    for (const ScopeColumn& c : columns) {
+      if (c.table == table) return true;
+    }
+    return false;
+  }
+};
+
+}  // namespace quanta::sql

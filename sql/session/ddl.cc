@@ -1,0 +1,194 @@
+// CREATE TABLE and DROP TABLE: validated against the catalog snapshot, committed as one
+// write set with the catalog's version bump.
+#include "absl/strings/str_cat.h"
+#include "engine/env/assert.h"
+#include "sql/common/sql_error.h"
+#include "sql/planner/expr_binder.h"
+#include "sql/session/sql_engine.h"
+#include "sql/session/table_writer.h"
+
+namespace quanta::sql {
+namespace {
+
+constexpr size_t kMaxDropRows = 1u << 20;  // rows one DROP TABLE deletes in its write set
+
+std::string Truncated(std::string name) {
+  if (name.size() > kMaxIdentifierBytes) name.resize(kMaxIdentifierBytes);
+  return name;
+}
+
+// Validates a DEFAULT: it must bind with no columns in scope and convert to the type.
+absl::Status CheckDefault(const ast::ColumnDef& c, const Type& type, const SessionInfo& session) {
+  ExprBinder binder(session, nullptr);
+  Scope none;
+  auto bound = binder.Bind(*c.default_expr, none, nullptr, "DEFAULT expressions");
+  if (!bound.ok()) {
+    if (SqlStateOf(bound.status()) == sqlstate::kUndefinedColumn) {
+      return SqlError(sqlstate::kFeatureNotSupported, "cannot use column reference in DEFAULT expression",
+                      c.default_expr->position);
+    }
+    return bound.status();
+  }
+  auto coerced = ExprBinder::Coerce(std::move(*bound), type, CastContext::kAssignment, c.default_expr->position);
+  return coerced.status();
+}
+
+absl::StatusOr<TableDef> BuildTable(const ast::CreateTableStmt& stmt, const SessionInfo& session) {
+  TableDef table;
+  table.schema = stmt.names.size() > 1 ? stmt.names[stmt.names.size() - 2] : "public";
+  table.name = Truncated(stmt.names.back());
+  if (table.schema != "public") {
+    return SqlError("3F000", absl::StrCat("schema \"", table.schema, "\" does not exist"));
+  }
+  if (stmt.columns.size() > kMaxColumns) {
+    return SqlError("54011", absl::StrCat("tables can have at most ", kMaxColumns, " columns"));
+  }
+  std::vector<std::string> key_columns;
+  for (const ast::ColumnDef& c : stmt.columns) {
+    ColumnDef column;
+    column.name = Truncated(c.name);
+    if (table.FindColumn(column.name) >= 0) {
+      return SqlError(sqlstate::kDuplicateColumn, absl::StrCat("column \"", column.name, "\" specified more than once"), c.position);
+    }
+    if (c.type.name == "serial" || c.type.name == "bigserial" || c.type.name == "smallserial" ||
+        c.type.name.rfind("serial", 0) == 0) {
+      return SqlError(sqlstate::kFeatureNotSupported, "serial columns are not supported yet (sequences)", c.type.position);
+    }
+    auto type = ExprBinder::ResolveType(c.type);
+    if (!type.ok()) return type.status();
+    if (type->id == TypeId::kArray || type->physical() == PhysicalType::kInterval ||
+        type->category() == TypeCategory::kDateTime || type->id == TypeId::kUuid || type->id == TypeId::kJson ||
+        type->id == TypeId::kJsonb || type->id == TypeId::kBytea) {
+      return SqlError(sqlstate::kFeatureNotSupported, absl::StrCat("columns of type ", type->Name(), " are not supported yet"),
+                      c.type.position);
+    }
+    column.type = *type;
+    column.not_null = c.not_null;
+    column.attnum = static_cast<int>(table.columns.size()) + 1;
+    if (c.default_expr != nullptr) {
+      absl::Status valid = CheckDefault(c, *type, session);
+      if (!valid.ok()) return valid;
+      column.has_default = true;
+      column.default_sql = c.default_text;
+    }
+    if (c.unique) return SqlError(sqlstate::kFeatureNotSupported, "UNIQUE constraints are not supported yet", c.position);
+    if (c.primary_key) {
+      if (!key_columns.empty()) {
+        return SqlError(sqlstate::kInvalidTableDefinition,
+                        absl::StrCat("multiple primary keys for table \"", table.name, "\" are not allowed"), c.position);
+      }
+      key_columns.push_back(column.name);
+    }
+    if (c.check != nullptr) table.checks.push_back(CheckDef{absl::StrCat(table.name, "_", column.name, "_check"), c.check_text});
+    table.columns.push_back(std::move(column));
+  }
+  for (const ast::TableConstraint& tc : stmt.constraints) {
+    if (tc.kind == ast::TableConstraint::Kind::kUnique) {
+      return SqlError(sqlstate::kFeatureNotSupported, "UNIQUE constraints are not supported yet", tc.position);
+    }
+    if (tc.kind == ast::TableConstraint::Kind::kCheck) {
+      std::string name = tc.name.empty() ? absl::StrCat(table.name, "_check") : tc.name;
+      for (int n = 1; std::any_of(table.checks.begin(), table.checks.end(), [&](const CheckDef& d) { return d.name == name; }); ++n) {
+        name = absl::StrCat(table.name, "_check", n);
+      }
+      table.checks.push_back(CheckDef{name, tc.check_text});
+      continue;
+    }
+    if (!key_columns.empty()) {
+      return SqlError(sqlstate::kInvalidTableDefinition,
+                      absl::StrCat("multiple primary keys for table \"", table.name, "\" are not allowed"), tc.position);
+    }
+    key_columns = tc.columns;
+    if (!tc.name.empty()) table.primary_key_name = tc.name;
+  }
+  for (const std::string& name : key_columns) {
+    const int index = table.FindColumn(name);
+    if (index < 0) {
+      return SqlError(sqlstate::kUndefinedColumn, absl::StrCat("column \"", name, "\" named in key does not exist"));
+    }
+    table.columns[static_cast<size_t>(index)].not_null = true;
+    table.primary_key.push_back(index);
+  }
+  if (table.primary_key_name.empty() && !table.primary_key.empty()) table.primary_key_name = table.name + "_pkey";
+  // Each CHECK must bind against the table's columns and be boolean.
+  Scope scope;
+  for (const ColumnDef& c : table.columns) scope.columns.push_back(ScopeColumn{table.name, c.name, c.type, false});
+  ExprBinder binder(session, nullptr);
+  for (const ast::ColumnDef& c : stmt.columns) {
+    if (c.check == nullptr) continue;
+    auto bound = binder.BindCondition(*c.check, scope, nullptr, "check constraints");
+    if (!bound.ok()) return bound.status();
+  }
+  for (const ast::TableConstraint& tc : stmt.constraints) {
+    if (tc.check == nullptr) continue;
+    auto bound = binder.BindCondition(*tc.check, scope, nullptr, "check constraints");
+    if (!bound.ok()) return bound.status();
+  }
+  return table;
+}
+
+}  // namespace
+
+Task<absl::StatusOr<StatementResult>> SqlEngine::CreateTable(const ast::CreateTableStmt& stmt,
+                                                             const CatalogSnapshot& catalog) {
+  StatementResult result;
+  result.tag = "CREATE TABLE";
+  auto table = BuildTable(stmt, session_);
+  if (!table.ok()) co_return table.status();
+  if (catalog.FindTable(table->schema, table->name) != nullptr) {
+    if (stmt.if_not_exists) {
+      result.notices.push_back(absl::StrCat("relation \"", table->name, "\" already exists, skipping"));
+      co_return result;
+    }
+    co_return SqlError(sqlstate::kDuplicateTable, absl::StrCat("relation \"", table->name, "\" already exists"));
+  }
+  CatalogWriter writer(catalog);
+  table->oid = writer.AssignOid();
+  table->tree = kFirstTableTree + table->oid;
+  storage::WriteSet ws;
+  writer.PutTable(*table, &ws);
+  writer.Finish(&ws);
+  absl::Status committed = co_await access_.Commit(std::move(ws));
+  if (!committed.ok()) co_return committed;
+  co_return result;
+}
+
+Task<absl::StatusOr<StatementResult>> SqlEngine::DropTable(const ast::DropStmt& stmt, const CatalogSnapshot& catalog) {
+  StatementResult result;
+  result.tag = "DROP TABLE";
+  std::vector<const TableDef*> tables;
+  for (const auto& names : stmt.names) {
+    const std::string schema = names.size() > 1 ? names[names.size() - 2] : "public";
+    const TableDef* table = catalog.FindTable(schema, names.back());
+    if (table == nullptr) {
+      if (stmt.if_exists) {
+        result.notices.push_back(absl::StrCat("table \"", names.back(), "\" does not exist, skipping"));
+        continue;
+      }
+      co_return SqlError(sqlstate::kUndefinedTable, absl::StrCat("table \"", names.back(), "\" does not exist"));
+    }
+    tables.push_back(table);
+  }
+  if (tables.empty()) co_return result;
+  CatalogWriter writer(catalog);
+  storage::WriteSet ws;
+  for (const TableDef* table : tables) {
+    storage::ScanRange range;
+    range.limit = kMaxDropRows + 1;
+    auto rows = co_await access_.Scan(table->tree, std::move(range));
+    if (!rows.ok()) co_return rows.status();
+    if (rows->size() > kMaxDropRows) {
+      co_return SqlError(sqlstate::kProgramLimitExceeded,
+                         absl::StrCat("table \"", table->name, "\" has more than ", kMaxDropRows,
+                                      " rows: dropping it needs one write set per table, not supported yet"));
+    }
+    for (const storage::KeyValue& kv : *rows) ws.Delete(table->tree, kv.key);
+    writer.DeleteTable(*table, &ws);
+  }
+  writer.Finish(&ws);
+  absl::Status committed = co_await access_.Commit(std::move(ws));
+  if (!committed.ok()) co_return committed;
+  co_return result;
+}
+
+}  // namespace quanta::sql

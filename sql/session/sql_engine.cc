@@ -1,0 +1,108 @@
+#include "sql/session/sql_engine.h"
+
+#include "absl/strings/str_cat.h"
+#include "engine/env/assert.h"
+#include "sql/common/sql_error.h"
+#include "sql/execution/operator.h"
+#include "sql/parser/parser.h"
+#include "sql/planner/planner.h"
+
+namespace quanta::sql {
+
+SqlEngine::SqlEngine(Env& env, DataAccess& access, SessionInfo session)
+    : env_(env), access_(access), session_(std::move(session)), writers_(env) {}
+
+Task<absl::StatusOr<std::shared_ptr<const CatalogSnapshot>>> SqlEngine::LoadCatalog() {
+  auto version = co_await CatalogSnapshot::ReadVersion(access_);
+  if (!version.ok()) co_return version.status();
+  if (catalog_ != nullptr && catalog_->version() == *version) co_return catalog_;
+  auto loaded = co_await CatalogSnapshot::Load(access_);
+  if (!loaded.ok()) co_return loaded.status();
+  catalog_ = std::move(*loaded);
+  co_return catalog_;
+}
+
+Task<ExecuteResult> SqlEngine::Execute(std::string sql, std::vector<Value> params) {
+  ExecuteResult out;
+  auto statements = Parse(sql);
+  if (!statements.ok()) {
+    out.error = statements.status();
+    co_return out;
+  }
+  for (const ast::Statement& stmt : *statements) {
+    auto result = co_await ExecuteStatement(stmt, params);
+    if (!result.ok()) {
+      out.error = result.status();
+      co_return out;
+    }
+    out.results.push_back(std::move(*result));
+  }
+  co_return out;
+}
+
+Task<absl::StatusOr<StatementResult>> SqlEngine::ExecuteStatement(const ast::Statement& stmt,
+                                                                   const std::vector<Value>& params) {
+  const bool writes = stmt.kind != ast::Statement::Kind::kSelect;
+  if (writes) co_await writers_.Lock();
+  std::optional<AsyncMutex::Held> held;
+  if (writes) held.emplace(writers_);
+  auto catalog = co_await LoadCatalog();
+  if (!catalog.ok()) co_return catalog.status();
+  const CatalogSnapshot& snapshot = **catalog;
+  absl::StatusOr<StatementResult> result;
+  switch (stmt.kind) {
+    case ast::Statement::Kind::kSelect: result = co_await RunQuery(*stmt.select, snapshot, params); break;
+    case ast::Statement::Kind::kCreateTable: result = co_await CreateTable(*stmt.create_table, snapshot); break;
+    case ast::Statement::Kind::kDrop: result = co_await DropTable(*stmt.drop, snapshot); break;
+    case ast::Statement::Kind::kInsert: result = co_await Insert(*stmt.insert, snapshot, params); break;
+    case ast::Statement::Kind::kUpdate: result = co_await Update(*stmt.update, snapshot, params); break;
+    case ast::Statement::Kind::kDelete: result = co_await Delete(*stmt.del, snapshot, params); break;
+  }
+  co_return result;
+}
+
+Task<absl::StatusOr<StatementResult>> SqlEngine::RunQuery(const ast::SelectStmt& stmt, const CatalogSnapshot& catalog,
+                                                          const std::vector<Value>& params) {
+  std::vector<Type> param_types;
+  for (const Value& v : params) param_types.push_back(v.type());
+  Planner planner(catalog, access_, session_, &param_types);
+  auto plan = planner.PlanQuery(stmt);
+  if (!plan.ok()) co_return plan.status();
+  auto root = CoerceOutput(std::move(plan->root), nullptr, CastContext::kImplicit);
+  if (!root.ok()) co_return root.status();
+  StatementResult result;
+  result.returns_rows = true;
+  const std::vector<Type> types = (*root)->types();
+  for (size_t i = 0; i < types.size(); ++i) result.columns.push_back(ResultColumn{plan->names[i], types[i]});
+  ExecContext ctx;
+  ctx.env = &env_;
+  ctx.eval.params = &params;
+  ctx.last_yield = env_.MonotonicNow();
+  while (true) {
+    DataChunk chunk;
+    auto more = co_await (*root)->Next(ctx, &chunk);
+    if (!more.ok()) co_return more.status();
+    for (size_t k = 0; k < chunk.active(); ++k) {
+      const size_t r = chunk.row(k);
+      std::vector<std::optional<std::string>> row;
+      row.reserve(types.size());
+      for (const Vector& v : chunk.columns) {
+        if (v.IsNull(r)) {
+          row.emplace_back(std::nullopt);
+        } else {
+          row.emplace_back(FormatValue(v.Get(r)));
+        }
+      }
+      result.rows.push_back(std::move(row));
+    }
+    if (result.rows.size() > kMaxResultRows) {
+      co_return SqlError(sqlstate::kProgramLimitExceeded,
+                         absl::StrCat("query result exceeds ", kMaxResultRows, " rows (use LIMIT or a cursor)"));
+    }
+    if (!*more) break;
+  }
+  result.tag = absl::StrCat("SELECT ", result.rows.size());
+  co_return result;
+}
+
+}  // namespace quanta::sql

@@ -1,0 +1,81 @@
+// SqlEngine: runs SQL text against a DataAccess (the replicated node, or a local
+// store) — parse, plan, execute — and returns results in PostgreSQL's text format.
+//
+// Transactions (until the transactions issue lands): each statement is its own atomic
+// transaction — a DML or DDL statement's writes are one write set, committed whole or
+// not at all — and writing statements are serialized by one mutex per engine, so a
+// statement's reads see every earlier statement's writes. A request of several
+// statements runs them in order and stops at the first error.
+//
+// The catalog is cached and revalidated by its version before each statement (one
+// point read), so DDL committed through another engine (another node) is seen.
+//
+// Threading: the node's loop. Lifetime: `access` outlives the engine.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "engine/env/async_mutex.h"
+#include "engine/env/env.h"
+#include "engine/env/task.h"
+#include "sql/catalog/catalog.h"
+#include "sql/parser/ast.h"
+#include "sql/planner/expr_binder.h"
+#include "sql/storage/data_access.h"
+
+namespace quanta::sql {
+
+inline constexpr size_t kMaxResultRows = size_t{1} << 24;  // one statement's materialized result
+
+struct ResultColumn {
+  std::string name;
+  Type type;
+};
+
+struct StatementResult {
+  std::string tag;  // the CommandComplete tag: "SELECT 3", "INSERT 0 1", "CREATE TABLE"
+  bool returns_rows = false;
+  std::vector<ResultColumn> columns;
+  std::vector<std::vector<std::optional<std::string>>> rows;  // text format; nullopt is NULL
+  std::vector<std::string> notices;  // NOTICE messages ("table "t" does not exist, skipping")
+};
+
+struct ExecuteResult {
+  std::vector<StatementResult> results;  // of the statements that completed
+  absl::Status error;                    // the failing statement's error, or OK
+};
+
+class SqlEngine {
+ public:
+  SqlEngine(Env& env, DataAccess& access, SessionInfo session = SessionInfo());
+  SqlEngine(const SqlEngine&) = delete;
+  SqlEngine& operator=(const SqlEngine&) = delete;
+
+  Task<ExecuteResult> Execute(std::string sql, std::vector<Value> params = {});
+
+ private:
+  Task<absl::StatusOr<StatementResult>> ExecuteStatement(const ast::Statement& stmt, const std::vector<Value>& params);
+  Task<absl::StatusOr<std::shared_ptr<const CatalogSnapshot>>> LoadCatalog();
+  Task<absl::StatusOr<StatementResult>> RunQuery(const ast::SelectStmt& stmt, const CatalogSnapshot& catalog,
+                                                 const std::vector<Value>& params);
+  Task<absl::StatusOr<StatementResult>> CreateTable(const ast::CreateTableStmt& stmt, const CatalogSnapshot& catalog);
+  Task<absl::StatusOr<StatementResult>> DropTable(const ast::DropStmt& stmt, const CatalogSnapshot& catalog);
+  Task<absl::StatusOr<StatementResult>> Insert(const ast::InsertStmt& stmt, const CatalogSnapshot& catalog,
+                                               const std::vector<Value>& params);
+  Task<absl::StatusOr<StatementResult>> Update(const ast::UpdateStmt& stmt, const CatalogSnapshot& catalog,
+                                               const std::vector<Value>& params);
+  Task<absl::StatusOr<StatementResult>> Delete(const ast::DeleteStmt& stmt, const CatalogSnapshot& catalog,
+                                               const std::vector<Value>& params);
+
+  Env& env_;
+  DataAccess& access_;
+  SessionInfo session_;
+  AsyncMutex writers_;
+  std::shared_ptr<const CatalogSnapshot> catalog_;
+};
+
+}  // namespace quanta::sql

@@ -1,0 +1,264 @@
+// sqllogictest runner: runs tests/sql/*.test files against QuantaDB in-process (the
+// default: a store on a simulated disk, deterministic) or against a PostgreSQL server
+// over libpq (--postgres=CONNINFO: each file gets a fresh database), and reports
+// every record whose outcome differs from the file's expectation.
+//
+//   sqllogictest FILE...                      QuantaDB (engine name "quanta")
+//   sqllogictest --postgres="host=..." FILE... PostgreSQL (engine name "postgres")
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "engine/env/assert.h"
+#include "engine/storage/store.h"
+#include "sim/testing.h"
+#include "sql/common/sql_error.h"
+#include "sql/session/sql_engine.h"
+#include "sql/storage/store_access.h"
+#include "tests/sql/slt_file.h"
+#ifdef QUANTA_HAVE_LIBPQ
+#include <libpq-fe.h>
+#endif
+
+ABSL_FLAG(std::string, postgres, "", "run against PostgreSQL at this libpq conninfo instead of QuantaDB");
+ABSL_FLAG(bool, verbose, false, "print every record as it runs");
+
+namespace quanta::sql::slt {
+namespace {
+
+struct Outcome {
+  bool ok = true;
+  std::string state, message;
+  bool returns_rows = false;
+  size_t columns = 0;
+  std::vector<std::vector<std::string>> rows;  // rendered: NULL, (empty)
+};
+
+std::string RenderValue(const std::optional<std::string>& v) {
+  if (!v) return "NULL";
+  if (v->empty()) return "(empty)";
+  return *v;
+}
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+  virtual Outcome Run(const std::string& sql) = 0;
+};
+
+// QuantaDB on one simulated process: a Store and an SqlEngine over it.
+class QuantaBackend : public Backend {
+ public:
+  QuantaBackend() : node_(1) {
+    node_.Run(Open(this));
+    QUANTA_ASSERT(engine_ != nullptr);
+  }
+  ~QuantaBackend() override {
+    engine_.reset();
+    access_.reset();
+    store_.reset();
+  }
+  std::string name() const override { return "quanta"; }
+  Outcome Run(const std::string& sql) override {
+    Outcome out;
+    node_.Run(Execute(this, sql, &out));
+    return out;
+  }
+
+ private:
+  static Task<void> Open(QuantaBackend* self) {
+    storage::StoreOptions options;
+    options.dir = "slt";
+    auto store = co_await storage::Store::Open(self->node_.env(), options);
+    QUANTA_ASSERT(store.ok());
+    self->store_ = std::move(*store);
+    self->access_ = std::make_unique<StoreAccess>(*self->store_);
+    self->engine_ = std::make_unique<SqlEngine>(self->node_.env(), *self->access_);
+  }
+  static Task<void> Execute(QuantaBackend* self, std::string sql, Outcome* out) {
+    ExecuteResult r = co_await self->engine_->Execute(std::move(sql));
+    if (!r.error.ok()) {
+      out->ok = false;
+      out->state = SqlStateOf(r.error);
+      out->message = std::string(r.error.message());
+      co_return;
+    }
+    if (r.results.empty()) co_return;
+    const StatementResult& last = r.results.back();
+    out->returns_rows = last.returns_rows;
+    out->columns = last.columns.size();
+    for (const auto& row : last.rows) {
+      std::vector<std::string> rendered;
+      for (const auto& v : row) rendered.push_back(RenderValue(v));
+      out->rows.push_back(std::move(rendered));
+    }
+  }
+
+  sim::TestNode node_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<StoreAccess> access_;
+  std::unique_ptr<SqlEngine> engine_;
+};
+
+#ifdef QUANTA_HAVE_LIBPQ
+// PostgreSQL: a fresh database per file, created and dropped through `conninfo`.
+class PostgresBackend : public Backend {
+ public:
+  PostgresBackend(const std::string& conninfo, int file_index) : admin_(PQconnectdb(conninfo.c_str())) {
+    QUANTA_ASSERT_MSG(PQstatus(admin_) == CONNECTION_OK, PQerrorMessage(admin_));
+    PQsetNoticeProcessor(admin_, [](void*, const char*) {}, nullptr);
+    db_ = absl::StrCat("slt_", file_index);
+    Admin(absl::StrCat("DROP DATABASE IF EXISTS ", db_));
+    Admin(absl::StrCat("CREATE DATABASE ", db_, " TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"));
+    conn_ = PQconnectdb(absl::StrCat(conninfo, " dbname=", db_).c_str());
+    QUANTA_ASSERT_MSG(PQstatus(conn_) == CONNECTION_OK, PQerrorMessage(conn_));
+    PQclear(PQexec(conn_, "SET client_min_messages = warning"));
+  }
+  ~PostgresBackend() override {
+    PQfinish(conn_);
+    Admin(absl::StrCat("DROP DATABASE IF EXISTS ", db_));
+    PQfinish(admin_);
+  }
+  std::string name() const override { return "postgres"; }
+  Outcome Run(const std::string& sql) override {
+    Outcome out;
+    PGresult* res = PQexec(conn_, sql.c_str());
+    const ExecStatusType status = PQresultStatus(res);
+    if (status == PGRES_FATAL_ERROR) {
+      out.ok = false;
+      const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+      const char* message = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+      out.state = state ? state : "";
+      out.message = message ? message : "";
+    } else if (status == PGRES_TUPLES_OK) {
+      out.returns_rows = true;
+      out.columns = static_cast<size_t>(PQnfields(res));
+      for (int r = 0; r < PQntuples(res); ++r) {
+        std::vector<std::string> row;
+        for (int c = 0; c < PQnfields(res); ++c) {
+          row.push_back(PQgetisnull(res, r, c) ? "NULL" : RenderValue(std::string(PQgetvalue(res, r, c))));
+        }
+        out.rows.push_back(std::move(row));
+      }
+    }
+    PQclear(res);
+    return out;
+  }
+
+ private:
+  void Admin(const std::string& sql) { PQclear(PQexec(admin_, sql.c_str())); }
+  PGconn* admin_;
+  PGconn* conn_ = nullptr;
+  std::string db_;
+};
+#endif
+
+struct Tally {
+  size_t run = 0, failed = 0, skipped = 0;
+};
+
+void Fail(const std::string& file, const Record& r, const std::string& why, Tally* tally) {
+  ++tally->failed;
+  std::printf("FAIL %s:%d: %s\n  %s\n", file.c_str(), r.line, why.c_str(), r.sql.c_str());
+}
+
+void Check(const std::string& file, const Record& r, const Outcome& got, Tally* tally) {
+  switch (r.kind) {
+    case Record::Kind::kStatementOk:
+      if (!got.ok) Fail(file, r, absl::StrCat("expected success, got ", got.state, ": ", got.message), tally);
+      return;
+    case Record::Kind::kStatementError:
+      if (got.ok) {
+        Fail(file, r, "expected an error, the statement succeeded", tally);
+      } else if (!r.error_state.empty() && r.error_state != got.state) {
+        Fail(file, r, absl::StrCat("expected SQLSTATE ", r.error_state, ", got ", got.state, ": ", got.message), tally);
+      } else if (!r.error_message.empty() && got.message.find(r.error_message) == std::string::npos) {
+        Fail(file, r, absl::StrCat("expected a message containing \"", r.error_message, "\", got \"", got.message, "\""), tally);
+      }
+      return;
+    case Record::Kind::kQuery: {
+      if (!got.ok) {
+        Fail(file, r, absl::StrCat("query failed: ", got.state, ": ", got.message), tally);
+        return;
+      }
+      if (!got.returns_rows || got.columns != r.types.size()) {
+        Fail(file, r, absl::StrCat("expected ", r.types.size(), " columns, got ", got.columns), tally);
+        return;
+      }
+      const std::vector<std::string> lines = Render(got.rows, r.sort);
+      if (r.hashed) {
+        const std::string hash = HashValues(lines);
+        const size_t values = got.rows.size() * got.columns;
+        if (values != r.hash_count || hash != r.hash) {
+          Fail(file, r, absl::StrCat("expected ", r.hash_count, " values hashing to ", r.hash, ", got ", values,
+                                     " values hashing to ", hash), tally);
+        }
+        return;
+      }
+      std::vector<std::string> expected = r.expected;
+      if (r.sort == "rowsort" || r.sort == "valuesort") std::sort(expected.begin(), expected.end());
+      if (lines != expected) {
+        Fail(file, r, absl::StrCat("wrong result\n  expected:\n    ", absl::StrJoin(expected, "\n    "), "\n  actual:\n    ",
+                                   absl::StrJoin(lines, "\n    ")), tally);
+      }
+      return;
+    }
+  }
+}
+
+int RunFile(const std::string& path, int index, Tally* tally) {
+  std::ifstream in(path);
+  if (!in) {
+    std::printf("FAIL %s: cannot read the file\n", path.c_str());
+    return 1;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  auto records = ParseFile(text.str());
+  if (!records.ok()) {
+    std::printf("FAIL %s: %s\n", path.c_str(), std::string(records.status().message()).c_str());
+    return 1;
+  }
+  std::unique_ptr<Backend> backend;
+  const std::string conninfo = absl::GetFlag(FLAGS_postgres);
+  if (!conninfo.empty()) {
+#ifdef QUANTA_HAVE_LIBPQ
+    backend = std::make_unique<PostgresBackend>(conninfo, index);
+#else
+    std::printf("this runner was built without libpq: --postgres is unavailable\n");
+    return 2;
+#endif
+  } else {
+    backend = std::make_unique<QuantaBackend>();
+  }
+  for (const Record& r : *records) {
+    if (!r.AppliesTo(backend->name())) {
+      ++tally->skipped;
+      continue;
+    }
+    ++tally->run;
+    if (absl::GetFlag(FLAGS_verbose)) std::printf("%s:%d\n", path.c_str(), r.line);
+    Check(path, r, backend->Run(r.sql), tally);
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace quanta::sql::slt
+
+int main(int argc, char** argv) {
+  std::vector<char*> files = absl::ParseCommandLine(argc, argv);
+  quanta::sql::slt::Tally tally;
+  int status = 0;
+  for (size_t i = 1; i < files.size(); ++i) status |= quanta::sql::slt::RunFile(files[i], static_cast<int>(i), &tally);
+  std::printf("sqllogictest: %zu records run, %zu failed, %zu skipped\n", tally.run, tally.failed, tally.skipped);
+  return status != 0 || tally.failed > 0 ? 1 : 0;
+}
