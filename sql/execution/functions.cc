@@ -96,7 +96,7 @@ absl::StatusOr<FunctionMatch> ResolveStringFunction(std::string_view name, const
   if ((name == "left" || name == "right" || name == "repeat") && text_then_ints && args.size() == 2) {
     return Match(kernel, text, {text, int4});
   }
-  if (name == "concat") return Match(kernel, text, std::vector<Type>(args.size(), text));
+  if (name == "concat" && !args.empty()) return Match(kernel, text, std::vector<Type>(args.size(), text));
   return NoFunction(name, args);
 }
 

@@ -60,11 +60,10 @@ absl::Status FloatArith(const BoundExpr& self, const std::vector<const Vector*>&
     }
     if constexpr (kOp == '^') {
       if (x == 0 && y < 0) {
-        return SqlError(sqlstate::kInvalidParameterValue, "zero raised to a negative power is undefined");
+        return SqlError("2201F", "zero raised to a negative power is undefined");
       }
       if (x < 0 && std::floor(y) != y) {
-        return SqlError(sqlstate::kInvalidParameterValue,
-                        "a negative number raised to a non-integer power yields a complex result");
+        return SqlError("2201F", "a negative number raised to a non-integer power yields a complex result");
       }
       v = std::pow(x, y);
     }

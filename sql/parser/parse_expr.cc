@@ -536,7 +536,8 @@ absl::StatusOr<ast::ExprPtr> Parser::ParseIdentifierExpr() {
     bool handled = false;
     auto special = ParseSpecialFunction(t.text, position, &handled);
     if (handled) return special;
-    if (IsReservedKeyword(t.text)) return SyntaxError();
+    const bool function_keyword = (t.text == "left" || t.text == "right") && IsPunct("(", 1);
+    if (IsReservedKeyword(t.text) && !function_keyword) return SyntaxError();
   }
   std::vector<std::string> names;
   names.push_back(Advance().text);

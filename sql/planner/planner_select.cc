@@ -184,12 +184,8 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
     op = std::make_unique<AggregateOperator>(std::move(op), std::move(agg->groups), std::move(agg->aggregates));
     if (having != nullptr) op = std::make_unique<FilterOperator>(std::move(op), std::move(having));
   }
-  for (size_t i = 0; i < exprs.size(); ++i) {
-    if (exprs[i]->type.id != TypeId::kUnknown) continue;
-    auto text = ExprBinder::Coerce(std::move(exprs[i]), Type(TypeId::kText), CastContext::kImplicit, 0);
-    if (!text.ok()) return text.status();
-    exprs[i] = std::move(*text);
-  }
+  // Unknown-typed columns stay unknown here: a set operation or INSERT resolves them;
+  // at the top of a query they become text (CoerceOutput).
   std::vector<Type> types;
   for (const BoundExprPtr& e : exprs) types.push_back(e->type);
   op = std::make_unique<ProjectOperator>(std::move(op), std::move(exprs));

@@ -82,10 +82,11 @@ void DescribeReturning(const Returning& returning, StatementResult* result) {
 }
 
 // The INSERT's target columns: positions in the table, in the order named.
-absl::StatusOr<std::vector<int>> TargetColumns(const ast::InsertStmt& stmt, const TableDef& table) {
+// Without a column list: the leading columns, as many as the source provides.
+absl::StatusOr<std::vector<int>> TargetColumns(const ast::InsertStmt& stmt, const TableDef& table, size_t provided) {
   std::vector<int> targets;
   if (stmt.columns.empty()) {
-    for (size_t i = 0; i < table.columns.size(); ++i) targets.push_back(static_cast<int>(i));
+    for (size_t i = 0; i < table.columns.size() && i < provided; ++i) targets.push_back(static_cast<int>(i));
     return targets;
   }
   for (const std::string& name : stmt.columns) {
@@ -128,7 +129,12 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Insert(const ast::InsertStmt& s
   auto found = planner.FindTable(stmt.table, 0);
   if (!found.ok()) co_return found.status();
   const TableDef& table = **found;
-  auto targets = TargetColumns(stmt, table);
+  size_t provided = table.columns.size();
+  if (stmt.source != nullptr && !stmt.source->values.empty()) provided = stmt.source->values[0].size();
+  if (stmt.source != nullptr && stmt.source->values.empty() && stmt.columns.empty()) {
+    provided = SIZE_MAX;  // INSERT ... SELECT: checked against the query's width below
+  }
+  auto targets = TargetColumns(stmt, table, std::min(provided, table.columns.size()));
   if (!targets.ok()) co_return targets.status();
   ExprBinder& binder = planner.binder();
   // Defaults for every column (used where a column is omitted or DEFAULT is written).
@@ -174,6 +180,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Insert(const ast::InsertStmt& s
     auto plan = planner.PlanQuery(*stmt.source);
     if (!plan.ok()) co_return plan.status();
     const std::vector<Type> types = plan->types();
+    if (stmt.columns.empty() && types.size() < targets->size()) targets->resize(types.size());
     if (types.size() > targets->size()) co_return SqlError(sqlstate::kSyntaxError, "INSERT has more expressions than target columns");
     if (types.size() < targets->size()) co_return SqlError(sqlstate::kSyntaxError, "INSERT has more target columns than expressions");
     std::vector<BoundExprPtr> casts;

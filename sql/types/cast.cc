@@ -287,7 +287,7 @@ absl::StatusOr<Value> CastValue(const Value& v, const Type& to, CastContext cont
     return ParseValue(v.str(), to);
   }
   if (IsText(to.id)) {
-    std::string s = IsText(from.id) ? v.str() : FormatValue(v);
+    std::string s = IsText(from.id) ? v.str() : from.id == TypeId::kBool ? (v.bool_value() ? "true" : "false") : FormatValue(v);
     if (from.id == TypeId::kBpchar && to.id != TypeId::kBpchar) {
       while (!s.empty() && s.back() == ' ') s.pop_back();  // char(n) drops its padding
     }

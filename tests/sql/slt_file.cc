@@ -43,6 +43,7 @@ absl::StatusOr<std::vector<Record>> ParseFile(const std::string& text) {
     Record r = std::move(pending);
     pending = Record();
     r.line = at;
+    r.first_line = i;
     if (words[0] == "statement" && words.size() >= 2 && words[1] == "ok") {
       r.kind = Record::Kind::kStatementOk;
     } else if (words[0] == "statement" && words.size() >= 2 && words[1] == "error") {
@@ -84,6 +85,7 @@ absl::StatusOr<std::vector<Record>> ParseFile(const std::string& text) {
         return absl::InvalidArgumentError(absl::StrCat("line ", at, ": statement ok takes no ---- section"));
       }
     }
+    r.end_line = i;
     records.push_back(std::move(r));
   }
   return records;
@@ -115,6 +117,23 @@ std::string HashValues(const std::vector<std::string>& values) {
   std::string hex;
   for (unsigned int k = 0; k < n; ++k) absl::StrAppend(&hex, absl::Hex(digest[k], absl::kZeroPad2));
   return hex;
+}
+
+}  // namespace quanta::sql::slt
+
+namespace quanta::sql::slt {
+
+std::string Regenerate(const Record& r, const Observed& o) {
+  constexpr size_t kMaxShownValues = 60;
+  if (!o.ok) return absl::StrCat("statement error ", o.state, "\n", r.sql, "\n");
+  if (r.kind != Record::Kind::kQuery || !o.returns_rows) return absl::StrCat("statement ok\n", r.sql, "\n");
+  std::string out = absl::StrCat("query ", o.types.empty() ? "T" : o.types, " ", r.sort, "\n", r.sql, "\n----\n");
+  const std::vector<std::string> lines = Render(o.rows, r.sort);
+  const size_t values = o.rows.size() * o.types.size();
+  if (values > kMaxShownValues) return absl::StrCat(out, values, " values hashing to ", HashValues(lines), "\n");
+  std::vector<std::string> sorted = lines;
+  for (const std::string& l : sorted) absl::StrAppend(&out, l, "\n");
+  return out;
 }
 
 }  // namespace quanta::sql::slt

@@ -28,6 +28,7 @@ struct Record {
   enum class Kind { kStatementOk, kStatementError, kQuery };
   Kind kind = Kind::kStatementOk;
   int line = 0;
+  size_t first_line = 0, end_line = 0;  // the record's lines [first, end) (0-based, header to last body line)
   std::string sql;
   std::string error_state;    // statement error: expected SQLSTATE (empty: any)
   std::string error_message;  // statement error: expected message substring
@@ -42,6 +43,17 @@ struct Record {
 };
 
 absl::StatusOr<std::vector<Record>> ParseFile(const std::string& text);
+
+// What an engine did with a record's SQL, for --rewrite (completion mode): the record
+// regenerated to expect exactly that outcome.
+struct Observed {
+  bool ok = true;
+  std::string state;
+  bool returns_rows = false;
+  std::string types;  // one letter per column
+  std::vector<std::vector<std::string>> rows;
+};
+std::string Regenerate(const Record& r, const Observed& o);
 
 // The values of a result as the file compares them: rows sorted per `sort`, each value
 // rendered (NULL, (empty)). Returns the comparison lines: one per row (tab-joined) for

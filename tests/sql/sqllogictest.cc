@@ -16,6 +16,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "engine/env/assert.h"
 #include "engine/storage/store.h"
 #include "sim/testing.h"
@@ -29,6 +30,9 @@
 
 ABSL_FLAG(std::string, postgres, "", "run against PostgreSQL at this libpq conninfo instead of QuantaDB");
 ABSL_FLAG(bool, verbose, false, "print every record as it runs");
+ABSL_FLAG(bool, rewrite, false,
+          "completion mode: rewrite each file so its records expect what this engine did (run it with --postgres to "
+          "take PostgreSQL's answers)");
 
 namespace quanta::sql::slt {
 namespace {
@@ -38,6 +42,7 @@ struct Outcome {
   std::string state, message;
   bool returns_rows = false;
   size_t columns = 0;
+  std::string types;  // one letter per column: I, R, T, B
   std::vector<std::vector<std::string>> rows;  // rendered: NULL, (empty)
 };
 
@@ -45,6 +50,15 @@ std::string RenderValue(const std::optional<std::string>& v) {
   if (!v) return "NULL";
   if (v->empty()) return "(empty)";
   return *v;
+}
+
+char TypeLetter(uint32_t oid) {
+  switch (oid) {
+    case 20: case 21: case 23: case 26: return 'I';
+    case 700: case 701: case 1700: return 'R';
+    case 16: return 'B';
+    default: return 'T';
+  }
 }
 
 class Backend {
@@ -95,6 +109,7 @@ class QuantaBackend : public Backend {
     const StatementResult& last = r.results.back();
     out->returns_rows = last.returns_rows;
     out->columns = last.columns.size();
+    for (const ResultColumn& c : last.columns) out->types.push_back(TypeLetter(c.type.oid()));
     for (const auto& row : last.rows) {
       std::vector<std::string> rendered;
       for (const auto& v : row) rendered.push_back(RenderValue(v));
@@ -141,6 +156,7 @@ class PostgresBackend : public Backend {
     } else if (status == PGRES_TUPLES_OK) {
       out.returns_rows = true;
       out.columns = static_cast<size_t>(PQnfields(res));
+      for (int c = 0; c < PQnfields(res); ++c) out.types.push_back(TypeLetter(PQftype(res, c)));
       for (int r = 0; r < PQntuples(res); ++r) {
         std::vector<std::string> row;
         for (int c = 0; c < PQnfields(res); ++c) {
@@ -239,6 +255,10 @@ int RunFile(const std::string& path, int index, Tally* tally) {
   } else {
     backend = std::make_unique<QuantaBackend>();
   }
+  const bool rewrite = absl::GetFlag(FLAGS_rewrite);
+  std::vector<std::string> lines = absl::StrSplit(text.str(), '\n');
+  std::string rewritten;
+  size_t copied = 0;
   for (const Record& r : *records) {
     if (!r.AppliesTo(backend->name())) {
       ++tally->skipped;
@@ -246,7 +266,19 @@ int RunFile(const std::string& path, int index, Tally* tally) {
     }
     ++tally->run;
     if (absl::GetFlag(FLAGS_verbose)) std::printf("%s:%d\n", path.c_str(), r.line);
-    Check(path, r, backend->Run(r.sql), tally);
+    const Outcome got = backend->Run(r.sql);
+    if (!rewrite) {
+      Check(path, r, got, tally);
+      continue;
+    }
+    for (; copied < r.first_line; ++copied) absl::StrAppend(&rewritten, lines[copied], "\n");
+    Observed o{got.ok, got.state, got.returns_rows, got.types, got.rows};
+    absl::StrAppend(&rewritten, Regenerate(r, o));
+    copied = r.end_line;
+  }
+  if (rewrite) {
+    for (; copied < lines.size(); ++copied) absl::StrAppend(&rewritten, lines[copied], copied + 1 < lines.size() ? "\n" : "");
+    std::ofstream(path) << rewritten;
   }
   return 0;
 }
