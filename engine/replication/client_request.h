@@ -40,6 +40,7 @@ struct ClientRequest {
   std::string key;           // kGet
   uint64_t target = 0;       // kTransfer
   std::optional<std::string> end;  // kScan
+  size_t limit = 0;                // kScan: at most this many rows (0: the handler's cap)
 };
 
 struct ClientResponse {

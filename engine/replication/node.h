@@ -183,6 +183,8 @@ class ReplicatedNode {
   raft::NodeId id() const { return options_.id; }
   raft::Term term() const;
   bool IsLeader() const;
+  // The primary's client address, or "" while it is not known.
+  std::string LeaderClientAddress() const;
   raft::Index applied() const { return applied_; }
   const raft::Raft& raft() const { return *raft_; }
   // What the node recovered from its raft log at open.
@@ -222,8 +224,6 @@ class ReplicatedNode {
   // late timer), so lease decisions never use a stale clock.
   void CatchUpTicks();
   int64_t DueTicks() const;
-  // The primary's client address, or "" while it is not known.
-  std::string LeaderClientAddress() const;
 
   Env& env_;
   NodeOptions options_;

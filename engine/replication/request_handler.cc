@@ -1,5 +1,6 @@
 #include "engine/replication/request_handler.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -161,7 +162,7 @@ Task<ClientResponse> RequestHandler::HandleRead(ClientRequest request) {
     storage::ScanRange range;
     range.start = std::move(request.key);
     range.end = std::move(request.end);
-    range.limit = kMaxScanRows;
+    range.limit = request.limit == 0 ? kMaxScanRows : std::min(request.limit, kMaxScanRows);
     auto rows = co_await node_.lifetime_.Guard(store->Scan(request.tree, std::move(range)));
     if (Lifetime::Gone(rows.status())) co_return ShutDown(id);
     if (!rows.ok()) {

@@ -9,6 +9,22 @@
 
 namespace quanta::sql {
 
+namespace {
+
+const char* CommandName(const ast::Statement& stmt) {
+  switch (stmt.kind) {
+    case ast::Statement::Kind::kSelect: return "SELECT";
+    case ast::Statement::Kind::kInsert: return "INSERT";
+    case ast::Statement::Kind::kUpdate: return "UPDATE";
+    case ast::Statement::Kind::kDelete: return "DELETE";
+    case ast::Statement::Kind::kCreateTable: return "CREATE TABLE";
+    case ast::Statement::Kind::kDrop: return "DROP TABLE";
+  }
+  return "?";
+}
+
+}  // namespace
+
 SqlEngine::SqlEngine(Env& env, DataAccess& access, SessionInfo session)
     : env_(env), access_(access), session_(std::move(session)), writers_(env) {}
 
@@ -43,7 +59,11 @@ Task<ExecuteResult> SqlEngine::Execute(std::string sql, std::vector<Value> param
 Task<absl::StatusOr<StatementResult>> SqlEngine::ExecuteStatement(const ast::Statement& stmt,
                                                                    const std::vector<Value>& params) {
   const bool writes = stmt.kind != ast::Statement::Kind::kSelect;
-  if (writes) co_await writers_.Lock();
+  if (writes) {
+    absl::Status writable = access_.Writable(CommandName(stmt));
+    if (!writable.ok()) co_return writable;
+    co_await writers_.Lock();
+  }
   std::optional<AsyncMutex::Held> held;
   if (writes) held.emplace(writers_);
   auto catalog = co_await LoadCatalog();

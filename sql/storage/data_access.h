@@ -27,6 +27,10 @@ class DataAccess {
   virtual Task<absl::StatusOr<std::vector<storage::KeyValue>>> Scan(storage::TreeId tree, storage::ScanRange range) = 0;
   virtual Task<absl::StatusOr<std::optional<std::string>>> Get(storage::TreeId tree, std::string key) = 0;
   virtual Task<absl::Status> Commit(storage::WriteSet writes) = 0;
+  // OK if writes may be attempted here; otherwise why not (25006 on a replica). A
+  // statement that writes checks it first, so a replica refuses even a DELETE that
+  // would match nothing. `command` names the statement ("INSERT").
+  virtual absl::Status Writable(const char* command) const { return absl::OkStatus(); }
 };
 
 }  // namespace quanta::sql

@@ -19,7 +19,11 @@
 #include "absl/strings/str_split.h"
 #include "engine/env/assert.h"
 #include "engine/storage/store.h"
+#include "engine/replication/node.h"
+#include "sim/sim_world.h"
 #include "sim/testing.h"
+#include "sql/parser/parser.h"
+#include "sql/session/node_access.h"
 #include "sql/common/sql_error.h"
 #include "sql/session/sql_engine.h"
 #include "sql/storage/store_access.h"
@@ -30,6 +34,8 @@
 
 ABSL_FLAG(std::string, postgres, "", "run against PostgreSQL at this libpq conninfo instead of QuantaDB");
 ABSL_FLAG(bool, verbose, false, "print every record as it runs");
+ABSL_FLAG(bool, cluster, false,
+          "run against a simulated 3-node cluster: statements on the primary, queries on a replica once it has caught up");
 ABSL_FLAG(bool, rewrite, false,
           "completion mode: rewrite each file so its records expect what this engine did (run it with --postgres to "
           "take PostgreSQL's answers)");
@@ -121,6 +127,124 @@ class QuantaBackend : public Backend {
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<StoreAccess> access_;
   std::unique_ptr<SqlEngine> engine_;
+};
+
+// Copies an engine's answer into the runner's outcome.
+void CopyResult(const ExecuteResult& r, Outcome* out) {
+  if (!r.error.ok()) {
+    out->ok = false;
+    out->state = SqlStateOf(r.error);
+    out->message = std::string(r.error.message());
+    return;
+  }
+  if (r.results.empty()) return;
+  const StatementResult& last = r.results.back();
+  out->returns_rows = last.returns_rows;
+  out->columns = last.columns.size();
+  for (const ResultColumn& c : last.columns) out->types.push_back(TypeLetter(c.type.oid()));
+  for (const auto& row : last.rows) {
+    std::vector<std::string> rendered;
+    for (const auto& v : row) rendered.push_back(RenderValue(v));
+    out->rows.push_back(std::move(rendered));
+  }
+}
+
+// A simulated 3-node cluster: every statement that writes runs on the primary; every
+// query runs on a replica once the replica has applied all the primary has.
+class ClusterBackend : public Backend {
+ public:
+  static constexpr int kNodes = 3;
+  ClusterBackend() : world_(7) {
+    for (int i = 0; i < kNodes; ++i) {
+      world_.AddProcess(absl::StrCat("n", i + 1), [this, i](Env& env) { return std::make_unique<Body>(env, i + 1, this); });
+    }
+    RunUntil([&] { return Primary() >= 0; }, absl::Seconds(10));
+    QUANTA_ASSERT_MSG(Primary() >= 0, "no primary was elected");
+  }
+  ~ClusterBackend() override {
+    for (auto& e : engines_) e.reset();
+    for (auto& a : access_) a.reset();
+    world_.loop().Clear();
+  }
+  std::string name() const override { return "quanta"; }
+  Outcome Run(const std::string& sql) override {
+    const int primary = Primary();
+    QUANTA_ASSERT(primary >= 0);
+    int target = primary;
+    if (ReadOnly(sql)) {
+      target = (primary + 1) % kNodes;
+      const raft::Index want = nodes_[primary]->applied();
+      RunUntil([&] { return nodes_[target]->applied() >= want; }, absl::Seconds(10));
+      QUANTA_ASSERT_MSG(nodes_[target]->applied() >= want, "the replica did not catch up");
+    }
+    if (absl::GetFlag(FLAGS_verbose)) std::printf("  on n%d (primary n%d)\n", target + 1, primary + 1);
+    Outcome out;
+    bool done = false;
+    world_.processes()[static_cast<size_t>(target)]->env()->Spawn(Execute(engines_[static_cast<size_t>(target)].get(), sql, &out, &done));
+    RunUntil([&] { return done; }, absl::Seconds(60));
+    QUANTA_ASSERT_MSG(done, "a statement did not finish within 60 simulated seconds");
+    return out;
+  }
+
+ private:
+  class Body : public sim::ProcessBody {
+   public:
+    Body(Env& env, int id, ClusterBackend* owner) : owner_(owner), id_(id) { env.Spawn(Main(env)); }
+    ~Body() override { owner_->nodes_[id_ - 1] = nullptr; }
+
+   private:
+    Task<void> Main(Env& env) {
+      replication::NodeOptions o;
+      o.id = id_;
+      for (int i = 1; i <= kNodes; ++i) {
+        o.members.emplace_back(i, absl::StrCat("n", i),
+                               replication::PeerAddresses(absl::StrCat("n", i, ":7432"), absl::StrCat("n", i, ":6432")),
+                               absl::StrCat("n", i, ":5432"));
+      }
+      o.on_fatal = [](absl::Status status) { QUANTA_ASSERT_MSG(false, std::string(status.message()).c_str()); };
+      auto node = co_await replication::ReplicatedNode::Open(env, std::move(o));
+      QUANTA_ASSERT(node.ok());
+      node_ = std::move(*node);
+      QUANTA_ASSERT(node_->Start().ok());
+      const size_t i = static_cast<size_t>(id_ - 1);
+      owner_->nodes_[i] = node_.get();
+      owner_->access_[i] = std::make_unique<NodeAccess>(*node_);
+      owner_->engines_[i] = std::make_unique<SqlEngine>(env, *owner_->access_[i]);
+    }
+    ClusterBackend* owner_;
+    int id_;
+    std::unique_ptr<replication::ReplicatedNode> node_;
+  };
+
+  static Task<void> Execute(SqlEngine* engine, std::string sql, Outcome* out, bool* done) {
+    ExecuteResult r = co_await engine->Execute(std::move(sql));
+    CopyResult(r, out);
+    *done = true;
+  }
+  static bool ReadOnly(const std::string& sql) {
+    auto statements = Parse(sql);
+    if (!statements.ok()) return false;
+    for (const ast::Statement& s : *statements) {
+      if (s.kind != ast::Statement::Kind::kSelect) return false;
+    }
+    return true;
+  }
+  int Primary() const {
+    for (int i = 0; i < kNodes; ++i) {
+      if (nodes_[i] != nullptr && nodes_[i]->AcceptingWrites() && engines_[static_cast<size_t>(i)] != nullptr) return i;
+    }
+    return -1;
+  }
+  template <class Pred>
+  void RunUntil(Pred done, absl::Duration limit) {
+    const auto end = world_.Now() + limit;
+    while (!done() && world_.Now() < end) world_.loop().RunUntil(world_.Now() + absl::Milliseconds(5));
+  }
+
+  replication::ReplicatedNode* nodes_[kNodes] = {nullptr, nullptr, nullptr};
+  std::unique_ptr<NodeAccess> access_[kNodes];
+  std::unique_ptr<SqlEngine> engines_[kNodes];
+  sim::SimWorld world_;
 };
 
 #ifdef QUANTA_HAVE_LIBPQ
@@ -252,6 +376,8 @@ int RunFile(const std::string& path, int index, Tally* tally) {
     std::printf("this runner was built without libpq: --postgres is unavailable\n");
     return 2;
 #endif
+  } else if (absl::GetFlag(FLAGS_cluster)) {
+    backend = std::make_unique<ClusterBackend>();
   } else {
     backend = std::make_unique<QuantaBackend>();
   }

@@ -1,0 +1,68 @@
+#include "sql/session/node_access.h"
+
+#include "absl/strings/str_cat.h"
+#include "engine/env/assert.h"
+#include "engine/util/strings.h"
+#include "sql/common/sql_error.h"
+
+namespace quanta::sql {
+namespace {
+
+// The node's answer as a SQL error (its SQLSTATE kept when it has one).
+absl::Status AsSqlError(const replication::ClientResponse& r) {
+  QUANTA_ASSERT(!r.status.ok());
+  if (!r.sqlstate.empty()) return SqlError(r.sqlstate.c_str(), ToStd(r.status.message()));
+  return r.status;
+}
+
+}  // namespace
+
+absl::Status NodeAccess::Writable(const char* command) const {
+  if (node_.IsLeader()) return absl::OkStatus();
+  const std::string primary = node_.LeaderClientAddress();
+  return SqlError(sqlstate::kReadOnlyTransaction,
+                  absl::StrCat("cannot execute ", command, " in a read-only transaction: node ", node_.id(),
+                               " is a replica; the primary is ", primary.empty() ? "not known yet" : primary));
+}
+
+Task<absl::StatusOr<std::vector<storage::KeyValue>>> NodeAccess::Scan(storage::TreeId tree, storage::ScanRange range) {
+  QUANTA_ASSERT(!range.reverse);  // the node scans forward only
+  replication::ClientRequest request;
+  request.id = next_id_++;
+  request.kind = replication::ClientRequest::Kind::kScan;
+  request.tree = tree;
+  request.key = std::move(range.start);
+  request.end = std::move(range.end);
+  request.limit = range.limit == SIZE_MAX ? 0 : range.limit;
+  const size_t limit = request.limit;
+  replication::ClientResponse r = co_await node_.Handle(std::move(request));
+  if (!r.status.ok()) co_return AsSqlError(r);
+  QUANTA_ASSERT(limit == 0 || r.rows.size() <= limit);
+  co_return std::move(r.rows);
+}
+
+Task<absl::StatusOr<std::optional<std::string>>> NodeAccess::Get(storage::TreeId tree, std::string key) {
+  replication::ClientRequest request;
+  request.id = next_id_++;
+  request.kind = replication::ClientRequest::Kind::kGet;
+  request.tree = tree;
+  request.key = std::move(key);
+  replication::ClientResponse r = co_await node_.Handle(std::move(request));
+  if (!r.status.ok()) co_return AsSqlError(r);
+  if (!r.found) co_return std::optional<std::string>();
+  co_return std::optional<std::string>(std::move(r.value));
+}
+
+Task<absl::Status> NodeAccess::Commit(storage::WriteSet writes) {
+  QUANTA_ASSERT(!writes.ops.empty());
+  replication::ClientRequest request;
+  request.id = next_id_++;
+  request.kind = replication::ClientRequest::Kind::kWrite;
+  request.writes = std::move(writes);
+  replication::ClientResponse r = co_await node_.Handle(std::move(request));
+  if (!r.status.ok()) co_return AsSqlError(r);
+  QUANTA_ASSERT(r.index > 0);
+  co_return absl::OkStatus();
+}
+
+}  // namespace quanta::sql

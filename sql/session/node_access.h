@@ -1,0 +1,28 @@
+// NodeAccess: DataAccess over a ReplicatedNode — the SQL front door of a cluster node.
+//
+// Reads go through the node's request handler: on the primary under its lease (after
+// everything committed is applied), on a replica at its applied index. Commits are one
+// Raft entry each, answered by the node's commit mode. The node's refusals become SQL
+// errors with their SQLSTATE: 25006 on a replica (naming the primary), 08007 when a
+// sync commit's outcome is unknown, 57P03-like kUnavailable without a lease.
+#pragma once
+
+#include "engine/replication/node.h"
+#include "sql/storage/data_access.h"
+
+namespace quanta::sql {
+
+class NodeAccess : public DataAccess {
+ public:
+  explicit NodeAccess(replication::ReplicatedNode& node) : node_(node) {}
+  Task<absl::StatusOr<std::vector<storage::KeyValue>>> Scan(storage::TreeId tree, storage::ScanRange range) override;
+  Task<absl::StatusOr<std::optional<std::string>>> Get(storage::TreeId tree, std::string key) override;
+  Task<absl::Status> Commit(storage::WriteSet writes) override;
+  absl::Status Writable(const char* command) const override;
+
+ private:
+  replication::ReplicatedNode& node_;
+  uint64_t next_id_ = 1;
+};
+
+}  // namespace quanta::sql
