@@ -1,0 +1,1 @@
+SELECT t.name, count(u.id) FROM t LEFT JOIN u ON t.id = u.t_id GROUP BY t.name ORDER BY 1 NULLS FIRST

@@ -1,0 +1,1 @@
+VALUES (1, 'a'), (2, NULL) INTERSECT SELECT id, name FROM t

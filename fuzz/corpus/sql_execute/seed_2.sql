@@ -1,0 +1,1 @@
+SELECT id, score * 2, f / 0.5 FROM t WHERE ok OR score > 1 ORDER BY id DESC LIMIT 2

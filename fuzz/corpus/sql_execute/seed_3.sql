@@ -1,0 +1,1 @@
+UPDATE t SET score = score + 1 WHERE id IN (1, 2) RETURNING *

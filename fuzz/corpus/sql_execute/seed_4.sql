@@ -1,0 +1,1 @@
+INSERT INTO u SELECT id + 10, id, name FROM t; SELECT count(*) FROM u

@@ -1,0 +1,1 @@
+SELECT CASE WHEN f > 0 THEN 'pos' ELSE 'neg' END, coalesce(name, '?') || '!' FROM t

@@ -1,0 +1,1 @@
+SELECT sum(score), avg(f), min(name), max(id), string_agg(name, ',') FROM t HAVING count(*) > 1

@@ -1,0 +1,1 @@
+SELECT * FROM (SELECT id AS x FROM t) s JOIN u ON s.x = u.id WHERE note LIKE 'z%'
