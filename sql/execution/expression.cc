@@ -130,7 +130,7 @@ absl::StatusOr<const Vector*> EvalInList(const BoundExpr& e, const DataChunk& in
   out->Reset(e.type, rows.count);
   std::vector<uint8_t> found(rows.count, 0), saw_null(rows.count, 0);
   for (size_t i = 1; i < e.args.size(); ++i) {
-    Vector item_scratch, eq(Type(TypeId::kBool));
+    Vector item_scratch, eq;
     auto item = Evaluate(*e.args[i], in, rows, ctx, &item_scratch);
     if (!item.ok()) return item.status();
     eq.Reset(Type(TypeId::kBool), rows.count);

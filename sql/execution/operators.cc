@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
 #include "engine/env/status.h"
+#include "sql/common/sql_error.h"
 #include "sql/execution/kernels.h"
 #include "sql/storage/row_codec.h"
 
@@ -341,6 +342,63 @@ Task<absl::StatusOr<bool>> NestedLoopJoinOperator::Next(ExecContext& ctx, DataCh
     co_await MaybeYield(ctx);
     if (out->active() > 0) co_return true;
   }
+}
+
+Task<absl::StatusOr<bool>> BufferScanOperator::Next(ExecContext&, DataChunk* out) {
+  const std::vector<DataChunk>& chunks = source_->chunks;
+  out->Reset();
+  if (next_ >= chunks.size()) {
+    for (const Type& t : types_) out->columns.emplace_back(t, 0);
+    co_return false;
+  }
+  *out = chunks[next_++];
+  co_return next_ < chunks.size();
+}
+
+std::vector<DataChunk> RecursiveUnionOperator::Fresh(std::vector<DataChunk> chunks) {
+  if (all_) return chunks;
+  std::vector<DataChunk> out;
+  for (const DataChunk& c : chunks) {
+    std::vector<const Vector*> cols;
+    for (const Vector& v : c.columns) cols.push_back(&v);
+    for (size_t r = 0; r < c.count(); ++r) {
+      if (seen_.insert(GroupKey(cols, r)).second) AppendRow(c, r, &out);
+    }
+  }
+  Seal(&out);
+  return out;
+}
+
+Task<absl::StatusOr<bool>> RecursiveUnionOperator::Next(ExecContext& ctx, DataChunk* out) {
+  if (!started_) {
+    started_ = true;
+    auto rows = co_await Drain(*initial_, ctx);
+    if (!rows.ok()) co_return rows.status();
+    working_->chunks = Fresh(std::move(*rows));
+    pending_ = working_->chunks;
+  }
+  while (pending_.empty() && !working_->chunks.empty()) {
+    auto step = plan_step_();
+    if (!step.ok()) co_return step.status();
+    auto rows = co_await Drain(**step, ctx);
+    if (!rows.ok()) co_return rows.status();
+    working_->chunks = Fresh(std::move(*rows));
+    pending_ = working_->chunks;
+    co_await MaybeYield(ctx);
+  }
+  out->Reset();
+  if (pending_.empty()) {
+    for (const Type& t : types_) out->columns.emplace_back(t, 0);
+    co_return false;
+  }
+  *out = std::move(pending_.front());
+  pending_.erase(pending_.begin());
+  produced_ += out->count();
+  if (produced_ > kMaxRecursiveRows) {
+    co_return SqlError(sqlstate::kProgramLimitExceeded,
+                       absl::StrCat("recursive query produced more than ", kMaxRecursiveRows, " rows"));
+  }
+  co_return true;
 }
 
 std::string SetOperator::Describe() const {

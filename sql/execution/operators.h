@@ -5,7 +5,10 @@
 #include <cstdint>
 #include <optional>
 
+#include <functional>
+
 #include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
 
 #include "sql/execution/operator.h"
 #include "sql/planner/bound_expr.h"
@@ -151,6 +154,55 @@ class SetOperator : public Operator {
   bool computed_ = false;
   std::vector<DataChunk> result_;
   size_t next_ = 0;
+};
+
+// A recursive CTE's working table: the rows of the last iteration.
+struct WorkingTable {
+  std::vector<DataChunk> chunks;
+};
+
+// Reads a working table's batches (as they are when the scan runs).
+class BufferScanOperator : public Operator {
+ public:
+  BufferScanOperator(std::vector<Type> types, std::shared_ptr<WorkingTable> source)
+      : Operator(std::move(types)), source_(std::move(source)) {}
+  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
+  std::string Describe() const override { return "WorkTable Scan"; }
+
+ private:
+  std::shared_ptr<WorkingTable> source_;
+  size_t next_ = 0;
+};
+
+// WITH RECURSIVE: the initial term's rows, then each iteration's rows of the recursive
+// term (planned afresh by `plan_step` over the working table, which holds the previous
+// iteration's rows), until an iteration adds none. Without ALL, rows already produced
+// are dropped. At most kMaxRecursiveRows rows (54001 past it: no runaway recursion).
+class RecursiveUnionOperator : public Operator {
+ public:
+  static constexpr size_t kMaxRecursiveRows = size_t{1} << 22;
+  using PlanStep = std::function<absl::StatusOr<OperatorPtr>()>;
+  RecursiveUnionOperator(OperatorPtr initial, PlanStep plan_step, std::shared_ptr<WorkingTable> working, bool all)
+      : Operator(initial->types()),
+        initial_(std::move(initial)),
+        plan_step_(std::move(plan_step)),
+        working_(std::move(working)),
+        all_(all) {}
+  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
+  std::string Describe() const override { return "Recursive Union"; }
+
+ private:
+  // Keeps the rows of `chunks` not seen before (all of them with ALL), flat.
+  std::vector<DataChunk> Fresh(std::vector<DataChunk> chunks);
+
+  OperatorPtr initial_;
+  PlanStep plan_step_;
+  std::shared_ptr<WorkingTable> working_;
+  bool all_;
+  bool started_ = false;
+  absl::btree_set<std::string> seen_;
+  std::vector<DataChunk> pending_;
+  size_t produced_ = 0;
 };
 
 // The group key of row `row` of `columns`: equal exactly when SQL grouping treats the

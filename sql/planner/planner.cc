@@ -42,9 +42,28 @@ absl::StatusOr<const TableDef*> Planner::FindTable(const std::vector<std::string
 }
 
 absl::StatusOr<Plan> Planner::PlanQuery(const ast::SelectStmt& stmt) {
-  if (!stmt.ctes.empty()) {
-    return SqlError(sqlstate::kFeatureNotSupported, "WITH queries are not supported yet", stmt.position);
+  bool pushed = false;
+  if (!stmt.ctes.empty() && (ctes_.empty() || ctes_.back()->owner != &stmt)) {
+    for (size_t i = 0; i < stmt.ctes.size(); ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        if (stmt.ctes[i].name == stmt.ctes[j].name) {
+          return SqlError("42712", absl::StrCat("WITH query name \"", stmt.ctes[i].name, "\" specified more than once"),
+                          stmt.position);
+        }
+      }
+    }
+    auto scope = std::make_shared<CteScope>();
+    scope->owner = &stmt;
+    scope->recursive = stmt.recursive;
+    ctes_.push_back(std::move(scope));
+    pushed = true;
   }
+  absl::StatusOr<Plan> plan = PlanBody(stmt);
+  if (pushed) ctes_.pop_back();
+  return plan;
+}
+
+absl::StatusOr<Plan> Planner::PlanBody(const ast::SelectStmt& stmt) {
   if (stmt.op != ast::SetOp::kNone) return PlanSetOperation(stmt);
   if (!stmt.values.empty()) return PlanValues(stmt);
   return PlanSimple(stmt);
@@ -69,7 +88,18 @@ absl::StatusOr<Planner::Source> Planner::PlanTableRef(const ast::TableRef& ref) 
   if (ref.kind == ast::TableRef::Kind::kJoin) return PlanJoin(ref);
   Source source;
   std::string name;
-  if (ref.kind == ast::TableRef::Kind::kTable) {
+  if (ref.kind == ast::TableRef::Kind::kTable && ref.names.size() == 1) {
+    auto cte = PlanCteRef(ref);
+    if (!cte.ok()) return cte.status();
+    if (cte->has_value()) {
+      source = std::move(**cte);
+      name = ref.alias.empty() ? ref.names[0] : ref.alias;
+      for (ScopeColumn& c : source.scope.columns) c.table = name;
+    }
+  }
+  if (source.op != nullptr) {
+    // a CTE
+  } else if (ref.kind == ast::TableRef::Kind::kTable) {
     auto table = FindTable(ref.names, ref.position);
     if (!table.ok()) return table.status();
     name = ref.alias.empty() ? (*table)->name : ref.alias;
@@ -93,6 +123,93 @@ absl::StatusOr<Planner::Source> Planner::PlanTableRef(const ast::TableRef& ref) 
                                           ref.column_aliases.size(), " columns specified"), ref.position);
   }
   for (size_t i = 0; i < ref.column_aliases.size(); ++i) source.scope.columns[i].name = ref.column_aliases[i];
+  return source;
+}
+
+absl::StatusOr<std::optional<Planner::Source>> Planner::PlanCteRef(const ast::TableRef& ref) {
+  const std::string& name = ref.names[0];
+  for (size_t level = ctes_.size(); level-- > 0;) {
+    const std::shared_ptr<CteScope> scope = ctes_[level];
+    for (const ast::CommonTableExpr& cte : scope->owner->ctes) {
+      if (cte.name != name) continue;
+      Source source;
+      auto working = scope->working.find(name);
+      if (working != scope->working.end()) {  // the recursive term reading the last iteration
+        source.op = std::make_unique<BufferScanOperator>(working->second.types, working->second.table);
+        for (size_t i = 0; i < working->second.types.size(); ++i) {
+          source.scope.columns.push_back(ScopeColumn{name, working->second.names[i], working->second.types[i], false});
+        }
+        return std::optional<Source>(std::move(source));
+      }
+      if (scope->recursive && cte.query->op == ast::SetOp::kUnion) {
+        auto recursive = PlanRecursiveCte(cte, scope, name);
+        if (!recursive.ok()) return recursive.status();
+        return std::optional<Source>(std::move(*recursive));
+      }
+      // Inlined: planned afresh at each reference (PostgreSQL's NOT MATERIALIZED).
+      CteStack saved(ctes_.begin() + static_cast<std::ptrdiff_t>(level) + 1, ctes_.end());
+      ctes_.resize(level + 1);
+      auto plan = PlanQuery(*cte.query);
+      ctes_.insert(ctes_.end(), saved.begin(), saved.end());
+      if (!plan.ok()) return plan.status();
+      auto coerced = CoerceOutput(std::move(plan->root), nullptr, CastContext::kImplicit);
+      if (!coerced.ok()) return coerced.status();
+      source.op = std::move(*coerced);
+      const std::vector<Type> types = source.op->types();
+      if (cte.columns.size() > types.size()) {
+        return SqlError("42P10", absl::StrCat("WITH query \"", name, "\" has ", types.size(), " columns available but ",
+                                              cte.columns.size(), " columns specified"), ref.position);
+      }
+      for (size_t i = 0; i < types.size(); ++i) {
+        source.scope.columns.push_back(ScopeColumn{name, i < cte.columns.size() ? cte.columns[i] : plan->names[i], types[i], false});
+      }
+      return std::optional<Source>(std::move(source));
+    }
+  }
+  return std::optional<Source>();
+}
+
+absl::StatusOr<Planner::Source> Planner::PlanRecursiveCte(const ast::CommonTableExpr& cte,
+                                                          const std::shared_ptr<CteScope>& scope, const std::string& name) {
+  const ast::SelectStmt& query = *cte.query;
+  if (scope->working.count(name) > 0) {
+    return SqlError(sqlstate::kFeatureNotSupported, "recursive reference to a query nested in its own recursive term",
+                    query.position);
+  }
+  auto initial = PlanQuery(*query.left);
+  if (!initial.ok()) return initial.status();
+  auto root = CoerceOutput(std::move(initial->root), nullptr, CastContext::kImplicit);
+  if (!root.ok()) return root.status();
+  CteScope::Working working;
+  working.table = std::make_shared<WorkingTable>();
+  working.types = (*root)->types();
+  for (size_t i = 0; i < working.types.size(); ++i) {
+    working.names.push_back(i < cte.columns.size() ? cte.columns[i] : initial->names[i]);
+  }
+  const std::vector<Type> types = working.types;
+  const std::vector<std::string> names = working.names;
+  std::shared_ptr<WorkingTable> table = working.table;
+  // The recursive term, planned now to report its errors, and afresh per iteration.
+  const CteStack stack(ctes_);
+  const ast::SelectStmt* step = query.right.get();
+  auto plan_step = [this, stack, scope, name, working, step, types]() -> absl::StatusOr<OperatorPtr> {
+    CteStack saved = std::move(ctes_);
+    ctes_ = stack;
+    scope->working[name] = working;
+    auto plan = PlanQuery(*step);
+    scope->working.erase(name);
+    ctes_ = std::move(saved);
+    if (!plan.ok()) return plan.status();
+    if (plan->names.size() != types.size()) {
+      return SqlError(sqlstate::kSyntaxError, "each UNION query must have the same number of columns", step->position);
+    }
+    return CoerceOutput(std::move(plan->root), &types, CastContext::kAssignment);
+  };
+  auto check = plan_step();
+  if (!check.ok()) return check.status();
+  Source source;
+  source.op = std::make_unique<RecursiveUnionOperator>(std::move(*root), std::move(plan_step), table, query.set_all);
+  for (size_t i = 0; i < types.size(); ++i) source.scope.columns.push_back(ScopeColumn{name, names[i], types[i], false});
   return source;
 }
 

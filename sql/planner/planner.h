@@ -9,17 +9,34 @@
 // takes ordinals, input columns, then output names.
 #pragma once
 
+#include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "sql/catalog/catalog.h"
-#include "sql/execution/operator.h"
+#include "sql/execution/operators.h"
 #include "sql/parser/ast.h"
 #include "sql/planner/expr_binder.h"
 #include "sql/storage/data_access.h"
 
 namespace quanta::sql {
+
+// The common table expressions visible at one query level (WITH), innermost last.
+struct CteScope {
+  const ast::SelectStmt* owner = nullptr;
+  bool recursive = false;
+  // A recursive CTE being planned has its working table here (its recursive term reads it).
+  struct Working {
+    std::shared_ptr<WorkingTable> table;
+    std::vector<Type> types;
+    std::vector<std::string> names;
+  };
+  std::map<std::string, Working> working;
+};
+using CteStack = std::vector<std::shared_ptr<CteScope>>;
 
 struct Plan {
   OperatorPtr root;
@@ -43,12 +60,17 @@ class Planner {
     OperatorPtr op;
     Scope scope;
   };
+  absl::StatusOr<Plan> PlanBody(const ast::SelectStmt& stmt);  // PlanQuery after WITH
   absl::StatusOr<Plan> PlanSimple(const ast::SelectStmt& stmt);
   absl::StatusOr<Plan> PlanValues(const ast::SelectStmt& stmt);
   absl::StatusOr<Plan> PlanSetOperation(const ast::SelectStmt& stmt);
   absl::StatusOr<Source> PlanFrom(const std::vector<ast::TableRefPtr>& from);
   absl::StatusOr<Source> PlanTableRef(const ast::TableRef& ref);
   absl::StatusOr<Source> PlanJoin(const ast::TableRef& ref);
+  // A FROM item naming a CTE of an enclosing WITH (null if `ref` names none).
+  absl::StatusOr<std::optional<Source>> PlanCteRef(const ast::TableRef& ref);
+  absl::StatusOr<Source> PlanRecursiveCte(const ast::CommonTableExpr& cte, const std::shared_ptr<CteScope>& scope,
+                                          const std::string& alias);
   // ORDER BY and LIMIT over a plan's output columns (set operations, VALUES).
   absl::StatusOr<Plan> OrderAndLimitByOutput(Plan plan, const ast::SelectStmt& stmt);
   absl::Status ApplyLimit(const ast::SelectStmt& stmt, OperatorPtr* op);
@@ -57,6 +79,7 @@ class Planner {
   const CatalogSnapshot& catalog_;
   DataAccess& access_;
   ExprBinder binder_;
+  CteStack ctes_;
 };
 
 // Adds a projection converting unknown-typed output columns to text (PostgreSQL
