@@ -229,6 +229,11 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindNode(const ast::Expr& e, const Scop
       node->args.push_back(std::move(operand));
       return node;
     }
+    case ast::ExprKind::kSubquery:
+    case ast::ExprKind::kExists:
+    case ast::ExprKind::kInSubquery:
+    case ast::ExprKind::kQuantified:
+      return BindSubquery(e, scope, agg, clause);
     case ast::ExprKind::kStar:
       return SqlError(sqlstate::kSyntaxError, "a * is only allowed in a select list", e.position);
     case ast::ExprKind::kDefault:
@@ -270,6 +275,29 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindColumn(const ast::Expr& e, const Sc
   const std::string& name = e.names.back();
   const bool qualified = e.names.size() > 1;
   const std::string table = qualified ? e.names[e.names.size() - 2] : std::string();
+  // An enclosing query's column (a correlated reference): the current outer row's value.
+  const auto in_outer = [&](const Scope& s) {
+    for (const ScopeColumn& c : s.columns) {
+      if (c.name == name && (qualified ? c.table == table : !c.merged_away)) return true;
+    }
+    return false;
+  };
+  const bool here = qualified ? scope.HasTable(table) : in_outer(scope);
+  if (!here) {
+    for (const Scope* outer = scope.outer; outer != nullptr; outer = outer->outer) {
+      if (!(qualified ? outer->HasTable(table) : in_outer(*outer))) continue;
+      Scope level = *outer;
+      level.outer = nullptr;
+      auto column = BindColumn(e, level);
+      if (!column.ok()) return column.status();
+      if (scope.outer_used != nullptr) *scope.outer_used = true;
+      const size_t index = static_cast<size_t>((*column)->column);
+      if (outer->values == nullptr) return MakeConstant(Value::Null(outer->columns[index].type));
+      Value v = (*outer->values)[index];
+      v.set_type(outer->columns[index].type);
+      return MakeConstant(std::move(v));
+    }
+  }
   if (qualified && !scope.HasTable(table)) {
     return SqlError(sqlstate::kUndefinedTable, absl::StrCat("missing FROM-clause entry for table \"", table, "\""), e.position);
   }
@@ -519,6 +547,56 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindCase(const ast::Expr& e, const Scop
     node->args.push_back(std::move(*r));
   }
   return node;
+}
+
+absl::StatusOr<BoundExprPtr> ExprBinder::BindSubquery(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
+                                                      const char* clause) {
+  if (sink_ == nullptr || agg != nullptr) {
+    return SqlError(sqlstate::kFeatureNotSupported,
+                    absl::StrCat("subqueries are not supported in ", agg != nullptr ? "aggregated queries" : (clause ? clause : "this context"), " yet"),
+                    e.position);
+  }
+  if (e.subquery == nullptr) {
+    return SqlError(sqlstate::kFeatureNotSupported, "ANY/ALL over arrays is not supported yet", e.position);
+  }
+  SubqueryEntry entry;
+  entry.query = e.subquery.get();
+  auto types = sink_->validate(*e.subquery, scope, &entry.correlated);
+  if (!types.ok()) return types.status();
+  if (e.kind != ast::ExprKind::kExists && types->size() != 1) {
+    return SqlError(sqlstate::kSyntaxError,
+                    types->size() > 1 ? "subquery has too many columns" : "subquery must return only one column", e.position);
+  }
+  switch (e.kind) {
+    case ast::ExprKind::kSubquery:
+      entry.kind = SubqueryEntry::Kind::kScalar;
+      entry.type = (*types)[0].id == TypeId::kUnknown ? Type(TypeId::kText) : (*types)[0];
+      break;
+    case ast::ExprKind::kExists:
+      entry.kind = SubqueryEntry::Kind::kExists;
+      entry.type = Type(TypeId::kBool);
+      break;
+    default: {
+      entry.kind = e.kind == ast::ExprKind::kQuantified && e.text == "all" ? SubqueryEntry::Kind::kAll : SubqueryEntry::Kind::kAny;
+      entry.negated = e.kind == ast::ExprKind::kInSubquery && e.negated;
+      entry.type = Type(TypeId::kBool);
+      auto needle = BindNode(*e.args[0], scope, nullptr, clause);
+      if (!needle.ok()) return needle.status();
+      const std::string op = e.kind == ast::ExprKind::kInSubquery ? "=" : e.op;
+      const Type element = (*types)[0].id == TypeId::kUnknown ? Type(TypeId::kText) : (*types)[0];
+      auto m = ResolveBinaryOperator(op, (*needle)->type, element);
+      if (!m.ok()) return WithPosition(m.status(), e.position);
+      auto coerced = Coerce(std::move(*needle), m->arg_types[0], CastContext::kImplicit, e.position);
+      if (!coerced.ok()) return coerced.status();
+      entry.needle = FoldConstants(std::move(*coerced));
+      entry.compare = m->kernel;
+      entry.element_type = m->arg_types[1];
+      break;
+    }
+  }
+  const Type type = entry.type;
+  sink_->entries.push_back(std::move(entry));
+  return MakeColumn(static_cast<int>(sink_->base + sink_->entries.size() - 1), type);
 }
 
 BoundExprPtr FoldConstants(BoundExprPtr e) {

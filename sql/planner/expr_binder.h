@@ -11,6 +11,7 @@
 // other column reference is 42803.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,30 @@ struct AggregationBinding {
   const Scope* input = nullptr;
   std::vector<BoundExprPtr> groups;      // bound against `input`
   std::vector<AggregateSpec> aggregates; // registered while binding
+};
+
+// A subquery found while binding one clause: run by an ApplyOperator, which appends
+// its result (per input row, or once if uncorrelated) as a column.
+struct SubqueryEntry {
+  enum class Kind : uint8_t { kScalar, kExists, kAny, kAll };
+  Kind kind = Kind::kScalar;
+  const ast::SelectStmt* query = nullptr;
+  bool correlated = false;
+  Type type;                    // the appended column's type
+  BoundExprPtr needle;          // kAny/kAll: the left operand, over the input row
+  ScalarKernel compare = nullptr;
+  Type element_type;            // kAny/kAll: the subquery's column is converted to this
+  bool negated = false;         // NOT IN
+};
+
+// Collects the subqueries of one clause; their columns start at `base` in the input.
+struct SubquerySink {
+  size_t base = 0;
+  std::vector<SubqueryEntry> entries;
+  // Plans `query` as a subquery of `outer` (outer names bind as NULLs of their types):
+  // its output types, and whether it referred to `outer`.
+  std::function<absl::StatusOr<std::vector<Type>>(const ast::SelectStmt& query, const Scope& outer, bool* correlated)>
+      validate;
 };
 
 // Whether `e` calls an aggregate (outside subqueries).
@@ -59,6 +84,8 @@ class ExprBinder {
   static absl::StatusOr<BoundExprPtr> CoerceToBool(BoundExprPtr e, const char* what, int position);
   // Resolves a type name with its modifiers (42704 unknown type, 22023 bad modifier).
   static absl::StatusOr<Type> ResolveType(const ast::TypeName& name);
+  // Where subqueries of the clauses bound next go (null: subqueries are refused).
+  void set_sink(SubquerySink* sink) { sink_ = sink; }
 
  private:
   absl::StatusOr<BoundExprPtr> BindNode(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
@@ -80,8 +107,12 @@ class ExprBinder {
   absl::StatusOr<std::vector<BoundExprPtr>> BindArgs(const std::vector<ast::ExprPtr>& args, const Scope& scope,
                                                      AggregationBinding* agg, const char* clause);
 
+  absl::StatusOr<BoundExprPtr> BindSubquery(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
+                                            const char* clause);
+
   const SessionInfo& session_;
   std::vector<Type>* params_;
+  SubquerySink* sink_ = nullptr;
 };
 
 // Folds `e` to a constant when all of its inputs are constants and it evaluates

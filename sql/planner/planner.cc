@@ -8,6 +8,7 @@
 #include "sql/execution/functions.h"
 #include "sql/execution/operators.h"
 #include "sql/execution/table_scan.h"
+#include "sql/planner/apply_operator.h"
 
 namespace quanta::sql {
 namespace {
@@ -29,6 +30,80 @@ absl::StatusOr<OperatorPtr> CoerceOutput(OperatorPtr op, const std::vector<Type>
   }
   if (!needed) return op;
   return OperatorPtr(std::make_unique<ProjectOperator>(std::move(op), std::move(exprs)));
+}
+
+namespace {
+
+// A scope and its enclosing levels, copied (with their row values) so that a subquery
+// can be planned after the planner that found it is gone.
+struct OwnedScopes {
+  std::vector<std::unique_ptr<Scope>> levels;
+  std::vector<std::unique_ptr<std::vector<Value>>> values;
+};
+
+std::shared_ptr<OwnedScopes> CopyChain(const Scope& scope) {
+  auto owned = std::make_shared<OwnedScopes>();
+  for (const Scope* s = &scope; s != nullptr; s = s->outer) {
+    auto copy = std::make_unique<Scope>(*s);
+    copy->outer_used = nullptr;
+    if (s->values != nullptr) {
+      owned->values.push_back(std::make_unique<std::vector<Value>>(*s->values));
+      copy->values = owned->values.back().get();
+    }
+    if (!owned->levels.empty()) owned->levels.back()->outer = copy.get();
+    owned->levels.push_back(std::move(copy));
+  }
+  if (!owned->levels.empty()) owned->levels.back()->outer = nullptr;
+  return owned;
+}
+
+}  // namespace
+
+SubquerySink Planner::MakeSink(size_t base) {
+  SubquerySink sink;
+  sink.base = base;
+  sink.validate = [this](const ast::SelectStmt& query, const Scope& outer, bool* correlated) -> absl::StatusOr<std::vector<Type>> {
+    Scope level = outer;
+    level.values = nullptr;  // outer names bind as NULLs of their types while validating
+    level.outer_used = nullptr;
+    bool used = false;
+    Planner sub(catalog_, access_, session_, params_);
+    sub.ctes_ = ctes_;
+    sub.set_outer(&level);
+    sub.used_flag_ = &used;
+    auto plan = sub.PlanQuery(query);
+    if (!plan.ok()) return plan.status();
+    *correlated = used;
+    return plan->types();
+  };
+  return sink;
+}
+
+OperatorPtr Planner::WrapApply(OperatorPtr op, SubquerySink sink, const Scope& scope) {
+  if (sink.entries.empty()) return op;
+  std::shared_ptr<OwnedScopes> chain = CopyChain(scope);
+  const CatalogSnapshot* catalog = &catalog_;
+  DataAccess* access = &access_;
+  const SessionInfo* session = &session_;
+  std::vector<Type>* params = params_;
+  const CteStack ctes = ctes_;
+  auto plan = [chain, catalog, access, session, params, ctes](const SubqueryEntry& entry,
+                                                              const std::vector<Value>& outer_row) -> absl::StatusOr<OperatorPtr> {
+    Scope level = *chain->levels.front();
+    level.values = entry.correlated ? &outer_row : nullptr;
+    Planner sub(*catalog, *access, *session, params);
+    sub.ctes_ = ctes;
+    sub.set_outer(&level);
+    auto planned = sub.PlanQuery(*entry.query);
+    if (!planned.ok()) return planned.status();
+    if (entry.kind == SubqueryEntry::Kind::kAny || entry.kind == SubqueryEntry::Kind::kAll) {
+      const std::vector<Type> want = {entry.element_type};
+      return CoerceOutput(std::move(planned->root), &want, CastContext::kImplicit);
+    }
+    return CoerceOutput(std::move(planned->root), nullptr, CastContext::kImplicit);
+  };
+  const size_t width = scope.columns.size();
+  return std::make_unique<ApplyOperator>(std::move(op), std::move(sink.entries), width, std::move(plan));
 }
 
 absl::StatusOr<const TableDef*> Planner::FindTable(const std::vector<std::string>& names, int position) const {

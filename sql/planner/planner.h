@@ -47,7 +47,13 @@ struct Plan {
 class Planner {
  public:
   Planner(const CatalogSnapshot& catalog, DataAccess& access, const SessionInfo& session, std::vector<Type>* params)
-      : catalog_(catalog), access_(access), binder_(session, params) {}
+      : catalog_(catalog), access_(access), session_(session), params_(params), binder_(session, params) {}
+  // Makes this a subquery's planner: names not found in its own FROM resolve in `outer`.
+  void set_outer(const Scope* outer) { outer_ = outer; }
+  // A sink for one clause's subqueries, whose result columns will start at `base`.
+  SubquerySink MakeSink(size_t base);
+  // Runs `sink`'s subqueries over `op`'s rows (appending their columns), if any.
+  OperatorPtr WrapApply(OperatorPtr op, SubquerySink sink, const Scope& scope);
 
   absl::StatusOr<Plan> PlanQuery(const ast::SelectStmt& stmt);
   // The table `names` refers to ([schema.]table), or 42P01 at `position`.
@@ -78,8 +84,12 @@ class Planner {
 
   const CatalogSnapshot& catalog_;
   DataAccess& access_;
+  const SessionInfo& session_;
+  std::vector<Type>* params_;
   ExprBinder binder_;
   CteStack ctes_;
+  const Scope* outer_ = nullptr;
+  bool* used_flag_ = nullptr;  // set when a name resolves in outer_ (correlation)
 };
 
 // Adds a projection converting unknown-typed output columns to text (PostgreSQL

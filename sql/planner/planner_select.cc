@@ -59,16 +59,25 @@ bool AnyAggregate(const ast::SelectStmt& stmt) {
 absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
   auto source = PlanFrom(stmt.from);
   if (!source.ok()) return source.status();
+  source->scope.outer = outer_;
+  source->scope.outer_used = used_flag_;
   OperatorPtr op = std::move(source->op);
   const Scope& scope = source->scope;
+  size_t width = scope.columns.size();  // the input's columns (subquery results append more)
   if (stmt.where != nullptr) {
     if (ContainsAggregate(*stmt.where)) {
       return SqlError(sqlstate::kGroupingError, "aggregate functions are not allowed in WHERE", stmt.where->position);
     }
+    SubquerySink sink = MakeSink(width);
+    binder_.set_sink(&sink);
     auto where = binder_.BindCondition(*stmt.where, scope, nullptr, "WHERE");
+    binder_.set_sink(nullptr);
     if (!where.ok()) return where.status();
+    width += sink.entries.size();
+    op = WrapApply(std::move(op), std::move(sink), scope);
     op = std::make_unique<FilterOperator>(std::move(op), std::move(*where));
   }
+  SubquerySink select_sink = MakeSink(width);  // subqueries of the select list and ORDER BY
   auto targets = Expand(stmt.targets, scope);
   if (!targets.ok()) return targets.status();
 
@@ -111,6 +120,7 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
   }
 
   // The select list (aggregated, if grouping).
+  if (agg == nullptr) binder_.set_sink(&select_sink);
   std::vector<BoundExprPtr> exprs;
   std::vector<std::string> names;
   for (const Target& t : *targets) {
@@ -128,7 +138,10 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
     } else {
       bound = binder_.Bind(*t.expr, scope, agg.get(), agg != nullptr ? nullptr : "SELECT");
     }
-    if (!bound.ok()) return bound.status();
+    if (!bound.ok()) {
+      binder_.set_sink(nullptr);
+      return bound.status();
+    }
     exprs.push_back(std::move(*bound));
     names.push_back(t.name);
   }
@@ -165,7 +178,10 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
     }
     if (column < 0) {
       auto bound = binder_.Bind(*item.expr, scope, agg.get(), agg != nullptr ? nullptr : "ORDER BY");
-      if (!bound.ok()) return bound.status();
+      if (!bound.ok()) {
+        binder_.set_sink(nullptr);
+        return bound.status();
+      }
       for (size_t i = 0; i < exprs.size() && column < 0; ++i) {
         if (exprs[i]->Equals(**bound)) column = static_cast<int>(i);
       }
@@ -180,6 +196,8 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
     keys.push_back(SortKey{column, item.descending, item.nulls_first.value_or(item.descending)});
   }
 
+  binder_.set_sink(nullptr);
+  op = WrapApply(std::move(op), std::move(select_sink), scope);
   if (agg != nullptr) {
     op = std::make_unique<AggregateOperator>(std::move(op), std::move(agg->groups), std::move(agg->aggregates));
     if (having != nullptr) op = std::make_unique<FilterOperator>(std::move(op), std::move(having));

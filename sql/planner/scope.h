@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "sql/types/type.h"
+#include "sql/types/value.h"
 
 namespace quanta::sql {
 
@@ -21,6 +21,12 @@ struct ScopeColumn {
 
 struct Scope {
   std::vector<ScopeColumn> columns;
+  // A subquery's enclosing query level. Its columns bind as constants from
+  // `outer_values` (the current outer row, when a correlated subquery is planned for
+  // it); `outer_used` records that some name resolved there.
+  const Scope* outer = nullptr;
+  const std::vector<Value>* values = nullptr;  // this level's row (for an outer level)
+  bool* outer_used = nullptr;
   bool HasTable(const std::string& table) const {
     for (const ScopeColumn& c : columns) {
       if (c.table == table) return true;

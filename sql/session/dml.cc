@@ -297,8 +297,13 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Update(const ast::UpdateStmt& s
   }
   OperatorPtr op = std::make_unique<TableScanOperator>(access_, table, /*with_keys=*/true);
   if (stmt.where != nullptr) {
+    // Subquery results append after the table's columns and the row key.
+    SubquerySink sink = planner.MakeSink(table.columns.size() + 1);
+    binder.set_sink(&sink);
     auto where = binder.BindCondition(*stmt.where, scope, nullptr, "WHERE");
+    binder.set_sink(nullptr);
     if (!where.ok()) co_return where.status();
+    op = planner.WrapApply(std::move(op), std::move(sink), scope);
     op = std::make_unique<FilterOperator>(std::move(op), std::move(*where));
   }
   TableWriter writer(table, access_);
@@ -359,8 +364,13 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Delete(const ast::DeleteStmt& s
   const Scope scope = TableScope(table, stmt.alias);
   OperatorPtr op = std::make_unique<TableScanOperator>(access_, table, /*with_keys=*/true);
   if (stmt.where != nullptr) {
+    // Subquery results append after the table's columns and the row key.
+    SubquerySink sink = planner.MakeSink(table.columns.size() + 1);
+    binder.set_sink(&sink);
     auto where = binder.BindCondition(*stmt.where, scope, nullptr, "WHERE");
+    binder.set_sink(nullptr);
     if (!where.ok()) co_return where.status();
+    op = planner.WrapApply(std::move(op), std::move(sink), scope);
     op = std::make_unique<FilterOperator>(std::move(op), std::move(*where));
   }
   auto returning = BindReturning(stmt.returning, scope, binder);
