@@ -44,6 +44,8 @@ const std::vector<WorkloadInfo>& Workloads() {
        &MakeAppendWorkload, "", absl::Seconds(25)},
       {"transfer", "3 voters + 0-2 learners; multi-key write sets move amounts while scans check no partial write set is seen",
        &MakeTransferWorkload, "", absl::Seconds(25)},
+      {"sql", "3 voters + 0-2 learners run the SQL engine; DML, DDL and checked reads on every node; replicas agree after heal",
+       &MakeSqlWorkload, "", absl::Seconds(25)},
       {"failover", "append with default timing and no random faults; the primary is crashed or isolated every ~4 s",
        &MakeFailoverWorkload, "all", absl::Seconds(25)},
   };

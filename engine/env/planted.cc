@@ -52,6 +52,15 @@ const std::vector<PlantedBugInfo>& PlantedCatalogue() {
       {PlantedBug::kReplSnapshotSkipChecksum, "repl-snapshot-skip-checksum", "append", "all",
        "a replica installs a streamed snapshot without checking the trailer's counts and "
        "checksum, so a stream cut short installs a store missing pages"},
+      {PlantedBug::kSqlSplitWriteSet, "sql-split-write-set", "sql", "all",
+       "a DML statement commits each row it writes as a separate write set (a reader or a "
+       "crash between them sees half a statement)"},
+      {PlantedBug::kSqlUnserializedWriters, "sql-unserialized-writers", "sql", "all",
+       "writing statements run without the engine's writer mutex (two UPDATEs read the same "
+       "balance and one increment is lost)"},
+      {PlantedBug::kSqlStaleCatalog, "sql-stale-catalog", "sql", "all",
+       "the SQL engine keeps the first catalog it loaded and never checks the catalog version "
+       "(a replica misses new tables; a primary re-creates one it does not see)"},
   };
   return catalogue;
 }

@@ -33,6 +33,9 @@ enum class PlantedBug {
   kReplSyncAckOnLocalFsync,   // sync mode acknowledges a commit after the primary's fsync only
   kReplStalePrimaryWrites,    // an isolated primary keeps accepting writes without its lease
   kReplSnapshotSkipChecksum,  // a replica installs a streamed snapshot without checking its trailer
+  kSqlSplitWriteSet,          // a DML statement commits each row's write as its own write set
+  kSqlUnserializedWriters,    // writing statements do not take the engine's writer mutex
+  kSqlStaleCatalog,           // the engine keeps its first catalog snapshot, never revalidating
 };
 
 struct PlantedBugInfo {

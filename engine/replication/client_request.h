@@ -32,7 +32,9 @@ struct ClientRequest {
   // kTransfer: the primary hands leadership to `target` (a switchover).
   // kScan: the rows of `tree` with keys in [key, end) (to the last key without an
   // end), all from one state: a write set is seen whole or not at all.
-  enum class Kind : uint8_t { kWrite = 1, kGet = 2, kStatus = 3, kTransfer = 4, kScan = 5 };
+  // kSql: `sql` run by the node's SQL engine (served by the client server when the
+  // node's owner installs one; the node itself never sees it).
+  enum class Kind : uint8_t { kWrite = 1, kGet = 2, kStatus = 3, kTransfer = 4, kScan = 5, kSql = 6 };
   uint64_t id = 0;
   Kind kind = Kind::kGet;
   storage::WriteSet writes;  // kWrite
@@ -41,6 +43,7 @@ struct ClientRequest {
   uint64_t target = 0;       // kTransfer
   std::optional<std::string> end;  // kScan
   size_t limit = 0;                // kScan: at most this many rows (0: the handler's cap)
+  std::string sql;                 // kSql
 };
 
 struct ClientResponse {
@@ -56,6 +59,10 @@ struct ClientResponse {
   bool primary = false;
   uint64_t state_hash = 0;
   std::vector<storage::KeyValue> rows;  // kScan
+  // kSql: the last statement's command tag, column names and rows (text; nullopt NULL).
+  std::string tag;
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::optional<std::string>>> sql_rows;
 };
 
 }  // namespace quanta::replication

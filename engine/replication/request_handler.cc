@@ -81,6 +81,9 @@ Task<ClientResponse> RequestHandler::Handle(ClientRequest request) {
     case ClientRequest::Kind::kTransfer:
       r = HandleTransfer(request);
       break;
+    case ClientRequest::Kind::kSql:
+      r = Refuse(id, absl::UnimplementedError("this node serves no SQL over the internal protocol"), "0A000");
+      break;
   }
   if (!r.ok()) co_return ShutDown(id);  // the node is gone: answer without touching it
   QUANTA_ASSERT(r->id == id);

@@ -28,6 +28,7 @@ std::string EncodeRequest(const ClientRequest& request) {
     w.set_end(*request.end);
     w.set_has_end(true);
   }
+  w.set_sql(request.sql);
   return w.SerializeAsString();
 }
 
@@ -37,7 +38,7 @@ absl::StatusOr<ClientRequest> DecodeRequest(std::string_view bytes) {
   if (!w.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return Bad("request does not parse");
   ClientRequest r;
   r.id = w.id();
-  if (w.kind() < 1 || w.kind() > 5) return Bad(absl::StrCat("request kind ", w.kind()));
+  if (w.kind() < 1 || w.kind() > 6) return Bad(absl::StrCat("request kind ", w.kind()));
   r.kind = static_cast<ClientRequest::Kind>(w.kind());
   if (r.kind == ClientRequest::Kind::kWrite && w.ops_size() == 0) return Bad("write without operations");
   if (static_cast<uint32_t>(w.ops_size()) > storage::kMaxWriteSetOps) return Bad("too many operations");
@@ -60,6 +61,9 @@ absl::StatusOr<ClientRequest> DecodeRequest(std::string_view bytes) {
     return Bad("scan end given without has_end");
   }
   if (r.kind == ClientRequest::Kind::kTransfer && r.target == 0) return Bad("transfer without a target");
+  r.sql = w.sql();
+  if (r.kind == ClientRequest::Kind::kSql && r.sql.empty()) return Bad("sql request without SQL");
+  if (r.kind != ClientRequest::Kind::kSql && !r.sql.empty()) return Bad("SQL text on a non-sql request");
   return r;
 }
 
@@ -80,6 +84,15 @@ std::string EncodeResponse(const ClientResponse& response) {
     wire::Row* row = w.add_rows();
     row->set_key(kv.key);
     row->set_value(kv.value);
+  }
+  w.set_tag(response.tag);
+  for (const std::string& c : response.columns) w.add_columns(c);
+  for (const auto& row : response.sql_rows) {
+    wire::SqlRow* out = w.add_sql_rows();
+    for (const auto& v : row) {
+      out->add_values(v.value_or(""));
+      out->add_nulls(!v.has_value());
+    }
   }
   return w.SerializeAsString();
 }
@@ -106,6 +119,18 @@ absl::StatusOr<ClientResponse> DecodeResponse(std::string_view bytes) {
   for (const wire::Row& row : w.rows()) {
     if (!r.rows.empty() && row.key() <= r.rows.back().key) return Bad("scan rows out of order");
     r.rows.push_back(storage::KeyValue{row.key(), row.value()});
+  }
+  r.tag = w.tag();
+  r.columns.assign(w.columns().begin(), w.columns().end());
+  for (const wire::SqlRow& row : w.sql_rows()) {
+    if (row.values_size() != row.nulls_size()) return Bad("SQL row with values and NULL flags of different lengths");
+    if (static_cast<size_t>(row.values_size()) != r.columns.size()) return Bad("SQL row not as wide as its columns");
+    std::vector<std::optional<std::string>> values;
+    for (int i = 0; i < row.values_size(); ++i) {
+      if (row.nulls(i) && !row.values(i).empty()) return Bad("a NULL SQL value with bytes");
+      values.push_back(row.nulls(i) ? std::nullopt : std::optional<std::string>(row.values(i)));
+    }
+    r.sql_rows.push_back(std::move(values));
   }
   return r;
 }

@@ -21,6 +21,7 @@ struct ClientServer::State {
   // Open connections, shared with their coroutines (which a crash may destroy first).
   absl::btree_map<uint64_t, std::shared_ptr<Stream>> connections;
   uint64_t next_connection = 1;
+  ClientServer::SqlHandler sql;
 };
 
 namespace {
@@ -53,7 +54,12 @@ Task<void> Flush(StatePtr s, std::shared_ptr<Stream> stream, std::shared_ptr<Out
 }
 
 Task<void> Serve(StatePtr s, std::shared_ptr<Stream> stream, std::shared_ptr<Outbox> out, ClientRequest request) {
-  ClientResponse response = co_await s->node.Handle(std::move(request));
+  ClientResponse response;
+  if (request.kind == ClientRequest::Kind::kSql && s->sql) {
+    response = co_await s->sql(std::move(request));
+  } else {
+    response = co_await s->node.Handle(std::move(request));
+  }
   if (--out->inflight < kMaxInflightPerConnection && out->resume_reading) {
     Callback<bool> resume = std::move(out->resume_reading);
     out->resume_reading = nullptr;
@@ -111,6 +117,8 @@ ClientServer::~ClientServer() {
   if (state_->listener) state_->listener->Close();
   for (auto& [id, stream] : state_->connections) stream->Close();
 }
+
+void ClientServer::ServeSql(SqlHandler handler) { state_->sql = std::move(handler); }
 
 absl::Status ClientServer::Listen(std::string_view address) {
   auto listener = state_->env.Listen(address);

@@ -7,11 +7,14 @@
 // moment (coroutines share its state); destroy before the node it serves.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string_view>
 
 #include "absl/status/status.h"
 #include "engine/env/env.h"
+#include "engine/env/task.h"
+#include "engine/replication/client_request.h"
 
 namespace quanta::replication {
 class ReplicatedNode;
@@ -29,6 +32,10 @@ class ClientServer {
   ClientServer& operator=(const ClientServer&) = delete;
 
   absl::Status Listen(std::string_view address);
+  // Serves kSql requests with `handler` (the node's SQL engine; without one they are
+  // refused). REQUIRES: whatever `handler` uses outlives this server.
+  using SqlHandler = std::function<Task<replication::ClientResponse>(replication::ClientRequest)>;
+  void ServeSql(SqlHandler handler);
 
   struct State;
 

@@ -24,6 +24,9 @@
 #include "sim/sim_world.h"
 #include "sim/workloads/cluster_oracle.h"
 #include "sim/workloads/primary_nemesis.h"
+#include "sim/workloads/sql_ops.h"
+#include "sql/session/node_access.h"
+#include "sql/session/sql_engine.h"
 
 namespace quanta::sim {
 namespace {
@@ -53,7 +56,7 @@ std::string ClientAddress(int i) { return absl::StrCat(NodeName(i), ":5432"); }
 
 // failover: append's clients and checks, no random faults, the default timing, and
 // the primary crashed or isolated every few seconds (clean failover measurements).
-enum class Kind { kRegister, kAppend, kFailover, kTransfer };
+enum class Kind { kRegister, kAppend, kFailover, kTransfer, kSql };
 bool Appends(Kind kind) { return kind == Kind::kAppend || kind == Kind::kFailover; }
 
 // transfer's ledger: a write set moves `amount` from one account to 1-4 others as
@@ -122,12 +125,17 @@ struct ClusterShape {
   // The one node the corrupting disk faults (bit flips, latent sectors, misdirected
   // and lost writes) hit: the cluster tolerates one failure, and a damaged raft log is one.
   int corruption_victim = 1;
+  bool serve_sql = false;  // nodes run the SQL engine behind the client protocol (sql)
 };
 
 class NodeBody : public ProcessBody {
  public:
   NodeBody(Env& env, int index, const ClusterShape& shape, ClusterOracle& oracle)
-      : env_(static_cast<SimProcessEnv&>(env)), index_(index), victim_(shape.corruption_victim), oracle_(oracle) {
+      : env_(static_cast<SimProcessEnv&>(env)),
+        index_(index),
+        victim_(shape.corruption_victim),
+        serve_sql_(shape.serve_sql),
+        oracle_(oracle) {
     replication::NodeOptions o;
     o.id = index;
     o.members = shape.members;
@@ -149,6 +157,8 @@ class NodeBody : public ProcessBody {
   ~NodeBody() override {
     oracle_.SetNode(index_, nullptr, NodeName(index_));
     server_.reset();
+    engine_.reset();
+    access_.reset();
     node_.reset();
   }
 
@@ -176,6 +186,13 @@ class NodeBody : public ProcessBody {
     node_->set_observer(&oracle_);
     oracle_.SetNode(index_, node_.get(), NodeName(index_));
     server_ = std::make_unique<net::ClientServer>(env_, *node_);
+    if (serve_sql_) {
+      access_ = std::make_unique<sql::NodeAccess>(*node_);
+      engine_ = std::make_unique<sql::SqlEngine>(env_, *access_);
+      sql::SqlEngine* engine = engine_.get();
+      replication::ReplicatedNode* node = node_.get();
+      server_->ServeSql([engine, node](ClientRequest r) { return sql::ServeSqlRequest(engine, node, std::move(r)); });
+    }
     absl::Status started = node_->Start();
     if (started.ok()) started = server_->Listen(ClientAddress(index_));
     if (!started.ok()) Restart(absl::StrCat("start failed: ", started.ToString()));
@@ -184,17 +201,21 @@ class NodeBody : public ProcessBody {
   SimProcessEnv& env_;
   int index_;
   int victim_;
+  bool serve_sql_;
   ClusterOracle& oracle_;
   std::unique_ptr<replication::ReplicatedNode> node_;
+  std::unique_ptr<sql::NodeAccess> access_;
+  std::unique_ptr<sql::SqlEngine> engine_;
   std::unique_ptr<net::ClientServer> server_;
 };
 
 // One client: a loop of requests to whichever node it believes is the primary.
 class ClientBody : public ProcessBody {
  public:
-  ClientBody(Env& env, int index, Kind kind, int nodes, ClusterOracle& oracle, const absl::Duration* stop_at)
+  ClientBody(Env& env, int index, Kind kind, int nodes, ClusterOracle& oracle, const absl::Duration* stop_at,
+             SqlLedger* ledger)
       : env_(static_cast<SimProcessEnv&>(env)), index_(index), kind_(kind), nodes_(nodes), oracle_(oracle),
-        stop_at_(stop_at) {
+        stop_at_(stop_at), ledger_(ledger) {
     env_.Spawn(Loop());
   }
 
@@ -217,6 +238,8 @@ class ClientBody : public ProcessBody {
       std::string redirect;  // (no co_await inside ?: — GCC 12 miscompiles it)
       if (kind_ == Kind::kTransfer) {
         redirect = co_await TransferOp(*client, seq);
+      } else if (kind_ == Kind::kSql) {
+        redirect = co_await SqlOp(*client, seq);
       } else {
         redirect = co_await OneOp(*client, seq);
       }
@@ -279,6 +302,18 @@ class ClientBody : public ProcessBody {
     co_return answer.ok() ? answer->leader : "";
   }
 
+  // sql: a statement through `client`, or a checked read of the accounts on any node.
+  Task<std::string> SqlOp(KvClient& client, uint64_t seq) {
+    if (seeded_ && env_.Rng().Bernoulli(0.3)) {
+      const std::string node = AnyNode();
+      auto reader = co_await KvClient::Connect(env_, node, Timeout());
+      if (reader.ok()) co_await SqlCheckedRead(env_, **reader, node, Timeout());
+      co_return "";
+    }
+    std::string leader = co_await SqlClientStep(env_, client, index_, seq, &seeded_, *ledger_, Timeout());
+    co_return leader;
+  }
+
   // Runs one operation and records it; returns the primary's address if the node named one.
   Task<std::string> OneOp(KvClient& client, uint64_t seq) {
     ClientRequest request;
@@ -333,6 +368,8 @@ class ClientBody : public ProcessBody {
   int nodes_;
   ClusterOracle& oracle_;
   const absl::Duration* stop_at_;
+  SqlLedger* ledger_;
+  bool seeded_ = false;  // sql: the accounts exist (this client saw them seeded)
   absl::btree_map<std::string, absl::Duration> suspect_until_;  // nodes that failed us lately
 };
 
@@ -375,8 +412,8 @@ class OperatorBody : public ProcessBody {
 // then (append) reads every acknowledged key from the primary.
 class CheckerBody : public ProcessBody {
  public:
-  CheckerBody(Env& env, int nodes, Kind kind, bool async, ClusterOracle& oracle)
-      : env_(static_cast<SimProcessEnv&>(env)), nodes_(nodes), kind_(kind), async_(async), oracle_(oracle) {
+  CheckerBody(Env& env, int nodes, Kind kind, bool async, ClusterOracle& oracle, const SqlLedger* ledger)
+      : env_(static_cast<SimProcessEnv&>(env)), nodes_(nodes), kind_(kind), async_(async), oracle_(oracle), ledger_(ledger) {
     env_.Spawn(Main());
   }
 
@@ -454,6 +491,10 @@ class CheckerBody : public ProcessBody {
       co_await CheckFinalLedger();
       co_return;
     }
+    if (kind_ == Kind::kSql) {
+      co_await SqlFinalCheck(env_, nodes_, *ledger_, oracle_, kClientTimeout);
+      co_return;
+    }
     if (!Appends(kind_)) co_return;
     for (const auto& [key, value] : oracle_.acked_appends()) {
       auto r = co_await ReadFromPrimary(key);
@@ -472,6 +513,7 @@ class CheckerBody : public ProcessBody {
   Kind kind_;
   bool async_;
   ClusterOracle& oracle_;
+  const SqlLedger* ledger_;
 };
 
 class ClusterWorkload : public Workload {
@@ -484,6 +526,7 @@ class ClusterWorkload : public Workload {
       shape_.election_ticks = 10;
     }
     oracle_ = std::make_unique<ClusterOracle>(world, 2 * shape_.election_ticks * shape_.tick);
+    shape_.serve_sql = kind_ == Kind::kSql;
     shape_.learners = kind_ == Kind::kFailover ? 0 : static_cast<int>(world.rng().Uniform(3));
     // replication.batch_size: one entry per append on a third of the seeds (an old
     // term's entry then travels without the new leader's no-op: Raft figure 8), else
@@ -549,7 +592,7 @@ class ClusterWorkload : public Workload {
     }
     for (int c = 1; c <= kClients; ++c) {
       world.AddProcess(absl::StrCat("c", c), [this, c, nodes](Env& env) {
-        return std::make_unique<ClientBody>(env, c, kind_, nodes, *oracle_, &stop_at_);
+        return std::make_unique<ClientBody>(env, c, kind_, nodes, *oracle_, &stop_at_, &ledger_);
       });
     }
   }
@@ -559,7 +602,7 @@ class ClusterWorkload : public Workload {
     const int nodes = kVoters + shape_.learners;
     const bool async = shape_.mode == replication::CommitMode::kAsync;
     world.AddProcess("checker", [this, nodes, async](Env& env) {
-      return std::make_unique<CheckerBody>(env, nodes, kind_, async, *oracle_);
+      return std::make_unique<CheckerBody>(env, nodes, kind_, async, *oracle_, &ledger_);
     });
   }
 
@@ -574,6 +617,7 @@ class ClusterWorkload : public Workload {
   std::unique_ptr<ClusterOracle> oracle_;
   std::unique_ptr<PrimaryNemesis> primary_nemesis_;
   absl::Duration stop_at_;
+  SqlLedger ledger_;  // sql: what clients were told
 };
 
 }  // namespace
@@ -582,5 +626,6 @@ std::unique_ptr<Workload> MakeRegisterWorkload() { return std::make_unique<Clust
 std::unique_ptr<Workload> MakeAppendWorkload() { return std::make_unique<ClusterWorkload>(Kind::kAppend); }
 std::unique_ptr<Workload> MakeFailoverWorkload() { return std::make_unique<ClusterWorkload>(Kind::kFailover); }
 std::unique_ptr<Workload> MakeTransferWorkload() { return std::make_unique<ClusterWorkload>(Kind::kTransfer); }
+std::unique_ptr<Workload> MakeSqlWorkload() { return std::make_unique<ClusterWorkload>(Kind::kSql); }
 
 }  // namespace quanta::sim

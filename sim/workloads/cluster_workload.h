@@ -17,4 +17,8 @@ std::unique_ptr<Workload> MakeFailoverWorkload();
 //   transfer: write sets of 2-5 ledger rows that sum to zero, and scans from the
 //             primary and replicas; no scan ever sees part of a write set.
 std::unique_ptr<Workload> MakeTransferWorkload();
+//   sql:      the SQL engine on every node behind the client protocol: inserts,
+//             deletes, one-statement transfers, DDL; reads on every node always see
+//             whole statements; after heal all nodes answer alike (sim/workloads/sql_ops.h).
+std::unique_ptr<Workload> MakeSqlWorkload();
 }  // namespace quanta::sim

@@ -252,7 +252,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Insert(const ast::InsertStmt& s
   }
   const size_t count = writer.rows();
   if (count > 0) {
-    absl::Status committed = co_await access_.Commit(writer.Finish());
+    absl::Status committed = co_await CommitStatement(writer.Finish());
     if (!committed.ok()) co_return committed;
   }
   result.tag = absl::StrCat("INSERT 0 ", count);
@@ -344,7 +344,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Update(const ast::UpdateStmt& s
   }
   const size_t count = writer.rows();
   if (count > 0) {
-    absl::Status committed = co_await access_.Commit(writer.Finish());
+    absl::Status committed = co_await CommitStatement(writer.Finish());
     if (!committed.ok()) co_return committed;
   }
   result.tag = absl::StrCat("UPDATE ", count);
@@ -397,7 +397,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Delete(const ast::DeleteStmt& s
   }
   const size_t count = writer.rows();
   if (count > 0) {
-    absl::Status committed = co_await access_.Commit(writer.Finish());
+    absl::Status committed = co_await CommitStatement(writer.Finish());
     if (!committed.ok()) co_return committed;
   }
   result.tag = absl::StrCat("DELETE ", count);

@@ -4,6 +4,7 @@
 #include "engine/env/assert.h"
 #include "engine/util/strings.h"
 #include "sql/common/sql_error.h"
+#include "sql/session/sql_engine.h"
 
 namespace quanta::sql {
 namespace {
@@ -16,6 +17,29 @@ absl::Status AsSqlError(const replication::ClientResponse& r) {
 }
 
 }  // namespace
+
+Task<replication::ClientResponse> ServeSqlRequest(SqlEngine* engine, replication::ReplicatedNode* node,
+                                                  replication::ClientRequest request) {
+  QUANTA_ASSERT(request.kind == replication::ClientRequest::Kind::kSql);
+  replication::ClientResponse r;
+  r.id = request.id;
+  ExecuteResult result = co_await engine->Execute(std::move(request.sql));
+  r.primary = node->IsLeader();
+  r.leader = node->LeaderClientAddress();
+  r.term = node->term();
+  r.index = node->applied();
+  if (!result.error.ok()) {
+    r.status = result.error;
+    r.sqlstate = SqlStateOf(result.error);
+    co_return r;
+  }
+  if (result.results.empty()) co_return r;
+  StatementResult& last = result.results.back();
+  r.tag = last.tag;
+  for (const ResultColumn& c : last.columns) r.columns.push_back(c.name);
+  r.sql_rows = std::move(last.rows);
+  co_return r;
+}
 
 absl::Status NodeAccess::Writable(const char* command) const {
   if (node_.IsLeader()) return absl::OkStatus();

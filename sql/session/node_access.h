@@ -12,6 +12,14 @@
 
 namespace quanta::sql {
 
+class SqlEngine;
+
+// Serves one internal-protocol kSql request with `engine` on `node`: the statements'
+// outcome (the last result's tag, columns and rows, or the error with its SQLSTATE)
+// and the node's role and primary.
+Task<replication::ClientResponse> ServeSqlRequest(SqlEngine* engine, replication::ReplicatedNode* node,
+                                                  replication::ClientRequest request);
+
 class NodeAccess : public DataAccess {
  public:
   explicit NodeAccess(replication::ReplicatedNode& node) : node_(node) {}

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
+#include "engine/env/planted.h"
 #include "sql/common/sql_error.h"
 #include "sql/execution/operator.h"
 #include "sql/parser/parser.h"
@@ -28,10 +29,26 @@ const char* CommandName(const ast::Statement& stmt) {
 SqlEngine::SqlEngine(Env& env, DataAccess& access, SessionInfo session)
     : env_(env), access_(access), session_(std::move(session)), writers_(env) {}
 
+Task<absl::Status> SqlEngine::CommitStatement(storage::WriteSet writes) {
+  QUANTA_ASSERT(!writes.ops.empty());
+  if (!PlantedActive(PlantedBug::kSqlSplitWriteSet)) {
+    absl::Status committed = co_await access_.Commit(std::move(writes));
+    co_return committed;
+  }
+  for (storage::WriteOp& op : writes.ops) {  // the planted bug: one write set per row
+    storage::WriteSet one;
+    one.ops.push_back(std::move(op));
+    absl::Status committed = co_await access_.Commit(std::move(one));
+    if (!committed.ok()) co_return committed;
+  }
+  co_return absl::OkStatus();
+}
+
 Task<absl::StatusOr<std::shared_ptr<const CatalogSnapshot>>> SqlEngine::LoadCatalog() {
   auto version = co_await CatalogSnapshot::ReadVersion(access_);
   if (!version.ok()) co_return version.status();
   if (catalog_ != nullptr && catalog_->version() == *version) co_return catalog_;
+  if (catalog_ != nullptr && PlantedActive(PlantedBug::kSqlStaleCatalog)) co_return catalog_;
   auto loaded = co_await CatalogSnapshot::Load(access_);
   if (!loaded.ok()) co_return loaded.status();
   catalog_ = std::move(*loaded);
@@ -62,10 +79,11 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::ExecuteStatement(const ast::Sta
   if (writes) {
     absl::Status writable = access_.Writable(CommandName(stmt));
     if (!writable.ok()) co_return writable;
-    co_await writers_.Lock();
   }
+  const bool serialize = writes && !PlantedActive(PlantedBug::kSqlUnserializedWriters);
+  if (serialize) co_await writers_.Lock();
   std::optional<AsyncMutex::Held> held;
-  if (writes) held.emplace(writers_);
+  if (serialize) held.emplace(writers_);
   auto catalog = co_await LoadCatalog();
   if (!catalog.ok()) co_return catalog.status();
   const CatalogSnapshot& snapshot = **catalog;

@@ -71,6 +71,9 @@ class SqlEngine {
   Task<absl::StatusOr<StatementResult>> Delete(const ast::DeleteStmt& stmt, const CatalogSnapshot& catalog,
                                                const std::vector<Value>& params);
 
+  // Commits one statement's writes as one write set (atomically).
+  Task<absl::Status> CommitStatement(storage::WriteSet writes);
+
   Env& env_;
   DataAccess& access_;
   SessionInfo session_;

@@ -1,0 +1,216 @@
+#include "sim/workloads/sql_ops.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace quanta::sim {
+namespace {
+
+using replication::ClientRequest;
+using replication::ClientResponse;
+
+constexpr char kSchema[] =
+    "CREATE TABLE IF NOT EXISTS accounts (id int PRIMARY KEY, balance bigint NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS events (id text PRIMARY KEY, client int NOT NULL, seq bigint, payload text)";
+
+std::string Address(int node) { return absl::StrCat("n", node, ":5432"); }
+
+Task<absl::StatusOr<ClientResponse>> Sql(net::KvClient& client, std::string sql, absl::Duration timeout) {
+  ClientRequest request;
+  request.kind = ClientRequest::Kind::kSql;
+  request.sql = std::move(sql);
+  auto answer = co_await client.Call(std::move(request), timeout);
+  co_return answer;
+}
+
+std::string Seed() {
+  std::vector<std::string> rows;
+  for (int i = 0; i < kSqlAccounts; ++i) rows.push_back(absl::StrCat("(", i, ", ", kSqlAccountBalance, ")"));
+  return absl::StrCat("INSERT INTO accounts VALUES ", absl::StrJoin(rows, ", "));
+}
+
+// Checks an accounts read ("SELECT count(*), sum(balance) FROM accounts"); "" or the problem.
+std::string CheckAccounts(const ClientResponse& r) {
+  if (r.sql_rows.size() != 1 || r.sql_rows[0].size() != 2 || !r.sql_rows[0][0]) return "malformed accounts read";
+  const std::string count = *r.sql_rows[0][0];
+  if (count == "0") return "";
+  const std::string sum = r.sql_rows[0][1].value_or("NULL");
+  if (count != absl::StrCat(kSqlAccounts) || sum != absl::StrCat(kSqlAccounts * kSqlAccountBalance)) {
+    return absl::StrCat("the accounts read ", count, " rows totalling ", sum, ", not ", kSqlAccounts, " totalling ",
+                        kSqlAccounts * kSqlAccountBalance, " (a statement's write set seen in part, or lost updates)");
+  }
+  return "";
+}
+
+std::string Render(const ClientResponse& r) {
+  std::string out = r.tag;
+  for (const auto& row : r.sql_rows) {
+    absl::StrAppend(&out, "\n");
+    for (const auto& v : row) absl::StrAppend(&out, v.value_or("NULL"), "\t");
+  }
+  return out;
+}
+
+}  // namespace
+
+Task<void> SqlCheckedRead(SimProcessEnv& env, net::KvClient& reader, const std::string& node, absl::Duration timeout) {
+  auto r = co_await Sql(reader, "SELECT count(*), sum(balance) FROM accounts", timeout);
+  if (!r.ok() || !r->status.ok()) co_return;
+  const std::string problem = CheckAccounts(*r);
+  if (!problem.empty()) env.world().Fail(absl::StrCat("read of ", node, " at index ", r->index, ": ", problem));
+}
+
+Task<std::string> SqlClientStep(SimProcessEnv& env, net::KvClient& client, int index, uint64_t seq, bool* seeded,
+                                SqlLedger& ledger, absl::Duration timeout) {
+  Random& rng = env.Rng();
+  std::string sql;
+  enum { kSchemaOp, kSeed, kInsert, kTransfer, kRead, kDelete, kCreate, kDrop } op;
+  std::string object;
+  if (!*seeded) {
+    op = seq % 2 == 0 ? kSchemaOp : kSeed;
+    sql = op == kSchemaOp ? kSchema : Seed();
+  } else {
+    const double pick = rng.UnitDouble();
+    if (pick < 0.3) {
+      op = kInsert;
+      object = absl::StrCat("c", index, "-", env.incarnation(), "-", seq);
+      sql = absl::StrCat("INSERT INTO events VALUES ('", object, "', ", index, ", ", seq, ", repeat('x', ", rng.Uniform(200), "))");
+    } else if (pick < 0.55) {
+      op = kTransfer;
+      const int a = static_cast<int>(rng.Uniform(kSqlAccounts));
+      const int b = (a + 1 + static_cast<int>(rng.Uniform(kSqlAccounts - 1))) % kSqlAccounts;
+      const int amount = 1 + static_cast<int>(rng.Uniform(20));
+      sql = absl::StrCat("UPDATE accounts SET balance = balance + CASE WHEN id = ", a, " THEN -", amount, " ELSE ", amount,
+                         " END WHERE id IN (", a, ", ", b, ")");
+    } else if (pick < 0.7) {
+      op = kRead;
+      sql = "SELECT count(*), sum(balance) FROM accounts";
+    } else if (pick < 0.82 && !ledger.events.empty()) {
+      op = kDelete;
+      auto it = ledger.events.lower_bound(absl::StrCat("c", index, "-"));
+      if (it == ledger.events.end() || it->rfind(absl::StrCat("c", index, "-"), 0) != 0) it = ledger.events.begin();
+      object = *it;
+      sql = absl::StrCat("DELETE FROM events WHERE id = '", object, "'");
+    } else if (pick < 0.93 || ledger.tables.empty()) {
+      op = kCreate;
+      object = absl::StrCat("s_c", index, "_", env.incarnation(), "_", seq);
+      sql = absl::StrCat("CREATE TABLE ", object, " (a int PRIMARY KEY, b text)");
+    } else {
+      op = kDrop;
+      object = *ledger.tables.begin();
+      sql = absl::StrCat("DROP TABLE ", object);
+    }
+  }
+  // A statement whose outcome is not known may or may not have happened: forget what
+  // it would have changed.
+  if (op == kDelete) ledger.events.erase(object);
+  if (op == kDrop) ledger.tables.erase(object);
+  auto r = co_await Sql(client, sql, timeout);
+  ++ledger.statements;
+  if (!r.ok()) {
+    env.world().Log(absl::StrCat("c", index, ": no answer: ", r.status().ToString()));
+    co_return "";
+  }
+  if (r->status.ok()) {
+    ++ledger.succeeded;
+  } else {
+    env.world().Log(absl::StrCat("c", index, ": ", r->sqlstate, " ", r->status.ToString()));
+  }
+  if (op == kRead && r->status.ok()) {
+    const std::string problem = CheckAccounts(*r);
+    if (!problem.empty()) env.world().Fail(absl::StrCat("read at index ", r->index, ": ", problem));
+  }
+  if (r->status.ok()) {
+    switch (op) {
+      case kSchemaOp: break;
+      case kSeed: *seeded = true; break;
+      case kInsert: ledger.events.insert(object); break;
+      case kDelete: ledger.deleted.insert(object); break;
+      case kCreate: ledger.tables.insert(object); break;
+      default: break;
+    }
+  } else if (op == kSeed && r->sqlstate == "23505") {
+    *seeded = true;  // another client seeded the accounts
+  }
+  co_return r->leader;
+}
+
+Task<void> SqlFinalCheck(SimProcessEnv& env, int nodes, const SqlLedger& ledger, ClusterOracle& oracle,
+                         absl::Duration timeout) {
+  std::vector<std::string> queries = {"SELECT id, balance FROM accounts ORDER BY id",
+                                      "SELECT id, client, seq FROM events ORDER BY id",
+                                      "SELECT count(*), sum(balance) FROM accounts"};
+  for (const std::string& table : ledger.tables) queries.push_back(absl::StrCat("SELECT count(*) FROM ", table));
+  // Find the primary's answers, then compare every other node's.
+  std::vector<std::string> expected;
+  int primary = 0;
+  for (int attempt = 0; attempt < 40 && primary == 0; ++attempt) {
+    for (int i = 1; i <= nodes && primary == 0; ++i) {
+      if (oracle.lost(i)) continue;
+      auto client = co_await net::KvClient::Connect(env, Address(i));
+      if (!client.ok()) continue;
+      std::vector<std::string> answers;
+      bool is_primary = true;
+      for (const std::string& q : queries) {
+        auto r = co_await Sql(**client, q, timeout);
+        if (!r.ok() || !r->primary) {
+          is_primary = false;
+          break;
+        }
+        if (!r->status.ok()) {
+          oracle.OnMissing(absl::StrCat("the primary n", i, " fails ", q, ": ", r->status.ToString()));
+        }
+        answers.push_back(r->status.ok() ? Render(*r) : r->status.ToString());
+        if (q == queries[2] && r->status.ok()) {
+          const std::string problem = CheckAccounts(*r);
+          if (!problem.empty()) oracle.OnMissing(absl::StrCat("final ", problem));
+        }
+        if (q == queries[1] && r->status.ok()) {
+          absl::btree_set<std::string> present;
+          for (const auto& row : r->sql_rows) present.insert(row[0].value_or(""));
+          for (const std::string& id : ledger.events) {
+            if (!present.contains(id)) oracle.OnMissing(absl::StrCat("acknowledged event ", id, " is absent"));
+          }
+          for (const std::string& id : ledger.deleted) {
+            if (present.contains(id)) oracle.OnMissing(absl::StrCat("event ", id, " survived its acknowledged delete"));
+          }
+        }
+      }
+      if (is_primary) {
+        primary = i;
+        expected = std::move(answers);
+      }
+    }
+    if (primary == 0) co_await env.Sleep(absl::Milliseconds(250));
+  }
+  if (primary == 0) {
+    oracle.OnMissing("no primary answered the final SQL queries");
+    co_return;
+  }
+  env.world().Log(absl::StrCat("sql: final check on primary n", primary, ": ", ledger.succeeded, " of ", ledger.statements, " statements succeeded; ", ledger.events.size(), " events acknowledged, ",
+                               ledger.deleted.size(), " deletes, ", ledger.tables.size(), " tables; answers: ",
+                               expected.size() > 1 ? std::count(expected[1].begin(), expected[1].end(), '\n') : 0,
+                               " event rows"));
+  for (int i = 1; i <= nodes; ++i) {
+    if (i == primary || oracle.lost(i)) continue;
+    auto client = co_await net::KvClient::Connect(env, Address(i));
+    if (!client.ok()) {
+      oracle.OnMissing(absl::StrCat("n", i, " did not answer the final SQL queries"));
+      continue;
+    }
+    for (size_t q = 0; q < queries.size(); ++q) {
+      auto r = co_await Sql(**client, queries[q], timeout);
+      const std::string got = !r.ok() ? r.status().ToString() : r->status.ok() ? Render(*r) : r->status.ToString();
+      if (got != expected[q]) {
+        oracle.OnMissing(absl::StrCat("n", i, " answers ", queries[q], " with\n", got, "\nbut the primary n", primary,
+                                      " with\n", expected[q]));
+      }
+    }
+  }
+}
+
+}  // namespace quanta::sim
