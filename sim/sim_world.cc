@@ -85,26 +85,31 @@ SimProcessEnv::SimProcessEnv(SimWorld& world, SimProcess& process, uint64_t inca
 
 SimProcessEnv::~SimProcessEnv() { QUANTA_ASSERT(state_ == State::kDead); }
 
+absl::Duration SimProcessEnv::BusyOffset() const {
+  return busy_ ? std::max(absl::ZeroDuration(), busy_until_ - world_.Now()) : absl::ZeroDuration();
+}
+
 absl::Duration SimProcessEnv::MonotonicNow() {
-  return Scale(world_.Now(), process_.mono_drift_ppm);
+  return Scale(world_.Now() + BusyOffset(), process_.mono_drift_ppm);
 }
 
 absl::Time SimProcessEnv::WallNow() {
-  return kSimEpoch + Scale(world_.Now(), process_.wall_drift_ppm) + process_.wall_offset;
+  return kSimEpoch + Scale(world_.Now() + BusyOffset(), process_.wall_drift_ppm) + process_.wall_offset;
 }
 
 void SimProcessEnv::ScheduleOwned(absl::Duration delay, TraceTag tag,
                                   absl::AnyInvocable<void()> action) {
   if (!alive()) return;
-  world_.loop().Schedule(delay, this, tag, std::move(action));
+  world_.loop().Schedule(delay + BusyOffset(), this, tag, std::move(action));
 }
 
 TimerId SimProcessEnv::StartTimer(absl::Duration delay, absl::AnyInvocable<void()> fn) {
   const TimerId id = next_timer_++;
   if (!alive()) return id;
   // A timer of `delay` on this process's (drifting) clock.
+  // (Started by code that was charged CPU: from the end of that computation.)
   const absl::Duration virtual_delay =
-      std::max(absl::ZeroDuration(), delay / (1.0 + static_cast<double>(process_.mono_drift_ppm) * 1e-6));
+      std::max(absl::ZeroDuration(), delay / (1.0 + static_cast<double>(process_.mono_drift_ppm) * 1e-6)) + BusyOffset();
   const EventId event = world_.loop().Schedule(
       virtual_delay, this, {"timer", process_.id(), id, 0}, [this, id, fn = std::move(fn)]() mutable {
         timers_.erase(id);
@@ -201,7 +206,7 @@ void SimProcessEnv::StartConnect(std::string address,
 
 EventOwner::Disposition SimProcessEnv::Dispose() const {
   switch (state_) {
-    case State::kRunning: return Disposition::kRun;
+    case State::kRunning: return busy_ ? Disposition::kDefer : Disposition::kRun;
     case State::kPaused: return Disposition::kDefer;
     case State::kDead: return Disposition::kDrop;
   }
@@ -209,13 +214,52 @@ EventOwner::Disposition SimProcessEnv::Dispose() const {
 }
 
 void SimProcessEnv::Defer(EventId id, TraceTag tag, absl::AnyInvocable<void()> action) {
-  QUANTA_ASSERT(state_ == State::kPaused);
+  QUANTA_ASSERT(state_ == State::kPaused || busy_);
   deferred_.push_back(Deferred{id, tag, std::move(action)});
 }
 
 void SimProcessEnv::Resume() {
   QUANTA_ASSERT(state_ == State::kPaused);
   state_ = State::kRunning;
+  if (!busy_) RunDeferred();
+}
+
+void SimProcessEnv::ChargeCpu(absl::Duration cpu) {
+  QUANTA_ASSERT(cpu >= absl::ZeroDuration());
+  if (state_ == State::kDead || cpu == absl::ZeroDuration()) return;
+  busy_until_ = std::max(busy_until_, world_.Now()) + cpu;
+  if (busy_) return;  // the pending EndBusy sees the later end
+  busy_ = true;
+  ScheduleBusyEnd();
+}
+
+// Not an event of this process (those wait while it is busy): the world's, checking
+// that the same incarnation is still running when it fires.
+void SimProcessEnv::ScheduleBusyEnd() {
+  SimProcess* process = &process_;
+  const uint64_t incarnation = incarnation_;
+  world_.loop().Schedule(busy_until_ - world_.Now(), nullptr, {"process.busy-end", process_.id(), 0, 0},
+                         [process, incarnation] {
+                           if (process->env() != nullptr && process->env()->incarnation() == incarnation) {
+                             process->env()->EndBusy();
+                           }
+                         });
+}
+
+void SimProcessEnv::EndBusy() {
+  QUANTA_ASSERT(busy_);
+  if (state_ == State::kDead) return;
+  if (busy_until_ > world_.Now()) {  // charged more meanwhile
+    ScheduleBusyEnd();
+    return;
+  }
+  busy_ = false;
+  if (state_ == State::kRunning) RunDeferred();
+}
+
+void SimProcessEnv::RunDeferred() {
+  QUANTA_ASSERT(state_ == State::kRunning);
+  QUANTA_ASSERT(!busy_);
   std::vector<Deferred> deferred = std::move(deferred_);
   deferred_.clear();
   // Keep the original order: each deferred event runs a nanosecond after the previous.

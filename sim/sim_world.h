@@ -64,6 +64,7 @@ class SimProcessEnv final : public Env, public EventOwner {
   TimerId StartTimer(absl::Duration delay, absl::AnyInvocable<void()> fn) override;
   bool CancelTimer(TimerId id) override;
   Random& Rng() override { return rng_; }
+  void ChargeCpu(absl::Duration cpu) override;
   void Spawn(Task<void> task) override;
   void StartOpen(std::string path, OpenOptions options,
                  Callback<absl::StatusOr<std::unique_ptr<File>>> done) override;
@@ -100,6 +101,13 @@ class SimProcessEnv final : public Env, public EventOwner {
   void Kill();
   void Pause() { state_ = State::kPaused; }
   void Resume();
+  // Ends a busy period (ChargeCpu) once its end has come, running deferred events.
+  void EndBusy();
+  // How far this process's computation runs ahead of the world's clock (busy time
+  // still to come): its clock reads that much later, and what it schedules starts then.
+  absl::Duration BusyOffset() const;
+  void ScheduleBusyEnd();
+  void RunDeferred();
 
   SimWorld& world_;
   SimProcess& process_;
@@ -116,6 +124,8 @@ class SimProcessEnv final : public Env, public EventOwner {
     absl::AnyInvocable<void()> action;
   };
   std::vector<Deferred> deferred_;
+  bool busy_ = false;                                // computing (ChargeCpu): events wait
+  absl::Duration busy_until_ = absl::ZeroDuration();  // world time the computation ends
 };
 
 class SimProcess {

@@ -160,6 +160,11 @@ class Env {
   virtual TimerId StartTimer(absl::Duration delay, absl::AnyInvocable<void()> fn) = 0;
   // Cancels a timer that has not fired. Returns false if it fired or is unknown.
   virtual bool CancelTimer(TimerId id) = 0;
+  // Accounts `cpu` of computation just done by the running code. Real Envs ignore it
+  // (real CPU time passes by itself); the simulator keeps the process busy that long,
+  // so its timers and messages wait, as a loop stuck in a long computation makes them
+  // wait. How code that yields rarely starves heartbeats shows up in simulation.
+  virtual void ChargeCpu(absl::Duration cpu) {}
 
   // ---- Randomness ----
   // This process's seeded generator: the only source of randomness engine code uses.

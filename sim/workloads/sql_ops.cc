@@ -46,6 +46,11 @@ std::string CheckAccounts(const ClientResponse& r) {
   return "";
 }
 
+// A table nobody was told about may be missing (the schema is two statements).
+bool Excused(const ClientResponse& r, const SqlLedger& ledger) {
+  return r.sqlstate == "42P01" && !ledger.seeded && ledger.events.empty() && ledger.deleted.empty();
+}
+
 std::string Render(const ClientResponse& r) {
   std::string out = r.tag;
   for (const auto& row : r.sql_rows) {
@@ -135,7 +140,12 @@ Task<std::string> SqlClientStep(SimProcessEnv& env, net::KvClient& client, int i
     }
   } else if (op == kSeed && r->sqlstate == "23505") {
     *seeded = true;  // another client seeded the accounts
+  } else if (r->sqlstate == "42P01" && op != kDrop) {
+    // The schema is two statements (two write sets): a failover between them leaves
+    // one table; run the schema again.
+    *seeded = false;
   }
+  if (*seeded) ledger.seeded = true;
   co_return r->leader;
 }
 
@@ -161,7 +171,7 @@ Task<void> SqlFinalCheck(SimProcessEnv& env, int nodes, const SqlLedger& ledger,
           is_primary = false;
           break;
         }
-        if (!r->status.ok()) {
+        if (!r->status.ok() && !Excused(*r, ledger)) {
           oracle.OnMissing(absl::StrCat("the primary n", i, " fails ", q, ": ", r->status.ToString()));
         }
         answers.push_back(r->status.ok() ? Render(*r) : r->status.ToString());

@@ -29,6 +29,7 @@ struct SqlLedger {
   absl::btree_set<std::string> events;   // acknowledged inserts, not deleted
   absl::btree_set<std::string> deleted;  // acknowledged deletes
   absl::btree_set<std::string> tables;   // acknowledged creates, not dropped (or maybe dropped)
+  bool seeded = false;                     // the accounts were seeded (acknowledged)
   uint64_t statements = 0, succeeded = 0;  // for the run's log
 };
 

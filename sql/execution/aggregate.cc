@@ -265,6 +265,7 @@ Task<absl::Status> AggregateOperator::Consume(ExecContext& ctx) {
     auto more = co_await child_->Next(ctx, &in);
     if (!more.ok()) co_return more.status();
     if (in.active() > 0) {
+      ChargeRows(ctx, in.active());
       absl::Status s = Accumulate(in, ctx);
       if (!s.ok()) co_return s;
     }

@@ -26,14 +26,22 @@ namespace quanta::sql {
 struct ExecContext {
   Env* env = nullptr;
   EvalContext eval;
-  // Yield to the loop after this much work since the last yield.
+  // Yield to the loop once this much work was done since the last yield (measured by
+  // the clock, and by the work charged below).
   absl::Duration yield_every = absl::Milliseconds(2);
+  // The CPU one row costs an operator (scanned, joined, aggregated, sorted): charged
+  // to the Env (which the simulator turns into busy time) and counted towards a yield.
+  absl::Duration row_cost = absl::Nanoseconds(200);
   absl::Duration last_yield = absl::ZeroDuration();
+  absl::Duration charged_since_yield = absl::ZeroDuration();
   size_t batches_since_yield = 0;
 };
 
-// Yields to the event loop when `ctx` has worked long enough (at most every
-// kBatchesPerClockCheck batches the clock is read).
+// Charges `rows` rows of work (ExecContext::row_cost each).
+void ChargeRows(ExecContext& ctx, size_t rows);
+// Yields to the event loop when `ctx` has worked long enough since the last yield:
+// charged work past yield_every, or the clock (read every kBatchesPerClockCheck
+// batches) past it.
 Task<void> MaybeYield(ExecContext& ctx);
 
 class Operator {

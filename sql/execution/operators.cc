@@ -40,13 +40,25 @@ void Seal(std::vector<DataChunk>* chunks) {
 
 }  // namespace
 
+void ChargeRows(ExecContext& ctx, size_t rows) {
+  if (ctx.env == nullptr || rows == 0) return;
+  const absl::Duration cost = ctx.row_cost * static_cast<int64_t>(rows);
+  ctx.env->ChargeCpu(cost);
+  ctx.charged_since_yield += cost;
+}
+
 Task<void> MaybeYield(ExecContext& ctx) {
-  if (ctx.env == nullptr || ++ctx.batches_since_yield < kBatchesPerClockCheck) co_return;
-  ctx.batches_since_yield = 0;
-  const absl::Duration now = ctx.env->MonotonicNow();
-  if (now - ctx.last_yield < ctx.yield_every) co_return;
+  if (ctx.env == nullptr) co_return;
+  bool due = ctx.charged_since_yield >= ctx.yield_every;
+  if (!due && ++ctx.batches_since_yield >= kBatchesPerClockCheck) {
+    ctx.batches_since_yield = 0;
+    due = ctx.env->MonotonicNow() - ctx.last_yield >= ctx.yield_every;
+  }
+  if (!due) co_return;
   (void)co_await ctx.env->Sleep(absl::ZeroDuration());
   ctx.last_yield = ctx.env->MonotonicNow();
+  ctx.charged_since_yield = absl::ZeroDuration();
+  ctx.batches_since_yield = 0;
 }
 
 std::string GroupKey(const std::vector<const Vector*>& columns, size_t row) {
@@ -179,6 +191,7 @@ Task<absl::Status> SortOperator::Materialize(ExecContext& ctx) {
     }
     return false;
   };
+  ChargeRows(ctx, order_.size());
   std::stable_sort(order_.begin(), order_.end(), less);
   sorted_ = true;
   co_return absl::OkStatus();
@@ -223,6 +236,7 @@ absl::Status NestedLoopJoinOperator::Probe(ExecContext& ctx, DataChunk* out) {
   const size_t left_width = left_->types().size();
   std::vector<DataChunk> produced;
   while (left_pos_ < left_chunk_.active()) {
+    for (const DataChunk& right : right_chunks_) ChargeRows(ctx, right.count());  // one left row against all
     const size_t lrow = left_chunk_.row(left_pos_);
     bool matched = false;
     for (size_t rc = 0; rc < right_chunks_.size(); ++rc) {
@@ -259,6 +273,7 @@ absl::Status NestedLoopJoinOperator::Probe(ExecContext& ctx, DataChunk* out) {
     }
     ++left_pos_;
     if (!produced.empty() && (produced.size() > 1 || produced.back().count() >= kBatchSize / 2)) break;
+    if (ctx.charged_since_yield >= ctx.yield_every) break;  // let Next yield between left rows
   }
   Seal(&produced);
   out->Reset();

@@ -40,6 +40,7 @@ Task<absl::StatusOr<bool>> TableScanOperator::Next(ExecContext& ctx, DataChunk* 
   }
   for (size_t c = 0; c < column_count_; ++c) out->columns[c] = std::move(decoded[c]);
   out->set_count(rows->size());
+  ChargeRows(ctx, rows->size());
   if (rows->size() < kBatchSize) {
     done_ = true;
   } else {

@@ -232,9 +232,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Insert(const ast::InsertStmt& s
     if (!inserted.ok()) co_return inserted;
   }
   if (source != nullptr) {
-    ExecContext ctx;
-    ctx.env = &env_;
-    ctx.eval.params = &params;
+    ExecContext ctx = NewContext(params);
     auto chunks = co_await Drain(*source, ctx);
     if (!chunks.ok()) co_return chunks.status();
     for (const DataChunk& chunk : *chunks) {
@@ -313,9 +311,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Update(const ast::UpdateStmt& s
   if (!returning.ok()) co_return returning.status();
   StatementResult result;
   DescribeReturning(*returning, &result);
-  ExecContext ctx;
-  ctx.env = &env_;
-  ctx.eval.params = &params;
+  ExecContext ctx = NewContext(params);
   auto chunks = co_await Drain(*op, ctx);
   if (!chunks.ok()) co_return chunks.status();
   const size_t width = table.columns.size();
@@ -378,9 +374,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Delete(const ast::DeleteStmt& s
   StatementResult result;
   DescribeReturning(*returning, &result);
   TableWriter writer(table, access_);
-  ExecContext ctx;
-  ctx.env = &env_;
-  ctx.eval.params = &params;
+  ExecContext ctx = NewContext(params);
   auto chunks = co_await Drain(*op, ctx);
   if (!chunks.ok()) co_return chunks.status();
   const size_t width = table.columns.size();

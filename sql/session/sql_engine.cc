@@ -26,8 +26,18 @@ const char* CommandName(const ast::Statement& stmt) {
 
 }  // namespace
 
-SqlEngine::SqlEngine(Env& env, DataAccess& access, SessionInfo session)
-    : env_(env), access_(access), session_(std::move(session)), writers_(env) {}
+SqlEngine::SqlEngine(Env& env, DataAccess& access, SessionInfo session, SqlEngineOptions options)
+    : env_(env), access_(access), session_(std::move(session)), options_(options), writers_(env) {}
+
+ExecContext SqlEngine::NewContext(const std::vector<Value>& params) {
+  ExecContext ctx;
+  ctx.env = &env_;
+  ctx.eval.params = &params;
+  ctx.yield_every = options_.yield_every;
+  ctx.row_cost = options_.row_cost;
+  ctx.last_yield = env_.MonotonicNow();
+  return ctx;
+}
 
 Task<absl::Status> SqlEngine::CommitStatement(storage::WriteSet writes) {
   QUANTA_ASSERT(!writes.ops.empty());
@@ -112,10 +122,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::RunQuery(const ast::SelectStmt&
   result.returns_rows = true;
   const std::vector<Type> types = (*root)->types();
   for (size_t i = 0; i < types.size(); ++i) result.columns.push_back(ResultColumn{plan->names[i], types[i]});
-  ExecContext ctx;
-  ctx.env = &env_;
-  ctx.eval.params = &params;
-  ctx.last_yield = env_.MonotonicNow();
+  ExecContext ctx = NewContext(params);
   while (true) {
     DataChunk chunk;
     auto more = co_await (*root)->Next(ctx, &chunk);

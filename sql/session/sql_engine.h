@@ -23,6 +23,7 @@
 #include "engine/env/env.h"
 #include "engine/env/task.h"
 #include "sql/catalog/catalog.h"
+#include "sql/execution/operator.h"
 #include "sql/parser/ast.h"
 #include "sql/planner/expr_binder.h"
 #include "sql/storage/data_access.h"
@@ -49,9 +50,15 @@ struct ExecuteResult {
   absl::Status error;                    // the failing statement's error, or OK
 };
 
+struct SqlEngineOptions {
+  SqlEngineOptions() {}
+  absl::Duration yield_every = absl::Milliseconds(2);  // a statement yields to the loop this often
+  absl::Duration row_cost = absl::Nanoseconds(200);    // CPU charged per row (see ExecContext)
+};
+
 class SqlEngine {
  public:
-  SqlEngine(Env& env, DataAccess& access, SessionInfo session = SessionInfo());
+  SqlEngine(Env& env, DataAccess& access, SessionInfo session = SessionInfo(), SqlEngineOptions options = SqlEngineOptions());
   SqlEngine(const SqlEngine&) = delete;
   SqlEngine& operator=(const SqlEngine&) = delete;
 
@@ -71,12 +78,15 @@ class SqlEngine {
   Task<absl::StatusOr<StatementResult>> Delete(const ast::DeleteStmt& stmt, const CatalogSnapshot& catalog,
                                                const std::vector<Value>& params);
 
+  // A fresh execution context for one statement.
+  ExecContext NewContext(const std::vector<Value>& params);
   // Commits one statement's writes as one write set (atomically).
   Task<absl::Status> CommitStatement(storage::WriteSet writes);
 
   Env& env_;
   DataAccess& access_;
   SessionInfo session_;
+  SqlEngineOptions options_;
   AsyncMutex writers_;
   std::shared_ptr<const CatalogSnapshot> catalog_;
 };
