@@ -5,6 +5,7 @@
 //   quanta-kv --address 127.0.0.1:5433 get KEY          # prints the value (exit 3 if absent)
 //   quanta-kv --address 127.0.0.1:5433 status           # applied=N hash=H primary=0|1 term=T leader=ADDR
 //   quanta-kv --address 127.0.0.1:5433 transfer NODE_ID # switchover to NODE_ID
+//   quanta-kv --address 127.0.0.1:5433 sql "SELECT ..."  # columns, rows (tab-separated), tag
 //
 // Keys live in tree 1. Exit codes: 0 ok, 1 the node refused (its message and SQLSTATE
 // on stderr, and `leader=ADDR` when it named the primary), 2 usage, 3 key absent,
@@ -63,7 +64,18 @@ quanta::Task<int> Run(quanta::Env& env, ClientRequest request) {
                   static_cast<unsigned long long>(r.state_hash), r.primary ? 1 : 0,
                   static_cast<unsigned long long>(r.term), r.leader.c_str());
       break;
-    case ClientRequest::Kind::kTransfer:
+    case ClientRequest::Kind::kSql:
+      if (!r.columns.empty()) {
+        for (size_t i = 0; i < r.columns.size(); ++i) std::printf("%s%s", i ? "\t" : "", r.columns[i].c_str());
+        std::printf("\n");
+      }
+      for (const auto& row : r.sql_rows) {
+        for (size_t i = 0; i < row.size(); ++i) std::printf("%s%s", i ? "\t" : "", row[i] ? row[i]->c_str() : "");
+        std::printf("\n");
+      }
+      std::printf("%s\n", r.tag.c_str());
+      break;
+    default:
       break;
   }
   co_return 0;
@@ -72,7 +84,7 @@ quanta::Task<int> Run(quanta::Env& env, ClientRequest request) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("quanta-kv [--address HOST:PORT] put KEY VALUE | get KEY | status | transfer ID");
+  absl::SetProgramUsageMessage("quanta-kv [--address HOST:PORT] put KEY VALUE | get KEY | status | transfer ID | sql STATEMENTS");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   ClientRequest request;
   const std::string verb = args.size() > 1 ? args[1] : "";
@@ -86,11 +98,14 @@ int main(int argc, char** argv) {
     request.key = args[2];
   } else if (verb == "status" && args.size() == 2) {
     request.kind = ClientRequest::Kind::kStatus;
+  } else if (verb == "sql" && args.size() == 3) {
+    request.kind = ClientRequest::Kind::kSql;
+    request.sql = args[2];
   } else if (verb == "transfer" && args.size() == 3 && absl::SimpleAtoi(args[2], &target) && target != 0) {
     request.kind = ClientRequest::Kind::kTransfer;
     request.target = target;
   } else {
-    std::fprintf(stderr, "usage: quanta-kv [--address HOST:PORT] put KEY VALUE | get KEY | status | transfer ID\n");
+    std::fprintf(stderr, "usage: quanta-kv [--address HOST:PORT] put KEY VALUE | get KEY | status | transfer ID | sql STATEMENTS\n");
     return 2;
   }
   quanta::RealEnv env(quanta::RealEnv::Options{});

@@ -18,6 +18,8 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "net/kv/client_server.h"
+#include "sql/session/node_access.h"
+#include "sql/session/sql_engine.h"
 #include "engine/replication/node.h"
 #include "ops/members.h"
 #include "net/real_env.h"
@@ -49,6 +51,13 @@ class Server {
     }
     node_ = std::move(*node);
     server_ = std::make_unique<quanta::net::ClientServer>(env_, *node_);
+    access_ = std::make_unique<quanta::sql::NodeAccess>(*node_);
+    engine_ = std::make_unique<quanta::sql::SqlEngine>(env_, *access_);
+    quanta::sql::SqlEngine* engine = engine_.get();
+    quanta::replication::ReplicatedNode* served = node_.get();
+    server_->ServeSql([engine, served](quanta::replication::ClientRequest r) {
+      return quanta::sql::ServeSqlRequest(engine, served, std::move(r));
+    });
     std::string client;
     for (const auto& m : options_.members) {
       if (m.id == options_.id) client = m.client;
@@ -95,6 +104,8 @@ class Server {
   quanta::RealEnv& env_;
   quanta::replication::NodeOptions options_;
   std::unique_ptr<quanta::replication::ReplicatedNode> node_;
+  std::unique_ptr<quanta::sql::NodeAccess> access_;
+  std::unique_ptr<quanta::sql::SqlEngine> engine_;
   std::unique_ptr<quanta::net::ClientServer> server_;
   std::string last_role_;
   int exit_code_ = 0;
