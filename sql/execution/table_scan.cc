@@ -8,6 +8,7 @@ namespace quanta::sql {
 TableScanOperator::TableScanOperator(DataAccess& access, const TableDef& table, bool with_keys)
     : Operator(table.ColumnTypes()),
       access_(access),
+      table_(table),
       tree_(table.tree),
       table_name_(table.name),
       column_count_(table.columns.size()),
@@ -18,6 +19,11 @@ TableScanOperator::TableScanOperator(DataAccess& access, const TableDef& table, 
 Task<absl::StatusOr<bool>> TableScanOperator::Next(ExecContext& ctx, DataChunk* out) {
   out->Reset();
   if (done_) {
+    for (const Type& t : types_) out->columns.emplace_back(t, 0);
+    co_return false;
+  }
+  if (end_.has_value() && *end_ <= resume_) {  // an empty key range
+    done_ = true;
     for (const Type& t : types_) out->columns.emplace_back(t, 0);
     co_return false;
   }

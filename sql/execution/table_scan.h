@@ -20,16 +20,20 @@ class TableScanOperator : public Operator {
  public:
   TableScanOperator(DataAccess& access, const TableDef& table, bool with_keys);
   Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
-  std::string Describe() const override { return "Seq Scan on " + table_name_; }
+  std::string Describe() const override { return (ranged_ ? "Index Scan using pkey on " : "Seq Scan on ") + table_name_; }
+  const TableDef& table() const { return table_; }
 
   // Restricts the scan to keys in [start, end) (an index range from the planner).
   void SetRange(std::string start, std::optional<std::string> end) {
     resume_ = std::move(start);
     end_ = std::move(end);
+    ranged_ = true;
   }
 
  private:
   DataAccess& access_;
+  const TableDef& table_;  // the catalog snapshot's, which outlives the plan
+  bool ranged_ = false;
   storage::TreeId tree_;
   std::string table_name_;
   size_t column_count_;

@@ -92,6 +92,10 @@ class Planner {
   bool* used_flag_ = nullptr;  // set when a name resolves in outer_ (correlation)
 };
 
+// Restricts `op`, if it is a table scan, to the primary-key range `predicate` can
+// match (the predicate is still applied above it).
+void NarrowScan(Operator* op, const BoundExpr& predicate);
+
 // Adds a projection converting unknown-typed output columns to text (PostgreSQL
 // resolves `SELECT 'a'` as text) and, if `types` is given, casting to those types.
 absl::StatusOr<OperatorPtr> CoerceOutput(OperatorPtr op, const std::vector<Type>* types, CastContext context);

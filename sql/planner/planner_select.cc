@@ -5,6 +5,8 @@
 #include "sql/common/sql_error.h"
 #include "sql/execution/aggregate.h"
 #include "sql/execution/operators.h"
+#include "sql/execution/table_scan.h"
+#include "sql/planner/key_range.h"
 #include "sql/planner/planner.h"
 
 namespace quanta::sql {
@@ -56,6 +58,14 @@ bool AnyAggregate(const ast::SelectStmt& stmt) {
 
 }  // namespace
 
+void NarrowScan(Operator* op, const BoundExpr& predicate) {
+  auto* scan = dynamic_cast<TableScanOperator*>(op);
+  if (scan == nullptr) return;
+  auto range = PrimaryKeyRange(scan->table(), predicate);
+  if (!range) return;
+  scan->SetRange(range->start, range->empty ? std::optional<std::string>(range->start) : range->end);
+}
+
 absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
   auto source = PlanFrom(stmt.from);
   if (!source.ok()) return source.status();
@@ -73,6 +83,7 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
     auto where = binder_.BindCondition(*stmt.where, scope, nullptr, "WHERE");
     binder_.set_sink(nullptr);
     if (!where.ok()) return where.status();
+    NarrowScan(op.get(), **where);
     width += sink.entries.size();
     op = WrapApply(std::move(op), std::move(sink), scope);
     op = std::make_unique<FilterOperator>(std::move(op), std::move(*where));

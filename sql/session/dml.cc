@@ -301,6 +301,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Update(const ast::UpdateStmt& s
     auto where = binder.BindCondition(*stmt.where, scope, nullptr, "WHERE");
     binder.set_sink(nullptr);
     if (!where.ok()) co_return where.status();
+    NarrowScan(op.get(), **where);
     op = planner.WrapApply(std::move(op), std::move(sink), scope);
     op = std::make_unique<FilterOperator>(std::move(op), std::move(*where));
   }
@@ -366,6 +367,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Delete(const ast::DeleteStmt& s
     auto where = binder.BindCondition(*stmt.where, scope, nullptr, "WHERE");
     binder.set_sink(nullptr);
     if (!where.ok()) co_return where.status();
+    NarrowScan(op.get(), **where);
     op = planner.WrapApply(std::move(op), std::move(sink), scope);
     op = std::make_unique<FilterOperator>(std::move(op), std::move(*where));
   }
