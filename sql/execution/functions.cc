@@ -12,19 +12,6 @@
 namespace quanta::sql {
 namespace {
 
-int Rank(TypeId id) {
-  switch (id) {
-    case TypeId::kInt2: return 1;
-    case TypeId::kInt4: return 2;
-    case TypeId::kOid: return 2;
-    case TypeId::kInt8: return 3;
-    case TypeId::kNumeric: return 4;
-    case TypeId::kFloat4: return 5;
-    case TypeId::kFloat8: return 6;
-    default: return 0;
-  }
-}
-
 bool IsStringish(const Type& t) { return t.is_string() || t.id == TypeId::kUnknown; }
 bool IsComparison(std::string_view op) {
   return op == "=" || op == "<>" || op == "<" || op == "<=" || op == ">" || op == ">=";
@@ -35,7 +22,7 @@ Type Promote(const Type& a, const Type& b) {
   if (a.is_float() || b.is_float()) {
     return a.id == TypeId::kFloat4 && b.id == TypeId::kFloat4 ? Type(TypeId::kFloat4) : Type(TypeId::kFloat8);
   }
-  const TypeId id = Rank(a.id) >= Rank(b.id) ? a.id : b.id;
+  const TypeId id = NumericRank(a.id) >= NumericRank(b.id) ? a.id : b.id;
   return Type(id == TypeId::kOid ? TypeId::kInt8 : id);
 }
 

@@ -21,6 +21,17 @@ bool IsArithmetic(std::string_view op) {
   return op == "+" || op == "-" || op == "*" || op == "/" || op == "%" || op == "^";
 }
 
+bool IsOr(const Token& t) { return t.kind == TokenKind::kIdent && t.text == "or"; }
+bool IsAnd(const Token& t) { return t.kind == TokenKind::kIdent && t.text == "and"; }
+bool IsAdditive(const Token& t) { return t.kind == TokenKind::kOperator && (t.text == "+" || t.text == "-"); }
+bool IsMultiplicative(const Token& t) {
+  return t.kind == TokenKind::kOperator && (t.text == "*" || t.text == "/" || t.text == "%");
+}
+bool IsExponent(const Token& t) { return t.kind == TokenKind::kOperator && t.text == "^"; }
+bool IsOtherOperator(const Token& t) {
+  return t.kind == TokenKind::kOperator && !IsArithmetic(t.text) && !IsComparison(t);
+}
+
 ast::ExprPtr Binary(std::string op, ast::ExprPtr left, ast::ExprPtr right, int position) {
   auto e = MakeExpr(ast::ExprKind::kBinary, position);
   e->text = std::move(op);
@@ -39,51 +50,33 @@ absl::StatusOr<ast::ExprPtr> Parser::ParseExpr() {
 
 // Left-deep chains (a + b + ...) are parsed by one loop each; every link counts as one
 // level of nesting, so thousands of terms are refused like deep parentheses.
-absl::StatusOr<ast::ExprPtr> Parser::ParseOr() {
-  auto left = ParseAnd();
+// One left-associative level: operands from `next`, joined by operators `is_op` accepts.
+absl::StatusOr<ast::ExprPtr> Parser::ParseChain(absl::StatusOr<ast::ExprPtr> (Parser::*next)(), bool (*is_op)(const Token&)) {
+  auto left = (this->*next)();
   if (!left.ok()) return left;
   int levels = 0;
   absl::StatusOr<ast::ExprPtr> result = std::move(left);
-  while (IsKeyword("or")) {
-    const int position = Advance().position;
+  while (is_op(Peek())) {
+    const Token& op = Advance();
     if (absl::Status s = Enter(); !s.ok()) {
       result = s;
       break;
     }
     ++levels;
-    auto right = ParseAnd();
+    auto right = (this->*next)();
     if (!right.ok()) {
       result = right.status();
       break;
     }
-    result = Binary("or", std::move(*result), std::move(*right), position);
+    result = Binary(op.text, std::move(*result), std::move(*right), op.position);
   }
   for (int i = 0; i < levels; ++i) Leave();
   return result;
 }
 
-absl::StatusOr<ast::ExprPtr> Parser::ParseAnd() {
-  auto left = ParseNot();
-  if (!left.ok()) return left;
-  int levels = 0;
-  absl::StatusOr<ast::ExprPtr> result = std::move(left);
-  while (IsKeyword("and")) {
-    const int position = Advance().position;
-    if (absl::Status s = Enter(); !s.ok()) {
-      result = s;
-      break;
-    }
-    ++levels;
-    auto right = ParseNot();
-    if (!right.ok()) {
-      result = right.status();
-      break;
-    }
-    result = Binary("and", std::move(*result), std::move(*right), position);
-  }
-  for (int i = 0; i < levels; ++i) Leave();
-  return result;
-}
+absl::StatusOr<ast::ExprPtr> Parser::ParseOr() { return ParseChain(&Parser::ParseAnd, &IsOr); }
+
+absl::StatusOr<ast::ExprPtr> Parser::ParseAnd() { return ParseChain(&Parser::ParseNot, &IsAnd); }
 
 absl::StatusOr<ast::ExprPtr> Parser::ParseNot() {
   if (!IsKeyword("not")) return ParseIs();
@@ -238,97 +231,13 @@ absl::StatusOr<ast::ExprPtr> Parser::ParsePredicate() {
   return left;
 }
 
-absl::StatusOr<ast::ExprPtr> Parser::ParseOtherOp() {
-  auto left = ParseAdditive();
-  if (!left.ok()) return left;
-  int levels = 0;
-  absl::StatusOr<ast::ExprPtr> result = std::move(left);
-  while (Peek().kind == TokenKind::kOperator && !IsArithmetic(Peek().text) && !IsComparison(Peek())) {
-    const Token& op = Advance();
-    if (absl::Status s = Enter(); !s.ok()) {
-      result = s;
-      break;
-    }
-    ++levels;
-    auto right = ParseAdditive();
-    if (!right.ok()) {
-      result = right.status();
-      break;
-    }
-    result = Binary(op.text, std::move(*result), std::move(*right), op.position);
-  }
-  for (int i = 0; i < levels; ++i) Leave();
-  return result;
-}
+absl::StatusOr<ast::ExprPtr> Parser::ParseOtherOp() { return ParseChain(&Parser::ParseAdditive, &IsOtherOperator); }
 
-absl::StatusOr<ast::ExprPtr> Parser::ParseAdditive() {
-  auto left = ParseMultiplicative();
-  if (!left.ok()) return left;
-  int levels = 0;
-  absl::StatusOr<ast::ExprPtr> result = std::move(left);
-  while (IsOperator("+") || IsOperator("-")) {
-    const Token& op = Advance();
-    if (absl::Status s = Enter(); !s.ok()) {
-      result = s;
-      break;
-    }
-    ++levels;
-    auto right = ParseMultiplicative();
-    if (!right.ok()) {
-      result = right.status();
-      break;
-    }
-    result = Binary(op.text, std::move(*result), std::move(*right), op.position);
-  }
-  for (int i = 0; i < levels; ++i) Leave();
-  return result;
-}
+absl::StatusOr<ast::ExprPtr> Parser::ParseAdditive() { return ParseChain(&Parser::ParseMultiplicative, &IsAdditive); }
 
-absl::StatusOr<ast::ExprPtr> Parser::ParseMultiplicative() {
-  auto left = ParseExponent();
-  if (!left.ok()) return left;
-  int levels = 0;
-  absl::StatusOr<ast::ExprPtr> result = std::move(left);
-  while (IsOperator("*") || IsOperator("/") || IsOperator("%")) {
-    const Token& op = Advance();
-    if (absl::Status s = Enter(); !s.ok()) {
-      result = s;
-      break;
-    }
-    ++levels;
-    auto right = ParseExponent();
-    if (!right.ok()) {
-      result = right.status();
-      break;
-    }
-    result = Binary(op.text, std::move(*result), std::move(*right), op.position);
-  }
-  for (int i = 0; i < levels; ++i) Leave();
-  return result;
-}
+absl::StatusOr<ast::ExprPtr> Parser::ParseMultiplicative() { return ParseChain(&Parser::ParseExponent, &IsMultiplicative); }
 
-absl::StatusOr<ast::ExprPtr> Parser::ParseExponent() {
-  auto left = ParseUnary();
-  if (!left.ok()) return left;
-  int levels = 0;
-  absl::StatusOr<ast::ExprPtr> result = std::move(left);
-  while (IsOperator("^")) {
-    const Token& op = Advance();
-    if (absl::Status s = Enter(); !s.ok()) {
-      result = s;
-      break;
-    }
-    ++levels;
-    auto right = ParseUnary();
-    if (!right.ok()) {
-      result = right.status();
-      break;
-    }
-    result = Binary(op.text, std::move(*result), std::move(*right), op.position);
-  }
-  for (int i = 0; i < levels; ++i) Leave();
-  return result;
-}
+absl::StatusOr<ast::ExprPtr> Parser::ParseExponent() { return ParseChain(&Parser::ParseUnary, &IsExponent); }
 
 absl::StatusOr<ast::ExprPtr> Parser::ParseUnary() {
   const Token& t = Peek();

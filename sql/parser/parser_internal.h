@@ -80,6 +80,7 @@ class Parser {
 
   // Expressions (parse_expr.cc).
   absl::StatusOr<ast::ExprPtr> ParseExpr();
+  absl::StatusOr<ast::ExprPtr> ParseChain(absl::StatusOr<ast::ExprPtr> (Parser::*next)(), bool (*is_op)(const Token&));
   absl::StatusOr<ast::ExprPtr> ParseOr();
   absl::StatusOr<ast::ExprPtr> ParseAnd();
   absl::StatusOr<ast::ExprPtr> ParseNot();

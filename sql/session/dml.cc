@@ -119,12 +119,40 @@ absl::StatusOr<BoundExprPtr> Assign(BoundExprPtr e, const ColumnDef& column, int
   return ExprBinder::Coerce(std::move(e), column.type, CastContext::kAssignment, position);
 }
 
+// The rows of `table` an UPDATE or DELETE touches, each with its key as a last column:
+// a scan narrowed to the key range `where` allows, its subqueries, its filter.
+absl::StatusOr<OperatorPtr> TargetRows(Planner& planner, DataAccess& access, const TableDef& table, const Scope& scope,
+                                       const ast::Expr* where) {
+  OperatorPtr op = std::make_unique<TableScanOperator>(access, table, /*with_keys=*/true);
+  if (where == nullptr) return op;
+  // Subquery results append after the table's columns and the row key.
+  SubquerySink sink = planner.MakeSink(table.columns.size() + 1);
+  planner.binder().set_sink(&sink);
+  auto predicate = planner.binder().BindCondition(*where, scope, nullptr, "WHERE");
+  planner.binder().set_sink(nullptr);
+  if (!predicate.ok()) return predicate.status();
+  NarrowScan(op.get(), **predicate);
+  op = planner.WrapApply(std::move(op), std::move(sink), scope);
+  return OperatorPtr(std::make_unique<FilterOperator>(std::move(op), std::move(*predicate)));
+}
+
 }  // namespace
+
+static std::vector<Type> ParamTypes(const std::vector<Value>& params) {
+  std::vector<Type> types;
+  for (const Value& v : params) types.push_back(v.type());
+  return types;
+}
+
+Task<absl::Status> SqlEngine::CommitRows(TableWriter& writer) {
+  if (writer.rows() == 0) co_return absl::OkStatus();  // nothing to write: no Raft entry
+  absl::Status committed = co_await CommitStatement(writer.Finish());
+  co_return committed;
+}
 
 Task<absl::StatusOr<StatementResult>> SqlEngine::Insert(const ast::InsertStmt& stmt, const CatalogSnapshot& catalog,
                                                         const std::vector<Value>& params) {
-  std::vector<Type> param_types;
-  for (const Value& v : params) param_types.push_back(v.type());
+  std::vector<Type> param_types = ParamTypes(params);
   Planner planner(catalog, access_, session_, &param_types);
   auto found = planner.FindTable(stmt.table, 0);
   if (!found.ok()) co_return found.status();
@@ -249,10 +277,8 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Insert(const ast::InsertStmt& s
     }
   }
   const size_t count = writer.rows();
-  if (count > 0) {
-    absl::Status committed = co_await CommitStatement(writer.Finish());
-    if (!committed.ok()) co_return committed;
-  }
+  absl::Status committed = co_await CommitRows(writer);
+  if (!committed.ok()) co_return committed;
   result.tag = absl::StrCat("INSERT 0 ", count);
   co_return result;
 }
@@ -260,8 +286,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Insert(const ast::InsertStmt& s
 Task<absl::StatusOr<StatementResult>> SqlEngine::Update(const ast::UpdateStmt& stmt, const CatalogSnapshot& catalog,
                                                         const std::vector<Value>& params) {
   if (!stmt.from.empty()) co_return SqlError(sqlstate::kFeatureNotSupported, "UPDATE ... FROM is not supported yet");
-  std::vector<Type> param_types;
-  for (const Value& v : params) param_types.push_back(v.type());
+  std::vector<Type> param_types = ParamTypes(params);
   Planner planner(catalog, access_, session_, &param_types);
   auto found = planner.FindTable(stmt.table, 0);
   if (!found.ok()) co_return found.status();
@@ -293,18 +318,9 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Update(const ast::UpdateStmt& s
     if (!value.ok()) co_return value.status();
     sets.emplace_back(index, std::move(*value));
   }
-  OperatorPtr op = std::make_unique<TableScanOperator>(access_, table, /*with_keys=*/true);
-  if (stmt.where != nullptr) {
-    // Subquery results append after the table's columns and the row key.
-    SubquerySink sink = planner.MakeSink(table.columns.size() + 1);
-    binder.set_sink(&sink);
-    auto where = binder.BindCondition(*stmt.where, scope, nullptr, "WHERE");
-    binder.set_sink(nullptr);
-    if (!where.ok()) co_return where.status();
-    NarrowScan(op.get(), **where);
-    op = planner.WrapApply(std::move(op), std::move(sink), scope);
-    op = std::make_unique<FilterOperator>(std::move(op), std::move(*where));
-  }
+  auto target_rows = TargetRows(planner, access_, table, scope, stmt.where.get());
+  if (!target_rows.ok()) co_return target_rows.status();
+  OperatorPtr op = std::move(*target_rows);
   TableWriter writer(table, access_);
   absl::Status prepared = co_await writer.Prepare(binder);
   if (!prepared.ok()) co_return prepared;
@@ -340,10 +356,8 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Update(const ast::UpdateStmt& s
     }
   }
   const size_t count = writer.rows();
-  if (count > 0) {
-    absl::Status committed = co_await CommitStatement(writer.Finish());
-    if (!committed.ok()) co_return committed;
-  }
+  absl::Status committed = co_await CommitRows(writer);
+  if (!committed.ok()) co_return committed;
   result.tag = absl::StrCat("UPDATE ", count);
   co_return result;
 }
@@ -351,26 +365,16 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Update(const ast::UpdateStmt& s
 Task<absl::StatusOr<StatementResult>> SqlEngine::Delete(const ast::DeleteStmt& stmt, const CatalogSnapshot& catalog,
                                                         const std::vector<Value>& params) {
   if (!stmt.using_tables.empty()) co_return SqlError(sqlstate::kFeatureNotSupported, "DELETE ... USING is not supported yet");
-  std::vector<Type> param_types;
-  for (const Value& v : params) param_types.push_back(v.type());
+  std::vector<Type> param_types = ParamTypes(params);
   Planner planner(catalog, access_, session_, &param_types);
   auto found = planner.FindTable(stmt.table, 0);
   if (!found.ok()) co_return found.status();
   const TableDef& table = **found;
   ExprBinder& binder = planner.binder();
   const Scope scope = TableScope(table, stmt.alias);
-  OperatorPtr op = std::make_unique<TableScanOperator>(access_, table, /*with_keys=*/true);
-  if (stmt.where != nullptr) {
-    // Subquery results append after the table's columns and the row key.
-    SubquerySink sink = planner.MakeSink(table.columns.size() + 1);
-    binder.set_sink(&sink);
-    auto where = binder.BindCondition(*stmt.where, scope, nullptr, "WHERE");
-    binder.set_sink(nullptr);
-    if (!where.ok()) co_return where.status();
-    NarrowScan(op.get(), **where);
-    op = planner.WrapApply(std::move(op), std::move(sink), scope);
-    op = std::make_unique<FilterOperator>(std::move(op), std::move(*where));
-  }
+  auto target_rows = TargetRows(planner, access_, table, scope, stmt.where.get());
+  if (!target_rows.ok()) co_return target_rows.status();
+  OperatorPtr op = std::move(*target_rows);
   auto returning = BindReturning(stmt.returning, scope, binder);
   if (!returning.ok()) co_return returning.status();
   StatementResult result;
@@ -392,10 +396,8 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Delete(const ast::DeleteStmt& s
     }
   }
   const size_t count = writer.rows();
-  if (count > 0) {
-    absl::Status committed = co_await CommitStatement(writer.Finish());
-    if (!committed.ok()) co_return committed;
-  }
+  absl::Status committed = co_await CommitRows(writer);
+  if (!committed.ok()) co_return committed;
   result.tag = absl::StrCat("DELETE ", count);
   co_return result;
 }

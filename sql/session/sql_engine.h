@@ -56,6 +56,8 @@ struct SqlEngineOptions {
   absl::Duration row_cost = absl::Nanoseconds(200);    // CPU charged per row (see ExecContext)
 };
 
+class TableWriter;
+
 class SqlEngine {
  public:
   SqlEngine(Env& env, DataAccess& access, SessionInfo session = SessionInfo(), SqlEngineOptions options = SqlEngineOptions());
@@ -80,6 +82,8 @@ class SqlEngine {
 
   // A fresh execution context for one statement.
   ExecContext NewContext(const std::vector<Value>& params);
+  // Commits the rows a DML statement wrote (none: no write at all).
+  Task<absl::Status> CommitRows(TableWriter& writer);
   // Commits one statement's writes as one write set (atomically).
   Task<absl::Status> CommitStatement(storage::WriteSet writes);
 

@@ -20,21 +20,6 @@ absl::Status InvalidSyntax(const Type& type, std::string_view text) {
                   absl::StrCat("invalid input syntax for type ", type.Name(), ": \"", ToAbsl(text), "\""));
 }
 
-// Rank in the numeric tower used for implicit casts: int2 < int4 < int8 < numeric <
-// float4 < float8.
-int NumericRank(TypeId id) {
-  switch (id) {
-    case TypeId::kInt2: return 1;
-    case TypeId::kInt4: return 2;
-    case TypeId::kOid: return 2;
-    case TypeId::kInt8: return 3;
-    case TypeId::kNumeric: return 4;
-    case TypeId::kFloat4: return 5;
-    case TypeId::kFloat8: return 6;
-    default: return 0;
-  }
-}
-
 bool IsText(TypeId id) { return id == TypeId::kText || id == TypeId::kVarchar || id == TypeId::kBpchar; }
 
 absl::StatusOr<Value> ParseInt(std::string_view text, const Type& type) {

@@ -160,6 +160,19 @@ std::optional<std::string> ApplyTypmods(Type* type, const int64_t* mods, size_t 
   return absl::StrCat("type modifier is not allowed for type \"", type->TypName(), "\"");
 }
 
+int NumericRank(TypeId id) {
+  switch (id) {
+    case TypeId::kInt2: return 1;
+    case TypeId::kInt4: return 2;
+    case TypeId::kOid: return 2;
+    case TypeId::kInt8: return 3;
+    case TypeId::kNumeric: return 4;
+    case TypeId::kFloat4: return 5;
+    case TypeId::kFloat8: return 6;
+    default: return 0;
+  }
+}
+
 std::optional<uint32_t> ArrayOid(TypeId element) {
   if (element == TypeId::kArray || element == TypeId::kUnknown) return std::nullopt;
   return Info(element).array_oid;

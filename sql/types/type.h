@@ -87,6 +87,10 @@ std::optional<Type> LookupType(std::string_view name);
 // naming the problem if they are invalid for it.
 std::optional<std::string> ApplyTypmods(Type* type, const int64_t* mods, size_t count);
 
+// Rank in the numeric tower implicit casts climb: int2 (1) < int4, oid (2) < int8 (3) <
+// numeric (4) < float4 (5) < float8 (6); 0 for non-numeric types.
+int NumericRank(TypeId id);
+
 // The type of an array of `element` values; nullopt if arrays of it are unsupported.
 std::optional<uint32_t> ArrayOid(TypeId element);
 

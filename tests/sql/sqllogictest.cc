@@ -74,6 +74,26 @@ class Backend {
   virtual Outcome Run(const std::string& sql) = 0;
 };
 
+// Copies an engine's answer into the runner's outcome.
+void CopyResult(const ExecuteResult& r, Outcome* out) {
+  if (!r.error.ok()) {
+    out->ok = false;
+    out->state = SqlStateOf(r.error);
+    out->message = std::string(r.error.message());
+    return;
+  }
+  if (r.results.empty()) return;
+  const StatementResult& last = r.results.back();
+  out->returns_rows = last.returns_rows;
+  out->columns = last.columns.size();
+  for (const ResultColumn& c : last.columns) out->types.push_back(TypeLetter(c.type.oid()));
+  for (const auto& row : last.rows) {
+    std::vector<std::string> rendered;
+    for (const auto& v : row) rendered.push_back(RenderValue(v));
+    out->rows.push_back(std::move(rendered));
+  }
+}
+
 // QuantaDB on one simulated process: a Store and an SqlEngine over it.
 class QuantaBackend : public Backend {
  public:
@@ -105,22 +125,7 @@ class QuantaBackend : public Backend {
   }
   static Task<void> Execute(QuantaBackend* self, std::string sql, Outcome* out) {
     ExecuteResult r = co_await self->engine_->Execute(std::move(sql));
-    if (!r.error.ok()) {
-      out->ok = false;
-      out->state = SqlStateOf(r.error);
-      out->message = std::string(r.error.message());
-      co_return;
-    }
-    if (r.results.empty()) co_return;
-    const StatementResult& last = r.results.back();
-    out->returns_rows = last.returns_rows;
-    out->columns = last.columns.size();
-    for (const ResultColumn& c : last.columns) out->types.push_back(TypeLetter(c.type.oid()));
-    for (const auto& row : last.rows) {
-      std::vector<std::string> rendered;
-      for (const auto& v : row) rendered.push_back(RenderValue(v));
-      out->rows.push_back(std::move(rendered));
-    }
+    CopyResult(r, out);
   }
 
   sim::TestNode node_;
@@ -128,26 +133,6 @@ class QuantaBackend : public Backend {
   std::unique_ptr<StoreAccess> access_;
   std::unique_ptr<SqlEngine> engine_;
 };
-
-// Copies an engine's answer into the runner's outcome.
-void CopyResult(const ExecuteResult& r, Outcome* out) {
-  if (!r.error.ok()) {
-    out->ok = false;
-    out->state = SqlStateOf(r.error);
-    out->message = std::string(r.error.message());
-    return;
-  }
-  if (r.results.empty()) return;
-  const StatementResult& last = r.results.back();
-  out->returns_rows = last.returns_rows;
-  out->columns = last.columns.size();
-  for (const ResultColumn& c : last.columns) out->types.push_back(TypeLetter(c.type.oid()));
-  for (const auto& row : last.rows) {
-    std::vector<std::string> rendered;
-    for (const auto& v : row) rendered.push_back(RenderValue(v));
-    out->rows.push_back(std::move(rendered));
-  }
-}
 
 // A simulated 3-node cluster: every statement that writes runs on the primary; every
 // query runs on a replica once the replica has applied all the primary has.
