@@ -7,6 +7,7 @@
 #include "sql/execution/aggregate.h"
 #include "sql/execution/functions.h"
 #include "sql/execution/operators.h"
+#include "sql/execution/hash_join.h"
 #include "sql/execution/table_scan.h"
 #include "sql/planner/apply_operator.h"
 
@@ -201,6 +202,48 @@ absl::StatusOr<Planner::Source> Planner::PlanTableRef(const ast::TableRef& ref) 
   return source;
 }
 
+// USING/NATURAL: each joined column pair becomes one column, first in the output (as
+// PostgreSQL lists them): the left's for inner and left joins, the right's for right
+// joins, COALESCE(left, right) for full joins. Both originals stay reachable qualified.
+absl::StatusOr<Planner::Source> Planner::MergeUsingColumns(Source joined, const std::vector<std::pair<int, int>>& merged,
+                                                           JoinKind kind) {
+  const std::vector<Type> types = joined.op->types();
+  std::vector<BoundExprPtr> exprs;
+  Scope scope;
+  for (const auto& [l, r] : merged) {
+    const ScopeColumn& lc = joined.scope.columns[static_cast<size_t>(l)];
+    const ScopeColumn& rc = joined.scope.columns[static_cast<size_t>(r)];
+    auto common = CommonType({lc.type, rc.type}, "JOIN/USING");
+    if (!common.ok()) return common.status();
+    auto left = ExprBinder::Coerce(MakeColumn(l, lc.type), *common, CastContext::kImplicit, 0);
+    auto right = ExprBinder::Coerce(MakeColumn(r, rc.type), *common, CastContext::kImplicit, 0);
+    if (!left.ok()) return left.status();
+    if (!right.ok()) return right.status();
+    BoundExprPtr value;
+    if (kind == JoinKind::kFull) {
+      value = std::make_unique<BoundExpr>();
+      value->kind = BoundKind::kCoalesce;
+      value->type = *common;
+      value->args.push_back(std::move(*left));
+      value->args.push_back(std::move(*right));
+    } else {
+      value = kind == JoinKind::kRight ? std::move(*right) : std::move(*left);
+    }
+    exprs.push_back(std::move(value));
+    scope.columns.push_back(ScopeColumn{"", lc.name, *common, false});
+  }
+  for (size_t i = 0; i < types.size(); ++i) {
+    ScopeColumn c = joined.scope.columns[i];
+    for (const auto& [l, r] : merged) c.merged_away = c.merged_away || static_cast<int>(i) == l || static_cast<int>(i) == r;
+    exprs.push_back(MakeColumn(static_cast<int>(i), types[i]));
+    scope.columns.push_back(std::move(c));
+  }
+  Source out;
+  out.op = std::make_unique<ProjectOperator>(std::move(joined.op), std::move(exprs));
+  out.scope = std::move(scope);
+  return out;
+}
+
 absl::StatusOr<std::optional<Planner::Source>> Planner::PlanCteRef(const ast::TableRef& ref) {
   const std::string& name = ref.names[0];
   for (size_t level = ctes_.size(); level-- > 0;) {
@@ -288,6 +331,61 @@ absl::StatusOr<Planner::Source> Planner::PlanRecursiveCte(const ast::CommonTable
   return source;
 }
 
+namespace {
+
+void SplitConjuncts(BoundExprPtr e, std::vector<BoundExprPtr>* out) {
+  if (e->kind == BoundKind::kAnd) {
+    for (BoundExprPtr& a : e->args) SplitConjuncts(std::move(a), out);
+    return;
+  }
+  out->push_back(std::move(e));
+}
+
+}  // namespace
+
+OperatorPtr MakeJoin(OperatorPtr left, OperatorPtr right, JoinKind kind, BoundExprPtr condition, size_t left_width) {
+  if (condition == nullptr || kind == JoinKind::kCross) {
+    return std::make_unique<NestedLoopJoinOperator>(std::move(left), std::move(right), kind, std::move(condition));
+  }
+  // Equalities between a left and a right column (of one type) become hash keys.
+  std::vector<BoundExprPtr> terms, rest;
+  SplitConjuncts(std::move(condition), &terms);
+  std::vector<int> left_keys, right_keys;
+  for (BoundExprPtr& t : terms) {
+    const bool equality = t->kind == BoundKind::kFunction && t->name == "=" && t->args.size() == 2 &&
+                          t->args[0]->kind == BoundKind::kColumn && t->args[1]->kind == BoundKind::kColumn &&
+                          t->args[0]->type == t->args[1]->type;
+    if (equality) {
+      int a = t->args[0]->column, b = t->args[1]->column;
+      if (a > b) std::swap(a, b);
+      if (a < static_cast<int>(left_width) && b >= static_cast<int>(left_width)) {
+        left_keys.push_back(a);
+        right_keys.push_back(b - static_cast<int>(left_width));
+        continue;
+      }
+    }
+    rest.push_back(std::move(t));
+  }
+  BoundExprPtr residual;
+  for (BoundExprPtr& t : rest) {
+    if (residual == nullptr) {
+      residual = std::move(t);
+      continue;
+    }
+    auto both = std::make_unique<BoundExpr>();
+    both->kind = BoundKind::kAnd;
+    both->type = Type(TypeId::kBool);
+    both->args.push_back(std::move(residual));
+    both->args.push_back(std::move(t));
+    residual = std::move(both);
+  }
+  if (left_keys.empty()) {
+    return std::make_unique<NestedLoopJoinOperator>(std::move(left), std::move(right), kind, std::move(residual));
+  }
+  return std::make_unique<HashJoinOperator>(std::move(left), std::move(right), kind, std::move(left_keys),
+                                            std::move(right_keys), std::move(residual));
+}
+
 absl::StatusOr<Planner::Source> Planner::PlanJoin(const ast::TableRef& ref) {
   auto left = PlanTableRef(*ref.left);
   if (!left.ok()) return left.status();
@@ -318,6 +416,7 @@ absl::StatusOr<Planner::Source> Planner::PlanJoin(const ast::TableRef& ref) {
     both->args.push_back(std::move(term));
     condition = std::move(both);
   };
+  std::vector<std::pair<int, int>> merged;  // USING columns: (left index, right index)
   for (const std::string& name : using_columns) {
     int l = -1, r = -1;
     for (size_t i = 0; i < left_width; ++i) {
@@ -331,7 +430,7 @@ absl::StatusOr<Planner::Source> Planner::PlanJoin(const ast::TableRef& ref) {
                       absl::StrCat("column \"", name, "\" specified in USING clause does not exist in ", l < 0 ? "left" : "right",
                                    " table"), ref.position);
     }
-    joined.scope.columns[static_cast<size_t>(r)].merged_away = true;
+    merged.emplace_back(l, r);
     auto eq = ResolveBinaryOperator("=", joined.scope.columns[static_cast<size_t>(l)].type,
                                     joined.scope.columns[static_cast<size_t>(r)].type);
     if (!eq.ok()) return WithPosition(eq.status(), ref.position);
@@ -361,7 +460,8 @@ absl::StatusOr<Planner::Source> Planner::PlanJoin(const ast::TableRef& ref) {
     case ast::JoinType::kFull: kind = JoinKind::kFull; break;
     case ast::JoinType::kCross: kind = JoinKind::kCross; break;
   }
-  joined.op = std::make_unique<NestedLoopJoinOperator>(std::move(left->op), std::move(right->op), kind, std::move(condition));
+  joined.op = MakeJoin(std::move(left->op), std::move(right->op), kind, std::move(condition), left_width);
+  if (!merged.empty()) return MergeUsingColumns(std::move(joined), merged, kind);
   return joined;
 }
 

@@ -73,6 +73,7 @@ class Planner {
   absl::StatusOr<Source> PlanFrom(const std::vector<ast::TableRefPtr>& from);
   absl::StatusOr<Source> PlanTableRef(const ast::TableRef& ref);
   absl::StatusOr<Source> PlanJoin(const ast::TableRef& ref);
+  absl::StatusOr<Source> MergeUsingColumns(Source joined, const std::vector<std::pair<int, int>>& merged, JoinKind kind);
   // A FROM item naming a CTE of an enclosing WITH (null if `ref` names none).
   absl::StatusOr<std::optional<Source>> PlanCteRef(const ast::TableRef& ref);
   absl::StatusOr<Source> PlanRecursiveCte(const ast::CommonTableExpr& cte, const std::shared_ptr<CteScope>& scope,
@@ -91,6 +92,11 @@ class Planner {
   const Scope* outer_ = nullptr;
   bool* used_flag_ = nullptr;  // set when a name resolves in outer_ (correlation)
 };
+
+// A join of `left` and `right` on `condition` (over left's columns then right's): a hash
+// join on the equalities between left and right columns it holds (the rest checked per
+// pair), a nested loop if it holds none.
+OperatorPtr MakeJoin(OperatorPtr left, OperatorPtr right, JoinKind kind, BoundExprPtr condition, size_t left_width);
 
 // Restricts `op`, if it is a table scan, to the primary-key range `predicate` can
 // match (the predicate is still applied above it).
