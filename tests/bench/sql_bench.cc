@@ -1,7 +1,8 @@
 // SQL benchmarks: QuantaDB (in-process: an SqlEngine over a Store on the real backend)
 // beside PostgreSQL 15 (over libpq, a scratch cluster ci/bench starts; conninfo in
 // QUANTA_BENCH_PG) on the same generated data: TPC-H Q1 and Q6 over `lineitem`, a
-// point select by primary key and a 100-row range scan. Compare the pairs' times in one
+// two-table join (lineitem with orders), a point select by primary key and a 100-row
+// range scan. Compare the pairs' times in one
 // run; the ratio is what to report.
 //
 // Scale: QUANTA_BENCH_LINEITEM_ROWS rows (default 200000; TPC-H scale factor 1 is
@@ -44,6 +45,9 @@ constexpr char kLineitemSchema[] =
     "l_extendedprice numeric(15,2), l_discount numeric(15,2), l_tax numeric(15,2), l_returnflag char(1), "
     "l_linestatus char(1), l_shipdate int, PRIMARY KEY (l_orderkey, l_linenumber))";
 constexpr char kKvSchema[] = "CREATE TABLE kv (id int PRIMARY KEY, v text)";
+constexpr char kOrdersSchema[] = "CREATE TABLE orders (o_orderkey bigint PRIMARY KEY, o_custkey int, o_status char(1))";
+constexpr char kJoin[] =
+    "SELECT count(*), sum(l_quantity) FROM lineitem JOIN orders ON l_orderkey = o_orderkey WHERE o_custkey % 10 = 3";
 
 constexpr char kQ1[] =
     "SELECT l_returnflag, l_linestatus, sum(l_quantity) AS sum_qty, sum(l_extendedprice) AS sum_base_price, "
@@ -57,7 +61,7 @@ constexpr char kQ6[] =
 
 // The INSERT statements both systems load (deterministic data, TPC-H-like distributions).
 std::vector<std::string> LoadStatements() {
-  std::vector<std::string> out = {kLineitemSchema, kKvSchema};
+  std::vector<std::string> out = {kLineitemSchema, kKvSchema, kOrdersSchema};
   Random rng(42);
   const size_t rows = LineitemRows();
   std::vector<std::string> values;
@@ -79,6 +83,13 @@ std::vector<std::string> LoadStatements() {
                                   "', ", shipdate, ")"));
     if (values.size() == kInsertBatch || i + 1 == rows) {
       out.push_back(absl::StrCat("INSERT INTO lineitem VALUES ", absl::StrJoin(values, ", ")));
+      values.clear();
+    }
+  }
+  for (uint64_t o = 1; o <= order; ++o) {
+    values.push_back(absl::StrCat("(", o, ", ", rng.Uniform(150000), ", '", o % 3 == 0 ? "F" : "O", "')"));
+    if (values.size() == kInsertBatch || o == order) {
+      out.push_back(absl::StrCat("INSERT INTO orders VALUES ", absl::StrJoin(values, ", ")));
       values.clear();
     }
   }
@@ -161,7 +172,7 @@ class Postgres {
   explicit Postgres(const char* conninfo) : conn_(PQconnectdb(conninfo)) {
     QUANTA_ASSERT_MSG(PQstatus(conn_) == CONNECTION_OK, PQerrorMessage(conn_));
     PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
-    Run("DROP TABLE IF EXISTS lineitem, kv");
+    Run("DROP TABLE IF EXISTS lineitem, kv, orders");
     for (const std::string& s : LoadStatements()) Run(s);
     Run("VACUUM ANALYZE");
   }
@@ -188,10 +199,12 @@ void RunLookups(benchmark::State& state, Db& db, std::string (*query)(int), size
 
 void BM_Q1_Quanta(benchmark::State& state) { RunQuery(state, Quanta::Get(), kQ1); }
 void BM_Q6_Quanta(benchmark::State& state) { RunQuery(state, Quanta::Get(), kQ6); }
+void BM_HashJoin_Quanta(benchmark::State& state) { RunQuery(state, Quanta::Get(), kJoin); }
 void BM_PointSelect_Quanta(benchmark::State& state) { RunLookups(state, Quanta::Get(), &PointQuery, 1); }
 void BM_RangeScan100_Quanta(benchmark::State& state) { RunLookups(state, Quanta::Get(), &RangeQuery, 100); }
 BENCHMARK(BM_Q1_Quanta)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_Q6_Quanta)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_HashJoin_Quanta)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_PointSelect_Quanta)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RangeScan100_Quanta)->Unit(benchmark::kMicrosecond);
 
@@ -205,6 +218,10 @@ void BM_Q6_Postgres(benchmark::State& state) {
   if (Postgres* pg = Postgres::Get()) return RunQuery(state, *pg, kQ6);
   SkipWithoutPostgres(state);
 }
+void BM_HashJoin_Postgres(benchmark::State& state) {
+  if (Postgres* pg = Postgres::Get()) return RunQuery(state, *pg, kJoin);
+  SkipWithoutPostgres(state);
+}
 void BM_PointSelect_Postgres(benchmark::State& state) {
   if (Postgres* pg = Postgres::Get()) return RunLookups(state, *pg, &PointQuery, 1);
   SkipWithoutPostgres(state);
@@ -215,6 +232,7 @@ void BM_RangeScan100_Postgres(benchmark::State& state) {
 }
 BENCHMARK(BM_Q1_Postgres)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_Q6_Postgres)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_HashJoin_Postgres)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_PointSelect_Postgres)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RangeScan100_Postgres)->Unit(benchmark::kMicrosecond);
 #endif
