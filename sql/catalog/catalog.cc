@@ -150,6 +150,8 @@ Task<absl::StatusOr<std::shared_ptr<const CatalogSnapshot>>> CatalogSnapshot::Lo
 
 void CatalogWriter::PutTable(const TableDef& table, storage::WriteSet* ws) const {
   QUANTA_ASSERT(table.tree == kFirstTableTree + table.oid);
+  QUANTA_ASSERT(!table.name.empty());
+  QUANTA_ASSERT(table.columns.size() <= kMaxColumns);
   QUANTA_ASSERT(table.oid < next_oid_);
   ws->Put(kCatalogTree, TableKey(table.schema, table.name), EncodeTable(table));
 }

@@ -249,7 +249,9 @@ absl::Status AggregateOperator::Accumulate(const DataChunk& in, const ExecContex
       group->states.resize(aggregates_.size());
       groups_seen_.push_back(std::move(group));
     }
+    QUANTA_ASSERT(index_.size() == groups_seen_.size());
     Group& group = *groups_seen_[it->second];
+    QUANTA_ASSERT(group.states.size() == aggregates_.size());
     for (size_t a = 0; a < aggregates_.size(); ++a) {
       if (!included[a].empty() && !included[a][r]) continue;
       absl::Status s = Update(aggregates_[a], group.states[a], arg_values[a], r);
@@ -300,6 +302,7 @@ Task<absl::StatusOr<bool>> AggregateOperator::Next(ExecContext& ctx, DataChunk* 
   }
   out->set_count(n);
   next_ += n;
+  QUANTA_ASSERT(next_ <= groups_seen_.size());
   co_return next_ < groups_seen_.size();
 }
 

@@ -214,6 +214,8 @@ absl::StatusOr<const Vector*> EvalFunction(const BoundExpr& e, const DataChunk& 
   }
   out->Reset(e.type, rows.count);
   RETURN_IF_ERROR(e.kernel(e, args, rows, out));
+  QUANTA_ASSERT(out->size() == rows.count);  // kernels write row-indexed results in place
+  QUANTA_ASSERT(StorageOf(out->type()) == StorageOf(e.type));
   return out;
 }
 
@@ -256,10 +258,13 @@ absl::StatusOr<const Vector*> Evaluate(const BoundExpr& e, const DataChunk& in, 
 
 absl::StatusOr<std::vector<uint32_t>> EvaluateFilter(const BoundExpr& e, const DataChunk& in, const Rows& rows,
                                                      const EvalContext& ctx) {
+  QUANTA_ASSERT(e.type.id == TypeId::kBool);
   Vector scratch;
   auto result = Evaluate(e, in, rows, ctx, &scratch);
   if (!result.ok()) return result.status();
   const Vector* v = *result;
+  QUANTA_ASSERT(v->is_constant() || v->size() == rows.count);
+  QUANTA_ASSERT(v->storage() == Storage::kInt);
   return Subset(rows, [&](uint32_t r) { return !v->IsNull(r) && v->Int(r) != 0; });
 }
 

@@ -42,6 +42,7 @@ Task<absl::Status> HashJoinOperator::Build(ExecContext& ctx) {
     const DataChunk& chunk = right_chunks_[c];
     right_matched_.emplace_back(chunk.count(), 0);
     ChargeRows(ctx, chunk.count());
+    QUANTA_ASSERT(chunk.columns.size() == right_->types().size());
     for (uint32_t r = 0; r < chunk.count(); ++r) {
       std::optional<std::string> key = KeyOf(chunk, right_keys_, r);
       if (key) table_[*key].emplace_back(c, r);
@@ -60,6 +61,7 @@ void HashJoinOperator::AppendPair(const DataChunk* left, size_t lrow, const Data
     rows->push_back(std::move(chunk));
   }
   DataChunk& out = rows->back();
+  QUANTA_ASSERT(out.columns.size() == types_.size());
   const size_t at = out.count();
   const size_t left_width = left_->types().size();
   if (left != nullptr) {

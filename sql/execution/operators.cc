@@ -141,6 +141,7 @@ Task<absl::StatusOr<bool>> ProjectOperator::Next(ExecContext& ctx, DataChunk* ou
     out->columns.push_back(std::move(result));
   }
   out->set_count(in.count());
+  QUANTA_ASSERT(out->columns.size() == types_.size());
   if (in.has_selection()) out->Select(in.selection());
   co_return *more;
 }
@@ -193,6 +194,7 @@ Task<absl::Status> SortOperator::Materialize(ExecContext& ctx) {
   };
   ChargeRows(ctx, order_.size());
   std::stable_sort(order_.begin(), order_.end(), less);
+  QUANTA_DEBUG_ASSERT(std::is_sorted(order_.begin(), order_.end(), less));
   sorted_ = true;
   co_return absl::OkStatus();
 }

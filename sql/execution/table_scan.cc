@@ -40,11 +40,14 @@ Task<absl::StatusOr<bool>> TableScanOperator::Next(ExecContext& ctx, DataChunk* 
   for (size_t i = 0; i < rows->size(); ++i) {
     const storage::KeyValue& kv = (*rows)[i];
     QUANTA_ASSERT(kv.key >= resume_);
+    QUANTA_ASSERT(!end_.has_value() || kv.key < *end_);
+    QUANTA_ASSERT(i == 0 || (*rows)[i - 1].key < kv.key);
     absl::Status s = DecodeRow(kv.value, &decoded, i);
     if (!s.ok()) co_return s;
     if (with_keys_) out->columns[column_count_].SetStr(i, kv.key);
   }
   for (size_t c = 0; c < column_count_; ++c) out->columns[c] = std::move(decoded[c]);
+  QUANTA_ASSERT(out->columns.size() == types_.size());
   out->set_count(rows->size());
   ChargeRows(ctx, rows->size());
   if (rows->size() < kBatchSize) {

@@ -88,6 +88,8 @@ class Lexer {
     t.position = PositionAt(start);
     t.offset = start;
     t.end = pos_;
+    QUANTA_ASSERT(start <= pos_);
+    QUANTA_ASSERT(tokens_.empty() || tokens_.back().end <= start);
     tokens_.push_back(std::move(t));
   }
 

@@ -136,6 +136,7 @@ absl::StatusOr<Plan> Planner::PlanQuery(const ast::SelectStmt& stmt) {
   }
   absl::StatusOr<Plan> plan = PlanBody(stmt);
   if (pushed) ctes_.pop_back();
+  if (plan.ok()) QUANTA_ASSERT(plan->names.size() == plan->root->types().size());
   return plan;
 }
 

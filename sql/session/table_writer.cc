@@ -99,6 +99,7 @@ absl::Status TableWriter::Check(const std::vector<Value>& row) const {
 }
 
 std::string TableWriter::KeyOf(const std::vector<Value>& row) {
+  QUANTA_ASSERT(row.size() == table_.columns.size());
   if (table_.primary_key.empty()) {
     row_id_moved_ = true;
     return RowIdKeyBytes(next_row_id_++);
@@ -169,6 +170,9 @@ void TableWriter::Delete(const std::string& key) {
 }
 
 storage::WriteSet TableWriter::Finish() {
+  QUANTA_ASSERT(!finished_);
+  finished_ = true;
+  QUANTA_ASSERT(writes_.ops.size() >= rows_);  // each row one op at least (an update that moves its key: two)
   if (row_id_moved_) {
     std::string counter;
     AppendU64(&counter, next_row_id_);

@@ -50,6 +50,7 @@ class TableWriter {
   absl::btree_map<std::string, bool> pending_;  // key → holds a row after this statement
   storage::WriteSet writes_;
   size_t rows_ = 0;
+  bool finished_ = false;
 };
 
 // "(1, null, abc)": a row as PostgreSQL's "Failing row contains" detail shows it.

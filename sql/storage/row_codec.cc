@@ -129,6 +129,7 @@ std::string EncodeRowValues(const std::vector<Value>& values) {
         break;
       }
       case Storage::kString:
+        QUANTA_ASSERT(v.str().size() <= UINT32_MAX);
         AppendU32(&out, static_cast<uint32_t>(v.str().size()));
         out += v.str();
         break;
@@ -196,6 +197,7 @@ absl::Status DecodeRowValues(std::string_view bytes, const std::vector<Type>& ty
     }
   }
   if (r.pos != bytes.size()) return Damaged("trailing bytes");
+  QUANTA_ASSERT(out->size() == types.size());
   return absl::OkStatus();
 }
 

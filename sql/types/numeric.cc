@@ -221,8 +221,10 @@ absl::Status Overflow() { return SqlError(sqlstate::kNumericOutOfRange, "value o
 }  // namespace
 
 Numeric Numeric::Make(bool negative, Limbs mag, int scale) {
+  QUANTA_ASSERT(scale >= 0);
   Numeric n;
   Trim(&mag);
+  QUANTA_DEBUG_ASSERT(std::all_of(mag.begin(), mag.end(), [](uint32_t limb) { return limb < kBase; }));
   n.negative_ = negative && !mag.empty();
   n.mag_ = std::move(mag);
   n.scale_ = scale;
@@ -476,6 +478,9 @@ absl::Status Numeric::ApplyTypmod(int precision, int scale) {
 }
 
 std::string Numeric::Encode() const {
+  QUANTA_ASSERT(scale_ >= 0 && scale_ <= UINT16_MAX);
+  QUANTA_ASSERT(mag_.empty() || mag_.back() != 0);
+  QUANTA_ASSERT(!(negative_ && mag_.empty()));
   std::string out;
   out.push_back(static_cast<char>((negative_ ? 1 : 0) | (nan_ ? 2 : 0)));
   char b[2];
