@@ -104,8 +104,10 @@ absl::StatusOr<BoundExprPtr> ExprBinder::Coerce(BoundExprPtr e, const Type& to, 
   }
   if (e->kind == BoundKind::kConstant) {
     auto v = CastValue(e->constant, to, context);
-    if (!v.ok()) return WithPosition(v.status(), position);
-    return MakeConstant(std::move(*v));
+    if (v.ok()) return MakeConstant(std::move(*v));
+    // An untyped literal's conversion fails now (PostgreSQL's analysis does it); a typed
+    // constant's is folded later, so a semantic error elsewhere is reported first.
+    if (e->type.id == TypeId::kUnknown || !CanCast(e->type, to, context)) return WithPosition(v.status(), position);
   }
   if (!CanCast(e->type, to, context)) {
     return SqlError(sqlstate::kCannotCoerce, absl::StrCat("cannot cast type ", e->type.Name(), " to ", to.Name()), position);
