@@ -10,6 +10,7 @@
 #include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
 
+#include "sql/execution/join.h"
 #include "sql/execution/operator.h"
 #include "sql/planner/bound_expr.h"
 
@@ -104,36 +105,6 @@ class SortOperator : public Operator {
   std::vector<DataChunk> chunks_;
   std::vector<std::pair<uint32_t, uint32_t>> order_;  // (chunk, row)
   size_t next_ = 0;
-};
-
-enum class JoinKind : uint8_t { kInner, kLeft, kRight, kFull, kCross };
-
-// Nested loops over a materialized right side; `condition` sees left ++ right columns.
-class NestedLoopJoinOperator : public Operator {
- public:
-  NestedLoopJoinOperator(OperatorPtr left, OperatorPtr right, JoinKind kind, BoundExprPtr condition);
-  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
-  std::string Describe() const override { return "Nested Loop"; }
-  std::vector<const Operator*> children() const override { return {left_.get(), right_.get()}; }
-
- private:
-  Task<absl::Status> Build(ExecContext& ctx);
-  // Joins the current left row range with the right side into *out.
-  absl::Status Probe(ExecContext& ctx, DataChunk* out);
-  absl::Status EmitUnmatchedRight(DataChunk* out);
-
-  OperatorPtr left_, right_;
-  JoinKind kind_;
-  BoundExprPtr condition_;
-  bool built_ = false;
-  std::vector<DataChunk> right_chunks_;
-  std::vector<std::vector<uint8_t>> right_matched_;
-  DataChunk left_chunk_;
-  size_t left_pos_ = 0;       // next active row of left_chunk_
-  bool left_done_ = false;
-  size_t right_chunk_pos_ = 0, right_row_pos_ = 0;  // for the unmatched-right phase
-  bool emitting_unmatched_ = false;
-  std::vector<DataChunk> pending_;  // produced batches not yet handed out
 };
 
 // Set operations over whole inputs: UNION, INTERSECT, EXCEPT, [ALL].

@@ -152,51 +152,13 @@ std::string EncodeRow(const std::vector<const Vector*>& columns, size_t row) {
 }
 
 absl::Status DecodeRowValues(std::string_view bytes, const std::vector<Type>& types, std::vector<Value>* out) {
-  Reader r{bytes};
-  if (!r.Need(2)) return Damaged("truncated header");
-  const size_t count = GetU16(bytes.data());
-  r.pos = 2;
-  if (count > types.size()) return Damaged("more columns than the table has");
-  const size_t bitmap = r.pos;
-  if (!r.Need((count + 7) / 8)) return Damaged("truncated null bitmap");
-  r.pos += (count + 7) / 8;
+  std::vector<Vector> row;
+  row.reserve(types.size());
+  for (const Type& t : types) row.emplace_back(t, 1);
+  absl::Status decoded = DecodeRow(bytes, &row, 0);
+  if (!decoded.ok()) return decoded;
   out->clear();
-  out->reserve(types.size());
-  for (size_t i = 0; i < types.size(); ++i) {
-    const Type& t = types[i];
-    if (i >= count || (static_cast<uint8_t>(bytes[bitmap + i / 8]) >> (i % 8)) & 1) {
-      out->push_back(Value::Null(t));
-      continue;
-    }
-    const Storage storage = StorageOf(t);
-    if (storage == Storage::kInt || storage == Storage::kFloat) {
-      if (!r.Need(8)) return Damaged("truncated value");
-      const uint64_t bits = GetU64(bytes.data() + r.pos);
-      r.pos += 8;
-      if (storage == Storage::kInt) {
-        out->push_back(Value::Int(t, static_cast<int64_t>(bits)));
-      } else {
-        double d = 0;
-        std::memcpy(&d, &bits, 8);
-        out->push_back(Value::Float(t, d));
-      }
-      continue;
-    }
-    if (!r.Need(4)) return Damaged("truncated length");
-    const uint32_t n = GetU32(bytes.data() + r.pos);
-    r.pos += 4;
-    if (!r.Need(n)) return Damaged("truncated string");
-    const std::string_view body = bytes.substr(r.pos, n);
-    r.pos += n;
-    if (storage == Storage::kString) {
-      out->push_back(Value::String(t, std::string(body)));
-    } else {
-      auto num = Numeric::Decode(body);
-      if (!num.ok()) return num.status();
-      out->push_back(Value::Num(std::move(*num), t));
-    }
-  }
-  if (r.pos != bytes.size()) return Damaged("trailing bytes");
+  for (const Vector& v : row) out->push_back(v.Get(0));
   QUANTA_ASSERT(out->size() == types.size());
   return absl::OkStatus();
 }

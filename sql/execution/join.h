@@ -1,0 +1,66 @@
+// JoinOperator: what every join shares — the right input materialized, the left input
+// pulled batch by batch, output handed out a batch at a time, and for RIGHT/FULL joins
+// the right rows never matched emitted (with NULLs on the left) after the probe. A
+// subclass decides how left rows find their right partners: NestedLoopJoinOperator
+// (every right row, the condition vectorized per left row) or HashJoinOperator
+// (hash_join.h). Output columns: left's, then right's.
+#pragma once
+
+#include <vector>
+
+#include "sql/execution/operator.h"
+
+namespace quanta::sql {
+
+enum class JoinKind : uint8_t { kInner, kLeft, kRight, kFull, kCross };
+
+class JoinOperator : public Operator {
+ public:
+  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) final;
+  std::vector<const Operator*> children() const override { return {left_.get(), right_.get()}; }
+
+ protected:
+  JoinOperator(OperatorPtr left, OperatorPtr right, JoinKind kind);
+  // Called once the right side is in right_chunks_ (a hash join builds its table here).
+  virtual void Index(ExecContext& ctx) {}
+  // Joins rows of left_chunk_ from left_pos_ on into *produced (advancing left_pos_),
+  // stopping once about a batch is produced or a slice of work is done.
+  virtual absl::Status Probe(ExecContext& ctx, std::vector<DataChunk>* produced) = 0;
+  // Appends (left row, right row) to *rows; a null side contributes NULLs.
+  void AppendPair(const DataChunk* left, size_t lrow, const DataChunk* right, size_t rrow, std::vector<DataChunk>* rows) const;
+  bool KeepsUnmatchedLeft() const { return kind_ == JoinKind::kLeft || kind_ == JoinKind::kFull; }
+
+  OperatorPtr left_, right_;
+  JoinKind kind_;
+  std::vector<DataChunk> right_chunks_;
+  std::vector<std::vector<uint8_t>> right_matched_;
+  DataChunk left_chunk_;
+  size_t left_pos_ = 0;  // next active row of left_chunk_
+
+ private:
+  Task<absl::Status> Build(ExecContext& ctx);
+  void EmitUnmatchedRight(std::vector<DataChunk>* produced);
+  // Hands the first produced batch to *out and queues the rest; false if none.
+  bool Deliver(std::vector<DataChunk> produced, DataChunk* out);
+
+  bool built_ = false;
+  bool left_done_ = false;
+  bool emitting_unmatched_ = false;
+  size_t unmatched_chunk_ = 0;
+  std::vector<DataChunk> pending_;
+};
+
+// Nested loops over the materialized right side; `condition` (null: a cross join) sees
+// left ++ right columns and is evaluated over one left row against a right batch at once.
+class NestedLoopJoinOperator : public JoinOperator {
+ public:
+  NestedLoopJoinOperator(OperatorPtr left, OperatorPtr right, JoinKind kind, BoundExprPtr condition)
+      : JoinOperator(std::move(left), std::move(right), kind), condition_(std::move(condition)) {}
+  std::string Describe() const override { return "Nested Loop"; }
+
+ private:
+  absl::Status Probe(ExecContext& ctx, std::vector<DataChunk>* produced) override;
+  BoundExprPtr condition_;
+};
+
+}  // namespace quanta::sql
