@@ -151,18 +151,6 @@ std::string EncodeRow(const std::vector<const Vector*>& columns, size_t row) {
   return EncodeRowValues(values);
 }
 
-absl::Status DecodeRowValues(std::string_view bytes, const std::vector<Type>& types, std::vector<Value>* out) {
-  std::vector<Vector> row;
-  row.reserve(types.size());
-  for (const Type& t : types) row.emplace_back(t, 1);
-  absl::Status decoded = DecodeRow(bytes, &row, 0);
-  if (!decoded.ok()) return decoded;
-  out->clear();
-  for (const Vector& v : row) out->push_back(v.Get(0));
-  QUANTA_ASSERT(out->size() == types.size());
-  return absl::OkStatus();
-}
-
 // Straight into the vectors (no Value per column): the scan's inner loop.
 absl::Status DecodeRow(std::string_view bytes, std::vector<Vector>* out, size_t row) {
   Reader r{bytes};

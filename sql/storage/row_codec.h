@@ -30,7 +30,6 @@ std::string EncodeRow(const std::vector<const Vector*>& columns, size_t row);
 std::string EncodeRowValues(const std::vector<Value>& values);
 // Decodes `bytes` into row `row` of `out` (flat vectors of the table's column types).
 absl::Status DecodeRow(std::string_view bytes, std::vector<Vector>* out, size_t row);
-absl::Status DecodeRowValues(std::string_view bytes, const std::vector<Type>& types, std::vector<Value>* out);
 
 // Appends the order-preserving key encoding of `v` to *out.
 void AppendKeyValue(const Value& v, std::string* out);
