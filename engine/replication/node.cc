@@ -284,6 +284,11 @@ void ReplicatedNode::CatchUpTicks() {
 
 void ReplicatedNode::Step(raft::Message message) {
   if (stopped_ || !damaged_.ok()) return;  // a rebuilding node takes no part in Raft yet
+  // Raft's clock first: after a stall (a paused process, a long computation) messages
+  // may be read before the tick timer fires. Answering a heartbeat at a stale tick and
+  // only then counting the stalled ticks would date the answer's promise (no election
+  // for an election timeout) back to before it was made, breaking the leader's lease.
+  CatchUpTicks();
   raft_->Step(message);
   Changed();
 }
