@@ -61,6 +61,9 @@ const std::vector<PlantedBugInfo>& PlantedCatalogue() {
       {PlantedBug::kSqlStaleCatalog, "sql-stale-catalog", "sql", "all",
        "the SQL engine keeps the first catalog it loaded and never checks the catalog version "
        "(a replica misses new tables; a primary re-creates one it does not see)"},
+      {PlantedBug::kSqlIndexNotMaintainedOnUpdate, "sql-index-not-maintained-on-update", "sql", "all",
+       "an UPDATE writes the new row but leaves its secondary index entries as they were (a "
+       "lookup by the new value misses the row)"},
   };
   return catalogue;
 }

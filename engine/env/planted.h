@@ -36,6 +36,7 @@ enum class PlantedBug {
   kSqlSplitWriteSet,          // a DML statement commits each row's write as its own write set
   kSqlUnserializedWriters,    // writing statements do not take the engine's writer mutex
   kSqlStaleCatalog,           // the engine keeps its first catalog snapshot, never revalidating
+  kSqlIndexNotMaintainedOnUpdate,  // an UPDATE leaves secondary index entries as they were
 };
 
 struct PlantedBugInfo {

@@ -2,12 +2,14 @@
 //
 // Clients send SQL over the internal client protocol to the node they believe is the
 // primary (reads also to replicas): events inserted under unique ids, deleted now and
-// then; transfers between eight accounts as one UPDATE each (a statement is one write
-// set, so the balances always total 800); scratch tables created and dropped (DDL
-// through Raft). Oracles: every read of the accounts, on any node at any time, sees
-// 0 or 8 rows totalling 800; after the heal, every node answers the final queries
-// exactly as the primary does, every acknowledged event is present unless its delete
-// was acknowledged (then it is absent), every acknowledged table exists unless dropped.
+// then, moved (an UPDATE of the indexed column `client`); transfers between eight
+// accounts as one UPDATE each (a statement is one write set, so the balances always
+// total 800); scratch tables created and dropped (DDL through Raft). Oracles: every
+// read of the accounts, on any node at any time, sees 0 or 8 rows totalling 800; after
+// the heal, every node answers the final queries exactly as the primary does, every
+// acknowledged event is present unless its delete was acknowledged (then it is
+// absent), every acknowledged table exists unless dropped, and the primary counts the
+// moved events alike through the index and by a full scan.
 #pragma once
 
 #include <string>

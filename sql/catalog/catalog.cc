@@ -73,6 +73,15 @@ std::string EncodeTable(const TableDef& table) {
     cr->set_attnum(c.attnum);
   }
   for (int k : table.primary_key) r.add_primary_key(k);
+  for (const IndexDef& index : table.indexes) {
+    catalog::IndexRecord* ir = r.add_indexes();
+    ir->set_oid(index.oid);
+    ir->set_name(index.name);
+    for (int c : index.columns) ir->add_columns(c);
+    ir->set_unique(index.unique);
+    ir->set_constraint(index.constraint);
+    ir->set_tree(index.tree);
+  }
   for (const CheckDef& check : table.checks) {
     r.add_check_names(check.name);
     r.add_check_sql(check.sql);
@@ -111,7 +120,43 @@ absl::StatusOr<TableDef> DecodeTable(std::string_view bytes) {
   }
   if (r.check_sql_size() != r.check_names_size()) return absl::DataLossError("catalog: bad check constraints");
   for (int i = 0; i < r.check_sql_size(); ++i) t.checks.push_back(CheckDef{r.check_names(i), r.check_sql(i)});
+  for (const catalog::IndexRecord& ir : r.indexes()) {
+    IndexDef index;
+    index.oid = ir.oid();
+    index.name = ir.name();
+    index.unique = ir.unique();
+    index.constraint = ir.constraint();
+    index.tree = ir.tree();
+    if (index.tree != kFirstTableTree + index.oid || index.oid == t.oid) {
+      return absl::DataLossError(absl::StrCat("catalog: index ", index.name, " names the wrong tree"));
+    }
+    if (ir.columns_size() == 0 || ir.columns_size() > static_cast<int>(kMaxIndexColumns)) {
+      return absl::DataLossError(absl::StrCat("catalog: index ", index.name, " has a bad column count"));
+    }
+    for (int c : ir.columns()) {
+      if (c < 0 || c >= static_cast<int>(t.columns.size())) {
+        return absl::DataLossError(absl::StrCat("catalog: index ", index.name, " names a bad column"));
+      }
+      index.columns.push_back(c);
+    }
+    t.indexes.push_back(std::move(index));
+  }
   return t;
+}
+
+const TableDef* CatalogSnapshot::FindIndex(std::string_view schema, std::string_view name, size_t* index) const {
+  auto it = indexes_.find(absl::StrCat(std::string(schema), ".", std::string(name)));
+  if (it == indexes_.end()) return nullptr;
+  auto table = tables_.find(it->second.first);
+  QUANTA_ASSERT(table != tables_.end());
+  QUANTA_ASSERT(it->second.second < table->second.indexes.size());
+  *index = it->second.second;
+  return &table->second;
+}
+
+bool CatalogSnapshot::RelationExists(std::string_view schema, std::string_view name) const {
+  size_t unused = 0;
+  return FindTable(schema, name) != nullptr || FindIndex(schema, name, &unused) != nullptr;
 }
 
 const TableDef* CatalogSnapshot::FindTable(std::string_view schema, std::string_view name) const {
@@ -142,7 +187,14 @@ Task<absl::StatusOr<std::shared_ptr<const CatalogSnapshot>>> CatalogSnapshot::Lo
       CO_ASSIGN_OR_RETURN(TableDef table, DecodeTable(kv.value));
       if (TableKey(table.schema, table.name) != kv.key) co_return absl::DataLossError("catalog: table record under the wrong key");
       QUANTA_ASSERT(table.oid < snapshot->next_oid_);
-      snapshot->tables_.emplace(absl::StrCat(table.schema, ".", table.name), std::move(table));
+      const std::string key = absl::StrCat(table.schema, ".", table.name);
+      for (size_t i = 0; i < table.indexes.size(); ++i) {
+        const std::string index_key = absl::StrCat(table.schema, ".", table.indexes[i].name);
+        if (!snapshot->indexes_.emplace(index_key, std::make_pair(key, i)).second) {
+          co_return absl::DataLossError(absl::StrCat("catalog: two indexes named ", index_key));
+        }
+      }
+      snapshot->tables_.emplace(key, std::move(table));
     }
   }
   co_return std::shared_ptr<const CatalogSnapshot>(std::move(snapshot));
@@ -153,6 +205,11 @@ void CatalogWriter::PutTable(const TableDef& table, storage::WriteSet* ws) const
   QUANTA_ASSERT(!table.name.empty());
   QUANTA_ASSERT(table.columns.size() <= kMaxColumns);
   QUANTA_ASSERT(table.oid < next_oid_);
+  for (const IndexDef& index : table.indexes) {
+    QUANTA_ASSERT(index.tree == kFirstTableTree + index.oid);
+    QUANTA_ASSERT(index.oid < next_oid_ && index.oid != table.oid);
+    QUANTA_ASSERT(!index.columns.empty() && index.columns.size() <= kMaxIndexColumns);
+  }
   ws->Put(kCatalogTree, TableKey(table.schema, table.name), EncodeTable(table));
 }
 

@@ -7,7 +7,9 @@
 //   "o"            u64 LE   the next OID to assign (PostgreSQL's first user OID: 16384)
 //   "t/<schema>.<name>"     a TableRecord (catalog.proto)
 //   "r/<oid>"      u64 LE   a table's next hidden row id
-// A table's rows live in tree kFirstTableTree + oid.
+// A table's rows live in tree kFirstTableTree + oid; its secondary indexes are part of
+// its record, each in tree kFirstTableTree + the index's oid (index_codec.h: the key
+// is the indexed values' encoding followed by the row's key; the value is the row key).
 //
 // CatalogSnapshot is an immutable in-memory copy at one version (shared by sessions
 // and plans); CatalogWriter adds DDL changes to a write set. DDL and the version bump
@@ -34,6 +36,7 @@ inline constexpr storage::TreeId kFirstTableTree = uint64_t{1} << 41;
 inline constexpr uint32_t kFirstUserOid = 16384;
 inline constexpr size_t kMaxColumns = 1600;  // PostgreSQL's MaxHeapAttributeNumber
 inline constexpr size_t kMaxIdentifierBytes = 63;  // NAMEDATALEN - 1
+inline constexpr size_t kMaxIndexColumns = 32;     // INDEX_MAX_KEYS
 
 struct ColumnDef {
   std::string name;
@@ -49,6 +52,17 @@ struct CheckDef {
   std::string sql;
 };
 
+// A secondary index (CREATE INDEX, or a UNIQUE constraint's). NULLs never conflict in
+// a unique index (NULLS DISTINCT, PostgreSQL's default).
+struct IndexDef {
+  uint32_t oid = 0;
+  std::string name;
+  std::vector<int> columns;  // positions in the table's columns, in key order
+  bool unique = false;
+  bool constraint = false;   // a UNIQUE constraint's index
+  storage::TreeId tree = 0;
+};
+
 struct TableDef {
   uint32_t oid = 0;
   std::string schema = "public";
@@ -57,6 +71,7 @@ struct TableDef {
   std::vector<int> primary_key;  // positions in `columns`; empty: a hidden row id keys rows
   std::string primary_key_name;
   std::vector<CheckDef> checks;
+  std::vector<IndexDef> indexes;
   storage::TreeId tree = 0;
 
   // The column named `name`, or -1.
@@ -75,6 +90,10 @@ class CatalogSnapshot {
   // The table `schema.name`, or null.
   const TableDef* FindTable(std::string_view schema, std::string_view name) const;
   const std::map<std::string, TableDef>& tables() const { return tables_; }
+  // The table owning index `schema.name`, or null (with *index the index's position).
+  const TableDef* FindIndex(std::string_view schema, std::string_view name, size_t* index) const;
+  // Whether a table or an index is named `schema.name` (they share one namespace).
+  bool RelationExists(std::string_view schema, std::string_view name) const;
 
   // Reads the whole catalog through `access`. Errors: the store's, kDataLoss for a
   // malformed record.
@@ -86,6 +105,7 @@ class CatalogSnapshot {
   uint64_t version_ = 0;
   uint32_t next_oid_ = kFirstUserOid;
   std::map<std::string, TableDef> tables_;  // by "schema.name"
+  std::map<std::string, std::pair<std::string, size_t>> indexes_;  // "schema.name" → (table key, position)
 };
 
 // Builds the catalog part of a DDL write set on top of `base`.

@@ -35,6 +35,9 @@ struct ExecContext {
   absl::Duration last_yield = absl::ZeroDuration();
   absl::Duration charged_since_yield = absl::ZeroDuration();
   size_t batches_since_yield = 0;
+  // Rows a table scan reads per batch (at most kBatchSize): tests vary it, so batch
+  // boundaries fall everywhere.
+  size_t scan_batch = kBatchSize;
 };
 
 // Charges `rows` rows of work (ExecContext::row_cost each).

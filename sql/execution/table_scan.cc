@@ -16,6 +16,43 @@ TableScanOperator::TableScanOperator(DataAccess& access, const TableDef& table, 
   if (with_keys_) types_.push_back(Type(TypeId::kBytea));
 }
 
+std::string TableScanOperator::Describe() const {
+  if (index_ != nullptr) return "Index Scan using " + index_->name + " on " + table_name_;
+  return (ranged_ ? "Index Scan using " + table_.primary_key_name + " on " : "Seq Scan on ") + table_name_;
+}
+
+Task<absl::StatusOr<std::vector<storage::KeyValue>>> TableScanOperator::NextRows(size_t batch) {
+  storage::ScanRange range;
+  range.start = resume_;
+  range.end = end_;
+  range.limit = batch;
+  auto entries = co_await access_.Scan(index_ != nullptr ? index_->tree : tree_, std::move(range));
+  if (!entries.ok()) co_return entries.status();
+  QUANTA_ASSERT(entries->size() <= batch);
+  for (size_t i = 0; i < entries->size(); ++i) {
+    const std::string& key = (*entries)[i].key;
+    QUANTA_ASSERT(key >= resume_);
+    QUANTA_ASSERT(!end_.has_value() || key < *end_);
+    QUANTA_ASSERT(i == 0 || (*entries)[i - 1].key < key);
+  }
+  if (!entries->empty()) {
+    resume_ = entries->back().key;
+    resume_.push_back('\0');  // the least key after the last one read
+  }
+  if (index_ == nullptr) co_return entries;
+  if (entries->size() < batch) done_ = true;
+  std::vector<storage::KeyValue> rows;
+  rows.reserve(entries->size());
+  for (storage::KeyValue& entry : *entries) {
+    QUANTA_ASSERT(entry.key.size() > entry.value.size());  // values, then the row key
+    auto row = co_await access_.Get(tree_, entry.value);
+    if (!row.ok()) co_return row.status();
+    if (!row->has_value()) continue;  // deleted since the entry was read
+    rows.push_back(storage::KeyValue{std::move(entry.value), std::move(**row)});
+  }
+  co_return rows;
+}
+
 Task<absl::StatusOr<bool>> TableScanOperator::Next(ExecContext& ctx, DataChunk* out) {
   out->Reset();
   if (done_) {
@@ -27,21 +64,15 @@ Task<absl::StatusOr<bool>> TableScanOperator::Next(ExecContext& ctx, DataChunk* 
     for (const Type& t : types_) out->columns.emplace_back(t, 0);
     co_return false;
   }
-  storage::ScanRange range;
-  range.start = resume_;
-  range.end = end_;
-  range.limit = kBatchSize;
-  auto rows = co_await access_.Scan(tree_, std::move(range));
+  const size_t batch = std::clamp<size_t>(ctx.scan_batch, 1, kBatchSize);
+  auto rows = co_await NextRows(batch);
   if (!rows.ok()) co_return rows.status();
-  QUANTA_ASSERT(rows->size() <= kBatchSize);
+  QUANTA_ASSERT(rows->size() <= batch);
   for (const Type& t : types_) out->columns.emplace_back(t, rows->size());
   std::vector<Vector> decoded;
   for (size_t c = 0; c < column_count_; ++c) decoded.push_back(std::move(out->columns[c]));
   for (size_t i = 0; i < rows->size(); ++i) {
     const storage::KeyValue& kv = (*rows)[i];
-    QUANTA_ASSERT(kv.key >= resume_);
-    QUANTA_ASSERT(!end_.has_value() || kv.key < *end_);
-    QUANTA_ASSERT(i == 0 || (*rows)[i - 1].key < kv.key);
     absl::Status s = DecodeRow(kv.value, &decoded, i);
     if (!s.ok()) co_return s;
     if (with_keys_) out->columns[column_count_].SetStr(i, kv.key);
@@ -50,12 +81,7 @@ Task<absl::StatusOr<bool>> TableScanOperator::Next(ExecContext& ctx, DataChunk* 
   QUANTA_ASSERT(out->columns.size() == types_.size());
   out->set_count(rows->size());
   ChargeRows(ctx, rows->size());
-  if (rows->size() < kBatchSize) {
-    done_ = true;
-  } else {
-    resume_ = rows->back().key;
-    resume_.push_back('\0');  // the least key after the last one read
-  }
+  if (rows->size() < batch && index_ == nullptr) done_ = true;
   co_await MaybeYield(ctx);
   co_return !done_;
 }

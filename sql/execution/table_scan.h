@@ -2,6 +2,10 @@
 // cursor over the store (each batch one bounded Scan resuming after the last key), so
 // a full scan runs in bounded memory. Rows decode straight into the batch's vectors.
 //
+// Through a secondary index (SetIndexRange): the index entries in a key range, each
+// row then read by its key (a row gone meanwhile is skipped; the planner's filter still
+// applies the whole predicate, so a row that changed is checked again).
+//
 // With `with_keys`, a last bytea column carries each row's key (UPDATE and DELETE
 // rewrite rows by key). Until MVCC lands, batches of one scan may come from different
 // store states (a write set committed between two batches is seen by the later ones).
@@ -20,20 +24,29 @@ class TableScanOperator : public Operator {
  public:
   TableScanOperator(DataAccess& access, const TableDef& table, bool with_keys);
   Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
-  std::string Describe() const override { return (ranged_ ? "Index Scan using pkey on " : "Seq Scan on ") + table_name_; }
+  std::string Describe() const override;
   const TableDef& table() const { return table_; }
 
-  // Restricts the scan to keys in [start, end) (an index range from the planner).
+  // Restricts the scan to keys in [start, end) (a primary key range from the planner).
   void SetRange(std::string start, std::optional<std::string> end) {
     resume_ = std::move(start);
     end_ = std::move(end);
     ranged_ = true;
   }
+  // Reads the rows through `index` (the table's), its entries in [start, end).
+  void SetIndexRange(const IndexDef* index, std::string start, std::optional<std::string> end) {
+    SetRange(std::move(start), std::move(end));
+    index_ = index;
+  }
 
  private:
+  // The next batch of (key, row) pairs in key order, through the index if there is one.
+  Task<absl::StatusOr<std::vector<storage::KeyValue>>> NextRows(size_t batch);
+
   DataAccess& access_;
   const TableDef& table_;  // the catalog snapshot's, which outlives the plan
   bool ranged_ = false;
+  const IndexDef* index_ = nullptr;  // the catalog snapshot's
   storage::TreeId tree_;
   std::string table_name_;
   size_t column_count_;

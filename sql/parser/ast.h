@@ -203,6 +203,17 @@ struct CreateTableStmt {
   std::vector<TableConstraint> constraints;
 };
 
+// CREATE [UNIQUE] INDEX [IF NOT EXISTS] [name] ON table [USING btree] (col [ASC|DESC]
+// [NULLS FIRST|LAST], ...): columns only (no expressions, no partial indexes).
+struct CreateIndexStmt {
+  std::string name;  // empty: derived from the table and columns, as PostgreSQL does
+  std::vector<std::string> table;
+  std::vector<std::string> columns;
+  bool unique = false;
+  bool if_not_exists = false;
+  int position = 0;
+};
+
 struct DropStmt {
   enum class Object : uint8_t { kTable, kIndex, kView, kSequence, kSchema };
   Object object = Object::kTable;
@@ -243,13 +254,14 @@ struct DeleteStmt {
 };
 
 struct Statement {
-  enum class Kind : uint8_t { kSelect, kInsert, kUpdate, kDelete, kCreateTable, kDrop };
+  enum class Kind : uint8_t { kSelect, kInsert, kUpdate, kDelete, kCreateTable, kCreateIndex, kDrop };
   Kind kind = Kind::kSelect;
   std::unique_ptr<SelectStmt> select;
   std::unique_ptr<InsertStmt> insert;
   std::unique_ptr<UpdateStmt> update;
   std::unique_ptr<DeleteStmt> del;
   std::unique_ptr<CreateTableStmt> create_table;
+  std::unique_ptr<CreateIndexStmt> create_index;
   std::unique_ptr<DropStmt> drop;
   int position = 0;  // where the statement starts
 };

@@ -218,7 +218,77 @@ absl::StatusOr<ast::Statement> Parser::ParseCreate() {
   QUANTA_ASSERT(IsKeyword("create"));
   Advance();
   if (IsKeyword("table")) return ParseCreateTable();
+  const bool unique = AcceptKeyword("unique");
+  if (AcceptKeyword("index")) return ParseCreateIndex(unique);
   return SyntaxError();
+}
+
+absl::StatusOr<ast::Statement> Parser::ParseCreateIndex(bool unique) {
+  auto create = std::make_unique<ast::CreateIndexStmt>();
+  create->unique = unique;
+  create->position = Peek().position;
+  if (IsKeyword("concurrently")) {
+    return SqlError(sqlstate::kFeatureNotSupported, "CREATE INDEX CONCURRENTLY is not supported", Peek().position);
+  }
+  if (AcceptKeyword("if")) {
+    RETURN_IF_ERROR(ExpectKeyword("not"));
+    RETURN_IF_ERROR(ExpectKeyword("exists"));
+    create->if_not_exists = true;
+  }
+  if (!IsKeyword("on")) {
+    auto name = ParseName();
+    if (!name.ok()) return name.status();
+    create->name = std::move(*name);
+  } else if (create->if_not_exists) {
+    return SyntaxError();  // IF NOT EXISTS needs a name
+  }
+  RETURN_IF_ERROR(ExpectKeyword("on"));
+  AcceptKeyword("only");
+  auto table = ParseQualifiedName();
+  if (!table.ok()) return table.status();
+  create->table = std::move(*table);
+  if (AcceptKeyword("using")) {
+    const int position = Peek().position;
+    auto method = ParseName();
+    if (!method.ok()) return method.status();
+    if (*method != "btree") {
+      return SqlError(sqlstate::kFeatureNotSupported, absl::StrCat("access method \"", *method, "\" is not supported"), position);
+    }
+  }
+  RETURN_IF_ERROR(ExpectPunct("("));
+  do {
+    auto column = ParseIndexColumn();
+    if (!column.ok()) return column.status();
+    create->columns.push_back(std::move(*column));
+    RETURN_IF_ERROR(CheckListSize(create->columns.size()));
+  } while (AcceptPunct(","));
+  RETURN_IF_ERROR(ExpectPunct(")"));
+  if (IsKeyword("include") || IsKeyword("where")) {
+    return SqlError(sqlstate::kFeatureNotSupported,
+                    absl::StrCat(IsKeyword("where") ? "partial indexes" : "INCLUDE columns", " are not supported"),
+                    Peek().position);
+  }
+  if (AcceptKeyword("with")) RETURN_IF_ERROR(SkipStorageParameters());
+  ast::Statement stmt;
+  stmt.kind = ast::Statement::Kind::kCreateIndex;
+  stmt.create_index = std::move(create);
+  return stmt;
+}
+
+// One index column: a name, then an optional direction and NULLS placement (accepted:
+// an index serves either direction).
+absl::StatusOr<std::string> Parser::ParseIndexColumn() {
+  if (IsPunct("(")) return SqlError(sqlstate::kFeatureNotSupported, "indexes on expressions are not supported", Peek().position);
+  auto name = ParseColumnName();
+  if (!name.ok()) return name.status();
+  if (IsPunct("(") || IsPunct(".")) {
+    return SqlError(sqlstate::kFeatureNotSupported, "indexes on expressions are not supported", Peek().position);
+  }
+  if (!AcceptKeyword("asc")) AcceptKeyword("desc");
+  if (AcceptKeyword("nulls")) {
+    if (!AcceptKeyword("first")) RETURN_IF_ERROR(ExpectKeyword("last"));
+  }
+  return name;
 }
 
 absl::StatusOr<ast::Statement> Parser::ParseCreateTable() {
@@ -250,20 +320,24 @@ absl::StatusOr<ast::Statement> Parser::ParseCreateTable() {
     } while (AcceptPunct(","));
   }
   RETURN_IF_ERROR(ExpectPunct(")"));
-  if (AcceptKeyword("with")) {  // storage parameters (fillfactor=...): accepted, not used
-    RETURN_IF_ERROR(ExpectPunct("("));
-    int parens = 1;
-    while (parens > 0 && !AtEnd()) {
-      if (IsPunct("(")) ++parens;
-      if (IsPunct(")")) --parens;
-      Advance();
-    }
-    if (parens > 0) return SyntaxError();
-  }
+  if (AcceptKeyword("with")) RETURN_IF_ERROR(SkipStorageParameters());
   ast::Statement stmt;
   stmt.kind = ast::Statement::Kind::kCreateTable;
   stmt.create_table = std::move(create);
   return stmt;
+}
+
+// WITH (fillfactor=...): storage parameters, accepted and not used.
+absl::Status Parser::SkipStorageParameters() {
+  RETURN_IF_ERROR(ExpectPunct("("));
+  int parens = 1;
+  while (parens > 0 && !AtEnd()) {
+    if (IsPunct("(")) ++parens;
+    if (IsPunct(")")) --parens;
+    Advance();
+  }
+  if (parens > 0) return SyntaxError();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ast::ColumnDef> Parser::ParseColumnDef() {
@@ -347,6 +421,11 @@ absl::StatusOr<ast::Statement> Parser::ParseDrop() {
   auto drop = std::make_unique<ast::DropStmt>();
   if (AcceptKeyword("table")) {
     drop->object = ast::DropStmt::Object::kTable;
+  } else if (AcceptKeyword("index")) {
+    drop->object = ast::DropStmt::Object::kIndex;
+    if (IsKeyword("concurrently")) {
+      return SqlError(sqlstate::kFeatureNotSupported, "DROP INDEX CONCURRENTLY is not supported", Peek().position);
+    }
   } else {
     return SyntaxError();
   }

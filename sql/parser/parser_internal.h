@@ -54,6 +54,9 @@ class Parser {
   absl::StatusOr<ast::Statement> ParseStatement();
   absl::StatusOr<ast::Statement> ParseCreate();
   absl::StatusOr<ast::Statement> ParseCreateTable();
+  absl::StatusOr<ast::Statement> ParseCreateIndex(bool unique);
+  absl::Status SkipStorageParameters();
+  absl::StatusOr<std::string> ParseIndexColumn();
   absl::StatusOr<ast::ColumnDef> ParseColumnDef();
   absl::StatusOr<ast::TableConstraint> ParseTableConstraint();
   absl::StatusOr<ast::Statement> ParseDrop();

@@ -16,18 +16,6 @@ void Conjuncts(const BoundExpr& e, std::vector<const BoundExpr*>* out) {
   out->push_back(&e);
 }
 
-// The least string greater than every string starting with `prefix` (nullopt: none).
-std::optional<std::string> Successor(std::string prefix) {
-  while (!prefix.empty()) {
-    if (static_cast<uint8_t>(prefix.back()) != 0xFF) {
-      prefix.back() = static_cast<char>(static_cast<uint8_t>(prefix.back()) + 1);
-      return prefix;
-    }
-    prefix.pop_back();
-  }
-  return std::nullopt;
-}
-
 std::string Flip(const std::string& op) {
   if (op == "<") return ">";
   if (op == "<=") return ">=";
@@ -36,16 +24,18 @@ std::string Flip(const std::string& op) {
   return op;
 }
 
-}  // namespace
+// One comparison of a column with a constant of its own type (the key encoding
+// orders that type): column op key-encoded constant.
+struct Comparison {
+  int column = 0;
+  std::string op;
+  std::string bound;
+};
 
-std::optional<KeyRange> PrimaryKeyRange(const TableDef& table, const BoundExpr& predicate) {
-  if (table.primary_key.empty()) return std::nullopt;
-  const int lead = table.primary_key[0];
-  const Type& lead_type = table.columns[static_cast<size_t>(lead)].type;
+std::vector<Comparison> Comparisons(const TableDef& table, const BoundExpr& predicate) {
   std::vector<const BoundExpr*> terms;
   Conjuncts(predicate, &terms);
-  KeyRange range;
-  bool constrained = false;
+  std::vector<Comparison> out;
   for (const BoundExpr* t : terms) {
     if (t->kind != BoundKind::kFunction || t->args.size() != 2) continue;
     const std::string& name = t->name;
@@ -57,23 +47,90 @@ std::optional<KeyRange> PrimaryKeyRange(const TableDef& table, const BoundExpr& 
       std::swap(column, constant);
       op = Flip(op);
     }
-    if (column->kind != BoundKind::kColumn || column->column != lead || constant->kind != BoundKind::kConstant) continue;
-    // Only when the comparison is in the key's own type: the encoding orders that type.
-    if (!(column->type == lead_type) || !constant->type.SameBase(lead_type) || constant->constant.is_null()) continue;
-    std::string bound;
-    AppendKeyValue(constant->constant, &bound);
-    std::optional<std::string> start, end;
-    if (op == "=" || op == ">=") start = bound;
-    if (op == ">") start = Successor(bound).value_or(bound);
-    if (op == "=" || op == "<=") end = Successor(bound);
-    if (op == "<") end = bound;
-    if (start && *start > range.start) range.start = *start;
-    if (end && (!range.end || *end < *range.end)) range.end = *end;
-    constrained = true;
+    if (column->kind != BoundKind::kColumn || constant->kind != BoundKind::kConstant) continue;
+    if (column->column < 0 || static_cast<size_t>(column->column) >= table.columns.size()) continue;
+    const Type& type = table.columns[static_cast<size_t>(column->column)].type;
+    if (!(column->type == type) || !constant->type.SameBase(type) || constant->constant.is_null()) continue;
+    Comparison c;
+    c.column = column->column;
+    c.op = std::move(op);
+    AppendKeyValue(constant->constant, &c.bound);
+    out.push_back(std::move(c));
   }
-  if (!constrained) return std::nullopt;
-  range.empty = range.end.has_value() && *range.end <= range.start;
+  return out;
+}
+
+// The range over keys that start with `columns`' encodings, from `comparisons`;
+// *score: 2 per leading column fixed by an equality, +1 for a range on the next
+// (+1 more if bounded on both sides). nullopt if the first column is unconstrained.
+std::optional<KeyRange> ColumnsRange(const std::vector<int>& columns, const std::vector<Comparison>& comparisons,
+                                     int* score) {
+  *score = 0;
+  KeyRange range;
+  std::string prefix;
+  for (int column : columns) {
+    const Comparison* eq = nullptr;
+    std::optional<std::string> start, end;
+    for (const Comparison& c : comparisons) {
+      if (c.column != column) continue;
+      if (c.op == "=") {
+        if (eq != nullptr && eq->bound != c.bound) range.empty = true;  // a = 1 AND a = 2
+        if (eq == nullptr) eq = &c;
+        continue;
+      }
+      std::optional<std::string> lo, hi;
+      if (c.op == ">=") lo = c.bound;
+      if (c.op == ">") lo = PrefixSuccessor(c.bound).value_or(c.bound);
+      if (c.op == "<=") hi = PrefixSuccessor(c.bound);
+      if (c.op == "<") hi = c.bound;
+      if (lo && (!start || *lo > *start)) start = lo;
+      if (hi && (!end || *hi < *end)) end = hi;
+    }
+    if (eq != nullptr) {
+      prefix += eq->bound;
+      *score += 2;
+      continue;
+    }
+    if (start || end) {
+      *score += start && end ? 2 : 1;
+      // A bound only above still skips NULLs (tag 0x01 sorts before values' 0x02).
+      range.start = prefix + start.value_or(std::string(1, '\x02'));
+      range.end = end ? std::optional<std::string>(prefix + *end) : PrefixSuccessor(prefix);
+      break;
+    }
+    if (*score == 0) return std::nullopt;
+    range.start = prefix;
+    range.end = PrefixSuccessor(prefix);
+    break;
+  }
+  if (*score == 0) return std::nullopt;
+  if (range.start.empty() && !range.end.has_value()) range.start = prefix;  // every column fixed
+  if (!range.end.has_value() && range.start == prefix) range.end = PrefixSuccessor(prefix);
+  range.empty = range.empty || (range.end.has_value() && *range.end <= range.start);
+  QUANTA_ASSERT(range.start.starts_with(prefix));
   return range;
+}
+
+}  // namespace
+
+std::optional<ScanChoice> ChooseScan(const TableDef& table, const BoundExpr& predicate) {
+  const std::vector<Comparison> comparisons = Comparisons(table, predicate);
+  if (comparisons.empty()) return std::nullopt;
+  std::optional<ScanChoice> best;
+  int best_score = 0;
+  if (!table.primary_key.empty()) {
+    auto range = ColumnsRange(table.primary_key, comparisons, &best_score);
+    if (range) best = ScanChoice{nullptr, std::move(*range)};
+  }
+  for (const IndexDef& index : table.indexes) {
+    int score = 0;
+    auto range = ColumnsRange(index.columns, comparisons, &score);
+    if (!range || score < 2 || score <= best_score) continue;
+    best = ScanChoice{&index, std::move(*range)};
+    best_score = score;
+  }
+  QUANTA_ASSERT(!best || best_score > 0);
+  return best;
 }
 
 }  // namespace quanta::sql

@@ -1,8 +1,9 @@
-// KeyRange: the part of a table's key space a predicate can match, from comparisons of
-// the primary key's leading column with constants (=, <, <=, >, >=, and BETWEEN as
-// their conjunction), so a scan reads only that range instead of the whole table.
-// The predicate is still applied to every row read: the range only skips rows it
-// cannot match.
+// Scan choice: the part of a table's key space, or of one of its indexes', a predicate
+// can match, from comparisons of key columns with constants (=, <, <=, >, >=, and
+// BETWEEN as their conjunction): equalities on leading key columns, then a range on
+// the next one. A scan then reads only that range instead of the whole table. The
+// predicate is still applied to every row read: the range only skips rows it cannot
+// match.
 #pragma once
 
 #include <optional>
@@ -19,8 +20,17 @@ struct KeyRange {
   bool empty = false;               // contradictory bounds: nothing matches
 };
 
-// The range of `table`'s keys `predicate` (bound over the table's columns, in order)
-// can match, or nullopt if it constrains no leading key column.
-std::optional<KeyRange> PrimaryKeyRange(const TableDef& table, const BoundExpr& predicate);
+struct ScanChoice {
+  const IndexDef* index = nullptr;  // null: the table's own (primary) key
+  KeyRange range;
+};
+
+// `predicate` is bound over the table's columns, in order.
+// The best of the primary key's range and the indexes' for `predicate`: the most
+// leading columns fixed by equalities, then a bounded range; the primary key on a tie
+// (it holds the rows; an index needs a read per row). An index is chosen only with an
+// equality or a range bounded on both sides (without statistics, a one-sided range
+// may cover most of the table). nullopt: a full scan.
+std::optional<ScanChoice> ChooseScan(const TableDef& table, const BoundExpr& predicate);
 
 }  // namespace quanta::sql

@@ -61,9 +61,15 @@ bool AnyAggregate(const ast::SelectStmt& stmt) {
 void NarrowScan(Operator* op, const BoundExpr& predicate) {
   auto* scan = dynamic_cast<TableScanOperator*>(op);
   if (scan == nullptr) return;
-  auto range = PrimaryKeyRange(scan->table(), predicate);
-  if (!range) return;
-  scan->SetRange(range->start, range->empty ? std::optional<std::string>(range->start) : range->end);
+  auto choice = ChooseScan(scan->table(), predicate);
+  if (!choice) return;
+  const KeyRange& range = choice->range;
+  std::optional<std::string> end = range.empty ? std::optional<std::string>(range.start) : range.end;
+  if (choice->index == nullptr) {
+    scan->SetRange(range.start, std::move(end));
+  } else {
+    scan->SetIndexRange(choice->index, range.start, std::move(end));
+  }
 }
 
 absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {

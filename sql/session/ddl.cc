@@ -1,16 +1,16 @@
 // CREATE TABLE and DROP TABLE: validated against the catalog snapshot, committed as one
 // write set with the catalog's version bump.
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "engine/env/assert.h"
 #include "sql/common/sql_error.h"
 #include "sql/planner/expr_binder.h"
+#include "sql/session/ddl_internal.h"
 #include "sql/session/sql_engine.h"
 #include "sql/session/table_writer.h"
 
 namespace quanta::sql {
 namespace {
-
-constexpr size_t kMaxDropRows = 1u << 20;  // rows one DROP TABLE deletes in its write set
 
 std::string Truncated(std::string name) {
   if (name.size() > kMaxIdentifierBytes) name.resize(kMaxIdentifierBytes);
@@ -33,7 +33,15 @@ absl::Status CheckDefault(const ast::ColumnDef& c, const Type& type, const Sessi
   return coerced.status();
 }
 
-absl::StatusOr<TableDef> BuildTable(const ast::CreateTableStmt& stmt, const SessionInfo& session) {
+// A UNIQUE constraint as written: its name (empty: to be chosen) and columns.
+struct UniqueSpec {
+  std::string name;
+  std::vector<std::string> columns;
+};
+
+// The table `stmt` defines, without OIDs; its UNIQUE constraints go to *uniques.
+absl::StatusOr<TableDef> BuildTable(const ast::CreateTableStmt& stmt, const SessionInfo& session,
+                                    std::vector<UniqueSpec>* uniques) {
   TableDef table;
   table.schema = stmt.names.size() > 1 ? stmt.names[stmt.names.size() - 2] : "public";
   table.name = Truncated(stmt.names.back());
@@ -71,7 +79,7 @@ absl::StatusOr<TableDef> BuildTable(const ast::CreateTableStmt& stmt, const Sess
       column.has_default = true;
       column.default_sql = c.default_text;
     }
-    if (c.unique) return SqlError(sqlstate::kFeatureNotSupported, "UNIQUE constraints are not supported yet", c.position);
+    if (c.unique) uniques->push_back({"", {column.name}});
     if (c.primary_key) {
       if (!key_columns.empty()) {
         return SqlError(sqlstate::kInvalidTableDefinition,
@@ -84,7 +92,8 @@ absl::StatusOr<TableDef> BuildTable(const ast::CreateTableStmt& stmt, const Sess
   }
   for (const ast::TableConstraint& tc : stmt.constraints) {
     if (tc.kind == ast::TableConstraint::Kind::kUnique) {
-      return SqlError(sqlstate::kFeatureNotSupported, "UNIQUE constraints are not supported yet", tc.position);
+      uniques->push_back({tc.name, tc.columns});
+      continue;
     }
     if (tc.kind == ast::TableConstraint::Kind::kCheck) {
       std::string name = tc.name.empty() ? absl::StrCat(table.name, "_check") : tc.name;
@@ -133,9 +142,10 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::CreateTable(const ast::CreateTa
                                                              const CatalogSnapshot& catalog) {
   StatementResult result;
   result.tag = "CREATE TABLE";
-  auto table = BuildTable(stmt, session_);
+  std::vector<UniqueSpec> uniques;
+  auto table = BuildTable(stmt, session_, &uniques);
   if (!table.ok()) co_return table.status();
-  if (catalog.FindTable(table->schema, table->name) != nullptr) {
+  if (catalog.RelationExists(table->schema, table->name)) {
     if (stmt.if_not_exists) {
       result.notices.push_back(absl::StrCat("relation \"", table->name, "\" already exists, skipping"));
       co_return result;
@@ -145,6 +155,31 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::CreateTable(const ast::CreateTa
   CatalogWriter writer(catalog);
   table->oid = writer.AssignOid();
   table->tree = kFirstTableTree + table->oid;
+  std::vector<std::string> taken = {table->name};
+  if (!table->primary_key.empty()) {
+    if (catalog.RelationExists(table->schema, table->primary_key_name)) {
+      co_return SqlError(sqlstate::kDuplicateTable, absl::StrCat("relation \"", table->primary_key_name, "\" already exists"));
+    }
+    taken.push_back(table->primary_key_name);
+  }
+  for (const UniqueSpec& u : uniques) {
+    auto columns = ResolveIndexColumns(*table, u.columns, /*constraint=*/true);
+    if (!columns.ok()) co_return columns.status();
+    IndexDef index;
+    index.name = u.name.empty() ? ChooseRelationName(catalog, table->schema, table->name, absl::StrJoin(u.columns, "_"), "key", taken)
+                                : Truncated(u.name);
+    if (catalog.RelationExists(table->schema, index.name) ||
+        std::find(taken.begin(), taken.end(), index.name) != taken.end()) {
+      co_return SqlError(sqlstate::kDuplicateTable, absl::StrCat("relation \"", index.name, "\" already exists"));
+    }
+    taken.push_back(index.name);
+    index.oid = writer.AssignOid();
+    index.tree = kFirstTableTree + index.oid;
+    index.columns = std::move(*columns);
+    index.unique = true;
+    index.constraint = true;
+    table->indexes.push_back(std::move(index));
+  }
   storage::WriteSet ws;
   writer.PutTable(*table, &ws);
   writer.Finish(&ws);
@@ -160,6 +195,10 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::DropTable(const ast::DropStmt& 
   for (const auto& names : stmt.names) {
     const std::string schema = names.size() > 1 ? names[names.size() - 2] : "public";
     const TableDef* table = catalog.FindTable(schema, names.back());
+    size_t unused = 0;
+    if (table == nullptr && catalog.FindIndex(schema, names.back(), &unused) != nullptr) {
+      co_return SqlError(sqlstate::kWrongObjectType, absl::StrCat("\"", names.back(), "\" is not a table"));
+    }
     if (table == nullptr) {
       if (stmt.if_exists) {
         result.notices.push_back(absl::StrCat("table \"", names.back(), "\" does not exist, skipping"));
@@ -167,22 +206,18 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::DropTable(const ast::DropStmt& 
       }
       co_return SqlError(sqlstate::kUndefinedTable, absl::StrCat("table \"", names.back(), "\" does not exist"));
     }
-    tables.push_back(table);
+    if (std::find(tables.begin(), tables.end(), table) == tables.end()) tables.push_back(table);  // once, if named twice
   }
   if (tables.empty()) co_return result;
   CatalogWriter writer(catalog);
   storage::WriteSet ws;
   for (const TableDef* table : tables) {
-    storage::ScanRange range;
-    range.limit = kMaxDropRows + 1;
-    auto rows = co_await access_.Scan(table->tree, std::move(range));
-    if (!rows.ok()) co_return rows.status();
-    if (rows->size() > kMaxDropRows) {
-      co_return SqlError(sqlstate::kProgramLimitExceeded,
-                         absl::StrCat("table \"", table->name, "\" has more than ", kMaxDropRows,
-                                      " rows: dropping it needs one write set per table, not supported yet"));
+    absl::Status deleted = co_await DeleteTreeRows(table->tree, absl::StrCat("table \"", table->name, "\""), &ws);
+    for (const IndexDef& index : table->indexes) {
+      if (!deleted.ok()) break;
+      deleted = co_await DeleteTreeRows(index.tree, absl::StrCat("index \"", index.name, "\""), &ws);
     }
-    for (const storage::KeyValue& kv : *rows) ws.Delete(table->tree, kv.key);
+    if (!deleted.ok()) co_return deleted;
     writer.DeleteTable(*table, &ws);
   }
   writer.Finish(&ws);

@@ -342,8 +342,9 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Update(const ast::UpdateStmt& s
       values.push_back(*v);
     }
     for (size_t r = 0; r < chunk.count(); ++r) {
-      std::vector<Value> row;
-      for (size_t c = 0; c < width; ++c) row.push_back(chunk.columns[c].Get(r));
+      std::vector<Value> old_row;
+      for (size_t c = 0; c < width; ++c) old_row.push_back(chunk.columns[c].Get(r));
+      std::vector<Value> row = old_row;
       for (size_t s = 0; s < sets.size(); ++s) {
         Value v = values[s]->Get(r);
         v.set_type(table.columns[static_cast<size_t>(sets[s].first)].type);
@@ -351,7 +352,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Update(const ast::UpdateStmt& s
       }
       absl::Status added = AddReturned(*returning, row, &result);
       if (!added.ok()) co_return added;
-      absl::Status updated = co_await writer.Update(chunk.columns[width].Str(r), std::move(row));
+      absl::Status updated = co_await writer.Update(std::string(chunk.columns[width].Str(r)), old_row, std::move(row));
       if (!updated.ok()) co_return updated;
     }
   }
@@ -386,13 +387,11 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Delete(const ast::DeleteStmt& s
   const size_t width = table.columns.size();
   for (const DataChunk& chunk : *chunks) {
     for (size_t r = 0; r < chunk.count(); ++r) {
-      if (!returning->exprs.empty()) {
-        std::vector<Value> row;
-        for (size_t c = 0; c < width; ++c) row.push_back(chunk.columns[c].Get(r));
-        absl::Status added = AddReturned(*returning, row, &result);
-        if (!added.ok()) co_return added;
-      }
-      writer.Delete(chunk.columns[width].Str(r));
+      std::vector<Value> row;
+      for (size_t c = 0; c < width; ++c) row.push_back(chunk.columns[c].Get(r));
+      absl::Status added = AddReturned(*returning, row, &result);
+      if (!added.ok()) co_return added;
+      writer.Delete(std::string(chunk.columns[width].Str(r)), row);
     }
   }
   const size_t count = writer.rows();

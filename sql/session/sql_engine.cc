@@ -19,7 +19,8 @@ const char* CommandName(const ast::Statement& stmt) {
     case ast::Statement::Kind::kUpdate: return "UPDATE";
     case ast::Statement::Kind::kDelete: return "DELETE";
     case ast::Statement::Kind::kCreateTable: return "CREATE TABLE";
-    case ast::Statement::Kind::kDrop: return "DROP TABLE";
+    case ast::Statement::Kind::kCreateIndex: return "CREATE INDEX";
+    case ast::Statement::Kind::kDrop: return stmt.drop->object == ast::DropStmt::Object::kIndex ? "DROP INDEX" : "DROP TABLE";
   }
   return "?";
 }
@@ -35,6 +36,8 @@ ExecContext SqlEngine::NewContext(const std::vector<Value>& params) {
   ctx.eval.params = &params;
   ctx.yield_every = options_.yield_every;
   ctx.row_cost = options_.row_cost;
+  ctx.scan_batch = options_.scan_batch;
+  QUANTA_ASSERT(ctx.scan_batch >= 1 && ctx.scan_batch <= kBatchSize);
   ctx.last_yield = env_.MonotonicNow();
   return ctx;
 }
@@ -101,7 +104,14 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::ExecuteStatement(const ast::Sta
   switch (stmt.kind) {
     case ast::Statement::Kind::kSelect: result = co_await RunQuery(*stmt.select, snapshot, params); break;
     case ast::Statement::Kind::kCreateTable: result = co_await CreateTable(*stmt.create_table, snapshot); break;
-    case ast::Statement::Kind::kDrop: result = co_await DropTable(*stmt.drop, snapshot); break;
+    case ast::Statement::Kind::kCreateIndex: result = co_await CreateIndex(*stmt.create_index, snapshot); break;
+    case ast::Statement::Kind::kDrop:
+      if (stmt.drop->object == ast::DropStmt::Object::kIndex) {
+        result = co_await DropIndex(*stmt.drop, snapshot);
+      } else {
+        result = co_await DropTable(*stmt.drop, snapshot);
+      }
+      break;
     case ast::Statement::Kind::kInsert: result = co_await Insert(*stmt.insert, snapshot, params); break;
     case ast::Statement::Kind::kUpdate: result = co_await Update(*stmt.update, snapshot, params); break;
     case ast::Statement::Kind::kDelete: result = co_await Delete(*stmt.del, snapshot, params); break;

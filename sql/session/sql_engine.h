@@ -54,6 +54,7 @@ struct SqlEngineOptions {
   SqlEngineOptions() {}
   absl::Duration yield_every = absl::Milliseconds(2);  // a statement yields to the loop this often
   absl::Duration row_cost = absl::Nanoseconds(200);    // CPU charged per row (see ExecContext)
+  size_t scan_batch = kBatchSize;                      // rows per table-scan batch (see ExecContext)
 };
 
 class TableWriter;
@@ -73,6 +74,12 @@ class SqlEngine {
                                                  const std::vector<Value>& params);
   Task<absl::StatusOr<StatementResult>> CreateTable(const ast::CreateTableStmt& stmt, const CatalogSnapshot& catalog);
   Task<absl::StatusOr<StatementResult>> DropTable(const ast::DropStmt& stmt, const CatalogSnapshot& catalog);
+  Task<absl::StatusOr<StatementResult>> CreateIndex(const ast::CreateIndexStmt& stmt, const CatalogSnapshot& catalog);
+  Task<absl::StatusOr<StatementResult>> DropIndex(const ast::DropStmt& stmt, const CatalogSnapshot& catalog);
+  // Adds the deletion of every row of `tree` (`what`, for the error past kMaxDropRows).
+  Task<absl::Status> DeleteTreeRows(storage::TreeId tree, const std::string& what, storage::WriteSet* ws);
+  // Adds `index`'s entries for every row of `table` (checking uniqueness: 23505).
+  Task<absl::Status> FillIndex(const TableDef& table, const IndexDef& index, storage::WriteSet* ws);
   Task<absl::StatusOr<StatementResult>> Insert(const ast::InsertStmt& stmt, const CatalogSnapshot& catalog,
                                                const std::vector<Value>& params);
   Task<absl::StatusOr<StatementResult>> Update(const ast::UpdateStmt& stmt, const CatalogSnapshot& catalog,

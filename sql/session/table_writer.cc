@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/env/assert.h"
+#include "engine/env/planted.h"
 #include "engine/util/coding.h"
 #include "sql/common/sql_error.h"
 #include "sql/execution/expression.h"
@@ -109,23 +110,79 @@ std::string TableWriter::KeyOf(const std::vector<Value>& row) {
   return key;
 }
 
-absl::Status TableWriter::Duplicate(const std::vector<Value>& row) const {
+absl::Status TableWriter::Duplicate(const std::string& constraint, const std::vector<int>& columns,
+                                    const std::vector<Value>& row) const {
   std::vector<std::string> names, values;
-  for (int k : table_.primary_key) {
+  for (int k : columns) {
     names.push_back(table_.columns[static_cast<size_t>(k)].name);
     values.push_back(FormatValue(row[static_cast<size_t>(k)]));
   }
   return SqlError(sqlstate::kUniqueViolation,
-                  absl::StrCat("duplicate key value violates unique constraint \"", table_.primary_key_name, "\""), 0,
+                  absl::StrCat("duplicate key value violates unique constraint \"", constraint, "\""), 0,
                   absl::StrCat("Key (", absl::StrJoin(names, ", "), ")=(", absl::StrJoin(values, ", "), ") already exists."));
 }
 
+void TableWriter::Write(storage::TreeId tree, const std::string& key, std::optional<std::string> value) {
+  pending_[tree][key] = value.has_value();
+  if (value.has_value()) {
+    writes_.Put(tree, key, std::move(*value));
+  } else {
+    writes_.Delete(tree, key);
+  }
+}
+
 Task<absl::StatusOr<bool>> TableWriter::Exists(const std::string& key) {
-  auto it = pending_.find(key);
-  if (it != pending_.end()) co_return it->second;
+  const auto& pending = pending_[table_.tree];
+  auto it = pending.find(key);
+  if (it != pending.end()) co_return it->second;
   auto stored = co_await access_.Get(table_.tree, key);
   if (!stored.ok()) co_return stored.status();
   co_return stored->has_value();
+}
+
+Task<absl::StatusOr<bool>> TableWriter::PrefixExists(const IndexDef& index, const std::string& prefix) {
+  const auto& pending = pending_[index.tree];
+  for (auto it = pending.lower_bound(prefix); it != pending.end() && it->first.starts_with(prefix); ++it) {
+    if (it->second) co_return true;
+  }
+  // Stored entries, skipping those this statement deleted.
+  storage::ScanRange range;
+  range.start = prefix;
+  range.end = PrefixSuccessor(prefix);
+  range.limit = 64;
+  while (true) {
+    auto entries = co_await access_.Scan(index.tree, range);
+    if (!entries.ok()) co_return entries.status();
+    for (const storage::KeyValue& kv : *entries) {
+      QUANTA_ASSERT(kv.key.starts_with(prefix));
+      auto it = pending.find(kv.key);
+      if (it == pending.end() || it->second) co_return true;
+    }
+    if (entries->size() < range.limit) co_return false;
+    range.start = entries->back().key + std::string(1, '\0');
+  }
+}
+
+Task<absl::Status> TableWriter::PutIndexEntries(const std::string& key, const std::vector<Value>& row,
+                                                const std::string* old_key, const std::vector<Value>* old_row) {
+  QUANTA_ASSERT((old_key == nullptr) == (old_row == nullptr));
+  for (const IndexDef& index : table_.indexes) {
+    bool has_null = false;
+    const std::string prefix = IndexKeyPrefix(index.columns, row, &has_null);
+    if (old_row != nullptr) {
+      bool old_null = false;
+      const std::string old_prefix = IndexKeyPrefix(index.columns, *old_row, &old_null);
+      if (old_prefix == prefix && *old_key == key) continue;  // the entry stays as it is
+      Write(index.tree, old_prefix + *old_key, std::nullopt);
+    }
+    if (index.unique && !has_null) {
+      auto exists = co_await PrefixExists(index, prefix);
+      if (!exists.ok()) co_return exists.status();
+      if (*exists) co_return Duplicate(index.name, index.columns, row);
+    }
+    Write(index.tree, prefix + key, key);
+  }
+  co_return absl::OkStatus();
 }
 
 Task<absl::Status> TableWriter::Insert(std::vector<Value> row) {
@@ -135,15 +192,18 @@ Task<absl::Status> TableWriter::Insert(std::vector<Value> row) {
   if (!table_.primary_key.empty()) {
     auto exists = co_await Exists(key);
     if (!exists.ok()) co_return exists.status();
-    if (*exists) co_return Duplicate(row);
+    if (*exists) co_return Duplicate(table_.primary_key_name, table_.primary_key, row);
   }
-  pending_[key] = true;
-  writes_.Put(table_.tree, key, EncodeRowValues(row));
+  absl::Status indexed = co_await PutIndexEntries(key, row, nullptr, nullptr);
+  if (!indexed.ok()) co_return indexed;
+  Write(table_.tree, key, EncodeRowValues(row));
   ++rows_;
   co_return absl::OkStatus();
 }
 
-Task<absl::Status> TableWriter::Update(const std::string& old_key, std::vector<Value> row) {
+Task<absl::Status> TableWriter::Update(const std::string& old_key, const std::vector<Value>& old_row,
+                                       std::vector<Value> row) {
+  QUANTA_ASSERT(old_row.size() == row.size());
   absl::Status checked = Check(row);
   if (!checked.ok()) co_return checked;
   std::string key = old_key;
@@ -152,20 +212,27 @@ Task<absl::Status> TableWriter::Update(const std::string& old_key, std::vector<V
     if (key != old_key) {
       auto exists = co_await Exists(key);
       if (!exists.ok()) co_return exists.status();
-      if (*exists) co_return Duplicate(row);
-      pending_[old_key] = false;
-      writes_.Delete(table_.tree, old_key);
+      if (*exists) co_return Duplicate(table_.primary_key_name, table_.primary_key, row);
+      Write(table_.tree, old_key, std::nullopt);
     }
   }
-  pending_[key] = true;
-  writes_.Put(table_.tree, key, EncodeRowValues(row));
+  const bool stale = PlantedActive(PlantedBug::kSqlIndexNotMaintainedOnUpdate);
+  if (!stale) {
+    absl::Status indexed = co_await PutIndexEntries(key, row, &old_key, &old_row);
+    if (!indexed.ok()) co_return indexed;
+  }
+  Write(table_.tree, key, EncodeRowValues(row));
   ++rows_;
   co_return absl::OkStatus();
 }
 
-void TableWriter::Delete(const std::string& key) {
-  pending_[key] = false;
-  writes_.Delete(table_.tree, key);
+void TableWriter::Delete(const std::string& key, const std::vector<Value>& row) {
+  QUANTA_ASSERT(row.size() == table_.columns.size());
+  for (const IndexDef& index : table_.indexes) {
+    bool has_null = false;
+    Write(index.tree, IndexKeyPrefix(index.columns, row, &has_null) + key, std::nullopt);
+  }
+  Write(table_.tree, key, std::nullopt);
   ++rows_;
 }
 

@@ -1,9 +1,12 @@
 // TableWriter: the rows one DML statement writes to one table. It checks each row as
-// PostgreSQL does, row by row (NOT NULL 23502, CHECK 23514, primary key uniqueness
-// 23505 against the table and the statement's own earlier rows), builds its key (the
-// primary key's encoding, or the next hidden row id) and collects the write set.
+// PostgreSQL does, row by row (NOT NULL 23502, CHECK 23514, primary key and unique
+// index uniqueness 23505 against the table and the statement's own earlier rows),
+// builds its key (the primary key's encoding, or the next hidden row id), keeps every
+// secondary index in step with the rows (an entry per row, moved when its indexed
+// values or its key change) and collects the write set.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,9 +28,9 @@ class TableWriter {
   Task<absl::Status> Prepare(ExprBinder& binder);
   // Adds `row` (one value per column, already of the column types).
   Task<absl::Status> Insert(std::vector<Value> row);
-  // Replaces the row stored under `old_key` with `row` (its key may change).
-  Task<absl::Status> Update(const std::string& old_key, std::vector<Value> row);
-  void Delete(const std::string& key);
+  // Replaces `old_row`, stored under `old_key`, with `row` (its key may change).
+  Task<absl::Status> Update(const std::string& old_key, const std::vector<Value>& old_row, std::vector<Value> row);
+  void Delete(const std::string& key, const std::vector<Value>& row);
   // The write set, with the row-id counter if it moved. Call once, at the end.
   storage::WriteSet Finish();
   size_t rows() const { return rows_; }
@@ -39,15 +42,25 @@ class TableWriter {
   absl::Status Check(const std::vector<Value>& row) const;
   // Whether `key` holds a row now, counting this statement's writes.
   Task<absl::StatusOr<bool>> Exists(const std::string& key);
+  // Whether an entry of `index` starting with `prefix` exists now, counting this
+  // statement's writes.
+  Task<absl::StatusOr<bool>> PrefixExists(const IndexDef& index, const std::string& prefix);
   std::string KeyOf(const std::vector<Value>& row);
-  absl::Status Duplicate(const std::vector<Value>& row) const;
+  absl::Status Duplicate(const std::string& constraint, const std::vector<int>& columns,
+                         const std::vector<Value>& row) const;
+  // Adds `row`'s entries (under `key`) to the indexes, checking unique ones; an update
+  // passes the replaced row, whose entries are removed (and kept where unchanged).
+  Task<absl::Status> PutIndexEntries(const std::string& key, const std::vector<Value>& row, const std::string* old_key,
+                                     const std::vector<Value>* old_row);
+  void Write(storage::TreeId tree, const std::string& key, std::optional<std::string> value);
 
   const TableDef& table_;
   DataAccess& access_;
   std::vector<BoundExprPtr> checks_;
   uint64_t next_row_id_ = 1;
   bool row_id_moved_ = false;
-  absl::btree_map<std::string, bool> pending_;  // key → holds a row after this statement
+  // tree → key → present after this statement (rows and index entries it wrote)
+  absl::btree_map<storage::TreeId, absl::btree_map<std::string, bool>> pending_;
   storage::WriteSet writes_;
   size_t rows_ = 0;
   bool finished_ = false;

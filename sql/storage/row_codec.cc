@@ -105,6 +105,30 @@ void AppendKeyValue(const Value& v, std::string* out) {
 
 void AppendKey(const Vector& column, size_t row, std::string* out) { AppendKeyValue(column.Get(row), out); }
 
+std::optional<std::string> PrefixSuccessor(std::string prefix) {
+  while (!prefix.empty()) {
+    if (static_cast<uint8_t>(prefix.back()) != 0xFF) {
+      prefix.back() = static_cast<char>(static_cast<uint8_t>(prefix.back()) + 1);
+      return prefix;
+    }
+    prefix.pop_back();
+  }
+  return std::nullopt;
+}
+
+std::string IndexKeyPrefix(const std::vector<int>& columns, const std::vector<Value>& row, bool* has_null) {
+  std::string prefix;
+  *has_null = false;
+  for (int c : columns) {
+    QUANTA_ASSERT(c >= 0 && static_cast<size_t>(c) < row.size());
+    const Value& v = row[static_cast<size_t>(c)];
+    *has_null = *has_null || v.is_null();
+    AppendKeyValue(v, &prefix);
+  }
+  QUANTA_ASSERT(prefix.size() >= columns.size());
+  return prefix;
+}
+
 std::string EncodeRowValues(const std::vector<Value>& values) {
   QUANTA_ASSERT(values.size() <= UINT16_MAX);
   std::string out;

@@ -10,12 +10,14 @@
 // integers big-endian with the sign bit flipped, floats by IEEE bits made orderable,
 // strings with 0x00 escaped as 0x00 0xFF and ended by 0x00 0x01, numerics by sign,
 // decimal exponent and digits. Tables without a primary key use a hidden row id
-// (8 bytes big-endian).
+// (8 bytes big-endian). Every value's encoding is self-delimiting, so a key that starts
+// with a value list's encoding holds exactly those values first.
 //
 // Decoding validates every length: bytes from disk are outside input (kDataLoss).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,5 +37,11 @@ absl::Status DecodeRow(std::string_view bytes, std::vector<Vector>* out, size_t 
 void AppendKeyValue(const Value& v, std::string* out);
 void AppendKey(const Vector& column, size_t row, std::string* out);
 std::string RowIdKeyBytes(uint64_t row_id);
+// A secondary index entry's key starts with the key encoding of the indexed columns
+// `columns` of `row` (then the row's key follows, making entries unique); its value is
+// the row's key. *has_null: whether an indexed value is NULL (never a duplicate).
+// The least string greater than every string starting with `prefix` (nullopt: none).
+std::optional<std::string> PrefixSuccessor(std::string prefix);
+std::string IndexKeyPrefix(const std::vector<int>& columns, const std::vector<Value>& row, bool* has_null);
 
 }  // namespace quanta::sql

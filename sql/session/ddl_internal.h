@@ -1,0 +1,24 @@
+// Helpers shared by the DDL statements (ddl.cc, ddl_index.cc).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "sql/catalog/catalog.h"
+
+namespace quanta::sql {
+
+inline constexpr size_t kMaxDropRows = 1u << 20;  // rows one DROP deletes in its write set
+
+// A name for a new relation as PostgreSQL chooses one: "name1_name2_suffix" (parts
+// shortened to fit 63 bytes), then suffix1, suffix2... until no relation of `schema`
+// and none of `taken` has it.
+std::string ChooseRelationName(const CatalogSnapshot& catalog, const std::string& schema, std::string name1,
+                               std::string name2, const std::string& suffix, const std::vector<std::string>& taken);
+// The positions of index (or UNIQUE constraint) columns `names` in `table`; errors as
+// PostgreSQL's (42703, for a constraint also 42701 for a column named twice).
+absl::StatusOr<std::vector<int>> ResolveIndexColumns(const TableDef& table, const std::vector<std::string>& names,
+                                                     bool constraint);
+
+}  // namespace quanta::sql
