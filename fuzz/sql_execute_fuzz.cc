@@ -22,7 +22,9 @@ constexpr char kSchema[] =
     "CREATE TABLE t (id int PRIMARY KEY, name text, score numeric(6,2), f float8, ok bool);"
     "INSERT INTO t VALUES (1, 'a', 1.5, 0.5, true), (2, 'b', NULL, -1, false), (3, NULL, 2.25, NULL, NULL);"
     "CREATE TABLE u (id int, t_id int, note varchar(10));"
-    "INSERT INTO u VALUES (1, 1, 'x'), (2, 1, NULL), (3, 3, 'zz');";
+    "INSERT INTO u VALUES (1, 1, 'x'), (2, 1, NULL), (3, 3, 'zz');"
+    "CREATE INDEX t_name ON t (name, score);"
+    "CREATE UNIQUE INDEX u_t_id ON u (t_id, id);";
 
 Task<void> Session(Env& env, std::string input) {
   storage::StoreOptions options;
