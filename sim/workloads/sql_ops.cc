@@ -6,6 +6,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace quanta::sim {
 namespace {
@@ -16,7 +18,8 @@ using replication::ClientResponse;
 constexpr char kSchema[] =
     "CREATE TABLE IF NOT EXISTS accounts (id int PRIMARY KEY, balance bigint NOT NULL);"
     "CREATE TABLE IF NOT EXISTS events (id text PRIMARY KEY, client int NOT NULL, seq bigint, payload text);"
-    "CREATE INDEX IF NOT EXISTS events_client ON events (client)";
+    "CREATE INDEX IF NOT EXISTS events_client ON events (client);"
+    "CREATE TABLE IF NOT EXISTS tickets (id bigserial PRIMARY KEY, client int NOT NULL)";
 
 // Moved events (client + 1000) counted through the index on client and by a full scan
 // (an expression no index serves): the final check wants the same count.
@@ -73,6 +76,19 @@ void CheckMovedCounts(int node, const std::vector<std::string>& answers, Cluster
                                 answers[3], " but by a full scan as ", answers[4]));
 }
 
+// Every acknowledged ticket id is among the primary's final tickets (query 5).
+void CheckTickets(int node, const std::vector<std::string>& answers, const SqlLedger& ledger, ClusterOracle& oracle) {
+  if (answers.size() < 6) return;
+  absl::btree_set<int64_t> present;
+  for (absl::string_view line : absl::StrSplit(answers[5], '\n')) {
+    int64_t id = 0;
+    if (absl::SimpleAtoi(absl::StripSuffix(line, "\t"), &id)) present.insert(id);
+  }
+  for (int64_t id : ledger.tickets) {
+    if (!present.contains(id)) oracle.OnMissing(absl::StrCat("the primary n", node, " lost acknowledged ticket ", id));
+  }
+}
+
 }  // namespace
 
 Task<void> SqlCheckedRead(SimProcessEnv& env, net::KvClient& reader, const std::string& node, absl::Duration timeout) {
@@ -86,7 +102,7 @@ Task<std::string> SqlClientStep(SimProcessEnv& env, net::KvClient& client, int i
                                 SqlLedger& ledger, absl::Duration timeout) {
   Random& rng = env.Rng();
   std::string sql;
-  enum { kSchemaOp, kSeed, kInsert, kTransfer, kRead, kDelete, kMove, kCreate, kDrop } op;
+  enum { kSchemaOp, kSeed, kInsert, kTransfer, kRead, kDelete, kMove, kTicket, kCreate, kDrop } op;
   std::string object;
   if (!*seeded) {
     op = seq % 2 == 0 ? kSchemaOp : kSeed;
@@ -118,7 +134,10 @@ Task<std::string> SqlClientStep(SimProcessEnv& env, net::KvClient& client, int i
       auto it = ledger.events.lower_bound(absl::StrCat("c", index, "-", rng.Uniform(10)));
       object = it == ledger.events.end() ? *ledger.events.begin() : *it;
       sql = absl::StrCat("UPDATE events SET client = client + 1000 WHERE id = '", object, "' AND client < 1000");
-    } else if (pick < 0.95 || ledger.tables.empty()) {
+    } else if (pick < 0.92) {
+      op = kTicket;  // numbered by a sequence, which must never hand out an id twice
+      sql = absl::StrCat("INSERT INTO tickets (client) VALUES (", index, ") RETURNING id");
+    } else if (pick < 0.97 || ledger.tables.empty()) {
       op = kCreate;
       object = absl::StrCat("s_c", index, "_", env.incarnation(), "_", seq);
       sql = absl::StrCat("CREATE TABLE ", object, " (a int PRIMARY KEY, b text)");
@@ -142,6 +161,12 @@ Task<std::string> SqlClientStep(SimProcessEnv& env, net::KvClient& client, int i
     ++ledger.succeeded;
   } else {
     env.world().Log(absl::StrCat("c", index, ": ", r->sqlstate, " ", r->status.ToString()));
+  }
+  if (op == kTicket && !r->status.ok() && r->sqlstate == "23505") {
+    env.world().Fail(absl::StrCat("c", index, ": a ticket's sequence handed out an id twice: ", r->status.ToString()));
+  }
+  if (op == kTicket && r->status.ok() && r->sql_rows.size() == 1 && r->sql_rows[0].size() == 1) {
+    ledger.tickets.insert(std::stoll(r->sql_rows[0][0].value_or("0")));
   }
   if (op == kRead && r->status.ok()) {
     const std::string problem = CheckAccounts(*r);
@@ -171,7 +196,8 @@ Task<void> SqlFinalCheck(SimProcessEnv& env, int nodes, const SqlLedger& ledger,
                          absl::Duration timeout) {
   std::vector<std::string> queries = {"SELECT id, balance FROM accounts ORDER BY id",
                                       "SELECT id, client, seq FROM events ORDER BY id",
-                                      "SELECT count(*), sum(balance) FROM accounts", kMovedByIndex, kMovedByScan};
+                                      "SELECT count(*), sum(balance) FROM accounts", kMovedByIndex, kMovedByScan,
+                                      "SELECT id FROM tickets ORDER BY id"};
   for (const std::string& table : ledger.tables) queries.push_back(absl::StrCat("SELECT count(*) FROM ", table));
   // Find the primary's answers, then compare every other node's.
   std::vector<std::string> expected;
@@ -209,6 +235,7 @@ Task<void> SqlFinalCheck(SimProcessEnv& env, int nodes, const SqlLedger& ledger,
         }
       }
       if (is_primary) CheckMovedCounts(i, answers, oracle);
+      if (is_primary) CheckTickets(i, answers, ledger, oracle);
       if (is_primary) {
         primary = i;
         expected = std::move(answers);
@@ -221,7 +248,8 @@ Task<void> SqlFinalCheck(SimProcessEnv& env, int nodes, const SqlLedger& ledger,
     co_return;
   }
   env.world().Log(absl::StrCat("sql: final check on primary n", primary, ": ", ledger.succeeded, " of ", ledger.statements, " statements succeeded; ", ledger.events.size(), " events acknowledged, ",
-                               ledger.deleted.size(), " deletes, ", ledger.tables.size(), " tables; answers: ",
+                               ledger.deleted.size(), " deletes, ", ledger.tables.size(), " tables, ", ledger.tickets.size(),
+                               " tickets; answers: ",
                                expected.size() > 1 ? std::count(expected[1].begin(), expected[1].end(), '\n') : 0,
                                " event rows"));
   for (int i = 1; i <= nodes; ++i) {

@@ -9,7 +9,9 @@
 // the heal, every node answers the final queries exactly as the primary does, every
 // acknowledged event is present unless its delete was acknowledged (then it is
 // absent), every acknowledged table exists unless dropped, and the primary counts the
-// moved events alike through the index and by a full scan.
+// moved events alike through the index and by a full scan. Tickets are numbered by a
+// bigserial: no insert ever meets a duplicate id (a sequence state lost in a failover
+// would hand one out again), and every acknowledged ticket is present.
 #pragma once
 
 #include <string>
@@ -31,6 +33,7 @@ struct SqlLedger {
   absl::btree_set<std::string> events;   // acknowledged inserts, not deleted
   absl::btree_set<std::string> deleted;  // acknowledged deletes
   absl::btree_set<std::string> tables;   // acknowledged creates, not dropped (or maybe dropped)
+  absl::btree_set<int64_t> tickets;      // ids acknowledged for tickets (a bigserial)
   bool seeded = false;                     // the accounts were seeded (acknowledged)
   uint64_t statements = 0, succeeded = 0;  // for the run's log
 };

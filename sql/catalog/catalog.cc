@@ -12,6 +12,7 @@ namespace {
 constexpr char kVersionKey[] = "v";
 constexpr char kNextOidKey[] = "o";
 constexpr char kTablePrefix[] = "t/";
+constexpr char kSequencePrefix[] = "s/";
 
 std::string U64(uint64_t v) {
   std::string out;
@@ -53,6 +54,57 @@ std::string TableKey(std::string_view schema, std::string_view name) {
 }
 
 std::string RowIdKey(uint32_t oid) { return absl::StrCat("r/", oid); }
+std::string SequenceStateKey(uint32_t oid) { return absl::StrCat(kSequenceStatePrefix, oid); }
+
+namespace {
+
+std::string SequenceKey(std::string_view schema, std::string_view name) {
+  return absl::StrCat(kSequencePrefix, std::string(schema), ".", std::string(name));
+}
+
+std::string EncodeSequence(const SequenceDef& s) {
+  catalog::SequenceRecord r;
+  r.set_oid(s.oid);
+  r.set_schema(s.schema);
+  r.set_name(s.name);
+  r.set_type_oid(static_cast<uint32_t>(s.type));
+  r.set_increment(s.increment);
+  r.set_min_value(s.min_value);
+  r.set_max_value(s.max_value);
+  r.set_start(s.start);
+  r.set_cache(s.cache);
+  r.set_cycle(s.cycle);
+  r.set_owner_table(s.owner_table);
+  r.set_owner_attnum(s.owner_attnum);
+  return r.SerializeAsString();
+}
+
+absl::StatusOr<SequenceDef> DecodeSequence(std::string_view bytes) {
+  catalog::SequenceRecord r;
+  if (!r.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError("catalog: malformed sequence record");
+  }
+  SequenceDef s;
+  s.oid = r.oid();
+  s.schema = r.schema();
+  s.name = r.name();
+  s.type = static_cast<TypeId>(r.type_oid());
+  s.increment = r.increment();
+  s.min_value = r.min_value();
+  s.max_value = r.max_value();
+  s.start = r.start();
+  s.cache = r.cache();
+  s.cycle = r.cycle();
+  s.owner_table = r.owner_table();
+  s.owner_attnum = r.owner_attnum();
+  const bool integer = s.type == TypeId::kInt2 || s.type == TypeId::kInt4 || s.type == TypeId::kInt8;
+  if (!integer || s.increment == 0 || s.min_value > s.max_value || s.start < s.min_value || s.start > s.max_value) {
+    return absl::DataLossError(absl::StrCat("catalog: sequence ", s.name, " has inconsistent bounds"));
+  }
+  return s;
+}
+
+}  // namespace
 
 std::string EncodeTable(const TableDef& table) {
   catalog::TableRecord r;
@@ -71,6 +123,7 @@ std::string EncodeTable(const TableDef& table) {
     cr->set_has_default(c.has_default);
     cr->set_default_sql(c.default_sql);
     cr->set_attnum(c.attnum);
+    if (c.identity != 0) cr->set_identity(std::string(1, c.identity));
   }
   for (int k : table.primary_key) r.add_primary_key(k);
   for (const IndexDef& index : table.indexes) {
@@ -112,6 +165,11 @@ absl::StatusOr<TableDef> DecodeTable(std::string_view bytes) {
     c.has_default = cr.has_default();
     c.default_sql = cr.default_sql();
     c.attnum = cr.attnum();
+    if (cr.identity() == "a" || cr.identity() == "d") {
+      c.identity = cr.identity()[0];
+    } else if (!cr.identity().empty()) {
+      return absl::DataLossError(absl::StrCat("catalog: column ", c.name, " has a bad identity kind"));
+    }
     t.columns.push_back(std::move(c));
   }
   for (int k : r.primary_key()) {
@@ -156,7 +214,13 @@ const TableDef* CatalogSnapshot::FindIndex(std::string_view schema, std::string_
 
 bool CatalogSnapshot::RelationExists(std::string_view schema, std::string_view name) const {
   size_t unused = 0;
-  return FindTable(schema, name) != nullptr || FindIndex(schema, name, &unused) != nullptr;
+  return FindTable(schema, name) != nullptr || FindIndex(schema, name, &unused) != nullptr ||
+         FindSequence(schema, name) != nullptr;
+}
+
+const SequenceDef* CatalogSnapshot::FindSequence(std::string_view schema, std::string_view name) const {
+  auto it = sequences_.find(absl::StrCat(std::string(schema), ".", std::string(name)));
+  return it == sequences_.end() ? nullptr : &it->second;
 }
 
 const TableDef* CatalogSnapshot::FindTable(std::string_view schema, std::string_view name) const {
@@ -195,6 +259,12 @@ Task<absl::StatusOr<std::shared_ptr<const CatalogSnapshot>>> CatalogSnapshot::Lo
         }
       }
       snapshot->tables_.emplace(key, std::move(table));
+    } else if (kv.key.rfind(kSequencePrefix, 0) == 0) {
+      CO_ASSIGN_OR_RETURN(SequenceDef sequence, DecodeSequence(kv.value));
+      if (SequenceKey(sequence.schema, sequence.name) != kv.key) {
+        co_return absl::DataLossError("catalog: sequence record under the wrong key");
+      }
+      snapshot->sequences_.emplace(absl::StrCat(sequence.schema, ".", sequence.name), std::move(sequence));
     }
   }
   co_return std::shared_ptr<const CatalogSnapshot>(std::move(snapshot));
@@ -216,6 +286,17 @@ void CatalogWriter::PutTable(const TableDef& table, storage::WriteSet* ws) const
 void CatalogWriter::DeleteTable(const TableDef& table, storage::WriteSet* ws) const {
   ws->Delete(kCatalogTree, TableKey(table.schema, table.name));
   ws->Delete(kCatalogTree, RowIdKey(table.oid));
+}
+
+void CatalogWriter::PutSequence(const SequenceDef& sequence, storage::WriteSet* ws) const {
+  QUANTA_ASSERT(sequence.oid >= kFirstUserOid && sequence.oid < next_oid_);
+  QUANTA_ASSERT(sequence.increment != 0 && sequence.min_value <= sequence.max_value);
+  ws->Put(kCatalogTree, SequenceKey(sequence.schema, sequence.name), EncodeSequence(sequence));
+}
+
+void CatalogWriter::DeleteSequence(const SequenceDef& sequence, storage::WriteSet* ws) const {
+  ws->Delete(kCatalogTree, SequenceKey(sequence.schema, sequence.name));
+  ws->Delete(kCatalogTree, SequenceStateKey(sequence.oid));
 }
 
 void CatalogWriter::Finish(storage::WriteSet* ws) const {

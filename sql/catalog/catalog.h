@@ -7,6 +7,9 @@
 //   "o"            u64 LE   the next OID to assign (PostgreSQL's first user OID: 16384)
 //   "t/<schema>.<name>"     a TableRecord (catalog.proto)
 //   "r/<oid>"      u64 LE   a table's next hidden row id
+//   "s/<schema>.<name>"     a SequenceRecord
+//   "q/<oid>"      a sequence's state (sequence.h), written by nextval/setval without a
+//                  version bump (it is data, not schema)
 // A table's rows live in tree kFirstTableTree + oid; its secondary indexes are part of
 // its record, each in tree kFirstTableTree + the index's oid (index_codec.h: the key
 // is the indexed values' encoding followed by the row's key; the value is the row key).
@@ -45,6 +48,23 @@ struct ColumnDef {
   bool has_default = false;
   std::string default_sql;
   int attnum = 0;  // 1-based, stable across drops of other columns
+  char identity = 0;  // 'a' GENERATED ALWAYS AS IDENTITY, 'd' BY DEFAULT, 0 not one
+};
+
+// A sequence (CREATE SEQUENCE, or a serial or identity column's).
+struct SequenceDef {
+  uint32_t oid = 0;
+  std::string schema = "public";
+  std::string name;
+  TypeId type = TypeId::kInt8;
+  int64_t increment = 1;
+  int64_t min_value = 1;
+  int64_t max_value = INT64_MAX;
+  int64_t start = 1;
+  int64_t cache = 1;
+  bool cycle = false;
+  uint32_t owner_table = 0;  // the table whose column owns it (dropped with it), 0: none
+  int owner_attnum = 0;
 };
 
 struct CheckDef {
@@ -92,7 +112,10 @@ class CatalogSnapshot {
   const std::map<std::string, TableDef>& tables() const { return tables_; }
   // The table owning index `schema.name`, or null (with *index the index's position).
   const TableDef* FindIndex(std::string_view schema, std::string_view name, size_t* index) const;
-  // Whether a table or an index is named `schema.name` (they share one namespace).
+  // The sequence `schema.name`, or null.
+  const SequenceDef* FindSequence(std::string_view schema, std::string_view name) const;
+  const std::map<std::string, SequenceDef>& sequences() const { return sequences_; }
+  // Whether a table, an index or a sequence is named `schema.name` (one namespace).
   bool RelationExists(std::string_view schema, std::string_view name) const;
 
   // Reads the whole catalog through `access`. Errors: the store's, kDataLoss for a
@@ -106,6 +129,7 @@ class CatalogSnapshot {
   uint32_t next_oid_ = kFirstUserOid;
   std::map<std::string, TableDef> tables_;  // by "schema.name"
   std::map<std::string, std::pair<std::string, size_t>> indexes_;  // "schema.name" → (table key, position)
+  std::map<std::string, SequenceDef> sequences_;  // by "schema.name"
 };
 
 // Builds the catalog part of a DDL write set on top of `base`.
@@ -115,6 +139,8 @@ class CatalogWriter {
   uint32_t AssignOid() { return next_oid_++; }
   void PutTable(const TableDef& table, storage::WriteSet* ws) const;
   void DeleteTable(const TableDef& table, storage::WriteSet* ws) const;
+  void PutSequence(const SequenceDef& sequence, storage::WriteSet* ws) const;
+  void DeleteSequence(const SequenceDef& sequence, storage::WriteSet* ws) const;
   // Adds the version bump and the OID counter; call once, last.
   void Finish(storage::WriteSet* ws) const;
 
@@ -125,5 +151,7 @@ class CatalogWriter {
 
 std::string TableKey(std::string_view schema, std::string_view name);
 std::string RowIdKey(uint32_t oid);
+std::string SequenceStateKey(uint32_t oid);
+inline constexpr char kSequenceStatePrefix[] = "q/";
 
 }  // namespace quanta::sql

@@ -4,6 +4,7 @@
 #include "engine/env/assert.h"
 #include "engine/env/status.h"
 #include "sql/common/sql_error.h"
+#include "sql/execution/sequences.h"
 
 namespace quanta::sql {
 namespace {
@@ -219,6 +220,42 @@ absl::StatusOr<const Vector*> EvalFunction(const BoundExpr& e, const DataChunk& 
   return out;
 }
 
+// nextval/currval/setval/lastval, row by row in order (each call has an effect).
+absl::StatusOr<const Vector*> EvalSequence(const BoundExpr& e, const DataChunk& in, const Rows& rows,
+                                           const EvalContext& ctx, Vector* out) {
+  if (ctx.sequences == nullptr) {
+    return SqlError(sqlstate::kFeatureNotSupported, absl::StrCat(e.name, "() cannot be called here"));
+  }
+  std::vector<Vector> scratch(e.args.size());
+  std::vector<const Vector*> args;
+  for (size_t i = 0; i < e.args.size(); ++i) {
+    auto arg = Evaluate(*e.args[i], in, rows, ctx, &scratch[i]);
+    if (!arg.ok()) return arg.status();
+    args.push_back(*arg);
+  }
+  out->Reset(e.type, rows.count);
+  for (size_t k = 0; k < rows.size(); ++k) {
+    const uint32_t r = rows[k];
+    bool null = false;
+    for (const Vector* a : args) null = null || a->IsNull(r);
+    if (null) continue;  // strict
+    absl::StatusOr<int64_t> v;
+    if (e.name == "nextval") {
+      v = ctx.sequences->Next(args[0]->Str(r));
+    } else if (e.name == "currval") {
+      v = ctx.sequences->Current(args[0]->Str(r));
+    } else if (e.name == "setval") {
+      v = ctx.sequences->Set(args[0]->Str(r), args[1]->Int(r), args.size() < 3 || args[2]->Int(r) != 0);
+    } else {
+      QUANTA_ASSERT(e.name == "lastval");
+      v = ctx.sequences->Last();
+    }
+    if (!v.ok()) return v.status();
+    out->SetInt(r, *v);
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<const Vector*> Evaluate(const BoundExpr& e, const DataChunk& in, const Rows& rows,
@@ -252,6 +289,7 @@ absl::StatusOr<const Vector*> Evaluate(const BoundExpr& e, const DataChunk& in, 
     case BoundKind::kCase: return EvalCase(e, in, rows, ctx, scratch);
     case BoundKind::kCoalesce: return EvalCoalesce(e, in, rows, ctx, scratch);
     case BoundKind::kInList: return EvalInList(e, in, rows, ctx, scratch);
+    case BoundKind::kSequence: return EvalSequence(e, in, rows, ctx, scratch);
   }
   QUANTA_UNREACHABLE("bound expression kind");
 }

@@ -29,9 +29,13 @@ struct Rows {
   }
 };
 
-// Parameter values ($1...) for one execution.
+class StatementSequences;
+
+// Parameter values ($1...) for one execution, and the statement's sequences (null:
+// sequence functions are refused here, as in CHECK constraints).
 struct EvalContext {
   const std::vector<Value>* params = nullptr;
+  StatementSequences* sequences = nullptr;
 };
 
 // Evaluates `e` over `rows` of `in`; the result is either one of in's columns (a

@@ -217,6 +217,8 @@ absl::StatusOr<Value> EvaluateRow(const BoundExpr& e, const std::vector<Value>& 
       }
       return saw_null ? Value::Null(boolean) : Value::Bool(e.negated);
     }
+    case BoundKind::kSequence:
+      return SqlError(sqlstate::kFeatureNotSupported, "the reference evaluator has no sequences");
   }
   QUANTA_UNREACHABLE("bound expression kind");
 }

@@ -173,6 +173,17 @@ struct SelectStmt {
   int position = 0;
 };
 
+// CREATE/ALTER SEQUENCE options (and an identity column's); unset: not given.
+struct SequenceOptions {
+  std::optional<std::string> type;  // AS smallint | integer | bigint
+  std::optional<int64_t> increment, start, cache, restart_with;
+  std::optional<int64_t> min, max;
+  bool no_min = false, no_max = false;
+  std::optional<bool> cycle;
+  bool restart = false;  // ALTER ... RESTART (with restart_with, or to the start)
+  std::vector<std::string> owned_by;  // OWNED BY table.column; {"none"} for NONE
+};
+
 struct ColumnDef {
   std::string name;
   TypeName type;
@@ -183,6 +194,8 @@ struct ColumnDef {
   std::string default_text;  // the DEFAULT expression as written (stored in the catalog)
   ExprPtr check;
   std::string check_text;
+  char identity = 0;  // 'a': GENERATED ALWAYS AS IDENTITY, 'd': BY DEFAULT, 0: not one
+  SequenceOptions identity_options;
   int position = 0;
 };
 
@@ -214,6 +227,18 @@ struct CreateIndexStmt {
   int position = 0;
 };
 
+struct CreateSequenceStmt {
+  std::vector<std::string> names;
+  bool if_not_exists = false;
+  SequenceOptions options;
+};
+
+struct AlterSequenceStmt {
+  std::vector<std::string> names;
+  bool if_exists = false;
+  SequenceOptions options;
+};
+
 struct DropStmt {
   enum class Object : uint8_t { kTable, kIndex, kView, kSequence, kSchema };
   Object object = Object::kTable;
@@ -226,6 +251,8 @@ struct InsertStmt {
   std::vector<std::string> table;
   std::string alias;
   std::vector<std::string> columns;
+  bool overriding_system = false;  // OVERRIDING SYSTEM VALUE (identity ALWAYS columns take given values)
+  bool overriding_user = false;    // OVERRIDING USER VALUE (identity columns ignore given values)
   std::unique_ptr<SelectStmt> source;  // VALUES or SELECT; null: DEFAULT VALUES
   std::vector<SelectItem> returning;
 };
@@ -254,7 +281,9 @@ struct DeleteStmt {
 };
 
 struct Statement {
-  enum class Kind : uint8_t { kSelect, kInsert, kUpdate, kDelete, kCreateTable, kCreateIndex, kDrop };
+  enum class Kind : uint8_t {
+    kSelect, kInsert, kUpdate, kDelete, kCreateTable, kCreateIndex, kCreateSequence, kAlterSequence, kDrop
+  };
   Kind kind = Kind::kSelect;
   std::unique_ptr<SelectStmt> select;
   std::unique_ptr<InsertStmt> insert;
@@ -262,6 +291,8 @@ struct Statement {
   std::unique_ptr<DeleteStmt> del;
   std::unique_ptr<CreateTableStmt> create_table;
   std::unique_ptr<CreateIndexStmt> create_index;
+  std::unique_ptr<CreateSequenceStmt> create_sequence;
+  std::unique_ptr<AlterSequenceStmt> alter_sequence;
   std::unique_ptr<DropStmt> drop;
   int position = 0;  // where the statement starts
 };

@@ -201,6 +201,8 @@ absl::StatusOr<ast::Statement> Parser::ParseStatement() {
     stmt = ParseCreate();
   } else if (IsKeyword("drop")) {
     stmt = ParseDrop();
+  } else if (IsKeyword("alter")) {
+    stmt = ParseAlter();
   } else if (IsKeyword("insert")) {
     stmt = ParseInsert();
   } else if (IsKeyword("update")) {
@@ -218,6 +220,7 @@ absl::StatusOr<ast::Statement> Parser::ParseCreate() {
   QUANTA_ASSERT(IsKeyword("create"));
   Advance();
   if (IsKeyword("table")) return ParseCreateTable();
+  if (AcceptKeyword("sequence")) return ParseCreateSequence();
   const bool unique = AcceptKeyword("unique");
   if (AcceptKeyword("index")) return ParseCreateIndex(unique);
   return SyntaxError();
@@ -273,6 +276,107 @@ absl::StatusOr<ast::Statement> Parser::ParseCreateIndex(bool unique) {
   stmt.kind = ast::Statement::Kind::kCreateIndex;
   stmt.create_index = std::move(create);
   return stmt;
+}
+
+absl::StatusOr<ast::Statement> Parser::ParseCreateSequence() {
+  auto create = std::make_unique<ast::CreateSequenceStmt>();
+  if (AcceptKeyword("if")) {
+    RETURN_IF_ERROR(ExpectKeyword("not"));
+    RETURN_IF_ERROR(ExpectKeyword("exists"));
+    create->if_not_exists = true;
+  }
+  auto names = ParseQualifiedName();
+  if (!names.ok()) return names.status();
+  create->names = std::move(*names);
+  RETURN_IF_ERROR(ParseSequenceOptions(/*alter=*/false, &create->options));
+  ast::Statement stmt;
+  stmt.kind = ast::Statement::Kind::kCreateSequence;
+  stmt.create_sequence = std::move(create);
+  return stmt;
+}
+
+absl::StatusOr<ast::Statement> Parser::ParseAlter() {
+  Advance();  // ALTER
+  if (!AcceptKeyword("sequence")) return SyntaxError();
+  auto alter = std::make_unique<ast::AlterSequenceStmt>();
+  if (AcceptKeyword("if")) {
+    RETURN_IF_ERROR(ExpectKeyword("exists"));
+    alter->if_exists = true;
+  }
+  auto names = ParseQualifiedName();
+  if (!names.ok()) return names.status();
+  alter->names = std::move(*names);
+  RETURN_IF_ERROR(ParseSequenceOptions(/*alter=*/true, &alter->options));
+  ast::Statement stmt;
+  stmt.kind = ast::Statement::Kind::kAlterSequence;
+  stmt.alter_sequence = std::move(alter);
+  return stmt;
+}
+
+absl::StatusOr<int64_t> Parser::ParseSignedInteger() {
+  bool negative = false;
+  if (IsOperator("-") || IsOperator("+")) negative = Advance().text == "-";
+  const Token& t = Peek();
+  if (t.kind != TokenKind::kInteger) return SyntaxError();
+  int64_t magnitude = 0;
+  for (char c : t.text) {
+    const int digit = c - '0';
+    if (magnitude > (INT64_MAX - digit) / 10) {
+      if (negative && t.text == "9223372036854775808") break;
+      return SqlError(sqlstate::kNumericOutOfRange, absl::StrCat("value \"", t.text, "\" is out of range for type bigint"),
+                      t.position);
+    }
+    magnitude = magnitude * 10 + digit;
+  }
+  Advance();
+  if (negative && t.text == "9223372036854775808") return INT64_MIN;
+  return negative ? -magnitude : magnitude;
+}
+
+absl::Status Parser::ParseSequenceOptions(bool alter, ast::SequenceOptions* out) {
+  const auto number = [&](std::optional<int64_t>* slot) -> absl::Status {
+    auto v = ParseSignedInteger();
+    if (!v.ok()) return v.status();
+    *slot = *v;
+    return absl::OkStatus();
+  };
+  while (true) {
+    if (AcceptKeyword("as")) {
+      auto type = ParseName();
+      if (!type.ok()) return type.status();
+      out->type = *type;
+    } else if (AcceptKeyword("increment")) {
+      AcceptKeyword("by");
+      RETURN_IF_ERROR(number(&out->increment));
+    } else if (AcceptKeyword("minvalue")) {
+      RETURN_IF_ERROR(number(&out->min));
+    } else if (AcceptKeyword("maxvalue")) {
+      RETURN_IF_ERROR(number(&out->max));
+    } else if (IsKeyword("no") && (IsKeyword("minvalue", 1) || IsKeyword("maxvalue", 1) || IsKeyword("cycle", 1))) {
+      Advance();
+      const std::string what = Advance().text;
+      if (what == "minvalue") out->no_min = true;
+      if (what == "maxvalue") out->no_max = true;
+      if (what == "cycle") out->cycle = false;
+    } else if (AcceptKeyword("start")) {
+      AcceptKeyword("with");
+      RETURN_IF_ERROR(number(&out->start));
+    } else if (AcceptKeyword("cache")) {
+      RETURN_IF_ERROR(number(&out->cache));
+    } else if (AcceptKeyword("cycle")) {
+      out->cycle = true;
+    } else if (alter && AcceptKeyword("restart")) {
+      out->restart = true;
+      if (AcceptKeyword("with") || Peek().kind == TokenKind::kInteger || IsOperator("-")) RETURN_IF_ERROR(number(&out->restart_with));
+    } else if (AcceptKeyword("owned")) {
+      RETURN_IF_ERROR(ExpectKeyword("by"));
+      auto names = ParseQualifiedName();
+      if (!names.ok()) return names.status();
+      out->owned_by = std::move(*names);
+    } else {
+      return absl::OkStatus();
+    }
+  }
 }
 
 // One index column: a name, then an optional direction and NULLS placement (accepted:
@@ -377,6 +481,23 @@ absl::StatusOr<ast::ColumnDef> Parser::ParseColumnDef() {
       column.check_text = TextFrom(first);
       RETURN_IF_ERROR(ExpectPunct(")"));
       column.check = std::move(*e);
+    } else if (AcceptKeyword("generated")) {
+      if (AcceptKeyword("always")) {
+        column.identity = 'a';
+      } else {
+        RETURN_IF_ERROR(ExpectKeyword("by"));
+        RETURN_IF_ERROR(ExpectKeyword("default"));
+        column.identity = 'd';
+      }
+      RETURN_IF_ERROR(ExpectKeyword("as"));
+      if (IsPunct("(")) {
+        return SqlError(sqlstate::kFeatureNotSupported, "generated columns are not supported", Peek().position);
+      }
+      RETURN_IF_ERROR(ExpectKeyword("identity"));
+      if (AcceptPunct("(")) {
+        RETURN_IF_ERROR(ParseSequenceOptions(/*alter=*/false, &column.identity_options));
+        RETURN_IF_ERROR(ExpectPunct(")"));
+      }
     } else {
       break;
     }
@@ -421,6 +542,8 @@ absl::StatusOr<ast::Statement> Parser::ParseDrop() {
   auto drop = std::make_unique<ast::DropStmt>();
   if (AcceptKeyword("table")) {
     drop->object = ast::DropStmt::Object::kTable;
+  } else if (AcceptKeyword("sequence")) {
+    drop->object = ast::DropStmt::Object::kSequence;
   } else if (AcceptKeyword("index")) {
     drop->object = ast::DropStmt::Object::kIndex;
     if (IsKeyword("concurrently")) {
@@ -471,6 +594,15 @@ absl::StatusOr<ast::Statement> Parser::ParseInsert() {
     auto columns = ParseNameList();
     if (!columns.ok()) return columns.status();
     insert->columns = std::move(*columns);
+  }
+  if (AcceptKeyword("overriding")) {
+    if (AcceptKeyword("system")) {
+      insert->overriding_system = true;
+    } else {
+      RETURN_IF_ERROR(ExpectKeyword("user"));
+      insert->overriding_user = true;
+    }
+    RETURN_IF_ERROR(ExpectKeyword("value"));
   }
   if (AcceptKeyword("default")) {
     RETURN_IF_ERROR(ExpectKeyword("values"));

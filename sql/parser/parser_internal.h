@@ -55,6 +55,11 @@ class Parser {
   absl::StatusOr<ast::Statement> ParseCreate();
   absl::StatusOr<ast::Statement> ParseCreateTable();
   absl::StatusOr<ast::Statement> ParseCreateIndex(bool unique);
+  absl::StatusOr<ast::Statement> ParseCreateSequence();
+  absl::StatusOr<ast::Statement> ParseAlter();
+  // Sequence options until none follows; `alter` also takes RESTART.
+  absl::Status ParseSequenceOptions(bool alter, ast::SequenceOptions* out);
+  absl::StatusOr<int64_t> ParseSignedInteger();
   absl::Status SkipStorageParameters();
   absl::StatusOr<std::string> ParseIndexColumn();
   absl::StatusOr<ast::ColumnDef> ParseColumnDef();

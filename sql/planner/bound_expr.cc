@@ -20,6 +20,7 @@ bool SameValue(const Value& a, const Value& b) {
 }  // namespace
 
 bool BoundExpr::Equals(const BoundExpr& o) const {
+  if (kind == BoundKind::kSequence) return false;  // volatile: two calls are two values
   if (kind != o.kind || !(type == o.type) || args.size() != o.args.size()) return false;
   if (column != o.column || param != o.param || kernel != o.kernel || negated != o.negated) return false;
   if (bool_target != o.bool_target || cast_context != o.cast_context || name != o.name) return false;

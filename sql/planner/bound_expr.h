@@ -41,6 +41,7 @@ enum class BoundKind : uint8_t {
   kCase,      // args = when/then pairs, then the else (always present: NULL if absent)
   kCoalesce,  // first non-NULL of args, evaluated lazily
   kInList,    // args[0] [NOT] IN (args[1..]) with three-valued results
+  kSequence,  // name: nextval/currval/setval/lastval over args (volatile: never folded)
 };
 
 struct BoundExpr {

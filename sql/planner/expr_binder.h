@@ -99,6 +99,9 @@ class ExprBinder {
   absl::StatusOr<BoundExprPtr> BindBinary(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
   absl::StatusOr<BoundExprPtr> BindOperator(const std::string& op, BoundExprPtr l, BoundExprPtr r, int position);
   absl::StatusOr<BoundExprPtr> BindFunction(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
+  // nextval/currval/setval/lastval: a kSequence node (evaluated with the statement's sequences).
+  absl::StatusOr<BoundExprPtr> BindSequenceCall(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
+                                                const char* clause);
   absl::StatusOr<BoundExprPtr> BindCase(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
   absl::StatusOr<BoundExprPtr> BindInList(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
   absl::StatusOr<BoundExprPtr> BindLike(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);

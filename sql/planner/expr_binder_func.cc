@@ -30,6 +30,17 @@ BoundExprPtr SessionFunction(const std::string& name, const SessionInfo& session
   return nullptr;
 }
 
+bool IsSequenceFunction(const std::string& name) {
+  return name == "nextval" || name == "currval" || name == "setval" || name == "lastval";
+}
+
+// A sequence function's name argument: `'s'::regclass` is written by serial columns'
+// defaults (and by pg_dump); regclass is not a type here, so the cast is dropped.
+const ast::Expr& SequenceNameArg(const ast::Expr& arg) {
+  if (arg.kind == ast::ExprKind::kCast && arg.type.name == "regclass" && !arg.args.empty()) return *arg.args[0];
+  return arg;
+}
+
 bool IsDateTimeFunction(const std::string& name) {
   return name == "now" || name == "current_timestamp" || name == "current_date" || name == "current_time" ||
          name == "localtime" || name == "localtimestamp" || name == "extract" || name == "date_part" ||
@@ -37,6 +48,40 @@ bool IsDateTimeFunction(const std::string& name) {
 }
 
 }  // namespace
+
+absl::StatusOr<BoundExprPtr> ExprBinder::BindSequenceCall(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
+                                                          const char* clause) {
+  const std::string name = e.names.back();
+  const size_t want_min = name == "lastval" ? 0 : name == "setval" ? 2 : 1;
+  const size_t want_max = name == "setval" ? 3 : want_min;
+  auto node = MakeNode(BoundKind::kSequence, Type(TypeId::kInt8));
+  node->name = name;
+  std::vector<Type> types;
+  for (size_t i = 0; i < e.args.size(); ++i) {
+    auto bound = Bind(i == 0 ? SequenceNameArg(*e.args[i]) : *e.args[i], scope, agg, clause);
+    if (!bound.ok()) return bound.status();
+    types.push_back((*bound)->type);
+    node->args.push_back(std::move(*bound));
+  }
+  const Type targets[] = {Type(TypeId::kText), Type(TypeId::kInt8), Type(TypeId::kBool)};
+  bool fits = e.args.size() >= want_min && e.args.size() <= want_max;
+  for (size_t i = 0; fits && i < node->args.size(); ++i) {
+    const Type& t = node->args[i]->type;
+    fits = t.id == TypeId::kUnknown || CanCast(t, targets[i], CastContext::kImplicit);
+  }
+  if (!fits) {
+    std::vector<std::string> names;
+    for (const Type& t : types) names.push_back(t.id == TypeId::kUnknown ? "unknown" : t.Name());
+    return SqlError(sqlstate::kUndefinedFunction,
+                    absl::StrCat("function ", name, "(", absl::StrJoin(names, ", "), ") does not exist"), e.position);
+  }
+  for (size_t i = 0; i < node->args.size(); ++i) {
+    auto coerced = Coerce(std::move(node->args[i]), targets[i], CastContext::kImplicit, e.position);
+    if (!coerced.ok()) return coerced.status();
+    node->args[i] = std::move(*coerced);
+  }
+  return node;
+}
 
 absl::StatusOr<BoundExprPtr> ExprBinder::BindFunction(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
                                                       const char* clause) {
@@ -55,6 +100,7 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindFunction(const ast::Expr& e, const 
                     e.position);
   }
   if (BoundExprPtr session = SessionFunction(name, session_, e.args.size())) return session;
+  if (IsSequenceFunction(name)) return BindSequenceCall(e, scope, agg, clause);
   if (IsDateTimeFunction(name)) {
     return SqlError(sqlstate::kFeatureNotSupported, absl::StrCat("function ", name, " is not supported yet (date/time types)"),
                     e.position);

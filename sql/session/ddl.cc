@@ -12,6 +12,21 @@
 namespace quanta::sql {
 namespace {
 
+// `name` as an SQL identifier: double-quoted unless it is lower-case letters, digits
+// and underscores not starting with a digit.
+std::string QuoteIdentifierIfNeeded(const std::string& name) {
+  bool plain = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
+  for (char c : name) plain = plain && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+  if (plain) return name;
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out.push_back('"');
+    if (c == '\'') out.push_back('\'');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
 std::string Truncated(std::string name) {
   if (name.size() > kMaxIdentifierBytes) name.resize(kMaxIdentifierBytes);
   return name;
@@ -39,9 +54,16 @@ struct UniqueSpec {
   std::vector<std::string> columns;
 };
 
-// The table `stmt` defines, without OIDs; its UNIQUE constraints go to *uniques.
+// A serial or identity column's sequence, to be made with the table.
+struct OwnedSequenceSpec {
+  size_t column = 0;                              // position in the table
+  const ast::SequenceOptions* options = nullptr;  // the identity's options (empty for serial)
+};
+
+// The table `stmt` defines, without OIDs; its UNIQUE constraints go to *uniques, its
+// serial and identity columns to *owned.
 absl::StatusOr<TableDef> BuildTable(const ast::CreateTableStmt& stmt, const SessionInfo& session,
-                                    std::vector<UniqueSpec>* uniques) {
+                                    std::vector<UniqueSpec>* uniques, std::vector<OwnedSequenceSpec>* owned) {
   TableDef table;
   table.schema = stmt.names.size() > 1 ? stmt.names[stmt.names.size() - 2] : "public";
   table.name = Truncated(stmt.names.back());
@@ -58,10 +80,9 @@ absl::StatusOr<TableDef> BuildTable(const ast::CreateTableStmt& stmt, const Sess
     if (table.FindColumn(column.name) >= 0) {
       return SqlError(sqlstate::kDuplicateColumn, absl::StrCat("column \"", column.name, "\" specified more than once"), c.position);
     }
-    if (c.type.name == "serial" || c.type.name == "bigserial" || c.type.name == "smallserial" ||
-        c.type.name.rfind("serial", 0) == 0) {
-      return SqlError(sqlstate::kFeatureNotSupported, "serial columns are not supported yet (sequences)", c.type.position);
-    }
+    const bool serial = c.type.array_dims == 0 && (c.type.name == "serial" || c.type.name == "serial4" ||
+                                                   c.type.name == "bigserial" || c.type.name == "serial8" ||
+                                                   c.type.name == "smallserial" || c.type.name == "serial2");
     auto type = ExprBinder::ResolveType(c.type);
     if (!type.ok()) return type.status();
     if (type->id == TypeId::kArray || type->physical() == PhysicalType::kInterval ||
@@ -73,6 +94,23 @@ absl::StatusOr<TableDef> BuildTable(const ast::CreateTableStmt& stmt, const Sess
     column.type = *type;
     column.not_null = c.not_null;
     column.attnum = static_cast<int>(table.columns.size()) + 1;
+    if (serial || c.identity != 0) {
+      if (c.default_expr != nullptr) {
+        return SqlError(sqlstate::kSyntaxError,
+                        serial ? absl::StrCat("multiple default values specified for column \"", column.name, "\" of table \"",
+                                              table.name, "\"")
+                               : absl::StrCat("both default and identity specified for column \"", column.name,
+                                              "\" of table \"", table.name, "\""),
+                        c.position);
+      }
+      if (type->id != TypeId::kInt2 && type->id != TypeId::kInt4 && type->id != TypeId::kInt8) {
+        return SqlError(sqlstate::kInvalidParameterValue, "identity column type must be smallint, integer, or bigint",
+                        c.position);
+      }
+      column.not_null = true;
+      column.identity = c.identity;
+      owned->push_back(OwnedSequenceSpec{table.columns.size(), &c.identity_options});
+    }
     if (c.default_expr != nullptr) {
       absl::Status valid = CheckDefault(c, *type, session);
       if (!valid.ok()) return valid;
@@ -143,7 +181,8 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::CreateTable(const ast::CreateTa
   StatementResult result;
   result.tag = "CREATE TABLE";
   std::vector<UniqueSpec> uniques;
-  auto table = BuildTable(stmt, session_, &uniques);
+  std::vector<OwnedSequenceSpec> owned;
+  auto table = BuildTable(stmt, session_, &uniques, &owned);
   if (!table.ok()) co_return table.status();
   if (catalog.RelationExists(table->schema, table->name)) {
     if (stmt.if_not_exists) {
@@ -181,6 +220,22 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::CreateTable(const ast::CreateTa
     table->indexes.push_back(std::move(index));
   }
   storage::WriteSet ws;
+  for (const OwnedSequenceSpec& spec : owned) {
+    ColumnDef& column = table->columns[spec.column];
+    SequenceDef base;
+    base.schema = table->schema;
+    base.type = column.type.id;
+    auto sequence = ApplySequenceOptions(base, *spec.options, /*creating=*/true);
+    if (!sequence.ok()) co_return sequence.status();
+    sequence->name = ChooseRelationName(catalog, table->schema, table->name, column.name, "seq", taken);
+    taken.push_back(sequence->name);
+    sequence->oid = writer.AssignOid();
+    sequence->owner_table = table->oid;
+    sequence->owner_attnum = column.attnum;
+    column.has_default = true;
+    column.default_sql = absl::StrCat("nextval('", QuoteIdentifierIfNeeded(sequence->name), "'::regclass)");
+    writer.PutSequence(*sequence, &ws);
+  }
   writer.PutTable(*table, &ws);
   writer.Finish(&ws);
   absl::Status committed = co_await access_.Commit(std::move(ws));
@@ -196,7 +251,8 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::DropTable(const ast::DropStmt& 
     const std::string schema = names.size() > 1 ? names[names.size() - 2] : "public";
     const TableDef* table = catalog.FindTable(schema, names.back());
     size_t unused = 0;
-    if (table == nullptr && catalog.FindIndex(schema, names.back(), &unused) != nullptr) {
+    if (table == nullptr && (catalog.FindIndex(schema, names.back(), &unused) != nullptr ||
+                             catalog.FindSequence(schema, names.back()) != nullptr)) {
       co_return SqlError(sqlstate::kWrongObjectType, absl::StrCat("\"", names.back(), "\" is not a table"));
     }
     if (table == nullptr) {
@@ -219,6 +275,9 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::DropTable(const ast::DropStmt& 
     }
     if (!deleted.ok()) co_return deleted;
     writer.DeleteTable(*table, &ws);
+    for (const auto& [key, sequence] : catalog.sequences()) {
+      if (sequence.owner_table == table->oid) writer.DeleteSequence(sequence, &ws);
+    }
   }
   writer.Finish(&ws);
   absl::Status committed = co_await access_.Commit(std::move(ws));

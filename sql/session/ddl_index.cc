@@ -161,7 +161,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::DropIndex(const ast::DropStmt& 
     size_t position = 0;
     const TableDef* owner = catalog.FindIndex(schema, names.back(), &position);
     if (owner == nullptr) {
-      if (catalog.FindTable(schema, names.back()) != nullptr) {
+      if (catalog.RelationExists(schema, names.back())) {
         co_return SqlError(sqlstate::kWrongObjectType, absl::StrCat("\"", names.back(), "\" is not an index"));
       }
       if (stmt.if_exists) {

@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "sql/catalog/catalog.h"
+#include "sql/parser/ast.h"
 
 namespace quanta::sql {
 
@@ -20,5 +21,9 @@ std::string ChooseRelationName(const CatalogSnapshot& catalog, const std::string
 // PostgreSQL's (42703, for a constraint also 42701 for a column named twice).
 absl::StatusOr<std::vector<int>> ResolveIndexColumns(const TableDef& table, const std::vector<std::string>& names,
                                                      bool constraint);
+
+// `s` with the options applied, validated as PostgreSQL does (22023 naming the bad
+// option). `creating`: unset bounds and start take their defaults for the direction.
+absl::StatusOr<SequenceDef> ApplySequenceOptions(SequenceDef s, const ast::SequenceOptions& options, bool creating);
 
 }  // namespace quanta::sql

@@ -48,7 +48,8 @@ absl::StatusOr<Returning> BindReturning(const std::vector<ast::SelectItem>& item
   return r;
 }
 
-absl::Status AddReturned(const Returning& returning, const std::vector<Value>& row, StatementResult* result) {
+absl::Status AddReturned(const Returning& returning, const std::vector<Value>& row, const EvalContext& eval,
+                         StatementResult* result) {
   if (returning.exprs.empty()) return absl::OkStatus();
   DataChunk chunk;
   for (const Value& v : row) {
@@ -59,9 +60,8 @@ absl::Status AddReturned(const Returning& returning, const std::vector<Value>& r
   chunk.set_count(1);
   std::vector<std::optional<std::string>> out;
   for (const BoundExprPtr& e : returning.exprs) {
-    EvalContext ctx;
     Vector scratch;
-    auto v = Evaluate(*e, chunk, Rows::Of(chunk), ctx, &scratch);
+    auto v = Evaluate(*e, chunk, Rows::Of(chunk), eval, &scratch);
     if (!v.ok()) return v.status();
     if ((*v)->IsNull(0)) {
       out.emplace_back(std::nullopt);
@@ -101,6 +101,12 @@ absl::StatusOr<std::vector<int>> TargetColumns(const ast::InsertStmt& stmt, cons
     targets.push_back(index);
   }
   return targets;
+}
+
+// An explicit value for a GENERATED ALWAYS identity column (without OVERRIDING SYSTEM VALUE).
+absl::Status IdentityAlways(const ColumnDef& column) {
+  return SqlError("428C9", absl::StrCat("cannot insert a non-DEFAULT value into column \"", column.name, "\""), 0,
+                  absl::StrCat("Column \"", column.name, "\" is an identity column defined as GENERATED ALWAYS."));
 }
 
 absl::Status WrongType(const ColumnDef& column, const Type& type, int position) {
@@ -194,6 +200,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Insert(const ast::InsertStmt& s
           row.push_back(defaults[static_cast<size_t>((*targets)[i])]->Clone());
           continue;
         }
+        if (column.identity == 'a' && !stmt.overriding_system && !stmt.overriding_user) co_return IdentityAlways(column);
         auto bound = binder.Bind(*values[i], none, nullptr, "VALUES");
         if (!bound.ok()) co_return bound.status();
         auto assigned = Assign(std::move(*bound), column, values[i]->position);
@@ -213,6 +220,8 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Insert(const ast::InsertStmt& s
     if (types.size() < targets->size()) co_return SqlError(sqlstate::kSyntaxError, "INSERT has more target columns than expressions");
     std::vector<BoundExprPtr> casts;
     for (size_t i = 0; i < types.size(); ++i) {
+      const ColumnDef& column = table.columns[static_cast<size_t>((*targets)[i])];
+      if (column.identity == 'a' && !stmt.overriding_system && !stmt.overriding_user) co_return IdentityAlways(column);
       auto assigned = Assign(MakeColumn(static_cast<int>(i), types[i]), table.columns[static_cast<size_t>((*targets)[i])], 0);
       if (!assigned.ok()) co_return assigned.status();
       casts.push_back(std::move(*assigned));
@@ -227,14 +236,16 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Insert(const ast::InsertStmt& s
   if (!returning.ok()) co_return returning.status();
   StatementResult result;
   DescribeReturning(*returning, &result);
-  EvalContext ectx;
-  ectx.params = &params;
+  ExecContext exec = NewContext(params);
+  const EvalContext& ectx = exec.eval;
   const auto full_row = [&](const std::vector<Value>& given) -> absl::StatusOr<std::vector<Value>> {
     std::vector<Value> row(table.columns.size());
     std::vector<bool> set(table.columns.size(), false);
     for (size_t i = 0; i < given.size(); ++i) {
-      row[static_cast<size_t>((*targets)[i])] = given[i];
-      set[static_cast<size_t>((*targets)[i])] = true;
+      const size_t c = static_cast<size_t>((*targets)[i]);
+      if (stmt.overriding_user && table.columns[c].identity != 0) continue;  // the identity's own value instead
+      row[c] = given[i];
+      set[c] = true;
     }
     for (size_t c = 0; c < row.size(); ++c) {
       if (set[c]) continue;
@@ -254,7 +265,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Insert(const ast::InsertStmt& s
     }
     auto row = full_row(given);
     if (!row.ok()) co_return row.status();
-    absl::Status added = AddReturned(*returning, *row, &result);
+    absl::Status added = AddReturned(*returning, *row, ectx, &result);
     if (!added.ok()) co_return added;
     absl::Status inserted = co_await writer.Insert(std::move(*row));
     if (!inserted.ok()) co_return inserted;
@@ -269,7 +280,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Insert(const ast::InsertStmt& s
         for (const Vector& v : chunk.columns) given.push_back(v.Get(r));
         auto row = full_row(given);
         if (!row.ok()) co_return row.status();
-        absl::Status added = AddReturned(*returning, *row, &result);
+        absl::Status added = AddReturned(*returning, *row, ectx, &result);
         if (!added.ok()) co_return added;
         absl::Status inserted = co_await writer.Insert(std::move(*row));
         if (!inserted.ok()) co_return inserted;
@@ -308,6 +319,10 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Update(const ast::UpdateStmt& s
       }
     }
     const ColumnDef& column = table.columns[static_cast<size_t>(index)];
+    if (column.identity == 'a' && set.value->kind != ast::ExprKind::kDefault) {
+      co_return SqlError("428C9", absl::StrCat("column \"", column.name, "\" can only be updated to DEFAULT"), set.position,
+                         absl::StrCat("Column \"", column.name, "\" is an identity column defined as GENERATED ALWAYS."));
+    }
     absl::StatusOr<BoundExprPtr> value;
     if (set.value->kind == ast::ExprKind::kDefault) {
       value = TableWriter::BindDefault(column, binder);
@@ -350,7 +365,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Update(const ast::UpdateStmt& s
         v.set_type(table.columns[static_cast<size_t>(sets[s].first)].type);
         row[static_cast<size_t>(sets[s].first)] = std::move(v);
       }
-      absl::Status added = AddReturned(*returning, row, &result);
+      absl::Status added = AddReturned(*returning, row, ctx.eval, &result);
       if (!added.ok()) co_return added;
       absl::Status updated = co_await writer.Update(std::string(chunk.columns[width].Str(r)), old_row, std::move(row));
       if (!updated.ok()) co_return updated;
@@ -389,7 +404,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Delete(const ast::DeleteStmt& s
     for (size_t r = 0; r < chunk.count(); ++r) {
       std::vector<Value> row;
       for (size_t c = 0; c < width; ++c) row.push_back(chunk.columns[c].Get(r));
-      absl::Status added = AddReturned(*returning, row, &result);
+      absl::Status added = AddReturned(*returning, row, ctx.eval, &result);
       if (!added.ok()) co_return added;
       writer.Delete(std::string(chunk.columns[width].Str(r)), row);
     }

@@ -81,5 +81,26 @@ TEST_F(SqlOnClusterTest, DdlOnThePrimaryReachesEveryReplicasCatalog) {
   EXPECT_EQ(SqlStateOf(gone.error), "42P01");
 }
 
+TEST_F(SqlOnClusterTest, SequencesAdvanceThroughRaftAndReplicasRefuseNextval) {
+  ASSERT_TRUE(On(primary_, "CREATE TABLE t (id serial PRIMARY KEY, v text)").error.ok());
+  ASSERT_TRUE(On(primary_, "INSERT INTO t (v) VALUES ('a'), ('b')").error.ok());
+  ExecuteResult drawn = On(primary_, "SELECT nextval('t_id_seq')");
+  ASSERT_TRUE(drawn.error.ok()) << drawn.error;
+  EXPECT_EQ(*drawn.results[0].rows[0][0], "3");
+  ExecuteResult refused = On(replica_, "SELECT nextval('t_id_seq')");
+  ASSERT_FALSE(refused.error.ok());
+  EXPECT_EQ(SqlStateOf(refused.error), "25006") << refused.error;
+  // The replica has the rows the sequence numbered, and a mention of nextval in a
+  // string does not make a query a writer.
+  ExecuteResult read = On(replica_, "SELECT count(*), max(id), 'nextval' FROM t");
+  ASSERT_TRUE(read.error.ok()) << read.error;
+  EXPECT_EQ(*read.results[0].rows[0][0], "2");
+  EXPECT_EQ(*read.results[0].rows[0][1], "2");
+  // The state moved by the query reached the log: the next insert numbers on from it.
+  ExecuteResult next = On(primary_, "INSERT INTO t (v) VALUES ('c') RETURNING id");
+  ASSERT_TRUE(next.error.ok()) << next.error;
+  EXPECT_EQ(*next.results[0].rows[0][0], "4");
+}
+
 }  // namespace
 }  // namespace quanta::sql

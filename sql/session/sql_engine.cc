@@ -1,5 +1,6 @@
 #include "sql/session/sql_engine.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
 #include "engine/env/planted.h"
@@ -7,6 +8,7 @@
 #include "sql/execution/operator.h"
 #include "sql/parser/parser.h"
 #include "sql/planner/planner.h"
+#include "sql/storage/row_codec.h"
 
 namespace quanta::sql {
 
@@ -20,7 +22,14 @@ const char* CommandName(const ast::Statement& stmt) {
     case ast::Statement::Kind::kDelete: return "DELETE";
     case ast::Statement::Kind::kCreateTable: return "CREATE TABLE";
     case ast::Statement::Kind::kCreateIndex: return "CREATE INDEX";
-    case ast::Statement::Kind::kDrop: return stmt.drop->object == ast::DropStmt::Object::kIndex ? "DROP INDEX" : "DROP TABLE";
+    case ast::Statement::Kind::kCreateSequence: return "CREATE SEQUENCE";
+    case ast::Statement::Kind::kAlterSequence: return "ALTER SEQUENCE";
+    case ast::Statement::Kind::kDrop:
+      switch (stmt.drop->object) {
+        case ast::DropStmt::Object::kIndex: return "DROP INDEX";
+        case ast::DropStmt::Object::kSequence: return "DROP SEQUENCE";
+        default: return "DROP TABLE";
+      }
   }
   return "?";
 }
@@ -34,6 +43,7 @@ ExecContext SqlEngine::NewContext(const std::vector<Value>& params) {
   ExecContext ctx;
   ctx.env = &env_;
   ctx.eval.params = &params;
+  ctx.eval.sequences = sequences_;
   ctx.yield_every = options_.yield_every;
   ctx.row_cost = options_.row_cost;
   ctx.scan_batch = options_.scan_batch;
@@ -44,6 +54,10 @@ ExecContext SqlEngine::NewContext(const std::vector<Value>& params) {
 
 Task<absl::Status> SqlEngine::CommitStatement(storage::WriteSet writes) {
   QUANTA_ASSERT(!writes.ops.empty());
+  if (sequences_ != nullptr && sequences_->dirty()) {  // the values it drew commit with its rows
+    sequences_->AppendWrites(&writes);
+    sequences_committed_ = true;
+  }
   if (!PlantedActive(PlantedBug::kSqlSplitWriteSet)) {
     absl::Status committed = co_await access_.Commit(std::move(writes));
     co_return committed;
@@ -76,7 +90,7 @@ Task<ExecuteResult> SqlEngine::Execute(std::string sql, std::vector<Value> param
     co_return out;
   }
   for (const ast::Statement& stmt : *statements) {
-    auto result = co_await ExecuteStatement(stmt, params);
+    auto result = co_await ExecuteStatement(stmt, sql, params);
     if (!result.ok()) {
       out.error = result.status();
       co_return out;
@@ -86,28 +100,94 @@ Task<ExecuteResult> SqlEngine::Execute(std::string sql, std::vector<Value> param
   co_return out;
 }
 
-Task<absl::StatusOr<StatementResult>> SqlEngine::ExecuteStatement(const ast::Statement& stmt,
+namespace {
+
+// Whether a DML statement's target table has a DEFAULT that calls nextval (a serial or
+// identity column's).
+bool TargetDefaultsUseSequences(const ast::Statement& stmt, const CatalogSnapshot& catalog) {
+  const std::vector<std::string>* names = nullptr;
+  if (stmt.kind == ast::Statement::Kind::kInsert) names = &stmt.insert->table;
+  if (stmt.kind == ast::Statement::Kind::kUpdate) names = &stmt.update->table;
+  if (names == nullptr || names->empty()) return false;
+  const TableDef* table = catalog.FindTable(names->size() > 1 ? (*names)[names->size() - 2] : "public", names->back());
+  if (table == nullptr) return false;
+  return std::any_of(table->columns.begin(), table->columns.end(),
+                     [](const ColumnDef& c) { return c.has_default && MentionsSequenceFunction(c.default_sql); });
+}
+
+}  // namespace
+
+Task<absl::StatusOr<std::map<uint32_t, SequenceValue>>> SqlEngine::LoadSequenceStates() {
+  storage::ScanRange range;
+  range.start = kSequenceStatePrefix;
+  range.end = PrefixSuccessor(kSequenceStatePrefix);
+  auto rows = co_await access_.Scan(kCatalogTree, std::move(range));
+  if (!rows.ok()) co_return rows.status();
+  std::map<uint32_t, SequenceValue> states;
+  for (const storage::KeyValue& kv : *rows) {
+    uint32_t oid = 0;
+    if (!absl::SimpleAtoi(kv.key.substr(2), &oid)) {
+      co_return absl::DataLossError("catalog: malformed sequence state key");
+    }
+    auto value = DecodeSequenceValue(kv.value);
+    if (!value.ok()) co_return value.status();
+    states[oid] = *value;
+  }
+  co_return states;
+}
+
+Task<absl::StatusOr<StatementResult>> SqlEngine::ExecuteStatement(const ast::Statement& stmt, const std::string& sql,
                                                                    const std::vector<Value>& params) {
+  const bool mentions_sequences = MentionsSequenceFunction(sql);
   const bool writes = stmt.kind != ast::Statement::Kind::kSelect;
   if (writes) {
     absl::Status writable = access_.Writable(CommandName(stmt));
     if (!writable.ok()) co_return writable;
   }
-  const bool serialize = writes && !PlantedActive(PlantedBug::kSqlUnserializedWriters);
+  // A query that may call nextval writes too: serialized like any writer, so two
+  // statements never draw from one sequence state (a replica refuses in nextval).
+  const bool serialize = (writes || mentions_sequences) && !PlantedActive(PlantedBug::kSqlUnserializedWriters);
   if (serialize) co_await writers_.Lock();
   std::optional<AsyncMutex::Held> held;
   if (serialize) held.emplace(writers_);
   auto catalog = co_await LoadCatalog();
   if (!catalog.ok()) co_return catalog.status();
   const CatalogSnapshot& snapshot = **catalog;
+  std::optional<StatementSequences> sequences;
+  if (mentions_sequences || TargetDefaultsUseSequences(stmt, snapshot)) {
+    auto states = co_await LoadSequenceStates();
+    if (!states.ok()) co_return states.status();
+    sequences.emplace(snapshot, std::move(*states), sequence_session_, access_.Writable("nextval"));
+  }
+  sequences_ = sequences ? &*sequences : nullptr;
+  sequences_committed_ = false;
+  absl::StatusOr<StatementResult> result = co_await Dispatch(stmt, snapshot, params);
+  sequences_ = nullptr;
+  if (result.ok() && sequences && sequences->dirty() && !sequences_committed_) {
+    // A query's nextval/setval (no rows written): the states alone, one write set.
+    storage::WriteSet ws;
+    sequences->AppendWrites(&ws);
+    absl::Status committed = co_await access_.Commit(std::move(ws));
+    if (!committed.ok()) co_return committed;
+  }
+  if (result.ok() && sequences) sequence_session_ = sequences->session();
+  co_return result;
+}
+
+Task<absl::StatusOr<StatementResult>> SqlEngine::Dispatch(const ast::Statement& stmt, const CatalogSnapshot& snapshot,
+                                                          const std::vector<Value>& params) {
   absl::StatusOr<StatementResult> result;
   switch (stmt.kind) {
     case ast::Statement::Kind::kSelect: result = co_await RunQuery(*stmt.select, snapshot, params); break;
     case ast::Statement::Kind::kCreateTable: result = co_await CreateTable(*stmt.create_table, snapshot); break;
     case ast::Statement::Kind::kCreateIndex: result = co_await CreateIndex(*stmt.create_index, snapshot); break;
+    case ast::Statement::Kind::kCreateSequence: result = co_await CreateSequence(*stmt.create_sequence, snapshot); break;
+    case ast::Statement::Kind::kAlterSequence: result = co_await AlterSequence(*stmt.alter_sequence, snapshot); break;
     case ast::Statement::Kind::kDrop:
       if (stmt.drop->object == ast::DropStmt::Object::kIndex) {
         result = co_await DropIndex(*stmt.drop, snapshot);
+      } else if (stmt.drop->object == ast::DropStmt::Object::kSequence) {
+        result = co_await DropSequence(*stmt.drop, snapshot);
       } else {
         result = co_await DropTable(*stmt.drop, snapshot);
       }

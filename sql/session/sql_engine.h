@@ -13,6 +13,7 @@
 // Threading: the node's loop. Lifetime: `access` outlives the engine.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +25,7 @@
 #include "engine/env/task.h"
 #include "sql/catalog/catalog.h"
 #include "sql/execution/operator.h"
+#include "sql/execution/sequences.h"
 #include "sql/parser/ast.h"
 #include "sql/planner/expr_binder.h"
 #include "sql/storage/data_access.h"
@@ -68,7 +70,12 @@ class SqlEngine {
   Task<ExecuteResult> Execute(std::string sql, std::vector<Value> params = {});
 
  private:
-  Task<absl::StatusOr<StatementResult>> ExecuteStatement(const ast::Statement& stmt, const std::vector<Value>& params);
+  // `sql`: the request's text (for the sequence functions' cheap test).
+  Task<absl::StatusOr<StatementResult>> ExecuteStatement(const ast::Statement& stmt, const std::string& sql,
+                                                         const std::vector<Value>& params);
+  // Runs `stmt` against `snapshot` (ExecuteStatement holds the locks and sequences).
+  Task<absl::StatusOr<StatementResult>> Dispatch(const ast::Statement& stmt, const CatalogSnapshot& snapshot,
+                                                 const std::vector<Value>& params);
   Task<absl::StatusOr<std::shared_ptr<const CatalogSnapshot>>> LoadCatalog();
   Task<absl::StatusOr<StatementResult>> RunQuery(const ast::SelectStmt& stmt, const CatalogSnapshot& catalog,
                                                  const std::vector<Value>& params);
@@ -76,6 +83,11 @@ class SqlEngine {
   Task<absl::StatusOr<StatementResult>> DropTable(const ast::DropStmt& stmt, const CatalogSnapshot& catalog);
   Task<absl::StatusOr<StatementResult>> CreateIndex(const ast::CreateIndexStmt& stmt, const CatalogSnapshot& catalog);
   Task<absl::StatusOr<StatementResult>> DropIndex(const ast::DropStmt& stmt, const CatalogSnapshot& catalog);
+  Task<absl::StatusOr<StatementResult>> CreateSequence(const ast::CreateSequenceStmt& stmt, const CatalogSnapshot& catalog);
+  Task<absl::StatusOr<StatementResult>> AlterSequence(const ast::AlterSequenceStmt& stmt, const CatalogSnapshot& catalog);
+  Task<absl::StatusOr<StatementResult>> DropSequence(const ast::DropStmt& stmt, const CatalogSnapshot& catalog);
+  // Every sequence's stored state (one scan of the catalog tree's "q/" keys).
+  Task<absl::StatusOr<std::map<uint32_t, SequenceValue>>> LoadSequenceStates();
   // Adds the deletion of every row of `tree` (`what`, for the error past kMaxDropRows).
   Task<absl::Status> DeleteTreeRows(storage::TreeId tree, const std::string& what, storage::WriteSet* ws);
   // Adds `index`'s entries for every row of `table` (checking uniqueness: 23505).
@@ -100,6 +112,9 @@ class SqlEngine {
   SqlEngineOptions options_;
   AsyncMutex writers_;
   std::shared_ptr<const CatalogSnapshot> catalog_;
+  SequenceSession sequence_session_;             // currval/lastval across statements
+  StatementSequences* sequences_ = nullptr;      // the running statement's, if it uses any
+  bool sequences_committed_ = false;             // their writes went out with the statement's
 };
 
 }  // namespace quanta::sql

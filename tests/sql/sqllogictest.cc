@@ -22,6 +22,7 @@
 #include "engine/replication/node.h"
 #include "sim/sim_world.h"
 #include "sim/testing.h"
+#include "sql/execution/sequences.h"
 #include "sql/parser/parser.h"
 #include "sql/session/node_access.h"
 #include "sql/common/sql_error.h"
@@ -206,7 +207,10 @@ class ClusterBackend : public Backend {
     CopyResult(r, out);
     *done = true;
   }
+  // Queries run on a replica; those that may call sequence functions (which write, and
+  // keep currval in the primary's session) run on the primary.
   static bool ReadOnly(const std::string& sql) {
+    if (MentionsSequenceFunction(sql)) return false;
     auto statements = Parse(sql);
     if (!statements.ok()) return false;
     for (const ast::Statement& s : *statements) {
