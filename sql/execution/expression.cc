@@ -5,6 +5,7 @@
 #include "engine/env/status.h"
 #include "sql/common/sql_error.h"
 #include "sql/execution/sequences.h"
+#include "sql/types/datetime.h"
 
 namespace quanta::sql {
 namespace {
@@ -290,6 +291,14 @@ absl::StatusOr<const Vector*> Evaluate(const BoundExpr& e, const DataChunk& in, 
     case BoundKind::kCoalesce: return EvalCoalesce(e, in, rows, ctx, scratch);
     case BoundKind::kInList: return EvalInList(e, in, rows, ctx, scratch);
     case BoundKind::kSequence: return EvalSequence(e, in, rows, ctx, scratch);
+    case BoundKind::kClock: {
+      const int64_t now = ctx.now_micros;
+      int64_t v = now;
+      if (e.type.id == TypeId::kDate) v = TimestampToDate(now);
+      if (e.type.id == TypeId::kTime) v = TimestampToTime(now);
+      scratch->SetConstant(Value::Int(e.type, v));
+      return scratch;
+    }
   }
   QUANTA_UNREACHABLE("bound expression kind");
 }

@@ -36,6 +36,7 @@ class StatementSequences;
 struct EvalContext {
   const std::vector<Value>* params = nullptr;
   StatementSequences* sequences = nullptr;
+  int64_t now_micros = 0;  // now(): the statement's start, microseconds since 2000-01-01 UTC
 };
 
 // Evaluates `e` over `rows` of `in`; the result is either one of in's columns (a

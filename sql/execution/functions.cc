@@ -150,6 +150,7 @@ absl::StatusOr<Type> CommonType(const std::vector<Type>& types, std::string_view
 }
 
 absl::StatusOr<FunctionMatch> ResolveBinaryOperator(std::string_view op, const Type& left, const Type& right) {
+  if (auto datetime = ResolveDateTimeOperator(op, left, right)) return std::move(*datetime);
   Type l = left, r = right;
   if (l.id == TypeId::kUnknown && r.id == TypeId::kUnknown && !IsComparison(op) && op != "||") {
     return SqlError("42725", absl::StrCat("operator is not unique: unknown ", std::string(op), " unknown"));
@@ -185,6 +186,7 @@ absl::StatusOr<FunctionMatch> ResolveBinaryOperator(std::string_view op, const T
 }
 
 absl::StatusOr<FunctionMatch> ResolveUnaryOperator(std::string_view op, const Type& arg) {
+  if (auto datetime = ResolveDateTimeUnary(op, arg)) return std::move(*datetime);
   if (!arg.is_numeric_category()) {
     return SqlError(sqlstate::kUndefinedFunction, absl::StrCat("operator does not exist: ", std::string(op), " ", arg.Name()));
   }
@@ -207,6 +209,7 @@ absl::StatusOr<FunctionMatch> ResolveFunction(std::string_view name, const std::
   }
   if (name == "mod" && args.size() == 2) return ResolveBinaryOperator("%", args[0], args[1]);
   if ((name == "power" || name == "pow") && args.size() == 2) return ResolveBinaryOperator("^", args[0], args[1]);
+  if (auto datetime = ResolveDateTimeFunction(name, args)) return std::move(*datetime);
   if (IsStringFunction(name)) return ResolveStringFunction(name, args);
   if (IsMathFunction(name)) return ResolveMathFunction(name, args);
   return NoFunction(name, args);

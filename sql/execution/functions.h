@@ -9,6 +9,7 @@
 // f(integer) does not exist"), 42725 when two unknowns leave it ambiguous.
 #pragma once
 
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -31,6 +32,12 @@ absl::StatusOr<FunctionMatch> ResolveFunction(std::string_view name, const std::
 // columns, VALUES columns): PostgreSQL's select_common_type. `context` names the
 // construct in the error ("CASE types integer and text cannot be matched", 42804).
 absl::StatusOr<Type> CommonType(const std::vector<Type>& types, std::string_view context);
+
+// Date/time operators and functions (kernels_datetime.cc); nullopt when the arguments
+// are not date/time ones (the caller resolves them), an error when no such operator.
+std::optional<absl::StatusOr<FunctionMatch>> ResolveDateTimeOperator(std::string_view op, const Type& left, const Type& right);
+std::optional<absl::StatusOr<FunctionMatch>> ResolveDateTimeUnary(std::string_view op, const Type& arg);
+std::optional<absl::StatusOr<FunctionMatch>> ResolveDateTimeFunction(std::string_view name, const std::vector<Type>& args);
 
 // Whether `name` is an aggregate function name (count, sum, avg, min, max...).
 bool IsAggregateName(std::string_view name);

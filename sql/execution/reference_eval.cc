@@ -218,7 +218,8 @@ absl::StatusOr<Value> EvaluateRow(const BoundExpr& e, const std::vector<Value>& 
       return saw_null ? Value::Null(boolean) : Value::Bool(e.negated);
     }
     case BoundKind::kSequence:
-      return SqlError(sqlstate::kFeatureNotSupported, "the reference evaluator has no sequences");
+    case BoundKind::kClock:
+      return SqlError(sqlstate::kFeatureNotSupported, "the reference evaluator has no sequences or clock");
   }
   QUANTA_UNREACHABLE("bound expression kind");
 }

@@ -239,6 +239,14 @@ struct AlterSequenceStmt {
   SequenceOptions options;
 };
 
+// SET name {TO|=} value[, ...] | DEFAULT; SET TIME ZONE; SHOW name; RESET name | ALL.
+struct SetStmt {
+  std::string name;                 // "timezone" for SET TIME ZONE; "all" for RESET ALL / SHOW ALL
+  std::vector<std::string> values;  // as written (strings unquoted, numbers as text)
+  bool to_default = false;          // SET ... TO DEFAULT, SET TIME ZONE LOCAL
+  bool local = false;               // SET LOCAL (a transaction's; until issue 12, the statement's)
+};
+
 struct DropStmt {
   enum class Object : uint8_t { kTable, kIndex, kView, kSequence, kSchema };
   Object object = Object::kTable;
@@ -282,7 +290,8 @@ struct DeleteStmt {
 
 struct Statement {
   enum class Kind : uint8_t {
-    kSelect, kInsert, kUpdate, kDelete, kCreateTable, kCreateIndex, kCreateSequence, kAlterSequence, kDrop
+    kSelect, kInsert, kUpdate, kDelete, kCreateTable, kCreateIndex, kCreateSequence, kAlterSequence, kDrop,
+    kSet, kShow, kReset
   };
   Kind kind = Kind::kSelect;
   std::unique_ptr<SelectStmt> select;
@@ -293,6 +302,7 @@ struct Statement {
   std::unique_ptr<CreateIndexStmt> create_index;
   std::unique_ptr<CreateSequenceStmt> create_sequence;
   std::unique_ptr<AlterSequenceStmt> alter_sequence;
+  std::unique_ptr<SetStmt> set;  // kSet, kShow, kReset
   std::unique_ptr<DropStmt> drop;
   int position = 0;  // where the statement starts
 };

@@ -203,6 +203,10 @@ absl::StatusOr<ast::Statement> Parser::ParseStatement() {
     stmt = ParseDrop();
   } else if (IsKeyword("alter")) {
     stmt = ParseAlter();
+  } else if (IsKeyword("set")) {
+    stmt = ParseSet();
+  } else if (IsKeyword("show") || IsKeyword("reset")) {
+    stmt = ParseShowOrReset();
   } else if (IsKeyword("insert")) {
     stmt = ParseInsert();
   } else if (IsKeyword("update")) {
@@ -310,6 +314,88 @@ absl::StatusOr<ast::Statement> Parser::ParseAlter() {
   ast::Statement stmt;
   stmt.kind = ast::Statement::Kind::kAlterSequence;
   stmt.alter_sequence = std::move(alter);
+  return stmt;
+}
+
+absl::StatusOr<ast::Statement> Parser::ParseSet() {
+  Advance();  // SET
+  auto set = std::make_unique<ast::SetStmt>();
+  if (AcceptKeyword("local")) {
+    set->local = true;
+  } else {
+    AcceptKeyword("session");
+  }
+  if (IsKeyword("transaction") || IsKeyword("characteristics")) {
+    return SqlError(sqlstate::kFeatureNotSupported, "SET TRANSACTION is not supported yet (transactions)", Peek().position);
+  }
+  if (AcceptKeyword("time")) {
+    RETURN_IF_ERROR(ExpectKeyword("zone"));
+    set->name = "timezone";
+    if (AcceptKeyword("local") || AcceptKeyword("default")) {
+      set->to_default = true;
+    } else if (Peek().kind == TokenKind::kString || Peek().kind == TokenKind::kIdent || Peek().kind == TokenKind::kInteger) {
+      set->values.push_back(Advance().text);
+    } else if (IsOperator("+") || IsOperator("-")) {
+      const std::string sign = Advance().text;
+      if (Peek().kind != TokenKind::kInteger && Peek().kind != TokenKind::kNumeric) return SyntaxError();
+      set->values.push_back(sign + Advance().text);
+    } else {
+      return SyntaxError();
+    }
+  } else {
+    if (AcceptKeyword("names")) {
+      set->name = "client_encoding";
+    } else {
+      auto name = ParseName();
+      if (!name.ok()) return name.status();
+      set->name = std::move(*name);
+      while (AcceptPunct(".")) {  // a custom class.name
+        auto part = ParseName();
+        if (!part.ok()) return part.status();
+        set->name += "." + *part;
+      }
+      if (!AcceptKeyword("to") && !IsOperator("=")) return SyntaxError();
+      if (IsOperator("=")) Advance();
+    }
+    if (AcceptKeyword("default")) {
+      set->to_default = true;
+    } else {
+      do {
+        std::string sign;
+        if (IsOperator("-") || IsOperator("+")) sign = Advance().text;
+        const Token& t = Peek();
+        const bool value = t.kind == TokenKind::kString || t.kind == TokenKind::kIdent ||
+                           t.kind == TokenKind::kQuotedIdent || t.kind == TokenKind::kInteger || t.kind == TokenKind::kNumeric;
+        if (!value || (!sign.empty() && t.kind != TokenKind::kInteger && t.kind != TokenKind::kNumeric)) return SyntaxError();
+        set->values.push_back(sign + Advance().text);
+        RETURN_IF_ERROR(CheckListSize(set->values.size()));
+      } while (AcceptPunct(","));
+    }
+  }
+  ast::Statement stmt;
+  stmt.kind = ast::Statement::Kind::kSet;
+  stmt.set = std::move(set);
+  return stmt;
+}
+
+absl::StatusOr<ast::Statement> Parser::ParseShowOrReset() {
+  const bool show = Advance().text == "show";
+  auto set = std::make_unique<ast::SetStmt>();
+  if (AcceptKeyword("time")) {
+    RETURN_IF_ERROR(ExpectKeyword("zone"));
+    set->name = "timezone";
+  } else if (show && AcceptKeyword("transaction")) {
+    RETURN_IF_ERROR(ExpectKeyword("isolation"));
+    RETURN_IF_ERROR(ExpectKeyword("level"));
+    set->name = "transaction_isolation";
+  } else {
+    auto name = ParseName();
+    if (!name.ok()) return name.status();
+    set->name = std::move(*name);
+  }
+  ast::Statement stmt;
+  stmt.kind = show ? ast::Statement::Kind::kShow : ast::Statement::Kind::kReset;
+  stmt.set = std::move(set);
   return stmt;
 }
 

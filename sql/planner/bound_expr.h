@@ -42,6 +42,7 @@ enum class BoundKind : uint8_t {
   kCoalesce,  // first non-NULL of args, evaluated lazily
   kInList,    // args[0] [NOT] IN (args[1..]) with three-valued results
   kSequence,  // name: nextval/currval/setval/lastval over args (volatile: never folded)
+  kClock,     // the statement's time (now(), current_date...) as `type` (never folded)
 };
 
 struct BoundExpr {

@@ -603,7 +603,7 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindSubquery(const ast::Expr& e, const 
 
 BoundExprPtr FoldConstants(BoundExprPtr e) {
   if (e->kind == BoundKind::kConstant || e->kind == BoundKind::kColumn || e->kind == BoundKind::kParam) return e;
-  if (e->kind == BoundKind::kSequence) return e;  // volatile
+  if (e->kind == BoundKind::kSequence || e->kind == BoundKind::kClock) return e;  // volatile / the statement's time
   bool all_constant = true;
   for (BoundExprPtr& a : e->args) {
     a = FoldConstants(std::move(a));

@@ -41,10 +41,28 @@ const ast::Expr& SequenceNameArg(const ast::Expr& arg) {
   return arg;
 }
 
-bool IsDateTimeFunction(const std::string& name) {
-  return name == "now" || name == "current_timestamp" || name == "current_date" || name == "current_time" ||
-         name == "localtime" || name == "localtimestamp" || name == "extract" || name == "date_part" ||
-         name == "date_trunc" || name == "clock_timestamp" || name == "statement_timestamp";
+// now() and its family: the statement's start time as a kClock node; null if `name`
+// is not one of them.
+absl::StatusOr<BoundExprPtr> ClockFunction(const std::string& name, size_t argc, int position) {
+  if (argc != 0) return BoundExprPtr();
+  TypeId type;
+  if (name == "now" || name == "current_timestamp" || name == "transaction_timestamp" || name == "statement_timestamp" ||
+      name == "clock_timestamp") {
+    type = TypeId::kTimestampTz;
+  } else if (name == "current_date") {
+    type = TypeId::kDate;
+  } else if (name == "localtimestamp") {
+    type = TypeId::kTimestamp;
+  } else if (name == "localtime") {
+    type = TypeId::kTime;
+  } else if (name == "current_time") {
+    return SqlError(sqlstate::kFeatureNotSupported, "type time with time zone is not supported", position);
+  } else {
+    return BoundExprPtr();
+  }
+  auto node = MakeNode(BoundKind::kClock, Type(type));
+  node->name = name;
+  return node;
 }
 
 }  // namespace
@@ -101,10 +119,9 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindFunction(const ast::Expr& e, const 
   }
   if (BoundExprPtr session = SessionFunction(name, session_, e.args.size())) return session;
   if (IsSequenceFunction(name)) return BindSequenceCall(e, scope, agg, clause);
-  if (IsDateTimeFunction(name)) {
-    return SqlError(sqlstate::kFeatureNotSupported, absl::StrCat("function ", name, " is not supported yet (date/time types)"),
-                    e.position);
-  }
+  auto clock = ClockFunction(name, e.args.size(), e.position);
+  if (!clock.ok()) return clock.status();
+  if (*clock != nullptr) return std::move(*clock);
   auto args = BindArgs(e.args, scope, agg, clause);
   if (!args.ok()) return args.status();
   if (name == "nullif" && args->size() == 2) {

@@ -1,6 +1,8 @@
 #include "sql/session/sql_engine.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
 #include "engine/env/planted.h"
@@ -24,6 +26,9 @@ const char* CommandName(const ast::Statement& stmt) {
     case ast::Statement::Kind::kCreateIndex: return "CREATE INDEX";
     case ast::Statement::Kind::kCreateSequence: return "CREATE SEQUENCE";
     case ast::Statement::Kind::kAlterSequence: return "ALTER SEQUENCE";
+    case ast::Statement::Kind::kSet: return "SET";
+    case ast::Statement::Kind::kShow: return "SHOW";
+    case ast::Statement::Kind::kReset: return "RESET";
     case ast::Statement::Kind::kDrop:
       switch (stmt.drop->object) {
         case ast::DropStmt::Object::kIndex: return "DROP INDEX";
@@ -44,6 +49,7 @@ ExecContext SqlEngine::NewContext(const std::vector<Value>& params) {
   ctx.env = &env_;
   ctx.eval.params = &params;
   ctx.eval.sequences = sequences_;
+  ctx.eval.now_micros = statement_micros_;
   ctx.yield_every = options_.yield_every;
   ctx.row_cost = options_.row_cost;
   ctx.scan_batch = options_.scan_batch;
@@ -138,7 +144,13 @@ Task<absl::StatusOr<std::map<uint32_t, SequenceValue>>> SqlEngine::LoadSequenceS
 
 Task<absl::StatusOr<StatementResult>> SqlEngine::ExecuteStatement(const ast::Statement& stmt, const std::string& sql,
                                                                    const std::vector<Value>& params) {
+  // now() for this statement (PostgreSQL: the transaction's start; each statement is one here).
+  statement_micros_ = absl::ToUnixMicros(env_.WallNow()) - int64_t{946684800} * 1000000;
   const bool mentions_sequences = MentionsSequenceFunction(sql);
+  if (stmt.kind == ast::Statement::Kind::kSet || stmt.kind == ast::Statement::Kind::kShow ||
+      stmt.kind == ast::Statement::Kind::kReset) {
+    co_return RunSetting(stmt);  // session state only: no catalog, no store, any node
+  }
   const bool writes = stmt.kind != ast::Statement::Kind::kSelect;
   if (writes) {
     absl::Status writable = access_.Writable(CommandName(stmt));
@@ -174,6 +186,45 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::ExecuteStatement(const ast::Sta
   co_return result;
 }
 
+absl::StatusOr<StatementResult> SqlEngine::RunSetting(const ast::Statement& stmt) {
+  const ast::SetStmt& set = *stmt.set;
+  StatementResult result;
+  const std::string name = absl::AsciiStrToLower(set.name);
+  if (stmt.kind == ast::Statement::Kind::kShow) {
+    result.tag = "SHOW";
+    result.returns_rows = true;
+    if (name == "all") {
+      for (const char* column : {"name", "setting"}) result.columns.push_back(ResultColumn{column, Type(TypeId::kText)});
+      for (auto& [n, v] : settings_.All()) result.rows.push_back({n, v});
+      return result;
+    }
+    auto value = settings_.Show(name);
+    if (!value.ok()) return value.status();
+    result.columns.push_back(ResultColumn{absl::AsciiStrToLower(settings_.DisplayName(name)), Type(TypeId::kText)});
+    result.rows.push_back({*value});
+    return result;
+  }
+  if (stmt.kind == ast::Statement::Kind::kReset) {
+    result.tag = "RESET";
+    if (name == "all") {
+      settings_.ResetAll();
+      return result;
+    }
+    absl::Status reset = settings_.Reset(name);
+    if (!reset.ok()) return reset;
+    return result;
+  }
+  result.tag = "SET";
+  if (set.local) {
+    // Outside a transaction block SET LOCAL has no effect (PostgreSQL warns the same).
+    result.notices.push_back("SET LOCAL can only be used in transaction blocks");
+    return result;
+  }
+  absl::Status applied = set.to_default ? settings_.Reset(name) : settings_.Set(name, absl::StrJoin(set.values, ", "));
+  if (!applied.ok()) return applied;
+  return result;
+}
+
 Task<absl::StatusOr<StatementResult>> SqlEngine::Dispatch(const ast::Statement& stmt, const CatalogSnapshot& snapshot,
                                                           const std::vector<Value>& params) {
   absl::StatusOr<StatementResult> result;
@@ -195,6 +246,9 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Dispatch(const ast::Statement& 
     case ast::Statement::Kind::kInsert: result = co_await Insert(*stmt.insert, snapshot, params); break;
     case ast::Statement::Kind::kUpdate: result = co_await Update(*stmt.update, snapshot, params); break;
     case ast::Statement::Kind::kDelete: result = co_await Delete(*stmt.del, snapshot, params); break;
+    case ast::Statement::Kind::kSet:
+    case ast::Statement::Kind::kShow:
+    case ast::Statement::Kind::kReset: result = RunSetting(stmt); break;
   }
   co_return result;
 }

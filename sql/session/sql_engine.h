@@ -28,6 +28,7 @@
 #include "sql/execution/sequences.h"
 #include "sql/parser/ast.h"
 #include "sql/planner/expr_binder.h"
+#include "sql/session/settings.h"
 #include "sql/storage/data_access.h"
 
 namespace quanta::sql {
@@ -85,6 +86,7 @@ class SqlEngine {
   Task<absl::StatusOr<StatementResult>> DropIndex(const ast::DropStmt& stmt, const CatalogSnapshot& catalog);
   Task<absl::StatusOr<StatementResult>> CreateSequence(const ast::CreateSequenceStmt& stmt, const CatalogSnapshot& catalog);
   Task<absl::StatusOr<StatementResult>> AlterSequence(const ast::AlterSequenceStmt& stmt, const CatalogSnapshot& catalog);
+  absl::StatusOr<StatementResult> RunSetting(const ast::Statement& stmt);
   Task<absl::StatusOr<StatementResult>> DropSequence(const ast::DropStmt& stmt, const CatalogSnapshot& catalog);
   // Every sequence's stored state (one scan of the catalog tree's "q/" keys).
   Task<absl::StatusOr<std::map<uint32_t, SequenceValue>>> LoadSequenceStates();
@@ -112,9 +114,11 @@ class SqlEngine {
   SqlEngineOptions options_;
   AsyncMutex writers_;
   std::shared_ptr<const CatalogSnapshot> catalog_;
+  SessionSettings settings_;                     // SET/SHOW/RESET
   SequenceSession sequence_session_;             // currval/lastval across statements
   StatementSequences* sequences_ = nullptr;      // the running statement's, if it uses any
   bool sequences_committed_ = false;             // their writes went out with the statement's
+  int64_t statement_micros_ = 0;                 // the running statement's now()
 };
 
 }  // namespace quanta::sql

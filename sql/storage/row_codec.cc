@@ -212,6 +212,7 @@ absl::Status DecodeRow(std::string_view bytes, std::vector<Vector>* out, size_t 
     const std::string_view body = bytes.substr(r.pos, n);
     r.pos += n;
     if (storage == Storage::kString) {
+      if (v.type().id == TypeId::kInterval && body.size() != 32) return Damaged("malformed interval");
       v.SetStr(row, std::string(body));
     } else {
       auto num = Numeric::Decode(body);

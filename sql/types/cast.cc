@@ -11,6 +11,7 @@
 #include "engine/env/assert.h"
 #include "engine/util/strings.h"
 #include "sql/common/sql_error.h"
+#include "sql/types/datetime.h"
 
 namespace quanta::sql {
 namespace {
@@ -223,6 +224,37 @@ absl::StatusOr<Value> NumberToTarget(const Value& v, const Type& to) {
   return NumericToTarget(v.numeric(), to);
 }
 
+bool IsTimestamp(TypeId id) { return id == TypeId::kTimestamp || id == TypeId::kTimestampTz; }
+
+// Fractional-second precision of time(p)/timestamp(p) values.
+Value RoundToTypmod(Value v, const Type& to) {
+  const bool timed = to.id == TypeId::kTime || IsTimestamp(to.id);
+  if (timed && to.typmod >= 0 && !v.is_null()) v = Value::Int(to, RoundMicros(v.int_value(), to.typmod));
+  return v;
+}
+
+// Casts among date, time, timestamp and timestamptz (UTC: the two timestamps share
+// their microseconds). nullopt: not such a cast.
+std::optional<absl::StatusOr<Value>> DateTimeCast(const Value& v, const Type& to) {
+  const TypeId from = v.type().id;
+  if (from == TypeId::kDate && IsTimestamp(to.id)) {
+    auto t = DateToTimestamp(v.int_value());
+    if (!t.ok()) return absl::StatusOr<Value>(t.status());
+    return absl::StatusOr<Value>(Value::Int(to, *t));
+  }
+  if (IsTimestamp(from) && IsTimestamp(to.id)) return absl::StatusOr<Value>(RoundToTypmod(Value::Int(to, v.int_value()), to));
+  if (IsTimestamp(from) && to.id == TypeId::kDate) return absl::StatusOr<Value>(Value::Int(to, TimestampToDate(v.int_value())));
+  if (IsTimestamp(from) && to.id == TypeId::kTime) {
+    if (v.int_value() == kDateEnd || v.int_value() == kDateBegin) return absl::StatusOr<Value>(SqlError("22008", "timestamp out of range"));
+    return absl::StatusOr<Value>(RoundToTypmod(Value::Int(to, TimestampToTime(v.int_value())), to));
+  }
+  if (from == TypeId::kTime && to.id == TypeId::kTime) return absl::StatusOr<Value>(RoundToTypmod(Value::Int(to, v.int_value()), to));
+  if (from == TypeId::kTime && to.id == TypeId::kInterval) {
+    return absl::StatusOr<Value>(Value::String(to, EncodeInterval(Interval{0, 0, v.int_value()})));
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 absl::Status IntOutOfRange(TypeId id) {
@@ -253,6 +285,13 @@ bool CanCast(const Type& from, const Type& to, CastContext context) {
   if ((from.id == TypeId::kJson || from.id == TypeId::kJsonb) && (to.id == TypeId::kJson || to.id == TypeId::kJsonb)) {
     return context != CastContext::kImplicit;
   }
+  // pg_cast among the date/time types: widening is implicit, narrowing by assignment.
+  if (from.id == TypeId::kDate && IsTimestamp(to.id)) return true;
+  if (from.id == TypeId::kTimestamp && to.id == TypeId::kTimestampTz) return true;
+  if (from.id == TypeId::kTime && to.id == TypeId::kInterval) return true;
+  if (IsTimestamp(from.id) && (IsTimestamp(to.id) || to.id == TypeId::kDate || to.id == TypeId::kTime)) {
+    return context != CastContext::kImplicit;
+  }
   return false;
 }
 
@@ -260,6 +299,7 @@ absl::StatusOr<Value> CastValue(const Value& v, const Type& to, CastContext cont
   if (v.is_null()) return Value::Null(to);
   const Type& from = v.type();
   if (from == to) return v;
+  if (from.SameBase(to) && (to.id == TypeId::kTime || IsTimestamp(to.id))) return RoundToTypmod(v, to);
   if (!CanCast(from, to, context)) {
     return SqlError(sqlstate::kCannotCoerce, absl::StrCat("cannot cast type ", from.Name(), " to ", to.Name()));
   }
@@ -283,6 +323,7 @@ absl::StatusOr<Value> CastValue(const Value& v, const Type& to, CastContext cont
   if (from.id == TypeId::kBool) return Value::Int(to, v.int_value());
   if (to.id == TypeId::kBool) return Value::Bool(v.int_value() != 0);
   if (NumericRank(from.id) > 0 && NumericRank(to.id) > 0) return NumberToTarget(v, to);
+  if (auto cast = DateTimeCast(v, to)) return std::move(*cast);
   if (StorageOf(from) == StorageOf(to)) {
     Value out = v;
     out.set_type(to);
@@ -316,6 +357,27 @@ absl::StatusOr<Value> ParseValue(std::string_view text, const Type& type) {
     }
     case TypeId::kUnknown:
       return Value::String(type, std::string(text));
+    case TypeId::kDate: {
+      auto d = ParseDate(text);
+      if (!d.ok()) return d.status();
+      return Value::Int(type, *d);
+    }
+    case TypeId::kTime: {
+      auto t = ParseTime(text);
+      if (!t.ok()) return t.status();
+      return RoundToTypmod(Value::Int(type, *t), type);
+    }
+    case TypeId::kTimestamp:
+    case TypeId::kTimestampTz: {
+      auto t = ParseTimestamp(text, type.id == TypeId::kTimestampTz);
+      if (!t.ok()) return t.status();
+      return RoundToTypmod(Value::Int(type, *t), type);
+    }
+    case TypeId::kInterval: {
+      auto i = ParseInterval(text);
+      if (!i.ok()) return i.status();
+      return Value::String(type, EncodeInterval(*i));
+    }
     default:
       return SqlError(sqlstate::kFeatureNotSupported, absl::StrCat("type ", type.Name(), " is not supported yet"));
   }
@@ -336,6 +398,11 @@ std::string FormatValue(const Value& v) {
     case TypeId::kFloat4: return FormatFloat4(static_cast<float>(v.float_value()));
     case TypeId::kFloat8: return FormatFloat8(v.float_value());
     case TypeId::kNumeric: return v.numeric().ToString();
+    case TypeId::kDate: return FormatDate(v.int_value());
+    case TypeId::kTime: return FormatTime(v.int_value());
+    case TypeId::kTimestamp: return FormatTimestamp(v.int_value(), false);
+    case TypeId::kTimestampTz: return FormatTimestamp(v.int_value(), true);
+    case TypeId::kInterval: return FormatInterval(DecodeInterval(v.str()));
     default: return v.str();
   }
 }

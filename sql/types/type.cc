@@ -102,6 +102,11 @@ std::string Type::Name() const {
   std::string name = Info(id).format_name;
   if (auto n = max_length()) return absl::StrCat(name, "(", *n, ")");
   if (auto p = precision()) return absl::StrCat(name, "(", *p, ",", *scale(), ")");
+  const bool timed = id == TypeId::kTime || id == TypeId::kTimestamp || id == TypeId::kTimestampTz;
+  if (timed && typmod >= 0) {  // "timestamp(3) without time zone"
+    const size_t space = name.find(' ');
+    return absl::StrCat(name.substr(0, space), "(", typmod, ")", space == std::string::npos ? "" : name.substr(space));
+  }
   return name;
 }
 
@@ -155,7 +160,10 @@ std::optional<std::string> ApplyTypmods(Type* type, const int64_t* mods, size_t 
     return std::nullopt;
   }
   if ((type->id == TypeId::kTimestamp || type->id == TypeId::kTimestampTz || type->id == TypeId::kTime) && count == 1) {
-    return std::nullopt;  // fractional-second precision: accepted, microseconds kept
+    const char* name = type->id == TypeId::kTime ? "TIME" : type->id == TypeId::kTimestamp ? "TIMESTAMP" : "TIMESTAMP WITH TIME ZONE";
+    if (mods[0] < 0) return absl::StrCat(name, "(", mods[0], ") precision must not be negative");
+    type->typmod = static_cast<int32_t>(std::min<int64_t>(mods[0], 6));  // fractional-second digits kept
+    return std::nullopt;
   }
   return absl::StrCat("type modifier is not allowed for type \"", type->TypName(), "\"");
 }

@@ -1,0 +1,145 @@
+#include "sql/session/settings.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "sql/common/sql_error.h"
+
+namespace quanta::sql {
+namespace {
+
+struct Known {
+  const char* display;
+  const char* value;
+  bool read_only;
+};
+
+constexpr Known kKnown[] = {
+    {"application_name", "", false},
+    {"client_encoding", "UTF8", false},
+    {"client_min_messages", "notice", false},
+    {"DateStyle", "ISO, MDY", false},
+    {"default_transaction_isolation", "read committed", false},
+    {"default_transaction_read_only", "off", false},
+    {"extra_float_digits", "1", false},
+    {"idle_in_transaction_session_timeout", "0", false},
+    {"integer_datetimes", "on", true},
+    {"IntervalStyle", "postgres", false},
+    {"is_superuser", "on", true},
+    {"lock_timeout", "0", false},
+    {"max_identifier_length", "63", true},
+    {"search_path", "\"$user\", public", false},
+    {"server_encoding", "UTF8", true},
+    {"server_version", "15.0", true},
+    {"server_version_num", "150000", true},
+    {"standard_conforming_strings", "on", false},
+    {"statement_timeout", "0", false},
+    {"synchronous_commit", "on", false},
+    {"TimeZone", "UTC", false},
+    {"transaction_isolation", "read committed", false},
+    {"work_mem", "4MB", false},
+};
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = absl::ascii_tolower(static_cast<unsigned char>(c));
+  return s;
+}
+
+absl::Status Unsupported(const std::string& name, const std::string& value, const char* supported) {
+  return SqlError(sqlstate::kInvalidParameterValue,
+                  absl::StrCat("invalid value for parameter \"", name, "\": \"", value, "\" (QuantaDB supports ", supported, ")"));
+}
+
+// Checks a value against what QuantaDB honours; returns the value to store.
+absl::StatusOr<std::string> Validate(const std::string& key, const std::string& display, const std::string& value) {
+  const std::string v = Lower(value);
+  if (key == "timezone") {
+    // The tz database's spellings of UTC (SHOW answers with them, as PostgreSQL does).
+    static constexpr const char* kUtcNames[] = {"UTC", "GMT", "Etc/UTC", "Etc/GMT", "Zulu", "Universal", "Etc/Universal",
+                                                "GMT0", "Etc/GMT0", "UCT", "Etc/UCT", "Greenwich"};
+    for (const char* n : kUtcNames) {
+      if (v == Lower(n)) return std::string(n);
+    }
+    if (v == "0" || v == "+00" || v == "+00:00" || v == "-00") return value;
+    return Unsupported(display, value, "only UTC");
+  }
+  if (key == "datestyle") {
+    if (v.find("iso") != std::string::npos || v == "mdy" || v == "us") return std::string("ISO, MDY");
+    return Unsupported(display, value, "only ISO");
+  }
+  if (key == "intervalstyle") {
+    if (v == "postgres") return value;
+    return Unsupported(display, value, "only postgres");
+  }
+  if (key == "client_encoding") {
+    if (v == "utf8" || v == "utf-8" || v == "unicode") return std::string("UTF8");
+    return Unsupported(display, value, "only UTF8");
+  }
+  if (key == "extra_float_digits") {
+    int digits = 0;
+    if (!absl::SimpleAtoi(value, &digits) || digits < -15 || digits > 3) {
+      return SqlError(sqlstate::kInvalidParameterValue,
+                      absl::StrCat("invalid value for parameter \"extra_float_digits\": \"", value, "\""));
+    }
+    return value;
+  }
+  if (key == "standard_conforming_strings") {
+    if (v == "on" || v == "true" || v == "1") return std::string("on");
+    return Unsupported(display, value, "only on");
+  }
+  return value;
+}
+
+}  // namespace
+
+SessionSettings::SessionSettings() {
+  for (const Known& k : kKnown) params_[Lower(k.display)] = Parameter{k.display, k.value, k.value, k.read_only};
+}
+
+absl::Status SessionSettings::Set(const std::string& name, const std::string& value) {
+  auto it = params_.find(Lower(name));
+  if (it == params_.end()) {
+    return SqlError(sqlstate::kUndefinedObject, absl::StrCat("unrecognized configuration parameter \"", name, "\""));
+  }
+  if (it->second.read_only) {
+    return SqlError("55P02", absl::StrCat("parameter \"", it->second.display, "\" cannot be changed"));
+  }
+  auto valid = Validate(it->first, it->second.display, value);
+  if (!valid.ok()) return valid.status();
+  it->second.value = std::move(*valid);
+  return absl::OkStatus();
+}
+
+absl::Status SessionSettings::Reset(const std::string& name) {
+  auto it = params_.find(Lower(name));
+  if (it == params_.end()) {
+    return SqlError(sqlstate::kUndefinedObject, absl::StrCat("unrecognized configuration parameter \"", name, "\""));
+  }
+  it->second.value = it->second.default_value;
+  return absl::OkStatus();
+}
+
+void SessionSettings::ResetAll() {
+  for (auto& [key, p] : params_) p.value = p.default_value;
+}
+
+absl::StatusOr<std::string> SessionSettings::Show(const std::string& name) const {
+  auto it = params_.find(Lower(name));
+  if (it == params_.end()) {
+    return SqlError(sqlstate::kUndefinedObject, absl::StrCat("unrecognized configuration parameter \"", name, "\""));
+  }
+  return it->second.value;
+}
+
+std::string SessionSettings::DisplayName(const std::string& name) const {
+  auto it = params_.find(Lower(name));
+  return it == params_.end() ? name : it->second.display;
+}
+
+std::vector<std::pair<std::string, std::string>> SessionSettings::All() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [key, p] : params_) out.emplace_back(p.display, p.value);
+  return out;
+}
+
+}  // namespace quanta::sql
