@@ -126,6 +126,13 @@ std::string EncodeTable(const TableDef& table) {
     if (c.identity != 0) cr->set_identity(std::string(1, c.identity));
   }
   for (int k : table.primary_key) r.add_primary_key(k);
+  if (table.stats.analyzed) {
+    catalog::TableStatsRecord* st = r.mutable_stats();
+    st->set_analyzed(true);
+    st->set_rows(table.stats.rows);
+    for (double f : table.stats.null_frac) st->add_null_frac(f);
+    for (double d : table.stats.n_distinct) st->add_n_distinct(d);
+  }
   for (const IndexDef& index : table.indexes) {
     catalog::IndexRecord* ir = r.add_indexes();
     ir->set_oid(index.oid);
@@ -178,6 +185,14 @@ absl::StatusOr<TableDef> DecodeTable(std::string_view bytes) {
   }
   if (r.check_sql_size() != r.check_names_size()) return absl::DataLossError("catalog: bad check constraints");
   for (int i = 0; i < r.check_sql_size(); ++i) t.checks.push_back(CheckDef{r.check_names(i), r.check_sql(i)});
+  if (r.has_stats() && r.stats().analyzed()) {
+    const catalog::TableStatsRecord& st = r.stats();
+    if (st.null_frac_size() != st.n_distinct_size()) return absl::DataLossError("catalog: malformed statistics");
+    t.stats.analyzed = true;
+    t.stats.rows = st.rows();
+    t.stats.null_frac.assign(st.null_frac().begin(), st.null_frac().end());
+    t.stats.n_distinct.assign(st.n_distinct().begin(), st.n_distinct().end());
+  }
   for (const catalog::IndexRecord& ir : r.indexes()) {
     IndexDef index;
     index.oid = ir.oid();

@@ -83,6 +83,14 @@ struct IndexDef {
   storage::TreeId tree = 0;
 };
 
+// ANALYZE's measurements (none until the first ANALYZE).
+struct TableStats {
+  bool analyzed = false;
+  uint64_t rows = 0;
+  std::vector<double> null_frac;   // per column
+  std::vector<double> n_distinct;  // per column, distinct non-NULL values
+};
+
 struct TableDef {
   uint32_t oid = 0;
   std::string schema = "public";
@@ -92,6 +100,7 @@ struct TableDef {
   std::string primary_key_name;
   std::vector<CheckDef> checks;
   std::vector<IndexDef> indexes;
+  TableStats stats;
   storage::TreeId tree = 0;
 
   // The column named `name`, or -1.

@@ -247,6 +247,38 @@ struct SetStmt {
   bool local = false;               // SET LOCAL (a transaction's; until issue 12, the statement's)
 };
 
+// TRUNCATE, VACUUM and ANALYZE: a list of tables (empty: all, for VACUUM/ANALYZE).
+struct MaintenanceStmt {
+  std::vector<std::vector<std::string>> tables;
+  bool restart_identity = false;  // TRUNCATE ... RESTART IDENTITY
+  bool analyze = false;           // VACUUM ANALYZE (and ANALYZE itself)
+};
+
+// One ALTER TABLE action.
+struct AlterTableCmd {
+  enum class Kind : uint8_t {
+    kAddColumn, kDropColumn, kRenameColumn, kRenameTable, kSetDefault, kDropDefault, kSetNotNull, kDropNotNull,
+    kSetType, kAddConstraint, kDropConstraint, kNoop
+  };
+  Kind kind = Kind::kNoop;
+  std::string name;      // the column or constraint acted on
+  std::string new_name;  // renames
+  std::unique_ptr<ColumnDef> column;          // ADD COLUMN
+  std::unique_ptr<TableConstraint> constraint;  // ADD CONSTRAINT
+  TypeName type;                              // SET DATA TYPE
+  ExprPtr expr;                               // SET DEFAULT's, or TYPE ... USING's
+  std::string expr_text;
+  bool missing_ok = false;  // IF EXISTS / IF NOT EXISTS
+  bool cascade = false;
+  int position = 0;
+};
+
+struct AlterTableStmt {
+  std::vector<std::string> names;
+  bool if_exists = false;
+  std::vector<AlterTableCmd> cmds;
+};
+
 struct DropStmt {
   enum class Object : uint8_t { kTable, kIndex, kView, kSequence, kSchema };
   Object object = Object::kTable;
@@ -291,7 +323,7 @@ struct DeleteStmt {
 struct Statement {
   enum class Kind : uint8_t {
     kSelect, kInsert, kUpdate, kDelete, kCreateTable, kCreateIndex, kCreateSequence, kAlterSequence, kDrop,
-    kSet, kShow, kReset
+    kSet, kShow, kReset, kTruncate, kVacuum, kAnalyze, kAlterTable
   };
   Kind kind = Kind::kSelect;
   std::unique_ptr<SelectStmt> select;
@@ -303,6 +335,8 @@ struct Statement {
   std::unique_ptr<CreateSequenceStmt> create_sequence;
   std::unique_ptr<AlterSequenceStmt> alter_sequence;
   std::unique_ptr<SetStmt> set;  // kSet, kShow, kReset
+  std::unique_ptr<MaintenanceStmt> maintenance;  // kTruncate, kVacuum, kAnalyze
+  std::unique_ptr<AlterTableStmt> alter_table;
   std::unique_ptr<DropStmt> drop;
   int position = 0;  // where the statement starts
 };

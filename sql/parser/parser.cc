@@ -205,6 +205,8 @@ absl::StatusOr<ast::Statement> Parser::ParseStatement() {
     stmt = ParseAlter();
   } else if (IsKeyword("set")) {
     stmt = ParseSet();
+  } else if (IsKeyword("truncate") || IsKeyword("vacuum") || IsKeyword("analyze") || IsKeyword("analyse")) {
+    stmt = ParseMaintenance();
   } else if (IsKeyword("show") || IsKeyword("reset")) {
     stmt = ParseShowOrReset();
   } else if (IsKeyword("insert")) {
@@ -301,6 +303,7 @@ absl::StatusOr<ast::Statement> Parser::ParseCreateSequence() {
 
 absl::StatusOr<ast::Statement> Parser::ParseAlter() {
   Advance();  // ALTER
+  if (AcceptKeyword("table")) return ParseAlterTable();
   if (!AcceptKeyword("sequence")) return SyntaxError();
   auto alter = std::make_unique<ast::AlterSequenceStmt>();
   if (AcceptKeyword("if")) {
@@ -378,6 +381,56 @@ absl::StatusOr<ast::Statement> Parser::ParseSet() {
   return stmt;
 }
 
+absl::StatusOr<ast::Statement> Parser::ParseMaintenance() {
+  const std::string verb = Advance().text;
+  auto m = std::make_unique<ast::MaintenanceStmt>();
+  ast::Statement stmt;
+  if (verb == "truncate") {
+    stmt.kind = ast::Statement::Kind::kTruncate;
+    AcceptKeyword("table");
+  } else {
+    stmt.kind = verb == "vacuum" ? ast::Statement::Kind::kVacuum : ast::Statement::Kind::kAnalyze;
+    m->analyze = stmt.kind == ast::Statement::Kind::kAnalyze;
+    if (AcceptPunct("(")) {  // (VERBOSE, ANALYZE, FREEZE...): options, ANALYZE the one that matters
+      do {
+        auto option = ParseName();
+        if (!option.ok()) return option.status();
+        if (*option == "analyze" || *option == "analyse") m->analyze = true;
+        if (!IsPunct(",") && !IsPunct(")")) Advance();  // an option's value (true, 0...)
+      } while (AcceptPunct(","));
+      RETURN_IF_ERROR(ExpectPunct(")"));
+    }
+    while (IsKeyword("full") || IsKeyword("freeze") || IsKeyword("verbose") || IsKeyword("analyze") || IsKeyword("analyse")) {
+      const std::string word = Advance().text;
+      if (word == "analyze" || word == "analyse") m->analyze = true;
+    }
+  }
+  while (!AtEnd() && !IsPunct(";")) {
+    AcceptKeyword("only");
+    auto name = ParseQualifiedName();
+    if (!name.ok()) return name.status();
+    m->tables.push_back(std::move(*name));
+    RETURN_IF_ERROR(CheckListSize(m->tables.size()));
+    if (IsPunct("(") && stmt.kind != ast::Statement::Kind::kTruncate) {  // a column list: every column is analyzed
+      auto columns = ParseNameList();
+      if (!columns.ok()) return columns.status();
+    }
+    if (!AcceptPunct(",")) break;
+  }
+  if (stmt.kind == ast::Statement::Kind::kTruncate) {
+    if (m->tables.empty()) return SyntaxError();
+    if (AcceptKeyword("restart")) {
+      RETURN_IF_ERROR(ExpectKeyword("identity"));
+      m->restart_identity = true;
+    } else if (AcceptKeyword("continue")) {
+      RETURN_IF_ERROR(ExpectKeyword("identity"));
+    }
+    if (!AcceptKeyword("cascade")) AcceptKeyword("restrict");
+  }
+  stmt.maintenance = std::move(m);
+  return stmt;
+}
+
 absl::StatusOr<ast::Statement> Parser::ParseShowOrReset() {
   const bool show = Advance().text == "show";
   auto set = std::make_unique<ast::SetStmt>();
@@ -397,6 +450,191 @@ absl::StatusOr<ast::Statement> Parser::ParseShowOrReset() {
   stmt.kind = show ? ast::Statement::Kind::kShow : ast::Statement::Kind::kReset;
   stmt.set = std::move(set);
   return stmt;
+}
+
+absl::StatusOr<ast::Statement> Parser::ParseAlterTable() {
+  auto alter = std::make_unique<ast::AlterTableStmt>();
+  if (AcceptKeyword("if")) {
+    RETURN_IF_ERROR(ExpectKeyword("exists"));
+    alter->if_exists = true;
+  }
+  AcceptKeyword("only");
+  auto names = ParseQualifiedName();
+  if (!names.ok()) return names.status();
+  alter->names = std::move(*names);
+  if (IsOperator("*")) Advance();
+  if (IsKeyword("rename")) {  // alone: RENAME [COLUMN] a TO b | RENAME TO t
+    ast::AlterTableCmd cmd;
+    cmd.position = Advance().position;
+    if (IsKeyword("constraint")) {
+      return SqlError(sqlstate::kFeatureNotSupported, "ALTER TABLE ... RENAME CONSTRAINT is not supported", Peek().position);
+    }
+    if (AcceptKeyword("to")) {
+      cmd.kind = ast::AlterTableCmd::Kind::kRenameTable;
+    } else {
+      AcceptKeyword("column");
+      cmd.kind = ast::AlterTableCmd::Kind::kRenameColumn;
+      auto from = ParseColumnName();
+      if (!from.ok()) return from.status();
+      cmd.name = std::move(*from);
+      RETURN_IF_ERROR(ExpectKeyword("to"));
+    }
+    auto to = ParseName();
+    if (!to.ok()) return to.status();
+    cmd.new_name = std::move(*to);
+    alter->cmds.push_back(std::move(cmd));
+  } else {
+    do {
+      auto cmd = ParseAlterTableCmd();
+      if (!cmd.ok()) return cmd.status();
+      alter->cmds.push_back(std::move(*cmd));
+      RETURN_IF_ERROR(CheckListSize(alter->cmds.size()));
+    } while (AcceptPunct(","));
+  }
+  ast::Statement stmt;
+  stmt.kind = ast::Statement::Kind::kAlterTable;
+  stmt.alter_table = std::move(alter);
+  return stmt;
+}
+
+absl::Status Parser::SkipParenthesized() {
+  RETURN_IF_ERROR(ExpectPunct("("));
+  int parens = 1;
+  while (parens > 0 && !AtEnd()) {
+    if (IsPunct("(")) ++parens;
+    if (IsPunct(")")) --parens;
+    Advance();
+  }
+  return parens > 0 ? SyntaxError() : absl::OkStatus();
+}
+
+absl::StatusOr<ast::AlterTableCmd> Parser::ParseAlterTableCmd() {
+  using Kind = ast::AlterTableCmd::Kind;
+  ast::AlterTableCmd cmd;
+  cmd.position = Peek().position;
+  const auto if_exists = [&](bool with_not) -> absl::Status {
+    if (!AcceptKeyword("if")) return absl::OkStatus();
+    if (with_not) RETURN_IF_ERROR(ExpectKeyword("not"));
+    RETURN_IF_ERROR(ExpectKeyword("exists"));
+    cmd.missing_ok = true;
+    return absl::OkStatus();
+  };
+  const auto drop_behavior = [&] {
+    if (AcceptKeyword("cascade")) {
+      cmd.cascade = true;
+    } else {
+      AcceptKeyword("restrict");
+    }
+  };
+  if (AcceptKeyword("add")) {
+    const bool constraint = IsKeyword("constraint") || IsKeyword("primary") || IsKeyword("unique") || IsKeyword("check") ||
+                            IsKeyword("foreign") || IsKeyword("exclude");
+    if (constraint) {
+      if (IsKeyword("foreign") || IsKeyword("exclude")) {
+        return SqlError(sqlstate::kFeatureNotSupported, "FOREIGN KEY and EXCLUDE constraints are not supported yet",
+                        Peek().position);
+      }
+      auto c = ParseTableConstraint();
+      if (!c.ok()) return c.status();
+      cmd.kind = Kind::kAddConstraint;
+      cmd.constraint = std::make_unique<ast::TableConstraint>(std::move(*c));
+      return cmd;
+    }
+    AcceptKeyword("column");
+    RETURN_IF_ERROR(if_exists(/*with_not=*/true));
+    auto column = ParseColumnDef();
+    if (!column.ok()) return column.status();
+    cmd.kind = Kind::kAddColumn;
+    cmd.column = std::make_unique<ast::ColumnDef>(std::move(*column));
+    return cmd;
+  }
+  if (AcceptKeyword("drop")) {
+    if (AcceptKeyword("constraint")) {
+      cmd.kind = Kind::kDropConstraint;
+    } else {
+      AcceptKeyword("column");
+      cmd.kind = Kind::kDropColumn;
+    }
+    RETURN_IF_ERROR(if_exists(/*with_not=*/false));
+    auto name = ParseName();
+    if (!name.ok()) return name.status();
+    cmd.name = std::move(*name);
+    drop_behavior();
+    return cmd;
+  }
+  if (AcceptKeyword("alter")) {
+    AcceptKeyword("column");
+    auto name = ParseColumnName();
+    if (!name.ok()) return name.status();
+    cmd.name = std::move(*name);
+    if (AcceptKeyword("type") || (IsKeyword("set") && IsKeyword("data", 1))) {
+      if (AcceptKeyword("set")) {
+        Advance();  // DATA
+        RETURN_IF_ERROR(ExpectKeyword("type"));
+      }
+      auto type = ParseTypeName();
+      if (!type.ok()) return type.status();
+      cmd.kind = Kind::kSetType;
+      cmd.type = std::move(*type);
+      if (AcceptKeyword("using")) {
+        const size_t first = pos_;
+        auto e = ParseExpr();
+        if (!e.ok()) return e.status();
+        cmd.expr = std::move(*e);
+        cmd.expr_text = TextFrom(first);
+      }
+      return cmd;
+    }
+    if (AcceptKeyword("set")) {
+      if (AcceptKeyword("default")) {
+        const size_t first = pos_;
+        auto e = ParseAdditive();
+        if (!e.ok()) return e.status();
+        cmd.kind = Kind::kSetDefault;
+        cmd.expr = std::move(*e);
+        cmd.expr_text = TextFrom(first);
+        return cmd;
+      }
+      if (AcceptKeyword("not")) {
+        RETURN_IF_ERROR(ExpectKeyword("null"));
+        cmd.kind = Kind::kSetNotNull;
+        return cmd;
+      }
+      if (AcceptKeyword("statistics") || AcceptKeyword("storage") || IsPunct("(")) {  // accepted, no effect
+        if (IsPunct("(")) RETURN_IF_ERROR(SkipParenthesized());
+        else Advance();
+        cmd.kind = Kind::kNoop;
+        return cmd;
+      }
+      return SyntaxError();
+    }
+    if (AcceptKeyword("drop")) {
+      if (AcceptKeyword("default")) {
+        cmd.kind = Kind::kDropDefault;
+        return cmd;
+      }
+      RETURN_IF_ERROR(ExpectKeyword("not"));
+      RETURN_IF_ERROR(ExpectKeyword("null"));
+      cmd.kind = Kind::kDropNotNull;
+      return cmd;
+    }
+    return SyntaxError();
+  }
+  if (AcceptKeyword("owner")) {  // no roles yet: accepted, no effect
+    RETURN_IF_ERROR(ExpectKeyword("to"));
+    auto role = ParseName();
+    if (!role.ok()) return role.status();
+    cmd.kind = Kind::kNoop;
+    cmd.new_name = std::move(*role);  // the owner: checked against the session's user
+    return cmd;
+  }
+  if (AcceptKeyword("set") || AcceptKeyword("reset")) {  // storage parameters
+    if (AcceptKeyword("logged") || AcceptKeyword("unlogged")) return cmd;
+    RETURN_IF_ERROR(SkipParenthesized());
+    cmd.kind = Kind::kNoop;
+    return cmd;
+  }
+  return SyntaxError();
 }
 
 absl::StatusOr<int64_t> Parser::ParseSignedInteger() {

@@ -57,7 +57,11 @@ class Parser {
   absl::StatusOr<ast::Statement> ParseCreateIndex(bool unique);
   absl::StatusOr<ast::Statement> ParseCreateSequence();
   absl::StatusOr<ast::Statement> ParseAlter();
+  absl::StatusOr<ast::Statement> ParseAlterTable();
+  absl::StatusOr<ast::AlterTableCmd> ParseAlterTableCmd();
+  absl::Status SkipParenthesized();
   absl::StatusOr<ast::Statement> ParseSet();
+  absl::StatusOr<ast::Statement> ParseMaintenance();  // TRUNCATE, VACUUM, ANALYZE
   absl::StatusOr<ast::Statement> ParseShowOrReset();
   // Sequence options until none follows; `alter` also takes RESTART.
   absl::Status ParseSequenceOptions(bool alter, ast::SequenceOptions* out);

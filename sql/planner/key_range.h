@@ -26,10 +26,11 @@ struct ScanChoice {
 };
 
 // `predicate` is bound over the table's columns, in order.
-// The best of the primary key's range and the indexes' for `predicate`: the most
-// leading columns fixed by equalities, then a bounded range; the primary key on a tie
-// (it holds the rows; an index needs a read per row). An index is chosen only with an
-// equality or a range bounded on both sides (without statistics, a one-sided range
+// The best of the primary key's range and the indexes' for `predicate`. After ANALYZE:
+// the cheapest by estimated rows read (an index row costing kIndexRowCost, a full scan
+// every row). Before: the most leading columns fixed by equalities, then a bounded
+// range; the primary key on a tie (it holds the rows; an index needs a read per row);
+// an index only with an equality or a range bounded on both sides (a one-sided range
 // may cover most of the table). nullopt: a full scan.
 std::optional<ScanChoice> ChooseScan(const TableDef& table, const BoundExpr& predicate);
 

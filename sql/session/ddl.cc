@@ -27,25 +27,31 @@ std::string QuoteIdentifierIfNeeded(const std::string& name) {
   return out + "\"";
 }
 
+}  // namespace
+
+absl::Status CheckDefaultExpr(const ast::Expr& e, const Type& type, const SessionInfo& session) {
+  ExprBinder binder(session, nullptr);
+  Scope none;
+  auto bound = binder.Bind(e, none, nullptr, "DEFAULT expressions");
+  if (!bound.ok()) {
+    if (SqlStateOf(bound.status()) == sqlstate::kUndefinedColumn) {
+      return SqlError(sqlstate::kFeatureNotSupported, "cannot use column reference in DEFAULT expression", e.position);
+    }
+    return bound.status();
+  }
+  auto coerced = ExprBinder::Coerce(std::move(*bound), type, CastContext::kAssignment, e.position);
+  return coerced.status();
+}
+
+namespace {
+
 std::string Truncated(std::string name) {
   if (name.size() > kMaxIdentifierBytes) name.resize(kMaxIdentifierBytes);
   return name;
 }
 
-// Validates a DEFAULT: it must bind with no columns in scope and convert to the type.
 absl::Status CheckDefault(const ast::ColumnDef& c, const Type& type, const SessionInfo& session) {
-  ExprBinder binder(session, nullptr);
-  Scope none;
-  auto bound = binder.Bind(*c.default_expr, none, nullptr, "DEFAULT expressions");
-  if (!bound.ok()) {
-    if (SqlStateOf(bound.status()) == sqlstate::kUndefinedColumn) {
-      return SqlError(sqlstate::kFeatureNotSupported, "cannot use column reference in DEFAULT expression",
-                      c.default_expr->position);
-    }
-    return bound.status();
-  }
-  auto coerced = ExprBinder::Coerce(std::move(*bound), type, CastContext::kAssignment, c.default_expr->position);
-  return coerced.status();
+  return CheckDefaultExpr(*c.default_expr, type, session);
 }
 
 // A UNIQUE constraint as written: its name (empty: to be chosen) and columns.

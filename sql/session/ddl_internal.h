@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "sql/catalog/catalog.h"
 #include "sql/parser/ast.h"
+#include "sql/planner/expr_binder.h"
 
 namespace quanta::sql {
 
@@ -21,6 +22,9 @@ std::string ChooseRelationName(const CatalogSnapshot& catalog, const std::string
 // PostgreSQL's (42703, for a constraint also 42701 for a column named twice).
 absl::StatusOr<std::vector<int>> ResolveIndexColumns(const TableDef& table, const std::vector<std::string>& names,
                                                      bool constraint);
+
+// Validates a DEFAULT: it must bind with no columns in scope and convert to `type`.
+absl::Status CheckDefaultExpr(const ast::Expr& e, const Type& type, const SessionInfo& session);
 
 // `s` with the options applied, validated as PostgreSQL does (22023 naming the bad
 // option). `creating`: unset bounds and start take their defaults for the direction.

@@ -29,6 +29,10 @@ const char* CommandName(const ast::Statement& stmt) {
     case ast::Statement::Kind::kSet: return "SET";
     case ast::Statement::Kind::kShow: return "SHOW";
     case ast::Statement::Kind::kReset: return "RESET";
+    case ast::Statement::Kind::kTruncate: return "TRUNCATE TABLE";
+    case ast::Statement::Kind::kAlterTable: return "ALTER TABLE";
+    case ast::Statement::Kind::kVacuum: return "VACUUM";
+    case ast::Statement::Kind::kAnalyze: return "ANALYZE";
     case ast::Statement::Kind::kDrop:
       switch (stmt.drop->object) {
         case ast::DropStmt::Object::kIndex: return "DROP INDEX";
@@ -249,6 +253,10 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Dispatch(const ast::Statement& 
     case ast::Statement::Kind::kSet:
     case ast::Statement::Kind::kShow:
     case ast::Statement::Kind::kReset: result = RunSetting(stmt); break;
+    case ast::Statement::Kind::kTruncate: result = co_await Truncate(*stmt.maintenance, snapshot); break;
+    case ast::Statement::Kind::kAlterTable: result = co_await AlterTable(*stmt.alter_table, snapshot); break;
+    case ast::Statement::Kind::kVacuum: result = co_await Analyze(*stmt.maintenance, snapshot, "VACUUM"); break;
+    case ast::Statement::Kind::kAnalyze: result = co_await Analyze(*stmt.maintenance, snapshot, "ANALYZE"); break;
   }
   co_return result;
 }

@@ -87,6 +87,21 @@ class SqlEngine {
   Task<absl::StatusOr<StatementResult>> CreateSequence(const ast::CreateSequenceStmt& stmt, const CatalogSnapshot& catalog);
   Task<absl::StatusOr<StatementResult>> AlterSequence(const ast::AlterSequenceStmt& stmt, const CatalogSnapshot& catalog);
   absl::StatusOr<StatementResult> RunSetting(const ast::Statement& stmt);
+  // ALTER TABLE (ddl_alter.cc).
+  struct AlterPlan;
+  Task<absl::StatusOr<StatementResult>> AlterTable(const ast::AlterTableStmt& stmt, const CatalogSnapshot& catalog);
+  absl::Status ApplyAlterCmd(const ast::AlterTableCmd& cmd, const CatalogSnapshot& catalog, AlterPlan* plan);
+  absl::Status AddColumn(const ast::AlterTableCmd& cmd, const CatalogSnapshot& catalog, AlterPlan* plan);
+  absl::Status AddConstraint(const ast::AlterTableCmd& cmd, const CatalogSnapshot& catalog, AlterPlan* plan);
+  absl::Status DropConstraint(const ast::AlterTableCmd& cmd, AlterPlan* plan);
+  // Checks (and with plan.rewrite, rewrites) every row of the altered table.
+  Task<absl::Status> RewriteRows(AlterPlan& plan, storage::WriteSet* ws);
+  Task<absl::StatusOr<StatementResult>> Truncate(const ast::MaintenanceStmt& stmt, const CatalogSnapshot& catalog);
+  // VACUUM (tag "VACUUM") and ANALYZE (tag "ANALYZE").
+  Task<absl::StatusOr<StatementResult>> Analyze(const ast::MaintenanceStmt& stmt, const CatalogSnapshot& catalog,
+                                                const char* tag);
+  // ANALYZE's measurements of `table` (one full scan).
+  Task<absl::StatusOr<TableStats>> MeasureTable(const TableDef& table);
   Task<absl::StatusOr<StatementResult>> DropSequence(const ast::DropStmt& stmt, const CatalogSnapshot& catalog);
   // Every sequence's stored state (one scan of the catalog tree's "q/" keys).
   Task<absl::StatusOr<std::map<uint32_t, SequenceValue>>> LoadSequenceStates();
