@@ -283,7 +283,7 @@ Task<absl::Status> AggregateOperator::Consume(ExecContext& ctx) {
   co_return absl::OkStatus();
 }
 
-Task<absl::StatusOr<bool>> AggregateOperator::Next(ExecContext& ctx, DataChunk* out) {
+Task<absl::StatusOr<bool>> AggregateOperator::NextBatch(ExecContext& ctx, DataChunk* out) {
   if (!consumed_) {
     absl::Status s = co_await Consume(ctx);
     if (!s.ok()) co_return s;

@@ -40,7 +40,7 @@ class AggregateOperator : public Operator {
  public:
   AggregateOperator(OperatorPtr child, std::vector<BoundExprPtr> groups, std::vector<AggregateSpec> aggregates);
   ~AggregateOperator() override;
-  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
+  Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
   std::string Describe() const override { return groups_.empty() ? "Aggregate" : "HashAggregate"; }
   std::vector<const Operator*> children() const override { return {child_.get()}; }
 

@@ -60,7 +60,7 @@ bool JoinOperator::Deliver(std::vector<DataChunk> produced, DataChunk* out) {
   return true;
 }
 
-Task<absl::StatusOr<bool>> JoinOperator::Next(ExecContext& ctx, DataChunk* out) {
+Task<absl::StatusOr<bool>> JoinOperator::NextBatch(ExecContext& ctx, DataChunk* out) {
   if (!built_) {
     absl::Status s = co_await Build(ctx);
     if (!s.ok()) co_return s;

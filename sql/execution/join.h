@@ -16,7 +16,7 @@ enum class JoinKind : uint8_t { kInner, kLeft, kRight, kFull, kCross };
 
 class JoinOperator : public Operator {
  public:
-  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) final;
+  Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) final;
   std::vector<const Operator*> children() const override { return {left_.get(), right_.get()}; }
 
  protected:

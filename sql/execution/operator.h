@@ -38,6 +38,7 @@ struct ExecContext {
   // Rows a table scan reads per batch (at most kBatchSize): tests vary it, so batch
   // boundaries fall everywhere.
   size_t scan_batch = kBatchSize;
+  bool instrument = false;  // EXPLAIN ANALYZE: operators count rows and time
 };
 
 // Charges `rows` rows of work (ExecContext::row_cost each).
@@ -55,8 +56,20 @@ class Operator {
   Operator& operator=(const Operator&) = delete;
 
   // Replaces *out with the next batch; false when there are no more. A batch may have
-  // no active rows only if it is the last.
-  virtual Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) = 0;
+  // no active rows only if it is the last. With ctx.instrument (EXPLAIN ANALYZE), also
+  // counts the rows and the time this operator (and what it pulls from) took.
+  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) {
+    if (!ctx.instrument) return NextBatch(ctx, out);
+    return TimedNext(ctx, out);
+  }
+  // What Next counted under ctx.instrument.
+  struct Stats {
+    uint64_t rows = 0;
+    uint64_t batches = 0;
+    absl::Duration first_batch = absl::ZeroDuration();  // until the first batch came back
+    absl::Duration total = absl::ZeroDuration();
+  };
+  const Stats& stats() const { return stats_; }
   // One line for EXPLAIN ("Seq Scan on t", "Filter: (a > 1)").
   virtual std::string Describe() const = 0;
   virtual std::vector<const Operator*> children() const { return {}; }
@@ -64,7 +77,15 @@ class Operator {
   const std::vector<Type>& types() const { return types_; }
 
  protected:
+  // The operator's own work: Next without the instrumentation.
+  virtual Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) = 0;
+
   std::vector<Type> types_;
+
+ private:
+  Task<absl::StatusOr<bool>> TimedNext(ExecContext& ctx, DataChunk* out);
+
+  Stats stats_;
 };
 
 using OperatorPtr = std::unique_ptr<Operator>;

@@ -67,6 +67,18 @@ std::string GroupKey(const std::vector<const Vector*>& columns, size_t row) {
   return key;
 }
 
+Task<absl::StatusOr<bool>> Operator::TimedNext(ExecContext& ctx, DataChunk* out) {
+  QUANTA_ASSERT(ctx.instrument && ctx.env != nullptr);
+  const absl::Duration start = ctx.env->MonotonicNow();
+  auto more = co_await NextBatch(ctx, out);
+  const absl::Duration took = ctx.env->MonotonicNow() - start;
+  if (stats_.batches == 0) stats_.first_batch = stats_.total + took;
+  stats_.total += took;
+  ++stats_.batches;
+  if (more.ok()) stats_.rows += out->active();
+  co_return more;
+}
+
 Task<absl::StatusOr<std::vector<DataChunk>>> Drain(Operator& op, ExecContext& ctx) {
   std::vector<DataChunk> out;
   while (true) {
@@ -80,7 +92,7 @@ Task<absl::StatusOr<std::vector<DataChunk>>> Drain(Operator& op, ExecContext& ct
   co_return out;
 }
 
-Task<absl::StatusOr<bool>> OneRowOperator::Next(ExecContext&, DataChunk* out) {
+Task<absl::StatusOr<bool>> OneRowOperator::NextBatch(ExecContext&, DataChunk* out) {
   out->Reset();
   if (done_) co_return false;
   done_ = true;
@@ -88,7 +100,7 @@ Task<absl::StatusOr<bool>> OneRowOperator::Next(ExecContext&, DataChunk* out) {
   co_return true;
 }
 
-Task<absl::StatusOr<bool>> ValuesOperator::Next(ExecContext& ctx, DataChunk* out) {
+Task<absl::StatusOr<bool>> ValuesOperator::NextBatch(ExecContext& ctx, DataChunk* out) {
   out->Reset();
   for (const Type& t : types_) out->columns.emplace_back(t, std::min(kBatchSize, rows_.size() - next_));
   const size_t n = std::min(kBatchSize, rows_.size() - next_);
@@ -106,7 +118,7 @@ Task<absl::StatusOr<bool>> ValuesOperator::Next(ExecContext& ctx, DataChunk* out
   co_return next_ < rows_.size();
 }
 
-Task<absl::StatusOr<bool>> FilterOperator::Next(ExecContext& ctx, DataChunk* out) {
+Task<absl::StatusOr<bool>> FilterOperator::NextBatch(ExecContext& ctx, DataChunk* out) {
   while (true) {
     auto more = co_await child_->Next(ctx, out);
     if (!more.ok()) co_return more.status();
@@ -125,7 +137,7 @@ ProjectOperator::ProjectOperator(OperatorPtr child, std::vector<BoundExprPtr> ex
   for (const BoundExprPtr& e : exprs_) types_.push_back(e->type);
 }
 
-Task<absl::StatusOr<bool>> ProjectOperator::Next(ExecContext& ctx, DataChunk* out) {
+Task<absl::StatusOr<bool>> ProjectOperator::NextBatch(ExecContext& ctx, DataChunk* out) {
   DataChunk in;
   auto more = co_await child_->Next(ctx, &in);
   if (!more.ok()) co_return more.status();
@@ -146,7 +158,7 @@ Task<absl::StatusOr<bool>> ProjectOperator::Next(ExecContext& ctx, DataChunk* ou
   co_return *more;
 }
 
-Task<absl::StatusOr<bool>> LimitOperator::Next(ExecContext& ctx, DataChunk* out) {
+Task<absl::StatusOr<bool>> LimitOperator::NextBatch(ExecContext& ctx, DataChunk* out) {
   while (true) {
     if (limit_ && emitted_ >= *limit_) {
       out->Reset();
@@ -199,7 +211,7 @@ Task<absl::Status> SortOperator::Materialize(ExecContext& ctx) {
   co_return absl::OkStatus();
 }
 
-Task<absl::StatusOr<bool>> SortOperator::Next(ExecContext& ctx, DataChunk* out) {
+Task<absl::StatusOr<bool>> SortOperator::NextBatch(ExecContext& ctx, DataChunk* out) {
   if (!sorted_) {
     absl::Status s = co_await Materialize(ctx);
     if (!s.ok()) co_return s;
@@ -216,7 +228,7 @@ Task<absl::StatusOr<bool>> SortOperator::Next(ExecContext& ctx, DataChunk* out) 
   co_return next_ < order_.size();
 }
 
-Task<absl::StatusOr<bool>> BufferScanOperator::Next(ExecContext&, DataChunk* out) {
+Task<absl::StatusOr<bool>> BufferScanOperator::NextBatch(ExecContext&, DataChunk* out) {
   const std::vector<DataChunk>& chunks = source_->chunks;
   out->Reset();
   if (next_ >= chunks.size()) {
@@ -241,7 +253,7 @@ std::vector<DataChunk> RecursiveUnionOperator::Fresh(std::vector<DataChunk> chun
   return out;
 }
 
-Task<absl::StatusOr<bool>> RecursiveUnionOperator::Next(ExecContext& ctx, DataChunk* out) {
+Task<absl::StatusOr<bool>> RecursiveUnionOperator::NextBatch(ExecContext& ctx, DataChunk* out) {
   if (!started_) {
     started_ = true;
     auto rows = co_await Drain(*initial_, ctx);
@@ -320,7 +332,7 @@ Task<absl::Status> SetOperator::Compute(ExecContext& ctx) {
   co_return absl::OkStatus();
 }
 
-Task<absl::StatusOr<bool>> SetOperator::Next(ExecContext& ctx, DataChunk* out) {
+Task<absl::StatusOr<bool>> SetOperator::NextBatch(ExecContext& ctx, DataChunk* out) {
   if (!computed_) {
     absl::Status s = co_await Compute(ctx);
     if (!s.ok()) co_return s;

@@ -20,7 +20,7 @@ namespace quanta::sql {
 class OneRowOperator : public Operator {
  public:
   OneRowOperator() : Operator({}) {}
-  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
+  Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
   std::string Describe() const override { return "Result"; }
 
  private:
@@ -32,7 +32,7 @@ class ValuesOperator : public Operator {
  public:
   ValuesOperator(std::vector<Type> types, std::vector<std::vector<BoundExprPtr>> rows)
       : Operator(std::move(types)), rows_(std::move(rows)) {}
-  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
+  Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
   std::string Describe() const override { return "Values Scan"; }
 
  private:
@@ -44,7 +44,7 @@ class FilterOperator : public Operator {
  public:
   FilterOperator(OperatorPtr child, BoundExprPtr predicate)
       : Operator(child->types()), child_(std::move(child)), predicate_(std::move(predicate)) {}
-  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
+  Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
   std::string Describe() const override { return "Filter"; }
   std::vector<const Operator*> children() const override { return {child_.get()}; }
 
@@ -56,7 +56,7 @@ class FilterOperator : public Operator {
 class ProjectOperator : public Operator {
  public:
   ProjectOperator(OperatorPtr child, std::vector<BoundExprPtr> exprs);
-  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
+  Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
   std::string Describe() const override { return "Project"; }
   std::vector<const Operator*> children() const override { return {child_.get()}; }
 
@@ -69,7 +69,7 @@ class LimitOperator : public Operator {
  public:
   LimitOperator(OperatorPtr child, std::optional<int64_t> limit, int64_t offset)
       : Operator(child->types()), child_(std::move(child)), limit_(limit), offset_(offset) {}
-  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
+  Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
   std::string Describe() const override { return "Limit"; }
   std::vector<const Operator*> children() const override { return {child_.get()}; }
 
@@ -92,7 +92,7 @@ class SortOperator : public Operator {
  public:
   SortOperator(OperatorPtr child, std::vector<SortKey> keys)
       : Operator(child->types()), child_(std::move(child)), keys_(std::move(keys)) {}
-  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
+  Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
   std::string Describe() const override { return "Sort"; }
   std::vector<const Operator*> children() const override { return {child_.get()}; }
 
@@ -113,7 +113,7 @@ class SetOperator : public Operator {
   enum class Op : uint8_t { kUnion, kIntersect, kExcept };
   SetOperator(OperatorPtr left, OperatorPtr right, Op op, bool all)
       : Operator(left->types()), left_(std::move(left)), right_(std::move(right)), op_(op), all_(all) {}
-  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
+  Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
   std::string Describe() const override;
   std::vector<const Operator*> children() const override { return {left_.get(), right_.get()}; }
 
@@ -137,7 +137,7 @@ class BufferScanOperator : public Operator {
  public:
   BufferScanOperator(std::vector<Type> types, std::shared_ptr<WorkingTable> source)
       : Operator(std::move(types)), source_(std::move(source)) {}
-  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
+  Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
   std::string Describe() const override { return "WorkTable Scan"; }
 
  private:
@@ -159,7 +159,7 @@ class RecursiveUnionOperator : public Operator {
         plan_step_(std::move(plan_step)),
         working_(std::move(working)),
         all_(all) {}
-  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
+  Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
   std::string Describe() const override { return "Recursive Union"; }
 
  private:

@@ -53,7 +53,7 @@ Task<absl::StatusOr<std::vector<storage::KeyValue>>> TableScanOperator::NextRows
   co_return rows;
 }
 
-Task<absl::StatusOr<bool>> TableScanOperator::Next(ExecContext& ctx, DataChunk* out) {
+Task<absl::StatusOr<bool>> TableScanOperator::NextBatch(ExecContext& ctx, DataChunk* out) {
   out->Reset();
   if (done_) {
     for (const Type& t : types_) out->columns.emplace_back(t, 0);

@@ -23,7 +23,7 @@ namespace quanta::sql {
 class TableScanOperator : public Operator {
  public:
   TableScanOperator(DataAccess& access, const TableDef& table, bool with_keys);
-  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
+  Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
   std::string Describe() const override;
   const TableDef& table() const { return table_; }
 

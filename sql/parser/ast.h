@@ -279,6 +279,16 @@ struct AlterTableStmt {
   std::vector<AlterTableCmd> cmds;
 };
 
+struct Statement;
+
+// EXPLAIN [ANALYZE] [VERBOSE] statement, or EXPLAIN (option [value], ...) statement.
+struct ExplainStmt {
+  bool analyze = false;
+  bool timing = true;   // TIMING (with ANALYZE)
+  bool summary = true;  // SUMMARY: planning and execution times (with ANALYZE)
+  std::unique_ptr<Statement> target;
+};
+
 struct DropStmt {
   enum class Object : uint8_t { kTable, kIndex, kView, kSequence, kSchema };
   Object object = Object::kTable;
@@ -323,7 +333,7 @@ struct DeleteStmt {
 struct Statement {
   enum class Kind : uint8_t {
     kSelect, kInsert, kUpdate, kDelete, kCreateTable, kCreateIndex, kCreateSequence, kAlterSequence, kDrop,
-    kSet, kShow, kReset, kTruncate, kVacuum, kAnalyze, kAlterTable
+    kSet, kShow, kReset, kTruncate, kVacuum, kAnalyze, kAlterTable, kExplain
   };
   Kind kind = Kind::kSelect;
   std::unique_ptr<SelectStmt> select;
@@ -337,6 +347,7 @@ struct Statement {
   std::unique_ptr<SetStmt> set;  // kSet, kShow, kReset
   std::unique_ptr<MaintenanceStmt> maintenance;  // kTruncate, kVacuum, kAnalyze
   std::unique_ptr<AlterTableStmt> alter_table;
+  std::unique_ptr<ExplainStmt> explain;
   std::unique_ptr<DropStmt> drop;
   int position = 0;  // where the statement starts
 };

@@ -205,6 +205,8 @@ absl::StatusOr<ast::Statement> Parser::ParseStatement() {
     stmt = ParseAlter();
   } else if (IsKeyword("set")) {
     stmt = ParseSet();
+  } else if (IsKeyword("explain")) {
+    stmt = ParseExplain();
   } else if (IsKeyword("truncate") || IsKeyword("vacuum") || IsKeyword("analyze") || IsKeyword("analyse")) {
     stmt = ParseMaintenance();
   } else if (IsKeyword("show") || IsKeyword("reset")) {
@@ -428,6 +430,53 @@ absl::StatusOr<ast::Statement> Parser::ParseMaintenance() {
     if (!AcceptKeyword("cascade")) AcceptKeyword("restrict");
   }
   stmt.maintenance = std::move(m);
+  return stmt;
+}
+
+absl::StatusOr<ast::Statement> Parser::ParseExplain() {
+  Advance();  // EXPLAIN
+  auto explain = std::make_unique<ast::ExplainStmt>();
+  if (AcceptPunct("(")) {
+    do {
+      const int position = Peek().position;
+      auto option = ParseName();
+      if (!option.ok()) return option.status();
+      bool on = true;
+      if (AcceptKeyword("false") || AcceptKeyword("off") || (Peek().kind == TokenKind::kInteger && Peek().text == "0")) {
+        on = false;
+        if (Peek().kind == TokenKind::kInteger) Advance();
+      } else if (!AcceptKeyword("true") && !AcceptKeyword("on")) {
+        if (Peek().kind == TokenKind::kInteger) Advance();
+      }
+      if (*option == "format") {
+        auto format = ParseName();
+        if (!format.ok()) return format.status();
+        if (*format != "text") {
+          return SqlError(sqlstate::kFeatureNotSupported, absl::StrCat("EXPLAIN format ", *format, " is not supported"), position);
+        }
+      } else if (*option == "analyze") {
+        explain->analyze = on;
+      } else if (*option == "timing") {
+        explain->timing = on;
+      } else if (*option == "summary") {
+        explain->summary = on;
+      } else if (*option != "verbose" && *option != "costs" && *option != "buffers" && *option != "settings" &&
+                 *option != "wal") {
+        return SqlError(sqlstate::kSyntaxError, absl::StrCat("unrecognized EXPLAIN option \"", *option, "\""), position);
+      }
+    } while (AcceptPunct(","));
+    RETURN_IF_ERROR(ExpectPunct(")"));
+  } else {
+    if (AcceptKeyword("analyze") || AcceptKeyword("analyse")) explain->analyze = true;
+    AcceptKeyword("verbose");
+  }
+  if (IsKeyword("explain")) return SyntaxError();  // no nesting (and no unbounded recursion)
+  auto target = ParseStatement();
+  if (!target.ok()) return target.status();
+  explain->target = std::make_unique<ast::Statement>(std::move(*target));
+  ast::Statement stmt;
+  stmt.kind = ast::Statement::Kind::kExplain;
+  stmt.explain = std::move(explain);
   return stmt;
 }
 

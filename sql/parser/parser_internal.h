@@ -61,6 +61,7 @@ class Parser {
   absl::StatusOr<ast::AlterTableCmd> ParseAlterTableCmd();
   absl::Status SkipParenthesized();
   absl::StatusOr<ast::Statement> ParseSet();
+  absl::StatusOr<ast::Statement> ParseExplain();
   absl::StatusOr<ast::Statement> ParseMaintenance();  // TRUNCATE, VACUUM, ANALYZE
   absl::StatusOr<ast::Statement> ParseShowOrReset();
   // Sequence options until none follows; `alter` also takes RESTART.

@@ -83,7 +83,7 @@ absl::StatusOr<Value> ApplyOperator::Result(const SubqueryEntry& entry, const st
   QUANTA_UNREACHABLE("subquery kind");
 }
 
-Task<absl::StatusOr<bool>> ApplyOperator::Next(ExecContext& ctx, DataChunk* out) {
+Task<absl::StatusOr<bool>> ApplyOperator::NextBatch(ExecContext& ctx, DataChunk* out) {
   auto more = co_await child_->Next(ctx, out);
   if (!more.ok()) co_return more.status();
   if (out->columns.size() != child_->types().size()) {

@@ -25,7 +25,7 @@ class ApplyOperator : public Operator {
   // input columns' values).
   using PlanSubquery = std::function<absl::StatusOr<OperatorPtr>(const SubqueryEntry& entry, const std::vector<Value>& outer_row)>;
   ApplyOperator(OperatorPtr child, std::vector<SubqueryEntry> entries, size_t outer_width, PlanSubquery plan);
-  Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) override;
+  Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
   std::string Describe() const override { return "SubPlan"; }
   std::vector<const Operator*> children() const override { return {child_.get()}; }
 

@@ -31,6 +31,7 @@ const char* CommandName(const ast::Statement& stmt) {
     case ast::Statement::Kind::kReset: return "RESET";
     case ast::Statement::Kind::kTruncate: return "TRUNCATE TABLE";
     case ast::Statement::Kind::kAlterTable: return "ALTER TABLE";
+    case ast::Statement::Kind::kExplain: return "EXPLAIN";
     case ast::Statement::Kind::kVacuum: return "VACUUM";
     case ast::Statement::Kind::kAnalyze: return "ANALYZE";
     case ast::Statement::Kind::kDrop:
@@ -155,7 +156,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::ExecuteStatement(const ast::Sta
       stmt.kind == ast::Statement::Kind::kReset) {
     co_return RunSetting(stmt);  // session state only: no catalog, no store, any node
   }
-  const bool writes = stmt.kind != ast::Statement::Kind::kSelect;
+  const bool writes = stmt.kind != ast::Statement::Kind::kSelect && stmt.kind != ast::Statement::Kind::kExplain;
   if (writes) {
     absl::Status writable = access_.Writable(CommandName(stmt));
     if (!writable.ok()) co_return writable;
@@ -255,6 +256,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Dispatch(const ast::Statement& 
     case ast::Statement::Kind::kReset: result = RunSetting(stmt); break;
     case ast::Statement::Kind::kTruncate: result = co_await Truncate(*stmt.maintenance, snapshot); break;
     case ast::Statement::Kind::kAlterTable: result = co_await AlterTable(*stmt.alter_table, snapshot); break;
+    case ast::Statement::Kind::kExplain: result = co_await Explain(*stmt.explain, snapshot, params); break;
     case ast::Statement::Kind::kVacuum: result = co_await Analyze(*stmt.maintenance, snapshot, "VACUUM"); break;
     case ast::Statement::Kind::kAnalyze: result = co_await Analyze(*stmt.maintenance, snapshot, "ANALYZE"); break;
   }

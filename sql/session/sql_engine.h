@@ -87,6 +87,8 @@ class SqlEngine {
   Task<absl::StatusOr<StatementResult>> CreateSequence(const ast::CreateSequenceStmt& stmt, const CatalogSnapshot& catalog);
   Task<absl::StatusOr<StatementResult>> AlterSequence(const ast::AlterSequenceStmt& stmt, const CatalogSnapshot& catalog);
   absl::StatusOr<StatementResult> RunSetting(const ast::Statement& stmt);
+  Task<absl::StatusOr<StatementResult>> Explain(const ast::ExplainStmt& explain, const CatalogSnapshot& catalog,
+                                                const std::vector<Value>& params);
   // ALTER TABLE (ddl_alter.cc).
   struct AlterPlan;
   Task<absl::StatusOr<StatementResult>> AlterTable(const ast::AlterTableStmt& stmt, const CatalogSnapshot& catalog);
