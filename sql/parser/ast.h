@@ -297,6 +297,22 @@ struct DropStmt {
   bool cascade = false;
 };
 
+struct SetClause {
+  std::string column;
+  ExprPtr value;
+  int position = 0;
+};
+
+// INSERT ... ON CONFLICT [(columns) | ON CONSTRAINT name] DO NOTHING | DO UPDATE SET ... [WHERE ...]
+struct OnConflict {
+  std::vector<std::string> target;  // the arbiter's columns (empty: any / by constraint)
+  std::string constraint;           // ON CONSTRAINT name
+  bool do_update = false;
+  std::vector<SetClause> sets;
+  ExprPtr where;
+  int position = 0;
+};
+
 struct InsertStmt {
   std::vector<std::string> table;
   std::string alias;
@@ -304,14 +320,10 @@ struct InsertStmt {
   bool overriding_system = false;  // OVERRIDING SYSTEM VALUE (identity ALWAYS columns take given values)
   bool overriding_user = false;    // OVERRIDING USER VALUE (identity columns ignore given values)
   std::unique_ptr<SelectStmt> source;  // VALUES or SELECT; null: DEFAULT VALUES
+  std::unique_ptr<OnConflict> on_conflict;
   std::vector<SelectItem> returning;
 };
 
-struct SetClause {
-  std::string column;
-  ExprPtr value;
-  int position = 0;
-};
 
 struct UpdateStmt {
   std::vector<std::string> table;

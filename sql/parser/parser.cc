@@ -984,6 +984,40 @@ absl::StatusOr<ast::Statement> Parser::ParseInsert() {
     if (!source.ok()) return source.status();
     insert->source = std::move(*source);
   }
+  if (IsKeyword("on") && IsKeyword("conflict", 1)) {
+    Advance();
+    Advance();
+    auto conflict = std::make_unique<ast::OnConflict>();
+    conflict->position = Peek().position;
+    if (AcceptKeyword("on")) {
+      RETURN_IF_ERROR(ExpectKeyword("constraint"));
+      auto name = ParseName();
+      if (!name.ok()) return name.status();
+      conflict->constraint = std::move(*name);
+    } else if (IsPunct("(")) {
+      auto columns = ParseNameList();
+      if (!columns.ok()) return columns.status();
+      conflict->target = std::move(*columns);
+      if (IsKeyword("where")) {
+        return SqlError(sqlstate::kFeatureNotSupported, "ON CONFLICT (...) WHERE (partial index inference) is not supported",
+                        Peek().position);
+      }
+    }
+    RETURN_IF_ERROR(ExpectKeyword("do"));
+    if (AcceptKeyword("update")) {
+      RETURN_IF_ERROR(ExpectKeyword("set"));
+      conflict->do_update = true;
+      RETURN_IF_ERROR(ParseSetClauses(&conflict->sets));
+      if (AcceptKeyword("where")) {
+        auto where = ParseExpr();
+        if (!where.ok()) return where.status();
+        conflict->where = std::move(*where);
+      }
+    } else {
+      RETURN_IF_ERROR(ExpectKeyword("nothing"));
+    }
+    insert->on_conflict = std::move(conflict);
+  }
   auto returning = ParseReturning();
   if (!returning.ok()) return returning.status();
   insert->returning = std::move(*returning);
@@ -993,17 +1027,7 @@ absl::StatusOr<ast::Statement> Parser::ParseInsert() {
   return stmt;
 }
 
-absl::StatusOr<ast::Statement> Parser::ParseUpdate() {
-  Advance();  // UPDATE
-  auto update = std::make_unique<ast::UpdateStmt>();
-  AcceptKeyword("only");
-  auto table = ParseQualifiedName();
-  if (!table.ok()) return table.status();
-  update->table = std::move(*table);
-  auto alias = ParseOptionalAlias(true);
-  if (!alias.ok()) return alias.status();
-  update->alias = std::move(*alias);
-  RETURN_IF_ERROR(ExpectKeyword("set"));
+absl::Status Parser::ParseSetClauses(std::vector<ast::SetClause>* sets) {
   do {
     ast::SetClause set;
     set.position = Peek().position;
@@ -1019,9 +1043,24 @@ absl::StatusOr<ast::Statement> Parser::ParseUpdate() {
       if (!value.ok()) return value.status();
       set.value = std::move(*value);
     }
-    update->sets.push_back(std::move(set));
-    RETURN_IF_ERROR(CheckListSize(update->sets.size()));
+    sets->push_back(std::move(set));
+    RETURN_IF_ERROR(CheckListSize(sets->size()));
   } while (AcceptPunct(","));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ast::Statement> Parser::ParseUpdate() {
+  Advance();  // UPDATE
+  auto update = std::make_unique<ast::UpdateStmt>();
+  AcceptKeyword("only");
+  auto table = ParseQualifiedName();
+  if (!table.ok()) return table.status();
+  update->table = std::move(*table);
+  auto alias = ParseOptionalAlias(true);
+  if (!alias.ok()) return alias.status();
+  update->alias = std::move(*alias);
+  RETURN_IF_ERROR(ExpectKeyword("set"));
+  RETURN_IF_ERROR(ParseSetClauses(&update->sets));
   if (AcceptKeyword("from")) {
     auto from = ParseFromList();
     if (!from.ok()) return from.status();

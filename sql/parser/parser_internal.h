@@ -74,6 +74,7 @@ class Parser {
   absl::StatusOr<ast::Statement> ParseDrop();
   absl::StatusOr<ast::Statement> ParseInsert();
   absl::StatusOr<ast::Statement> ParseUpdate();
+  absl::Status ParseSetClauses(std::vector<ast::SetClause>* sets);  // a = x, b = DEFAULT
   absl::StatusOr<ast::Statement> ParseDelete();
   absl::StatusOr<std::vector<ast::SelectItem>> ParseReturning();
 

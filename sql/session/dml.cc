@@ -9,6 +9,7 @@
 #include "sql/planner/planner.h"
 #include "sql/session/sql_engine.h"
 #include "sql/session/table_writer.h"
+#include "sql/session/upsert.h"
 
 namespace quanta::sql {
 namespace {
@@ -238,6 +239,14 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Insert(const ast::InsertStmt& s
   DescribeReturning(*returning, &result);
   ExecContext exec = NewContext(params);
   const EvalContext& ectx = exec.eval;
+  std::optional<ConflictPlan> conflict;
+  if (stmt.on_conflict != nullptr) {
+    auto planned = PlanConflict(*stmt.on_conflict, table, stmt.alias, binder);
+    if (!planned.ok()) co_return planned.status();
+    conflict = std::move(*planned);
+  }
+  InsertSink sink(writer, table, conflict ? &*conflict : nullptr, ectx,
+                  [&](const std::vector<Value>& row) { return AddReturned(*returning, row, ectx, &result); });
   const auto full_row = [&](const std::vector<Value>& given) -> absl::StatusOr<std::vector<Value>> {
     std::vector<Value> row(table.columns.size());
     std::vector<bool> set(table.columns.size(), false);
@@ -265,10 +274,8 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Insert(const ast::InsertStmt& s
     }
     auto row = full_row(given);
     if (!row.ok()) co_return row.status();
-    absl::Status added = AddReturned(*returning, *row, ectx, &result);
+    absl::Status added = co_await sink.Add(std::move(*row));
     if (!added.ok()) co_return added;
-    absl::Status inserted = co_await writer.Insert(std::move(*row));
-    if (!inserted.ok()) co_return inserted;
   }
   if (source != nullptr) {
     ExecContext ctx = NewContext(params);
@@ -280,10 +287,8 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Insert(const ast::InsertStmt& s
         for (const Vector& v : chunk.columns) given.push_back(v.Get(r));
         auto row = full_row(given);
         if (!row.ok()) co_return row.status();
-        absl::Status added = AddReturned(*returning, *row, ectx, &result);
+        absl::Status added = co_await sink.Add(std::move(*row));
         if (!added.ok()) co_return added;
-        absl::Status inserted = co_await writer.Insert(std::move(*row));
-        if (!inserted.ok()) co_return inserted;
       }
     }
   }

@@ -140,10 +140,11 @@ Task<absl::StatusOr<bool>> TableWriter::Exists(const std::string& key) {
   co_return stored->has_value();
 }
 
-Task<absl::StatusOr<bool>> TableWriter::PrefixExists(const IndexDef& index, const std::string& prefix) {
+Task<absl::StatusOr<std::optional<std::string>>> TableWriter::PrefixEntry(const IndexDef& index,
+                                                                         const std::string& prefix) {
   const auto& pending = pending_[index.tree];
   for (auto it = pending.lower_bound(prefix); it != pending.end() && it->first.starts_with(prefix); ++it) {
-    if (it->second) co_return true;
+    if (it->second) co_return it->first.substr(prefix.size());  // entry = prefix + row key
   }
   // Stored entries, skipping those this statement deleted.
   storage::ScanRange range;
@@ -156,11 +157,46 @@ Task<absl::StatusOr<bool>> TableWriter::PrefixExists(const IndexDef& index, cons
     for (const storage::KeyValue& kv : *entries) {
       QUANTA_ASSERT(kv.key.starts_with(prefix));
       auto it = pending.find(kv.key);
-      if (it == pending.end() || it->second) co_return true;
+      if (it == pending.end() || it->second) co_return std::optional<std::string>(kv.value);
     }
-    if (entries->size() < range.limit) co_return false;
+    if (entries->size() < range.limit) co_return std::optional<std::string>();
     range.start = entries->back().key + std::string(1, '\0');
   }
+}
+
+Task<absl::StatusOr<std::optional<std::string>>> TableWriter::FindConflict(const std::vector<Value>& row, bool primary,
+                                                                          const std::vector<const IndexDef*>& indexes) {
+  QUANTA_ASSERT(row.size() == table_.columns.size());
+  if (primary && !table_.primary_key.empty()) {
+    std::string key;
+    for (int k : table_.primary_key) AppendKeyValue(row[static_cast<size_t>(k)], &key);
+    auto exists = co_await Exists(key);
+    if (!exists.ok()) co_return exists.status();
+    if (*exists) co_return std::optional<std::string>(key);
+  }
+  for (const IndexDef* index : indexes) {
+    QUANTA_ASSERT(index->unique);
+    bool has_null = false;
+    const std::string prefix = IndexKeyPrefix(index->columns, row, &has_null);
+    if (has_null) continue;  // NULLs never conflict
+    auto entry = co_await PrefixEntry(*index, prefix);
+    if (!entry.ok() || entry->has_value()) co_return entry;
+  }
+  co_return std::optional<std::string>();
+}
+
+Task<absl::StatusOr<std::vector<Value>>> TableWriter::ReadRow(const std::string& key) {
+  QUANTA_ASSERT(!pending_[table_.tree].contains(key));
+  auto stored = co_await access_.Get(table_.tree, key);
+  if (!stored.ok()) co_return stored.status();
+  if (!stored->has_value()) co_return absl::NotFoundError("the conflicting row is gone");
+  std::vector<Vector> columns;
+  for (const ColumnDef& c : table_.columns) columns.emplace_back(c.type, 1);
+  absl::Status decoded = DecodeRow(**stored, &columns, 0);
+  if (!decoded.ok()) co_return decoded;
+  std::vector<Value> row;
+  for (const Vector& v : columns) row.push_back(v.Get(0));
+  co_return row;
 }
 
 Task<absl::Status> TableWriter::PutIndexEntries(const std::string& key, const std::vector<Value>& row,
@@ -176,9 +212,9 @@ Task<absl::Status> TableWriter::PutIndexEntries(const std::string& key, const st
       Write(index.tree, old_prefix + *old_key, std::nullopt);
     }
     if (index.unique && !has_null) {
-      auto exists = co_await PrefixExists(index, prefix);
-      if (!exists.ok()) co_return exists.status();
-      if (*exists) co_return Duplicate(index.name, index.columns, row);
+      auto existing = co_await PrefixEntry(index, prefix);
+      if (!existing.ok()) co_return existing.status();
+      if (existing->has_value()) co_return Duplicate(index.name, index.columns, row);
     }
     Write(index.tree, prefix + key, key);
   }
@@ -197,6 +233,7 @@ Task<absl::Status> TableWriter::Insert(std::vector<Value> row) {
   absl::Status indexed = co_await PutIndexEntries(key, row, nullptr, nullptr);
   if (!indexed.ok()) co_return indexed;
   Write(table_.tree, key, EncodeRowValues(row));
+  last_key_ = key;
   ++rows_;
   co_return absl::OkStatus();
 }
@@ -222,6 +259,7 @@ Task<absl::Status> TableWriter::Update(const std::string& old_key, const std::ve
     if (!indexed.ok()) co_return indexed;
   }
   Write(table_.tree, key, EncodeRowValues(row));
+  last_key_ = key;
   ++rows_;
   co_return absl::OkStatus();
 }

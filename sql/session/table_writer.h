@@ -31,9 +31,19 @@ class TableWriter {
   // Replaces `old_row`, stored under `old_key`, with `row` (its key may change).
   Task<absl::Status> Update(const std::string& old_key, const std::vector<Value>& old_row, std::vector<Value> row);
   void Delete(const std::string& key, const std::vector<Value>& row);
+  // ON CONFLICT: the key of the row `row` would collide with on the primary key (if
+  // `primary`) or on one of `indexes` (unique ones of this table), counting this
+  // statement's writes; nullopt if none.
+  Task<absl::StatusOr<std::optional<std::string>>> FindConflict(const std::vector<Value>& row, bool primary,
+                                                                const std::vector<const IndexDef*>& indexes);
+  // The stored row under `key` (one this statement has not written). Errors: the store's,
+  // kDataLoss for a malformed row, kNotFound if there is none.
+  Task<absl::StatusOr<std::vector<Value>>> ReadRow(const std::string& key);
   // The write set, with the row-id counter if it moved. Call once, at the end.
   storage::WriteSet Finish();
   size_t rows() const { return rows_; }
+  // The key of the row the last Insert or Update wrote.
+  const std::string& last_key() const { return last_key_; }
 
   // The bound DEFAULT of column `c` (NULL if it has none), coerced to its type.
   static absl::StatusOr<BoundExprPtr> BindDefault(const ColumnDef& c, ExprBinder& binder);
@@ -42,9 +52,9 @@ class TableWriter {
   absl::Status Check(const std::vector<Value>& row) const;
   // Whether `key` holds a row now, counting this statement's writes.
   Task<absl::StatusOr<bool>> Exists(const std::string& key);
-  // Whether an entry of `index` starting with `prefix` exists now, counting this
-  // statement's writes.
-  Task<absl::StatusOr<bool>> PrefixExists(const IndexDef& index, const std::string& prefix);
+  // The row key of an entry of `index` starting with `prefix` now, counting this
+  // statement's writes; nullopt if none.
+  Task<absl::StatusOr<std::optional<std::string>>> PrefixEntry(const IndexDef& index, const std::string& prefix);
   std::string KeyOf(const std::vector<Value>& row);
   absl::Status Duplicate(const std::string& constraint, const std::vector<int>& columns,
                          const std::vector<Value>& row) const;
@@ -63,6 +73,7 @@ class TableWriter {
   absl::btree_map<storage::TreeId, absl::btree_map<std::string, bool>> pending_;
   storage::WriteSet writes_;
   size_t rows_ = 0;
+  std::string last_key_;
   bool finished_ = false;
 };
 
