@@ -146,6 +146,13 @@ absl::StatusOr<Plan> Planner::PlanBody(const ast::SelectStmt& stmt) {
   return PlanSimple(stmt);
 }
 
+absl::StatusOr<std::pair<OperatorPtr, Scope>> Planner::PlanFromList(const std::vector<ast::TableRefPtr>& from) {
+  QUANTA_ASSERT(!from.empty());
+  auto source = PlanFrom(from);
+  if (!source.ok()) return source.status();
+  return std::make_pair(std::move(source->op), std::move(source->scope));
+}
+
 absl::StatusOr<Planner::Source> Planner::PlanFrom(const std::vector<ast::TableRefPtr>& from) {
   if (from.empty()) return Source{std::make_unique<OneRowOperator>(), Scope()};
   absl::StatusOr<Source> result = PlanTableRef(*from[0]);

@@ -59,6 +59,8 @@ class Planner {
   // The table `names` refers to ([schema.]table), or 42P01 at `position`.
   absl::StatusOr<const TableDef*> FindTable(const std::vector<std::string>& names, int position) const;
   ExprBinder& binder() { return binder_; }
+  // A FROM list (UPDATE ... FROM, DELETE ... USING): its items cross-joined, and their columns.
+  absl::StatusOr<std::pair<OperatorPtr, Scope>> PlanFromList(const std::vector<ast::TableRefPtr>& from);
   DataAccess& access() { return access_; }
 
  private:

@@ -1,6 +1,7 @@
 // INSERT, UPDATE and DELETE: rows computed by the planner's operators, checked and
 // keyed by a TableWriter, committed as one write set; RETURNING evaluated over the
 // written rows.
+#include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
 #include "sql/common/sql_error.h"
@@ -126,20 +127,41 @@ absl::StatusOr<BoundExprPtr> Assign(BoundExprPtr e, const ColumnDef& column, int
   return ExprBinder::Coerce(std::move(e), column.type, CastContext::kAssignment, position);
 }
 
-// The rows of `table` an UPDATE or DELETE touches, each with its key as a last column:
-// a scan narrowed to the key range `where` allows, its subqueries, its filter.
-absl::StatusOr<OperatorPtr> TargetRows(Planner& planner, DataAccess& access, const TableDef& table, const Scope& scope,
-                                       const ast::Expr* where) {
+// The rows of `table` an UPDATE or DELETE touches, each with its key after the table's
+// columns and then, with FROM/USING items, their columns (joined on `where`): a scan
+// narrowed to the key range `where` allows, its subqueries, its filter. *scope: the
+// columns those rows carry, for SET and the like to bind against.
+absl::StatusOr<OperatorPtr> TargetRows(Planner& planner, DataAccess& access, const TableDef& table, const std::string& alias,
+                                       const ast::Expr* where, const std::vector<ast::TableRefPtr>& from, Scope* scope) {
   OperatorPtr op = std::make_unique<TableScanOperator>(access, table, /*with_keys=*/true);
-  if (where == nullptr) return op;
-  // Subquery results append after the table's columns and the row key.
-  SubquerySink sink = planner.MakeSink(table.columns.size() + 1);
+  *scope = TableScope(table, alias);
+  // The key column: nameless, so nothing binds to it, and not part of `*`.
+  scope->columns.push_back(ScopeColumn{"", "", Type(TypeId::kBytea), /*merged_away=*/true});
+  const size_t target_width = scope->columns.size();
+  OperatorPtr joined;
+  if (!from.empty()) {
+    auto source = planner.PlanFromList(from);
+    if (!source.ok()) return source.status();
+    for (ScopeColumn& c : source->second.columns) scope->columns.push_back(std::move(c));
+    joined = std::move(source->first);
+  }
+  if (where == nullptr) {
+    if (joined == nullptr) return op;
+    return OperatorPtr(MakeJoin(std::move(op), std::move(joined), JoinKind::kCross, nullptr, target_width));
+  }
+  // Subquery results append after every column above.
+  SubquerySink sink = planner.MakeSink(scope->columns.size());
   planner.binder().set_sink(&sink);
-  auto predicate = planner.binder().BindCondition(*where, scope, nullptr, "WHERE");
+  auto predicate = planner.binder().BindCondition(*where, *scope, nullptr, "WHERE");
   planner.binder().set_sink(nullptr);
   if (!predicate.ok()) return predicate.status();
   NarrowScan(op.get(), **predicate);
-  op = planner.WrapApply(std::move(op), std::move(sink), scope);
+  if (joined != nullptr && sink.entries.empty()) {
+    // A join on the condition: a hash join on its equalities.
+    return OperatorPtr(MakeJoin(std::move(op), std::move(joined), JoinKind::kInner, std::move(*predicate), target_width));
+  }
+  if (joined != nullptr) op = MakeJoin(std::move(op), std::move(joined), JoinKind::kCross, nullptr, target_width);
+  op = planner.WrapApply(std::move(op), std::move(sink), *scope);
   return OperatorPtr(std::make_unique<FilterOperator>(std::move(op), std::move(*predicate)));
 }
 
@@ -301,14 +323,16 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Insert(const ast::InsertStmt& s
 
 Task<absl::StatusOr<StatementResult>> SqlEngine::Update(const ast::UpdateStmt& stmt, const CatalogSnapshot& catalog,
                                                         const std::vector<Value>& params) {
-  if (!stmt.from.empty()) co_return SqlError(sqlstate::kFeatureNotSupported, "UPDATE ... FROM is not supported yet");
   std::vector<Type> param_types = ParamTypes(params);
   Planner planner(catalog, access_, session_, &param_types);
   auto found = planner.FindTable(stmt.table, 0);
   if (!found.ok()) co_return found.status();
   const TableDef& table = **found;
   ExprBinder& binder = planner.binder();
-  const Scope scope = TableScope(table, stmt.alias);
+  Scope scope;  // the table's columns, its key, FROM's columns
+  auto target_rows = TargetRows(planner, access_, table, stmt.alias, stmt.where.get(), stmt.from, &scope);
+  if (!target_rows.ok()) co_return target_rows.status();
+  OperatorPtr op = std::move(*target_rows);
   // SET targets: column position → new value expression.
   std::vector<std::pair<int, BoundExprPtr>> sets;
   for (const ast::SetClause& set : stmt.sets) {
@@ -338,13 +362,11 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Update(const ast::UpdateStmt& s
     if (!value.ok()) co_return value.status();
     sets.emplace_back(index, std::move(*value));
   }
-  auto target_rows = TargetRows(planner, access_, table, scope, stmt.where.get());
-  if (!target_rows.ok()) co_return target_rows.status();
-  OperatorPtr op = std::move(*target_rows);
   TableWriter writer(table, access_);
   absl::Status prepared = co_await writer.Prepare(binder);
   if (!prepared.ok()) co_return prepared;
-  auto returning = BindReturning(stmt.returning, scope, binder);
+  // RETURNING sees the table's columns (not FROM's, unlike PostgreSQL: not yet).
+  auto returning = BindReturning(stmt.returning, TableScope(table, stmt.alias), binder);
   if (!returning.ok()) co_return returning.status();
   StatementResult result;
   DescribeReturning(*returning, &result);
@@ -352,6 +374,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Update(const ast::UpdateStmt& s
   auto chunks = co_await Drain(*op, ctx);
   if (!chunks.ok()) co_return chunks.status();
   const size_t width = table.columns.size();
+  absl::btree_set<std::string> seen;  // keys updated
   for (const DataChunk& chunk : *chunks) {
     const Rows rows = Rows::Of(chunk);
     std::vector<Vector> scratch(sets.size());
@@ -362,6 +385,8 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Update(const ast::UpdateStmt& s
       values.push_back(*v);
     }
     for (size_t r = 0; r < chunk.count(); ++r) {
+      // A row FROM matches several times is updated once (PostgreSQL: by one of them).
+      if (!seen.insert(chunk.columns[width].Str(r)).second) continue;
       std::vector<Value> old_row;
       for (size_t c = 0; c < width; ++c) old_row.push_back(chunk.columns[c].Get(r));
       std::vector<Value> row = old_row;
@@ -385,18 +410,18 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Update(const ast::UpdateStmt& s
 
 Task<absl::StatusOr<StatementResult>> SqlEngine::Delete(const ast::DeleteStmt& stmt, const CatalogSnapshot& catalog,
                                                         const std::vector<Value>& params) {
-  if (!stmt.using_tables.empty()) co_return SqlError(sqlstate::kFeatureNotSupported, "DELETE ... USING is not supported yet");
   std::vector<Type> param_types = ParamTypes(params);
   Planner planner(catalog, access_, session_, &param_types);
   auto found = planner.FindTable(stmt.table, 0);
   if (!found.ok()) co_return found.status();
   const TableDef& table = **found;
   ExprBinder& binder = planner.binder();
-  const Scope scope = TableScope(table, stmt.alias);
-  auto target_rows = TargetRows(planner, access_, table, scope, stmt.where.get());
+  Scope scope;
+  auto target_rows = TargetRows(planner, access_, table, stmt.alias, stmt.where.get(), stmt.using_tables, &scope);
   if (!target_rows.ok()) co_return target_rows.status();
   OperatorPtr op = std::move(*target_rows);
-  auto returning = BindReturning(stmt.returning, scope, binder);
+  // RETURNING sees the table's columns (not FROM's, unlike PostgreSQL: not yet).
+  auto returning = BindReturning(stmt.returning, TableScope(table, stmt.alias), binder);
   if (!returning.ok()) co_return returning.status();
   StatementResult result;
   DescribeReturning(*returning, &result);
@@ -405,8 +430,10 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Delete(const ast::DeleteStmt& s
   auto chunks = co_await Drain(*op, ctx);
   if (!chunks.ok()) co_return chunks.status();
   const size_t width = table.columns.size();
+  absl::btree_set<std::string> seen;  // keys deleted (USING may match a row several times)
   for (const DataChunk& chunk : *chunks) {
     for (size_t r = 0; r < chunk.count(); ++r) {
+      if (!seen.insert(chunk.columns[width].Str(r)).second) continue;
       std::vector<Value> row;
       for (size_t c = 0; c < width; ++c) row.push_back(chunk.columns[c].Get(r));
       absl::Status added = AddReturned(*returning, row, ctx.eval, &result);
