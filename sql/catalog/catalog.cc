@@ -13,6 +13,7 @@ constexpr char kVersionKey[] = "v";
 constexpr char kNextOidKey[] = "o";
 constexpr char kTablePrefix[] = "t/";
 constexpr char kSequencePrefix[] = "s/";
+constexpr char kViewPrefix[] = "w/";
 
 std::string U64(uint64_t v) {
   std::string out;
@@ -60,6 +61,48 @@ namespace {
 
 std::string SequenceKey(std::string_view schema, std::string_view name) {
   return absl::StrCat(kSequencePrefix, std::string(schema), ".", std::string(name));
+}
+
+std::string ViewKey(std::string_view schema, std::string_view name) {
+  return absl::StrCat(kViewPrefix, std::string(schema), ".", std::string(name));
+}
+
+std::string EncodeView(const ViewDef& v) {
+  catalog::ViewRecord r;
+  r.set_oid(v.oid);
+  r.set_schema(v.schema);
+  r.set_name(v.name);
+  r.set_sql(v.sql);
+  for (const std::string& c : v.columns) r.add_columns(c);
+  for (const Type& t : v.types) {
+    r.add_column_types(static_cast<uint32_t>(t.id));
+    r.add_column_typmods(t.typmod);
+  }
+  for (const std::string& d : v.depends) r.add_depends(d);
+  return r.SerializeAsString();
+}
+
+absl::StatusOr<ViewDef> DecodeView(std::string_view bytes) {
+  catalog::ViewRecord r;
+  if (!r.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return absl::DataLossError("catalog: malformed view record");
+  if (r.columns_size() != r.column_types_size() || r.columns_size() != r.column_typmods_size()) {
+    return absl::DataLossError(absl::StrCat("catalog: view ", r.name(), " has malformed columns"));
+  }
+  ViewDef v;
+  v.oid = r.oid();
+  v.schema = r.schema();
+  v.name = r.name();
+  v.sql = r.sql();
+  for (int i = 0; i < r.columns_size(); ++i) {
+    v.columns.push_back(r.columns(i));
+    Type t(static_cast<TypeId>(r.column_types(i)), r.column_typmods(i));
+    if (!LookupType(t.TypName()).has_value() && t.id != TypeId::kUnknown) {
+      return absl::DataLossError(absl::StrCat("catalog: view ", v.name, " has a column of unknown type"));
+    }
+    v.types.push_back(t);
+  }
+  v.depends.assign(r.depends().begin(), r.depends().end());
+  return v;
 }
 
 std::string EncodeSequence(const SequenceDef& s) {
@@ -230,7 +273,12 @@ const TableDef* CatalogSnapshot::FindIndex(std::string_view schema, std::string_
 bool CatalogSnapshot::RelationExists(std::string_view schema, std::string_view name) const {
   size_t unused = 0;
   return FindTable(schema, name) != nullptr || FindIndex(schema, name, &unused) != nullptr ||
-         FindSequence(schema, name) != nullptr;
+         FindSequence(schema, name) != nullptr || FindView(schema, name) != nullptr;
+}
+
+const ViewDef* CatalogSnapshot::FindView(std::string_view schema, std::string_view name) const {
+  auto it = views_.find(absl::StrCat(std::string(schema), ".", std::string(name)));
+  return it == views_.end() ? nullptr : &it->second;
 }
 
 const SequenceDef* CatalogSnapshot::FindSequence(std::string_view schema, std::string_view name) const {
@@ -274,6 +322,10 @@ Task<absl::StatusOr<std::shared_ptr<const CatalogSnapshot>>> CatalogSnapshot::Lo
         }
       }
       snapshot->tables_.emplace(key, std::move(table));
+    } else if (kv.key.rfind(kViewPrefix, 0) == 0) {
+      CO_ASSIGN_OR_RETURN(ViewDef view, DecodeView(kv.value));
+      if (ViewKey(view.schema, view.name) != kv.key) co_return absl::DataLossError("catalog: view record under the wrong key");
+      snapshot->views_.emplace(absl::StrCat(view.schema, ".", view.name), std::move(view));
     } else if (kv.key.rfind(kSequencePrefix, 0) == 0) {
       CO_ASSIGN_OR_RETURN(SequenceDef sequence, DecodeSequence(kv.value));
       if (SequenceKey(sequence.schema, sequence.name) != kv.key) {
@@ -312,6 +364,16 @@ void CatalogWriter::PutSequence(const SequenceDef& sequence, storage::WriteSet* 
 void CatalogWriter::DeleteSequence(const SequenceDef& sequence, storage::WriteSet* ws) const {
   ws->Delete(kCatalogTree, SequenceKey(sequence.schema, sequence.name));
   ws->Delete(kCatalogTree, SequenceStateKey(sequence.oid));
+}
+
+void CatalogWriter::PutView(const ViewDef& view, storage::WriteSet* ws) const {
+  QUANTA_ASSERT(view.oid >= kFirstUserOid && view.oid < next_oid_);
+  QUANTA_ASSERT(view.columns.size() == view.types.size());
+  ws->Put(kCatalogTree, ViewKey(view.schema, view.name), EncodeView(view));
+}
+
+void CatalogWriter::DeleteView(const ViewDef& view, storage::WriteSet* ws) const {
+  ws->Delete(kCatalogTree, ViewKey(view.schema, view.name));
 }
 
 void CatalogWriter::Finish(storage::WriteSet* ws) const {

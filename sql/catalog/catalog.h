@@ -8,6 +8,7 @@
 //   "t/<schema>.<name>"     a TableRecord (catalog.proto)
 //   "r/<oid>"      u64 LE   a table's next hidden row id
 //   "s/<schema>.<name>"     a SequenceRecord
+//   "w/<schema>.<name>"     a ViewRecord
 //   "q/<oid>"      a sequence's state (sequence.h), written by nextval/setval without a
 //                  version bump (it is data, not schema)
 // A table's rows live in tree kFirstTableTree + oid; its secondary indexes are part of
@@ -49,6 +50,17 @@ struct ColumnDef {
   std::string default_sql;
   int attnum = 0;  // 1-based, stable across drops of other columns
   char identity = 0;  // 'a' GENERATED ALWAYS AS IDENTITY, 'd' BY DEFAULT, 0 not one
+};
+
+// A view: a query stored as text, planned where it is named (a subquery in FROM).
+struct ViewDef {
+  uint32_t oid = 0;
+  std::string schema = "public";
+  std::string name;
+  std::string sql;
+  std::vector<std::string> columns;
+  std::vector<Type> types;
+  std::vector<std::string> depends;  // "schema.name" of what its FROM clauses name
 };
 
 // A sequence (CREATE SEQUENCE, or a serial or identity column's).
@@ -121,6 +133,9 @@ class CatalogSnapshot {
   const std::map<std::string, TableDef>& tables() const { return tables_; }
   // The table owning index `schema.name`, or null (with *index the index's position).
   const TableDef* FindIndex(std::string_view schema, std::string_view name, size_t* index) const;
+  // The view `schema.name`, or null.
+  const ViewDef* FindView(std::string_view schema, std::string_view name) const;
+  const std::map<std::string, ViewDef>& views() const { return views_; }
   // The sequence `schema.name`, or null.
   const SequenceDef* FindSequence(std::string_view schema, std::string_view name) const;
   const std::map<std::string, SequenceDef>& sequences() const { return sequences_; }
@@ -139,6 +154,7 @@ class CatalogSnapshot {
   std::map<std::string, TableDef> tables_;  // by "schema.name"
   std::map<std::string, std::pair<std::string, size_t>> indexes_;  // "schema.name" → (table key, position)
   std::map<std::string, SequenceDef> sequences_;  // by "schema.name"
+  std::map<std::string, ViewDef> views_;          // by "schema.name"
 };
 
 // Builds the catalog part of a DDL write set on top of `base`.
@@ -149,6 +165,8 @@ class CatalogWriter {
   void PutTable(const TableDef& table, storage::WriteSet* ws) const;
   void DeleteTable(const TableDef& table, storage::WriteSet* ws) const;
   void PutSequence(const SequenceDef& sequence, storage::WriteSet* ws) const;
+  void PutView(const ViewDef& view, storage::WriteSet* ws) const;
+  void DeleteView(const ViewDef& view, storage::WriteSet* ws) const;
   void DeleteSequence(const SequenceDef& sequence, storage::WriteSet* ws) const;
   // Adds the version bump and the OID counter; call once, last.
   void Finish(storage::WriteSet* ws) const;

@@ -279,6 +279,14 @@ struct AlterTableStmt {
   std::vector<AlterTableCmd> cmds;
 };
 
+struct CreateViewStmt {
+  std::vector<std::string> names;
+  std::vector<std::string> columns;  // (a, b): the output columns' names
+  bool or_replace = false;
+  std::unique_ptr<SelectStmt> query;
+  std::string query_text;  // as written: what the catalog keeps
+};
+
 struct Statement;
 
 // EXPLAIN [ANALYZE] [VERBOSE] statement, or EXPLAIN (option [value], ...) statement.
@@ -345,7 +353,7 @@ struct DeleteStmt {
 struct Statement {
   enum class Kind : uint8_t {
     kSelect, kInsert, kUpdate, kDelete, kCreateTable, kCreateIndex, kCreateSequence, kAlterSequence, kDrop,
-    kSet, kShow, kReset, kTruncate, kVacuum, kAnalyze, kAlterTable, kExplain
+    kSet, kShow, kReset, kTruncate, kVacuum, kAnalyze, kAlterTable, kExplain, kCreateView
   };
   Kind kind = Kind::kSelect;
   std::unique_ptr<SelectStmt> select;
@@ -360,6 +368,7 @@ struct Statement {
   std::unique_ptr<MaintenanceStmt> maintenance;  // kTruncate, kVacuum, kAnalyze
   std::unique_ptr<AlterTableStmt> alter_table;
   std::unique_ptr<ExplainStmt> explain;
+  std::unique_ptr<CreateViewStmt> create_view;
   std::unique_ptr<DropStmt> drop;
   int position = 0;  // where the statement starts
 };

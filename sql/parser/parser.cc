@@ -229,6 +229,17 @@ absl::StatusOr<ast::Statement> Parser::ParseCreate() {
   Advance();
   if (IsKeyword("table")) return ParseCreateTable();
   if (AcceptKeyword("sequence")) return ParseCreateSequence();
+  bool or_replace = false;
+  if (IsKeyword("or") && IsKeyword("replace", 1)) {
+    Advance();
+    Advance();
+    or_replace = true;
+  }
+  if (IsKeyword("temp") || IsKeyword("temporary")) {
+    return SqlError(sqlstate::kFeatureNotSupported, "temporary objects are not supported yet", Peek().position);
+  }
+  if (AcceptKeyword("view")) return ParseCreateView(or_replace);
+  if (or_replace) return SyntaxError();
   const bool unique = AcceptKeyword("unique");
   if (AcceptKeyword("index")) return ParseCreateIndex(unique);
   return SyntaxError();
@@ -283,6 +294,33 @@ absl::StatusOr<ast::Statement> Parser::ParseCreateIndex(bool unique) {
   ast::Statement stmt;
   stmt.kind = ast::Statement::Kind::kCreateIndex;
   stmt.create_index = std::move(create);
+  return stmt;
+}
+
+absl::StatusOr<ast::Statement> Parser::ParseCreateView(bool or_replace) {
+  auto create = std::make_unique<ast::CreateViewStmt>();
+  create->or_replace = or_replace;
+  auto names = ParseQualifiedName();
+  if (!names.ok()) return names.status();
+  create->names = std::move(*names);
+  if (IsPunct("(")) {
+    auto columns = ParseNameList();
+    if (!columns.ok()) return columns.status();
+    create->columns = std::move(*columns);
+  }
+  if (AcceptKeyword("with")) RETURN_IF_ERROR(SkipStorageParameters());
+  RETURN_IF_ERROR(ExpectKeyword("as"));
+  const size_t first = pos_;
+  auto query = ParseSelect();
+  if (!query.ok()) return query.status();
+  create->query_text = TextFrom(first);
+  create->query = std::move(*query);
+  if (IsKeyword("with")) {
+    return SqlError(sqlstate::kFeatureNotSupported, "WITH CHECK OPTION is not supported", Peek().position);
+  }
+  ast::Statement stmt;
+  stmt.kind = ast::Statement::Kind::kCreateView;
+  stmt.create_view = std::move(create);
   return stmt;
 }
 
@@ -917,6 +955,8 @@ absl::StatusOr<ast::Statement> Parser::ParseDrop() {
     drop->object = ast::DropStmt::Object::kTable;
   } else if (AcceptKeyword("sequence")) {
     drop->object = ast::DropStmt::Object::kSequence;
+  } else if (AcceptKeyword("view")) {
+    drop->object = ast::DropStmt::Object::kView;
   } else if (AcceptKeyword("index")) {
     drop->object = ast::DropStmt::Object::kIndex;
     if (IsKeyword("concurrently")) {

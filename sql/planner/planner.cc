@@ -1,5 +1,7 @@
 #include "sql/planner/planner.h"
 
+#include "sql/parser/parser.h"
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/env/assert.h"
@@ -107,9 +109,57 @@ OperatorPtr Planner::WrapApply(OperatorPtr op, SubquerySink sink, const Scope& s
   return std::make_unique<ApplyOperator>(std::move(op), std::move(sink.entries), width, std::move(plan));
 }
 
+namespace {
+
+// A view's plan: the operators of its query, with the parsed query they point into.
+class ViewOperator : public Operator {
+ public:
+  ViewOperator(std::string name, std::unique_ptr<std::vector<ast::Statement>> query, OperatorPtr child)
+      : Operator(child->types()), name_(std::move(name)), query_(std::move(query)), child_(std::move(child)) {}
+  std::string Describe() const override { return "Subquery Scan on " + name_; }
+  std::vector<const Operator*> children() const override { return {child_.get()}; }
+
+ protected:
+  Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override { return child_->Next(ctx, out); }
+
+ private:
+  std::string name_;
+  std::unique_ptr<std::vector<ast::Statement>> query_;  // owned: subquery plans refer to it
+  OperatorPtr child_;
+};
+
+}  // namespace
+
+absl::StatusOr<OperatorPtr> Planner::PlanView(const ViewDef& view, int position) {
+  if (view_depth_ >= kMaxViewDepth) {
+    return SqlError(sqlstate::kStatementTooComplex,
+                    absl::StrCat("views nest more than ", kMaxViewDepth, " deep at view \"", view.name, "\""), position);
+  }
+  auto parsed = Parse(view.sql);
+  if (!parsed.ok() || parsed->size() != 1 || (*parsed)[0].kind != ast::Statement::Kind::kSelect) {
+    return absl::DataLossError(absl::StrCat("catalog: view ", view.name, " does not parse"));
+  }
+  auto query = std::make_unique<std::vector<ast::Statement>>(std::move(*parsed));
+  Planner sub(catalog_, access_, session_, params_);
+  sub.view_depth_ = view_depth_ + 1;
+  auto plan = sub.PlanQuery(*(*query)[0].select);
+  if (!plan.ok()) return plan.status();
+  // The columns as the view was created (a table it reads may have changed since).
+  if (plan->types().size() != view.columns.size()) {
+    return SqlError(sqlstate::kFeatureNotSupported,
+                    absl::StrCat("view \"", view.name, "\" no longer matches the tables it reads; re-create it"), position);
+  }
+  auto coerced = CoerceOutput(std::move(plan->root), &view.types, CastContext::kExplicit);
+  if (!coerced.ok()) return coerced.status();
+  return OperatorPtr(std::make_unique<ViewOperator>(view.name, std::move(query), std::move(*coerced)));
+}
+
 absl::StatusOr<const TableDef*> Planner::FindTable(const std::vector<std::string>& names, int position) const {
   const std::string schema = names.size() > 1 ? names[names.size() - 2] : "public";
   const TableDef* table = catalog_.FindTable(schema, names.back());
+  if (table == nullptr && catalog_.FindView(schema, names.back()) != nullptr) {
+    return SqlError("55000", absl::StrCat("cannot modify view \"", names.back(), "\": views are not updatable yet"), position);
+  }
   if (table == nullptr) {
     return SqlError(sqlstate::kUndefinedTable, absl::StrCat("relation \"", absl::StrJoin(names, "."), "\" does not exist"),
                     position);
@@ -183,6 +233,17 @@ absl::StatusOr<Planner::Source> Planner::PlanTableRef(const ast::TableRef& ref) 
   }
   if (source.op != nullptr) {
     // a CTE
+  } else if (ref.kind == ast::TableRef::Kind::kTable &&
+             catalog_.FindView(ref.names.size() > 1 ? ref.names[ref.names.size() - 2] : "public", ref.names.back()) != nullptr) {
+    const ViewDef& view =
+        *catalog_.FindView(ref.names.size() > 1 ? ref.names[ref.names.size() - 2] : "public", ref.names.back());
+    auto planned = PlanView(view, ref.position);
+    if (!planned.ok()) return planned.status();
+    source.op = std::move(*planned);
+    name = ref.alias.empty() ? view.name : ref.alias;
+    const std::vector<Type> types = source.op->types();
+    QUANTA_ASSERT(types.size() == view.columns.size());
+    for (size_t i = 0; i < types.size(); ++i) source.scope.columns.push_back(ScopeColumn{name, view.columns[i], types[i], false});
   } else if (ref.kind == ast::TableRef::Kind::kTable) {
     auto table = FindTable(ref.names, ref.position);
     if (!table.ok()) return table.status();

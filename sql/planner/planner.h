@@ -59,6 +59,8 @@ class Planner {
   // The table `names` refers to ([schema.]table), or 42P01 at `position`.
   absl::StatusOr<const TableDef*> FindTable(const std::vector<std::string>& names, int position) const;
   ExprBinder& binder() { return binder_; }
+  // A view named in FROM: its query planned afresh (no outer names, no CTEs).
+  absl::StatusOr<OperatorPtr> PlanView(const ViewDef& view, int position);
   // A FROM list (UPDATE ... FROM, DELETE ... USING): its items cross-joined, and their columns.
   absl::StatusOr<std::pair<OperatorPtr, Scope>> PlanFromList(const std::vector<ast::TableRefPtr>& from);
   DataAccess& access() { return access_; }
@@ -92,6 +94,8 @@ class Planner {
   ExprBinder binder_;
   CteStack ctes_;
   const Scope* outer_ = nullptr;
+  int view_depth_ = 0;  // views being expanded around this planner
+  static constexpr int kMaxViewDepth = 32;
   bool* used_flag_ = nullptr;  // set when a name resolves in outer_ (correlation)
 };
 

@@ -256,8 +256,8 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::DropTable(const ast::DropStmt& 
     const std::string schema = names.size() > 1 ? names[names.size() - 2] : "public";
     const TableDef* table = catalog.FindTable(schema, names.back());
     size_t unused = 0;
-    if (table == nullptr && (catalog.FindIndex(schema, names.back(), &unused) != nullptr ||
-                             catalog.FindSequence(schema, names.back()) != nullptr)) {
+    (void)unused;
+    if (table == nullptr && catalog.RelationExists(schema, names.back())) {
       co_return SqlError(sqlstate::kWrongObjectType, absl::StrCat("\"", names.back(), "\" is not a table"));
     }
     if (table == nullptr) {
@@ -272,6 +272,12 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::DropTable(const ast::DropStmt& 
   if (tables.empty()) co_return result;
   CatalogWriter writer(catalog);
   storage::WriteSet ws;
+  std::vector<std::string> dropped_views;
+  for (const TableDef* table : tables) {
+    std::vector<const ViewDef*> dependents = DependentViews(catalog, table->schema, table->name);
+    if (!dependents.empty() && !stmt.cascade) co_return DependentsError("table", table->name, dependents);
+    for (const ViewDef* view : dependents) DropViewsCascading(catalog, *view, writer, &dropped_views, &ws);
+  }
   for (const TableDef* table : tables) {
     absl::Status deleted = co_await DeleteTreeRows(table->tree, absl::StrCat("table \"", table->name, "\""), &ws);
     for (const IndexDef& index : table->indexes) {

@@ -30,4 +30,12 @@ absl::Status CheckDefaultExpr(const ast::Expr& e, const Type& type, const Sessio
 // option). `creating`: unset bounds and start take their defaults for the direction.
 absl::StatusOr<SequenceDef> ApplySequenceOptions(SequenceDef s, const ast::SequenceOptions& options, bool creating);
 
+// Views whose FROM clauses name `schema.name`.
+std::vector<const ViewDef*> DependentViews(const CatalogSnapshot& catalog, const std::string& schema, const std::string& name);
+// 2BP01 "cannot drop <kind> <name> because other objects depend on it", naming `views`.
+absl::Status DependentsError(const char* kind, const std::string& name, const std::vector<const ViewDef*>& views);
+// Adds dropping `view` and, transitively, the views that depend on it (once each: *dropped).
+void DropViewsCascading(const CatalogSnapshot& catalog, const ViewDef& view, const CatalogWriter& writer,
+                        std::vector<std::string>* dropped, storage::WriteSet* ws);
+
 }  // namespace quanta::sql

@@ -32,12 +32,14 @@ const char* CommandName(const ast::Statement& stmt) {
     case ast::Statement::Kind::kTruncate: return "TRUNCATE TABLE";
     case ast::Statement::Kind::kAlterTable: return "ALTER TABLE";
     case ast::Statement::Kind::kExplain: return "EXPLAIN";
+    case ast::Statement::Kind::kCreateView: return "CREATE VIEW";
     case ast::Statement::Kind::kVacuum: return "VACUUM";
     case ast::Statement::Kind::kAnalyze: return "ANALYZE";
     case ast::Statement::Kind::kDrop:
       switch (stmt.drop->object) {
         case ast::DropStmt::Object::kIndex: return "DROP INDEX";
         case ast::DropStmt::Object::kSequence: return "DROP SEQUENCE";
+        case ast::DropStmt::Object::kView: return "DROP VIEW";
         default: return "DROP TABLE";
       }
   }
@@ -244,6 +246,8 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Dispatch(const ast::Statement& 
         result = co_await DropIndex(*stmt.drop, snapshot);
       } else if (stmt.drop->object == ast::DropStmt::Object::kSequence) {
         result = co_await DropSequence(*stmt.drop, snapshot);
+      } else if (stmt.drop->object == ast::DropStmt::Object::kView) {
+        result = co_await DropView(*stmt.drop, snapshot);
       } else {
         result = co_await DropTable(*stmt.drop, snapshot);
       }
@@ -257,6 +261,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Dispatch(const ast::Statement& 
     case ast::Statement::Kind::kTruncate: result = co_await Truncate(*stmt.maintenance, snapshot); break;
     case ast::Statement::Kind::kAlterTable: result = co_await AlterTable(*stmt.alter_table, snapshot); break;
     case ast::Statement::Kind::kExplain: result = co_await Explain(*stmt.explain, snapshot, params); break;
+    case ast::Statement::Kind::kCreateView: result = co_await CreateView(*stmt.create_view, snapshot); break;
     case ast::Statement::Kind::kVacuum: result = co_await Analyze(*stmt.maintenance, snapshot, "VACUUM"); break;
     case ast::Statement::Kind::kAnalyze: result = co_await Analyze(*stmt.maintenance, snapshot, "ANALYZE"); break;
   }

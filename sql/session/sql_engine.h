@@ -83,6 +83,8 @@ class SqlEngine {
   Task<absl::StatusOr<StatementResult>> CreateTable(const ast::CreateTableStmt& stmt, const CatalogSnapshot& catalog);
   Task<absl::StatusOr<StatementResult>> DropTable(const ast::DropStmt& stmt, const CatalogSnapshot& catalog);
   Task<absl::StatusOr<StatementResult>> CreateIndex(const ast::CreateIndexStmt& stmt, const CatalogSnapshot& catalog);
+  Task<absl::StatusOr<StatementResult>> CreateView(const ast::CreateViewStmt& stmt, const CatalogSnapshot& catalog);
+  Task<absl::StatusOr<StatementResult>> DropView(const ast::DropStmt& stmt, const CatalogSnapshot& catalog);
   Task<absl::StatusOr<StatementResult>> DropIndex(const ast::DropStmt& stmt, const CatalogSnapshot& catalog);
   Task<absl::StatusOr<StatementResult>> CreateSequence(const ast::CreateSequenceStmt& stmt, const CatalogSnapshot& catalog);
   Task<absl::StatusOr<StatementResult>> AlterSequence(const ast::AlterSequenceStmt& stmt, const CatalogSnapshot& catalog);
