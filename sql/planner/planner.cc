@@ -9,6 +9,7 @@
 #include "sql/execution/aggregate.h"
 #include "sql/execution/functions.h"
 #include "sql/execution/operators.h"
+#include "sql/execution/series.h"
 #include "sql/execution/hash_join.h"
 #include "sql/execution/table_scan.h"
 #include "sql/planner/apply_operator.h"
@@ -129,6 +130,49 @@ class ViewOperator : public Operator {
 };
 
 }  // namespace
+
+absl::StatusOr<OperatorPtr> Planner::PlanFunctionScan(const ast::TableRef& ref) {
+  const ast::Expr& call = *ref.function;
+  const std::string fname = call.names.back();
+  if (fname != "generate_series" || call.args.size() < 2 || call.args.size() > 3) {
+    return SqlError(sqlstate::kFeatureNotSupported,
+                    absl::StrCat("function ", fname, " is not supported in FROM (only generate_series)"), ref.position);
+  }
+  Scope none;
+  std::vector<BoundExprPtr> args;
+  std::vector<Type> types;
+  for (const ast::ExprPtr& a : call.args) {
+    auto bound = binder_.Bind(*a, none, nullptr, "functions in FROM");
+    if (!bound.ok()) return bound.status();
+    types.push_back((*bound)->type);
+    args.push_back(std::move(*bound));
+  }
+  // The series' type: timestamps step by an interval; numbers meet at the widest.
+  Type type(TypeId::kInt4);
+  const auto is_ts = [](const Type& t) { return t.id == TypeId::kTimestamp || t.id == TypeId::kTimestampTz; };
+  if (is_ts(types[0]) || is_ts(types[1])) {
+    type = Type(types[0].id == TypeId::kTimestampTz || types[1].id == TypeId::kTimestampTz ? TypeId::kTimestampTz
+                                                                                            : TypeId::kTimestamp);
+  } else {
+    for (const Type& t : types) {
+      if (t.id == TypeId::kUnknown) continue;
+      if (!t.is_numeric_category() || t.is_float()) {
+        std::vector<std::string> names;
+        for (const Type& u : types) names.push_back(u.id == TypeId::kUnknown ? "unknown" : u.Name());
+        return SqlError(sqlstate::kUndefinedFunction,
+                        absl::StrCat("function generate_series(", absl::StrJoin(names, ", "), ") does not exist"), ref.position);
+      }
+      if (NumericRank(t.id) > NumericRank(type.id)) type = Type(t.id == TypeId::kInt2 ? TypeId::kInt4 : t.id);
+    }
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    const Type want = i == 2 && is_ts(type) ? Type(TypeId::kInterval) : type;
+    auto coerced = ExprBinder::Coerce(std::move(args[i]), want, CastContext::kImplicit, call.position);
+    if (!coerced.ok()) return coerced.status();
+    args[i] = std::move(*coerced);
+  }
+  return OperatorPtr(std::make_unique<GenerateSeriesOperator>(type, std::move(args)));
+}
 
 absl::StatusOr<OperatorPtr> Planner::PlanView(const ViewDef& view, int position) {
   if (view_depth_ >= kMaxViewDepth) {
@@ -260,8 +304,16 @@ absl::StatusOr<Planner::Source> Planner::PlanTableRef(const ast::TableRef& ref) 
     name = ref.alias;
     const std::vector<Type> types = source.op->types();
     for (size_t i = 0; i < types.size(); ++i) source.scope.columns.push_back(ScopeColumn{name, plan->names[i], types[i], false});
+  } else if (ref.kind == ast::TableRef::Kind::kFunction) {
+    auto series = PlanFunctionScan(ref);
+    if (!series.ok()) return series.status();
+    source.op = std::move(*series);
+    name = ref.alias.empty() ? ref.function->names.back() : ref.alias;
+    // One column, named after the function (or the alias when there is no column alias).
+    source.scope.columns.push_back(ScopeColumn{name, ref.alias.empty() ? ref.function->names.back() : ref.alias,
+                                               source.op->types()[0], false});
   } else {
-    return SqlError(sqlstate::kFeatureNotSupported, "functions in FROM are not supported yet", ref.position);
+    return SqlError(sqlstate::kFeatureNotSupported, "this FROM item is not supported yet", ref.position);
   }
   if (ref.column_aliases.size() > source.scope.columns.size()) {
     return SqlError("42P10", absl::StrCat("table \"", name, "\" has ", source.scope.columns.size(), " columns available but ",
