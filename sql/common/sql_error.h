@@ -30,6 +30,7 @@ inline constexpr char kUndefinedObject[] = "42704";
 inline constexpr char kInvalidTableDefinition[] = "42P16";
 inline constexpr char kCannotCoerce[] = "42846";
 inline constexpr char kWrongObjectType[] = "42809";
+inline constexpr char kWindowingError[] = "42P20";
 inline constexpr char kInvalidNameSyntax[] = "42602";
 inline constexpr char kFeatureNotSupported[] = "0A000";
 inline constexpr char kProgramLimitExceeded[] = "54001";

@@ -10,18 +10,6 @@
 
 namespace quanta::sql {
 
-struct AggregateOperator::State {
-  int64_t count = 0;       // non-NULL inputs seen
-  __int128 int_sum = 0;    // integer sums (exact; converted at the end)
-  double float_sum = 0;
-  Numeric numeric_sum;
-  bool have = false;       // min/max/bool/string_agg: a value is held
-  Value best;
-  bool flag = false;
-  std::string text;
-  absl::btree_set<std::string> seen;  // DISTINCT: group keys of inputs counted
-};
-
 struct AggregateOperator::Group {
   std::vector<Value> keys;
   std::vector<State> states;
@@ -107,8 +95,8 @@ AggregateOperator::AggregateOperator(OperatorPtr child, std::vector<BoundExprPtr
 
 AggregateOperator::~AggregateOperator() = default;
 
-absl::Status AggregateOperator::Update(const AggregateSpec& spec, State& s, const std::vector<const Vector*>& args,
-                                       size_t row) {
+absl::Status UpdateAggregate(const AggregateSpec& spec, AggregateState& s, const std::vector<const Vector*>& args,
+                             size_t row) {
   if (spec.kind == AggregateKind::kCountStar) {
     ++s.count;
     return absl::OkStatus();
@@ -166,7 +154,7 @@ absl::Status AggregateOperator::Update(const AggregateSpec& spec, State& s, cons
   return absl::OkStatus();
 }
 
-absl::StatusOr<Value> AggregateOperator::Finish(const AggregateSpec& spec, const State& s) const {
+absl::StatusOr<Value> FinishAggregate(const AggregateSpec& spec, const AggregateState& s) {
   const Type& t = spec.result;
   switch (spec.kind) {
     case AggregateKind::kCountStar:
@@ -254,7 +242,7 @@ absl::Status AggregateOperator::Accumulate(const DataChunk& in, const ExecContex
     QUANTA_ASSERT(group.states.size() == aggregates_.size());
     for (size_t a = 0; a < aggregates_.size(); ++a) {
       if (!included[a].empty() && !included[a][r]) continue;
-      absl::Status s = Update(aggregates_[a], group.states[a], arg_values[a], r);
+      absl::Status s = UpdateAggregate(aggregates_[a], group.states[a], arg_values[a], r);
       if (!s.ok()) return s;
     }
   }
@@ -295,7 +283,7 @@ Task<absl::StatusOr<bool>> AggregateOperator::NextBatch(ExecContext& ctx, DataCh
     const Group& group = *groups_seen_[next_ + i];
     for (size_t g = 0; g < group.keys.size(); ++g) out->columns[g].SetValue(i, group.keys[g]);
     for (size_t a = 0; a < aggregates_.size(); ++a) {
-      auto v = Finish(aggregates_[a], group.states[a]);
+      auto v = FinishAggregate(aggregates_[a], group.states[a]);
       if (!v.ok()) co_return v.status();
       out->columns[groups_.size() + a].SetValue(i, *v);
     }

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "sql/execution/operator.h"
 #include "sql/planner/bound_expr.h"
@@ -36,6 +37,25 @@ struct AggregateSpec {
 // 42883 "function sum(text) does not exist".
 absl::StatusOr<AggregateSpec> ResolveAggregate(std::string_view name, const std::vector<Type>& arg_types, bool star);
 
+// One aggregate's running state over the rows fed to it (also window aggregates').
+struct AggregateState {
+  int64_t count = 0;       // non-NULL inputs seen
+  __int128 int_sum = 0;    // integer sums (exact; converted at the end)
+  double float_sum = 0;
+  Numeric numeric_sum;
+  bool have = false;       // min/max/bool/string_agg: a value is held
+  Value best;
+  bool flag = false;
+  std::string text;
+  absl::btree_set<std::string> seen;  // DISTINCT: group keys of inputs counted
+};
+
+// Feeds row `row` of the evaluated arguments to `state`.
+absl::Status UpdateAggregate(const AggregateSpec& spec, AggregateState& state, const std::vector<const Vector*>& args,
+                             size_t row);
+// The aggregate's value over what `state` was fed.
+absl::StatusOr<Value> FinishAggregate(const AggregateSpec& spec, const AggregateState& state);
+
 class AggregateOperator : public Operator {
  public:
   AggregateOperator(OperatorPtr child, std::vector<BoundExprPtr> groups, std::vector<AggregateSpec> aggregates);
@@ -45,12 +65,10 @@ class AggregateOperator : public Operator {
   std::vector<const Operator*> children() const override { return {child_.get()}; }
 
  private:
-  struct State;
+  using State = AggregateState;
   struct Group;
   Task<absl::Status> Consume(ExecContext& ctx);
   absl::Status Accumulate(const DataChunk& in, const ExecContext& ctx);
-  absl::Status Update(const AggregateSpec& spec, State& state, const std::vector<const Vector*>& args, size_t row);
-  absl::StatusOr<Value> Finish(const AggregateSpec& spec, const State& state) const;
 
   OperatorPtr child_;
   std::vector<BoundExprPtr> groups_;

@@ -146,6 +146,8 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindAggregated(const ast::Expr& e, cons
   const bool aggregate_call = e.kind == ast::ExprKind::kFunc && e.over == nullptr && e.names.size() == 1 &&
                               IsAggregateName(e.names[0]);
   if (aggregate_call) return BindAggregateCall(e, agg);
+  // A window call over the groups: its parts bind in aggregated form.
+  if (e.kind == ast::ExprKind::kFunc && e.over != nullptr) return BindNode(e, scope, agg, nullptr);
   if (!ContainsAggregate(e)) {
     auto plain = BindNode(e, *agg->input, nullptr, kAggregateHere);
     if (!plain.ok()) return plain.status();
@@ -168,7 +170,13 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindAggregateCall(const ast::Expr& e, A
   std::vector<Type> types;
   for (const ast::ExprPtr& a : e.args) {
     if (ContainsAggregate(*a)) return SqlError(sqlstate::kGroupingError, "aggregate function calls cannot be nested", a->position);
+    std::vector<WindowCall>* windows = windows_;
+    windows_ = nullptr;  // an aggregate's argument is computed before any window
     auto bound = Bind(*a, *agg->input, nullptr, "aggregate function calls");
+    windows_ = windows;
+    if (!bound.ok() && SqlStateOf(bound.status()) == "42P20") {
+      return SqlError(sqlstate::kGroupingError, "aggregate function calls cannot contain window function calls", a->position);
+    }
     if (!bound.ok()) return bound.status();
     types.push_back((*bound)->type);
     args.push_back(std::move(*bound));

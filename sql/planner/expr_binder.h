@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "sql/execution/aggregate.h"
+#include "sql/execution/window.h"
 #include "sql/parser/ast.h"
 #include "sql/planner/bound_expr.h"
 #include "sql/planner/scope.h"
@@ -86,6 +87,11 @@ class ExprBinder {
   static absl::StatusOr<Type> ResolveType(const ast::TypeName& name);
   // Where subqueries of the clauses bound next go (null: subqueries are refused).
   void set_sink(SubquerySink* sink) { sink_ = sink; }
+  // Where window calls of the clauses bound next go (null: they are refused, 42P20).
+  // Each binds to a column kWindowColumnBase + i, which the planner renumbers once it
+  // knows where the window operator's columns start (RenumberWindowColumns).
+  void set_windows(std::vector<WindowCall>* windows) { windows_ = windows; }
+  static constexpr int kWindowColumnBase = 1 << 24;
 
  private:
   absl::StatusOr<BoundExprPtr> BindNode(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
@@ -102,6 +108,8 @@ class ExprBinder {
   // nextval/currval/setval/lastval: a kSequence node (evaluated with the statement's sequences).
   absl::StatusOr<BoundExprPtr> BindSequenceCall(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
                                                 const char* clause);
+  absl::StatusOr<BoundExprPtr> BindWindowCall(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
+                                              const char* clause);
   absl::StatusOr<BoundExprPtr> BindCase(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
   absl::StatusOr<BoundExprPtr> BindInList(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
   absl::StatusOr<BoundExprPtr> BindLike(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
@@ -116,7 +124,11 @@ class ExprBinder {
   const SessionInfo& session_;
   std::vector<Type>* params_;
   SubquerySink* sink_ = nullptr;
+  std::vector<WindowCall>* windows_ = nullptr;
 };
+
+// Renumbers window placeholders (ExprBinder::kWindowColumnBase + i) in `e` to base + i.
+void RenumberWindowColumns(BoundExpr* e, int base);
 
 // Folds `e` to a constant when all of its inputs are constants and it evaluates
 // without error (an error is left for execution, where only reached rows raise it).

@@ -1,5 +1,6 @@
 // Function calls: scalar functions and operators written as functions, the session
 // functions (current_user, version()...), and NULLIF/COALESCE/GREATEST/LEAST.
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/env/assert.h"
@@ -101,12 +102,218 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindSequenceCall(const ast::Expr& e, co
   return node;
 }
 
+void RenumberWindowColumns(BoundExpr* e, int base) {
+  if (e->kind == BoundKind::kColumn && e->column >= ExprBinder::kWindowColumnBase) {
+    e->column = base + (e->column - ExprBinder::kWindowColumnBase);
+  }
+  for (BoundExprPtr& a : e->args) RenumberWindowColumns(a.get(), base);
+}
+
+namespace {
+
+struct WindowFunctionInfo {
+  WindowKind kind;
+  size_t min_args, max_args;
+};
+
+std::optional<WindowFunctionInfo> LookupWindowFunction(const std::string& name) {
+  if (name == "row_number") return WindowFunctionInfo{WindowKind::kRowNumber, 0, 0};
+  if (name == "rank") return WindowFunctionInfo{WindowKind::kRank, 0, 0};
+  if (name == "dense_rank") return WindowFunctionInfo{WindowKind::kDenseRank, 0, 0};
+  if (name == "percent_rank") return WindowFunctionInfo{WindowKind::kPercentRank, 0, 0};
+  if (name == "cume_dist") return WindowFunctionInfo{WindowKind::kCumeDist, 0, 0};
+  if (name == "ntile") return WindowFunctionInfo{WindowKind::kNtile, 1, 1};
+  if (name == "lag") return WindowFunctionInfo{WindowKind::kLag, 1, 3};
+  if (name == "lead") return WindowFunctionInfo{WindowKind::kLead, 1, 3};
+  if (name == "first_value") return WindowFunctionInfo{WindowKind::kFirstValue, 1, 1};
+  if (name == "last_value") return WindowFunctionInfo{WindowKind::kLastValue, 1, 1};
+  if (name == "nth_value") return WindowFunctionInfo{WindowKind::kNthValue, 2, 2};
+  return std::nullopt;
+}
+
+absl::StatusOr<WindowFrame::Bound> FrameBoundKind(const ast::FrameBound& b) {
+  switch (b.kind) {
+    case ast::FrameBound::Kind::kUnboundedPreceding: return WindowFrame::Bound::kUnboundedPreceding;
+    case ast::FrameBound::Kind::kPreceding: return WindowFrame::Bound::kPreceding;
+    case ast::FrameBound::Kind::kCurrentRow: return WindowFrame::Bound::kCurrentRow;
+    case ast::FrameBound::Kind::kFollowing: return WindowFrame::Bound::kFollowing;
+    case ast::FrameBound::Kind::kUnboundedFollowing: return WindowFrame::Bound::kUnboundedFollowing;
+  }
+  return WindowFrame::Bound::kCurrentRow;
+}
+
+// A frame offset: a non-negative integer constant.
+absl::StatusOr<int64_t> FrameOffset(const ast::FrameBound& b) {
+  if (b.offset == nullptr) return int64_t{0};
+  const ast::Expr& e = *b.offset;
+  if (e.kind != ast::ExprKind::kLiteral || e.literal != ast::LiteralKind::kInteger) {
+    return SqlError(sqlstate::kFeatureNotSupported, "frame offsets must be integer constants here", e.position);
+  }
+  int64_t v = 0;
+  if (!absl::SimpleAtoi(e.text, &v)) return SqlError(sqlstate::kNumericOutOfRange, "frame offset out of range", e.position);
+  if (v < 0) return SqlError("22013", "frame starting offset must not be negative", e.position);
+  return v;
+}
+
+}  // namespace
+
+absl::StatusOr<BoundExprPtr> ExprBinder::BindWindowCall(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
+                                                        const char* clause) {
+  const std::string name = e.names.back();
+  if (windows_ == nullptr) {
+    const std::string where = clause != nullptr ? clause : "this context";
+    return SqlError("42P20", absl::StrCat("window functions are not allowed in ", where), e.position);
+  }
+  const ast::WindowSpec& spec = *e.over;
+  if (!spec.name.empty()) {
+    return SqlError(sqlstate::kFeatureNotSupported, "named windows (WINDOW w AS ...) are not supported yet", e.position);
+  }
+  WindowCall call;
+  call.name = name;
+  // The parts bind without window calls of their own.
+  std::vector<WindowCall>* windows = windows_;
+  windows_ = nullptr;
+  absl::Status bound_parts = absl::OkStatus();
+  std::vector<Type> types;
+  for (const ast::ExprPtr& a : e.args) {
+    auto bound = Bind(*a, scope, agg, agg != nullptr ? nullptr : "window function calls");
+    if (!bound.ok()) {
+      bound_parts = SqlStateOf(bound.status()) == "42P20"
+                        ? SqlError("42P20", "window function calls cannot be nested", a->position)
+                        : bound.status();
+      break;
+    }
+    types.push_back((*bound)->type);
+    call.args.push_back(std::move(*bound));
+  }
+  for (size_t i = 0; bound_parts.ok() && i < spec.partition_by.size(); ++i) {
+    auto bound = Bind(*spec.partition_by[i], scope, agg, agg != nullptr ? nullptr : "window definitions");
+    if (!bound.ok()) bound_parts = bound.status();
+    if (bound.ok()) call.partition.push_back(std::move(*bound));
+  }
+  for (size_t i = 0; bound_parts.ok() && i < spec.order_by.size(); ++i) {
+    const ast::OrderItem& item = spec.order_by[i];
+    auto bound = Bind(*item.expr, scope, agg, agg != nullptr ? nullptr : "window definitions");
+    if (!bound.ok()) bound_parts = bound.status();
+    if (!bound.ok()) break;
+    call.order.push_back(std::move(*bound));
+    call.descending.push_back(item.descending);
+    call.nulls_first.push_back(item.nulls_first.value_or(item.descending));
+  }
+  windows_ = windows;
+  if (!bound_parts.ok()) return bound_parts;
+  for (BoundExprPtr& a : call.args) {
+    if (a->type.id == TypeId::kUnknown) {
+      auto text = Coerce(std::move(a), Type(TypeId::kText), CastContext::kImplicit, e.position);
+      if (!text.ok()) return text.status();
+      a = std::move(*text);
+    }
+  }
+  // The function: a window function proper, or an aggregate over the frame.
+  if (auto info = LookupWindowFunction(name)) {
+    if (e.args.size() < info->min_args || e.args.size() > info->max_args || e.star_arg) {
+      return SqlError(sqlstate::kUndefinedFunction, absl::StrCat("function ", name, " with ", e.args.size(),
+                                                                 " arguments does not exist"), e.position);
+    }
+    call.kind = info->kind;
+    const Type bigint(TypeId::kInt8), int4(TypeId::kInt4);
+    switch (call.kind) {
+      case WindowKind::kRowNumber:
+      case WindowKind::kRank:
+      case WindowKind::kDenseRank: call.result = bigint; break;
+      case WindowKind::kPercentRank:
+      case WindowKind::kCumeDist: call.result = Type(TypeId::kFloat8); break;
+      case WindowKind::kNtile: {
+        auto n = Coerce(std::move(call.args[0]), int4, CastContext::kImplicit, e.position);
+        if (!n.ok()) return n.status();
+        call.args[0] = std::move(*n);
+        call.result = int4;
+        break;
+      }
+      case WindowKind::kLag:
+      case WindowKind::kLead: {
+        call.result = call.args[0]->type;
+        if (call.args.size() > 1) {
+          auto offset = Coerce(std::move(call.args[1]), int4, CastContext::kImplicit, e.position);
+          if (!offset.ok()) return offset.status();
+          call.args[1] = std::move(*offset);
+        }
+        if (call.args.size() > 2) {
+          auto common = CommonType({call.args[0]->type, call.args[2]->type}, "lag/lead");
+          if (!common.ok()) return common.status();
+          call.result = *common;
+          for (size_t i : {size_t{0}, size_t{2}}) {
+            auto c = Coerce(std::move(call.args[i]), *common, CastContext::kImplicit, e.position);
+            if (!c.ok()) return c.status();
+            call.args[i] = std::move(*c);
+          }
+        }
+        break;
+      }
+      case WindowKind::kFirstValue:
+      case WindowKind::kLastValue: call.result = call.args[0]->type; break;
+      case WindowKind::kNthValue: {
+        auto nth = Coerce(std::move(call.args[1]), int4, CastContext::kImplicit, e.position);
+        if (!nth.ok()) return nth.status();
+        call.args[1] = std::move(*nth);
+        call.result = call.args[0]->type;
+        break;
+      }
+      case WindowKind::kAggregate: break;
+    }
+  } else if (IsAggregateName(name)) {
+    if (e.distinct) return SqlError(sqlstate::kFeatureNotSupported, "DISTINCT is not implemented for window functions", e.position);
+    if (e.filter != nullptr) return SqlError(sqlstate::kFeatureNotSupported, "FILTER in window functions is not supported yet", e.position);
+    std::vector<Type> arg_types;
+    for (const BoundExprPtr& a : call.args) arg_types.push_back(a->type);
+    auto aggregate = ResolveAggregate(name, arg_types, e.star_arg);
+    if (!aggregate.ok()) return WithPosition(aggregate.status(), e.position);
+    call.kind = WindowKind::kAggregate;
+    call.aggregate = std::move(*aggregate);
+    for (const BoundExprPtr& a : call.args) call.aggregate.args.push_back(a->Clone());
+    call.result = call.aggregate.result;
+  } else {
+    return SqlError(sqlstate::kWrongObjectType,
+                    absl::StrCat("OVER specified, but ", name, " is not a window function nor an aggregate function"), e.position);
+  }
+  // The frame.
+  WindowFrame& frame = call.frame;
+  if (!spec.has_frame) {
+    frame.whole_partition = spec.order_by.empty();
+  } else {
+    frame.rows = spec.rows;
+    auto start = FrameBoundKind(spec.start);
+    auto end = FrameBoundKind(spec.end);
+    if (!start.ok()) return start.status();
+    if (!end.ok()) return end.status();
+    frame.start = *start;
+    frame.end = *end;
+    if (!frame.rows && (frame.start == WindowFrame::Bound::kPreceding || frame.start == WindowFrame::Bound::kFollowing ||
+                        frame.end == WindowFrame::Bound::kPreceding || frame.end == WindowFrame::Bound::kFollowing)) {
+      return SqlError(sqlstate::kFeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported yet", e.position);
+    }
+    auto so = FrameOffset(spec.start);
+    auto eo = FrameOffset(spec.end);
+    if (!so.ok()) return so.status();
+    if (!eo.ok()) return eo.status();
+    frame.start_offset = *so;
+    frame.end_offset = *eo;
+    if (frame.start == WindowFrame::Bound::kUnboundedFollowing) {
+      return SqlError(sqlstate::kWindowingError, "frame start cannot be UNBOUNDED FOLLOWING", e.position);
+    }
+    if (frame.end == WindowFrame::Bound::kUnboundedPreceding) {
+      return SqlError(sqlstate::kWindowingError, "frame end cannot be UNBOUNDED PRECEDING", e.position);
+    }
+  }
+  const Type result = call.result;
+  windows->push_back(std::move(call));
+  return MakeColumn(kWindowColumnBase + static_cast<int>(windows->size() - 1), result);
+}
+
 absl::StatusOr<BoundExprPtr> ExprBinder::BindFunction(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
                                                       const char* clause) {
   const std::string name = e.names.back();
-  if (e.over != nullptr) {
-    return SqlError(sqlstate::kFeatureNotSupported, "window functions are not supported yet", e.position);
-  }
+  if (e.over != nullptr) return BindWindowCall(e, scope, agg, clause);
   if (IsAggregateName(name) && e.names.size() == 1) {
     const std::string where = clause != nullptr ? clause : "this context";
     return SqlError(sqlstate::kGroupingError, absl::StrCat("aggregate functions are not allowed in ", where), e.position);

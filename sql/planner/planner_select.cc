@@ -5,6 +5,7 @@
 #include "sql/common/sql_error.h"
 #include "sql/execution/aggregate.h"
 #include "sql/execution/operators.h"
+#include "sql/execution/window.h"
 #include "sql/execution/table_scan.h"
 #include "sql/planner/key_range.h"
 #include "sql/planner/planner.h"
@@ -136,7 +137,9 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
     }
   }
 
-  // The select list (aggregated, if grouping).
+  // The select list (aggregated, if grouping). Window calls go to `windows`.
+  std::vector<WindowCall> windows;
+  binder_.set_windows(&windows);
   if (agg == nullptr) binder_.set_sink(&select_sink);
   std::vector<BoundExprPtr> exprs;
   std::vector<std::string> names;
@@ -157,11 +160,13 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
     }
     if (!bound.ok()) {
       binder_.set_sink(nullptr);
+      binder_.set_windows(nullptr);
       return bound.status();
     }
     exprs.push_back(std::move(*bound));
     names.push_back(t.name);
   }
+  binder_.set_windows(nullptr);
   BoundExprPtr having;
   if (stmt.having != nullptr) {
     auto h = binder_.BindCondition(*stmt.having, scope, agg.get(), "HAVING");
@@ -170,6 +175,7 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
   }
 
   // ORDER BY: ordinals and output names first, then expressions (hidden columns).
+  binder_.set_windows(&windows);
   const size_t visible = exprs.size();
   std::vector<SortKey> keys;
   for (const ast::OrderItem& item : stmt.order_by) {
@@ -197,6 +203,7 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
       auto bound = binder_.Bind(*item.expr, scope, agg.get(), agg != nullptr ? nullptr : "ORDER BY");
       if (!bound.ok()) {
         binder_.set_sink(nullptr);
+        binder_.set_windows(nullptr);
         return bound.status();
       }
       for (size_t i = 0; i < exprs.size() && column < 0; ++i) {
@@ -214,10 +221,17 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
   }
 
   binder_.set_sink(nullptr);
+  binder_.set_windows(nullptr);
   op = WrapApply(std::move(op), std::move(select_sink), scope);
   if (agg != nullptr) {
     op = std::make_unique<AggregateOperator>(std::move(op), std::move(agg->groups), std::move(agg->aggregates));
     if (having != nullptr) op = std::make_unique<FilterOperator>(std::move(op), std::move(having));
+  }
+  if (!windows.empty()) {
+    // Window calls see the rows the select list does; their columns follow those.
+    const int base = static_cast<int>(op->types().size());
+    op = std::make_unique<WindowOperator>(std::move(op), std::move(windows));
+    for (BoundExprPtr& e : exprs) RenumberWindowColumns(e.get(), base);
   }
   // Unknown-typed columns stay unknown here: a set operation or INSERT resolves them;
   // at the top of a query they become text (CoerceOutput).
