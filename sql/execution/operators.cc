@@ -158,6 +158,23 @@ Task<absl::StatusOr<bool>> ProjectOperator::NextBatch(ExecContext& ctx, DataChun
   co_return *more;
 }
 
+Task<absl::StatusOr<bool>> FirstPerKeyOperator::NextBatch(ExecContext& ctx, DataChunk* out) {
+  DataChunk in;
+  auto more = co_await child_->Next(ctx, &in);
+  if (!more.ok()) co_return more.status();
+  std::vector<uint32_t> keep;
+  for (size_t k = 0; k < in.active(); ++k) {
+    const size_t r = in.row(k);
+    std::string key;
+    for (int c : columns_) AppendKey(in.columns[static_cast<size_t>(c)], r, &key);
+    if (seen_.insert(std::move(key)).second) keep.push_back(static_cast<uint32_t>(r));
+  }
+  ChargeRows(ctx, in.active());
+  *out = std::move(in);
+  out->Select(std::move(keep));
+  co_return *more;
+}
+
 Task<absl::StatusOr<bool>> LimitOperator::NextBatch(ExecContext& ctx, DataChunk* out) {
   while (true) {
     if (limit_ && emitted_ >= *limit_) {

@@ -3,13 +3,11 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
-
 #include <functional>
+#include <optional>
 
 #include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
-
 #include "sql/execution/join.h"
 #include "sql/execution/operator.h"
 #include "sql/planner/bound_expr.h"
@@ -63,6 +61,22 @@ class ProjectOperator : public Operator {
  private:
   OperatorPtr child_;
   std::vector<BoundExprPtr> exprs_;
+};
+
+// SELECT DISTINCT ON: the first row of each distinct value list of `columns`, in input
+// order (after the sort that makes "first" mean what ORDER BY says).
+class FirstPerKeyOperator : public Operator {
+ public:
+  FirstPerKeyOperator(OperatorPtr child, std::vector<int> columns)
+      : Operator(child->types()), child_(std::move(child)), columns_(std::move(columns)) {}
+  Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
+  std::string Describe() const override { return "Unique"; }
+  std::vector<const Operator*> children() const override { return {child_.get()}; }
+
+ private:
+  OperatorPtr child_;
+  std::vector<int> columns_;
+  absl::btree_set<std::string> seen_;  // key encodings of the values kept
 };
 
 class LimitOperator : public Operator {

@@ -1,5 +1,7 @@
 // Planning a simple SELECT: FROM, WHERE, GROUP BY/aggregates, HAVING, the select
 // list, DISTINCT, ORDER BY and LIMIT (see planner.h for the shape).
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
 #include "sql/common/sql_error.h"
@@ -210,7 +212,7 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
         if (exprs[i]->Equals(**bound)) column = static_cast<int>(i);
       }
       if (column < 0) {
-        if (stmt.distinct) {
+        if (stmt.distinct && stmt.distinct_on.empty()) {
           return SqlError("42P10", "for SELECT DISTINCT, ORDER BY expressions must appear in select list", item.expr->position);
         }
         column = static_cast<int>(exprs.size());
@@ -220,6 +222,51 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
     keys.push_back(SortKey{column, item.descending, item.nulls_first.value_or(item.descending)});
   }
 
+  // DISTINCT ON (...): output columns like ORDER BY's (ordinals, names, expressions).
+  std::vector<int> distinct_on;
+  for (const ast::ExprPtr& item : stmt.distinct_on) {
+    int column = -1;
+    if (IsOrdinal(*item)) {
+      const int64_t n = std::stoll(item->text);
+      if (n < 1 || n > static_cast<int64_t>(visible)) {
+        return SqlError("42P10", absl::StrCat("SELECT DISTINCT ON position ", n, " is not in select list"), item->position);
+      }
+      column = static_cast<int>(n - 1);
+    } else if (item->kind == ast::ExprKind::kColumnRef && item->names.size() == 1) {
+      for (size_t i = 0; i < visible && column < 0; ++i) column = names[i] == item->names[0] ? static_cast<int>(i) : -1;
+    }
+    if (column < 0) {
+      auto bound = binder_.Bind(*item, scope, agg.get(), agg != nullptr ? nullptr : "DISTINCT ON");
+      if (!bound.ok()) {
+        binder_.set_sink(nullptr);
+        binder_.set_windows(nullptr);
+        return bound.status();
+      }
+      for (size_t i = 0; i < exprs.size() && column < 0; ++i) {
+        if (exprs[i]->Equals(**bound)) column = static_cast<int>(i);
+      }
+      if (column < 0) {
+        column = static_cast<int>(exprs.size());
+        exprs.push_back(std::move(*bound));
+      }
+    }
+    distinct_on.push_back(column);
+  }
+  if (!distinct_on.empty() && !keys.empty()) {
+    // PostgreSQL: the leading ORDER BY keys are the DISTINCT ON expressions.
+    std::vector<int> leading;
+    for (size_t i = 0; i < keys.size() && i < distinct_on.size(); ++i) leading.push_back(keys[i].column);
+    std::vector<int> on = distinct_on;
+    std::sort(leading.begin(), leading.end());
+    std::sort(on.begin(), on.end());
+    on.erase(std::unique(on.begin(), on.end()), on.end());
+    leading.erase(std::unique(leading.begin(), leading.end()), leading.end());
+    if (keys.size() < on.size() || !std::includes(on.begin(), on.end(), leading.begin(), leading.end()) ||
+        leading.size() != on.size()) {
+      return SqlError("42P10", "SELECT DISTINCT ON expressions must match initial ORDER BY expressions",
+                      stmt.distinct_on[0]->position);
+    }
+  }
   binder_.set_sink(nullptr);
   binder_.set_windows(nullptr);
   op = WrapApply(std::move(op), std::move(select_sink), scope);
@@ -238,15 +285,13 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
   std::vector<Type> types;
   for (const BoundExprPtr& e : exprs) types.push_back(e->type);
   op = std::make_unique<ProjectOperator>(std::move(op), std::move(exprs));
-  if (stmt.distinct) {
-    if (!stmt.distinct_on.empty()) {
-      return SqlError(sqlstate::kFeatureNotSupported, "SELECT DISTINCT ON is not supported yet", stmt.position);
-    }
+  if (stmt.distinct && stmt.distinct_on.empty()) {
     std::vector<BoundExprPtr> all;
     for (size_t i = 0; i < types.size(); ++i) all.push_back(MakeColumn(static_cast<int>(i), types[i]));
     op = std::make_unique<AggregateOperator>(std::move(op), std::move(all), std::vector<AggregateSpec>());
   }
   if (!keys.empty()) op = std::make_unique<SortOperator>(std::move(op), std::move(keys));
+  if (!distinct_on.empty()) op = std::make_unique<FirstPerKeyOperator>(std::move(op), std::move(distinct_on));
   absl::Status limited = ApplyLimit(stmt, &op);
   if (!limited.ok()) return limited;
   if (types.size() > visible) {
