@@ -152,11 +152,16 @@ absl::StatusOr<Type> CommonType(const std::vector<Type>& types, std::string_view
 absl::StatusOr<FunctionMatch> ResolveBinaryOperator(std::string_view op, const Type& left, const Type& right) {
   if (auto datetime = ResolveDateTimeOperator(op, left, right)) return std::move(*datetime);
   Type l = left, r = right;
-  if (l.id == TypeId::kUnknown && r.id == TypeId::kUnknown && !IsComparison(op) && op != "||") {
+  if (l.id == TypeId::kUnknown && r.id == TypeId::kUnknown && !IsComparison(op) && op != "||" &&
+      RegexMatchKernel(op) == nullptr) {
     return SqlError("42725", absl::StrCat("operator is not unique: unknown ", std::string(op), " unknown"));
   }
   ResolveUnknowns(op, &l, &r);
   const Type boolean(TypeId::kBool);
+  if (ScalarKernel regex = RegexMatchKernel(op)) {
+    if (!l.is_string() || !r.is_string()) return NoOperator(op, left, right);
+    return Match(regex, boolean, {Type(TypeId::kText), Type(TypeId::kText)});
+  }
   if (op == "||") {
     if (!l.is_string() && !r.is_string()) return NoOperator(op, left, right);
     FunctionMatch m = Match(ConcatKernel(), Type(TypeId::kText), {Type(TypeId::kText), Type(TypeId::kText)});
@@ -210,6 +215,10 @@ absl::StatusOr<FunctionMatch> ResolveFunction(std::string_view name, const std::
   if (name == "mod" && args.size() == 2) return ResolveBinaryOperator("%", args[0], args[1]);
   if ((name == "power" || name == "pow") && args.size() == 2) return ResolveBinaryOperator("^", args[0], args[1]);
   if (auto datetime = ResolveDateTimeFunction(name, args)) return std::move(*datetime);
+  if (name == "regexp_replace" && (args.size() == 3 || args.size() == 4) &&
+      std::all_of(args.begin(), args.end(), [](const Type& t) { return IsStringish(t); })) {
+    return Match(RegexpReplaceKernel(), Type(TypeId::kText), std::vector<Type>(args.size(), Type(TypeId::kText)));
+  }
   if (IsStringFunction(name)) return ResolveStringFunction(name, args);
   if (IsMathFunction(name)) return ResolveMathFunction(name, args);
   return NoFunction(name, args);

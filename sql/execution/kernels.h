@@ -40,6 +40,10 @@ int CompareValues(const Vector& a, size_t ra, const Vector& b, size_t rb, bool p
 ScalarKernel ConcatKernel();
 ScalarKernel LikeKernel(bool case_insensitive);
 ScalarKernel StringFunctionKernel(std::string_view name);  // lower, upper, length...
+// Regular expressions (RE2): ~ ~* !~ !~* (nullptr for another op), SIMILAR TO, regexp_replace.
+ScalarKernel RegexMatchKernel(std::string_view op);
+ScalarKernel SimilarKernel();
+ScalarKernel RegexpReplaceKernel();
 // Math.
 ScalarKernel MathFunctionKernel(std::string_view name, Storage storage);
 

@@ -486,9 +486,6 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindInList(const ast::Expr& e, const Sc
 
 absl::StatusOr<BoundExprPtr> ExprBinder::BindLike(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
                                                   const char* clause) {
-  if (e.text == "similar") {
-    return SqlError(sqlstate::kFeatureNotSupported, "SIMILAR TO is not supported yet", e.position);
-  }
   auto args = BindArgs(e.args, scope, agg, clause);
   if (!args.ok()) return args.status();
   std::vector<BoundExprPtr> text_args;
@@ -504,7 +501,7 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindLike(const ast::Expr& e, const Scop
     text_args.push_back(std::move(*t));
   }
   auto node = MakeNode(BoundKind::kFunction, Type(TypeId::kBool));
-  node->kernel = LikeKernel(e.text == "ilike");
+  node->kernel = e.text == "similar" ? SimilarKernel() : LikeKernel(e.text == "ilike");
   node->name = e.text;
   node->args = std::move(text_args);
   if (!e.negated) return node;
