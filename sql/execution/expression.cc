@@ -315,6 +315,18 @@ absl::StatusOr<std::vector<uint32_t>> EvaluateFilter(const BoundExpr& e, const D
   return Subset(rows, [&](uint32_t r) { return !v->IsNull(r) && v->Int(r) != 0; });
 }
 
+DataChunk RowChunk(const std::vector<Value>& row) {
+  DataChunk chunk;
+  for (const Value& v : row) {
+    Vector col(v.type(), 1);
+    col.SetValue(0, v);
+    chunk.columns.push_back(std::move(col));
+  }
+  chunk.set_count(1);
+  QUANTA_ASSERT(chunk.columns.size() == row.size());
+  return chunk;
+}
+
 absl::StatusOr<Value> EvaluateConstant(const BoundExpr& e, const EvalContext& ctx) {
   DataChunk one;
   one.set_count(1);

@@ -49,6 +49,10 @@ absl::StatusOr<const Vector*> Evaluate(const BoundExpr& e, const DataChunk& in, 
 absl::StatusOr<std::vector<uint32_t>> EvaluateFilter(const BoundExpr& e, const DataChunk& in, const Rows& rows,
                                                      const EvalContext& ctx);
 
+// A one-row chunk of `row`'s values (a column each), to evaluate expressions over a
+// single row (CHECK, RETURNING, ON CONFLICT).
+DataChunk RowChunk(const std::vector<Value>& row);
+
 // Evaluates a row-free expression (constants, parameters, functions of them).
 absl::StatusOr<Value> EvaluateConstant(const BoundExpr& e, const EvalContext& ctx);
 

@@ -39,11 +39,7 @@ absl::Status NoFunction(std::string_view name, const std::vector<Type>& args) {
 }
 
 FunctionMatch Match(ScalarKernel kernel, Type result, std::vector<Type> args) {
-  FunctionMatch m;
-  m.kernel = kernel;
-  m.result = result;
-  m.arg_types = std::move(args);
-  return m;
+  return MakeMatch(kernel, std::move(result), std::move(args));
 }
 
 // Unknown literals take their partner's type (text beside a non-string for ||).
@@ -123,6 +119,14 @@ bool IsMathFunction(std::string_view n) {
 }
 
 }  // namespace
+
+FunctionMatch MakeMatch(ScalarKernel kernel, Type result, std::vector<Type> args) {
+  FunctionMatch m;
+  m.kernel = kernel;
+  m.result = result;
+  m.arg_types = std::move(args);
+  return m;
+}
 
 absl::StatusOr<Type> CommonType(const std::vector<Type>& types, std::string_view context) {
   std::optional<Type> common;

@@ -25,6 +25,9 @@ struct FunctionMatch {
   BoundKind kind = BoundKind::kFunction;  // kCoalesce for coalesce
 };
 
+// A match of `kernel` returning `result` from arguments cast to `args`.
+FunctionMatch MakeMatch(ScalarKernel kernel, Type result, std::vector<Type> args);
+
 absl::StatusOr<FunctionMatch> ResolveBinaryOperator(std::string_view op, const Type& left, const Type& right);
 absl::StatusOr<FunctionMatch> ResolveUnaryOperator(std::string_view op, const Type& arg);
 absl::StatusOr<FunctionMatch> ResolveFunction(std::string_view name, const std::vector<Type>& args);

@@ -30,11 +30,7 @@ TypeId ByRank(int rank) { return rank == 1 ? TypeId::kDate : rank == 2 ? TypeId:
 Interval IntervalAt(const Vector& v, uint32_t r) { return DecodeInterval(v.Str(r)); }
 
 FunctionMatch Match(ScalarKernel kernel, Type result, std::vector<Type> args) {
-  FunctionMatch m;
-  m.kernel = kernel;
-  m.result = result;
-  m.arg_types = std::move(args);
-  return m;
+  return MakeMatch(kernel, std::move(result), std::move(args));
 }
 
 // ---- kernels ----

@@ -252,11 +252,9 @@ absl::StatusOr<ast::Statement> Parser::ParseCreateIndex(bool unique) {
   if (IsKeyword("concurrently")) {
     return SqlError(sqlstate::kFeatureNotSupported, "CREATE INDEX CONCURRENTLY is not supported", Peek().position);
   }
-  if (AcceptKeyword("if")) {
-    RETURN_IF_ERROR(ExpectKeyword("not"));
-    RETURN_IF_ERROR(ExpectKeyword("exists"));
-    create->if_not_exists = true;
-  }
+  auto if_not_exists_flag = ParseIfExists(/*with_not=*/true);
+  if (!if_not_exists_flag.ok()) return if_not_exists_flag.status();
+  create->if_not_exists = *if_not_exists_flag;
   if (!IsKeyword("on")) {
     auto name = ParseName();
     if (!name.ok()) return name.status();
@@ -326,11 +324,9 @@ absl::StatusOr<ast::Statement> Parser::ParseCreateView(bool or_replace) {
 
 absl::StatusOr<ast::Statement> Parser::ParseCreateSequence() {
   auto create = std::make_unique<ast::CreateSequenceStmt>();
-  if (AcceptKeyword("if")) {
-    RETURN_IF_ERROR(ExpectKeyword("not"));
-    RETURN_IF_ERROR(ExpectKeyword("exists"));
-    create->if_not_exists = true;
-  }
+  auto if_not_exists_flag = ParseIfExists(/*with_not=*/true);
+  if (!if_not_exists_flag.ok()) return if_not_exists_flag.status();
+  create->if_not_exists = *if_not_exists_flag;
   auto names = ParseQualifiedName();
   if (!names.ok()) return names.status();
   create->names = std::move(*names);
@@ -346,10 +342,9 @@ absl::StatusOr<ast::Statement> Parser::ParseAlter() {
   if (AcceptKeyword("table")) return ParseAlterTable();
   if (!AcceptKeyword("sequence")) return SyntaxError();
   auto alter = std::make_unique<ast::AlterSequenceStmt>();
-  if (AcceptKeyword("if")) {
-    RETURN_IF_ERROR(ExpectKeyword("exists"));
-    alter->if_exists = true;
-  }
+  auto if_exists_flag = ParseIfExists(/*with_not=*/false);
+  if (!if_exists_flag.ok()) return if_exists_flag.status();
+  alter->if_exists = *if_exists_flag;
   auto names = ParseQualifiedName();
   if (!names.ok()) return names.status();
   alter->names = std::move(*names);
@@ -541,10 +536,9 @@ absl::StatusOr<ast::Statement> Parser::ParseShowOrReset() {
 
 absl::StatusOr<ast::Statement> Parser::ParseAlterTable() {
   auto alter = std::make_unique<ast::AlterTableStmt>();
-  if (AcceptKeyword("if")) {
-    RETURN_IF_ERROR(ExpectKeyword("exists"));
-    alter->if_exists = true;
-  }
+  auto if_exists_flag = ParseIfExists(/*with_not=*/false);
+  if (!if_exists_flag.ok()) return if_exists_flag.status();
+  alter->if_exists = *if_exists_flag;
   AcceptKeyword("only");
   auto names = ParseQualifiedName();
   if (!names.ok()) return names.status();
@@ -724,6 +718,13 @@ absl::StatusOr<ast::AlterTableCmd> Parser::ParseAlterTableCmd() {
   return SyntaxError();
 }
 
+absl::StatusOr<bool> Parser::ParseIfExists(bool with_not) {
+  if (!AcceptKeyword("if")) return false;
+  if (with_not) RETURN_IF_ERROR(ExpectKeyword("not"));
+  RETURN_IF_ERROR(ExpectKeyword("exists"));
+  return true;
+}
+
 absl::StatusOr<int64_t> Parser::ParseSignedInteger() {
   bool negative = false;
   if (IsOperator("-") || IsOperator("+")) negative = Advance().text == "-";
@@ -809,12 +810,9 @@ absl::StatusOr<std::string> Parser::ParseIndexColumn() {
 absl::StatusOr<ast::Statement> Parser::ParseCreateTable() {
   Advance();  // TABLE
   auto create = std::make_unique<ast::CreateTableStmt>();
-  if (IsKeyword("if")) {
-    Advance();
-    RETURN_IF_ERROR(ExpectKeyword("not"));
-    RETURN_IF_ERROR(ExpectKeyword("exists"));
-    create->if_not_exists = true;
-  }
+  auto if_not_exists_flag = ParseIfExists(/*with_not=*/true);
+  if (!if_not_exists_flag.ok()) return if_not_exists_flag.status();
+  create->if_not_exists = *if_not_exists_flag;
   auto names = ParseQualifiedName();
   if (!names.ok()) return names.status();
   create->names = std::move(*names);
@@ -965,10 +963,9 @@ absl::StatusOr<ast::Statement> Parser::ParseDrop() {
   } else {
     return SyntaxError();
   }
-  if (AcceptKeyword("if")) {
-    RETURN_IF_ERROR(ExpectKeyword("exists"));
-    drop->if_exists = true;
-  }
+  auto if_exists_flag = ParseIfExists(/*with_not=*/false);
+  if (!if_exists_flag.ok()) return if_exists_flag.status();
+  drop->if_exists = *if_exists_flag;
   do {
     auto names = ParseQualifiedName();
     if (!names.ok()) return names.status();

@@ -68,6 +68,8 @@ class Parser {
   // Sequence options until none follows; `alter` also takes RESTART.
   absl::Status ParseSequenceOptions(bool alter, ast::SequenceOptions* out);
   absl::StatusOr<int64_t> ParseSignedInteger();
+  // IF [NOT] EXISTS: whether it was written.
+  absl::StatusOr<bool> ParseIfExists(bool with_not);
   absl::Status SkipStorageParameters();
   absl::StatusOr<std::string> ParseIndexColumn();
   absl::StatusOr<ast::ColumnDef> ParseColumnDef();

@@ -255,18 +255,10 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::DropTable(const ast::DropStmt& 
   for (const auto& names : stmt.names) {
     const std::string schema = names.size() > 1 ? names[names.size() - 2] : "public";
     const TableDef* table = catalog.FindTable(schema, names.back());
-    size_t unused = 0;
-    (void)unused;
-    if (table == nullptr && catalog.RelationExists(schema, names.back())) {
-      co_return SqlError(sqlstate::kWrongObjectType, absl::StrCat("\"", names.back(), "\" is not a table"));
-    }
-    if (table == nullptr) {
-      if (stmt.if_exists) {
-        result.notices.push_back(absl::StrCat("table \"", names.back(), "\" does not exist, skipping"));
-        continue;
-      }
-      co_return SqlError(sqlstate::kUndefinedTable, absl::StrCat("table \"", names.back(), "\" does not exist"));
-    }
+    auto drop = CheckDropTarget(table != nullptr, catalog, names, "table", sqlstate::kUndefinedTable, stmt.if_exists,
+                                &result.notices);
+    if (!drop.ok()) co_return drop.status();
+    if (!*drop) continue;
     if (std::find(tables.begin(), tables.end(), table) == tables.end()) tables.push_back(table);  // once, if named twice
   }
   if (tables.empty()) co_return result;

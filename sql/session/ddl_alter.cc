@@ -377,15 +377,6 @@ Task<absl::Status> SqlEngine::RewriteRows(AlterPlan& plan, storage::WriteSet* ws
   ExecContext ctx = NewContext(no_params);
   absl::btree_set<std::string> keys;
   std::vector<absl::btree_set<std::string>> unique_prefixes(t.indexes.size());
-  const auto duplicated = [&](const std::string& index, const std::vector<int>& columns, const std::vector<Value>& row) {
-    std::vector<std::string> names, values;
-    for (int k : columns) {
-      names.push_back(t.columns[static_cast<size_t>(k)].name);
-      values.push_back(FormatValue(row[static_cast<size_t>(k)]));
-    }
-    return SqlError(sqlstate::kUniqueViolation, absl::StrCat("could not create unique index \"", index, "\""), 0,
-                    absl::StrCat("Key (", absl::StrJoin(names, ", "), ")=(", absl::StrJoin(values, ", "), ") is duplicated."));
-  };
   while (true) {
     DataChunk chunk;
     auto more = co_await scan.Next(ctx, &chunk);
@@ -409,13 +400,7 @@ Task<absl::Status> SqlEngine::RewriteRows(AlterPlan& plan, storage::WriteSet* ws
         if (row[i].is_null() && t.columns[i].not_null) co_return ContainsNulls(t.columns[i].name, t);
       }
       for (size_t i = 0; i < checks.size(); ++i) {
-        DataChunk one;
-        for (const Value& v : row) {
-          Vector col(v.type(), 1);
-          col.SetValue(0, v);
-          one.columns.push_back(std::move(col));
-        }
-        one.set_count(1);
+        const DataChunk one = RowChunk(row);
         Vector out;
         auto ok = Evaluate(*checks[i], one, Rows::Of(one), ctx.eval, &out);
         if (!ok.ok()) co_return ok.status();
@@ -429,7 +414,7 @@ Task<absl::Status> SqlEngine::RewriteRows(AlterPlan& plan, storage::WriteSet* ws
       if (!t.primary_key.empty()) {
         key.clear();
         for (int k : t.primary_key) AppendKeyValue(row[static_cast<size_t>(k)], &key);
-        if (!keys.insert(key).second) co_return duplicated(t.primary_key_name, t.primary_key, row);
+        if (!keys.insert(key).second) co_return IndexBuildDuplicate(t, t.primary_key_name, t.primary_key, row);
       } else if (!old.primary_key.empty()) {
         key = RowIdKeyBytes(next_row_id++);
       }
@@ -438,7 +423,7 @@ Task<absl::Status> SqlEngine::RewriteRows(AlterPlan& plan, storage::WriteSet* ws
         bool has_null = false;
         const std::string prefix = IndexKeyPrefix(index.columns, row, &has_null);
         if (index.unique && !has_null && !unique_prefixes[i].insert(prefix).second) {
-          co_return duplicated(index.name, index.columns, row);
+          co_return IndexBuildDuplicate(t, index.name, index.columns, row);
         }
         ws->Put(index.tree, prefix + key, key);
       }

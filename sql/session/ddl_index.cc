@@ -37,6 +37,18 @@ std::string ChooseRelationName(const CatalogSnapshot& catalog, const std::string
   }
 }
 
+absl::Status IndexBuildDuplicate(const TableDef& table, const std::string& index, const std::vector<int>& columns,
+                                 const std::vector<Value>& row) {
+  std::vector<std::string> names, values;
+  for (int c : columns) {
+    QUANTA_ASSERT(c >= 0 && static_cast<size_t>(c) < row.size());
+    names.push_back(table.columns[static_cast<size_t>(c)].name);
+    values.push_back(row[static_cast<size_t>(c)].is_null() ? "null" : FormatValue(row[static_cast<size_t>(c)]));
+  }
+  return SqlError(sqlstate::kUniqueViolation, absl::StrCat("could not create unique index \"", index, "\""), 0,
+                  absl::StrCat("Key (", absl::StrJoin(names, ", "), ")=(", absl::StrJoin(values, ", "), ") is duplicated."));
+}
+
 absl::StatusOr<std::vector<int>> ResolveIndexColumns(const TableDef& table, const std::vector<std::string>& names,
                                                      bool constraint) {
   if (names.size() > kMaxIndexColumns) {
@@ -89,14 +101,7 @@ Task<absl::Status> SqlEngine::FillIndex(const TableDef& table, const IndexDef& i
       bool has_null = false;
       const std::string prefix = IndexKeyPrefix(index.columns, row, &has_null);
       if (index.unique && !has_null && !seen.emplace(prefix, true).second) {
-        std::vector<std::string> names, values;
-        for (int c : index.columns) {
-          names.push_back(table.columns[static_cast<size_t>(c)].name);
-          values.push_back(FormatValue(row[static_cast<size_t>(c)]));
-        }
-        co_return SqlError(sqlstate::kUniqueViolation, absl::StrCat("could not create unique index \"", index.name, "\""), 0,
-                           absl::StrCat("Key (", absl::StrJoin(names, ", "), ")=(", absl::StrJoin(values, ", "),
-                                        ") is duplicated."));
+        co_return IndexBuildDuplicate(table, index.name, index.columns, row);
       }
       if (ws->ops.size() >= storage::kMaxWriteSetOps - 16) {
         co_return SqlError(sqlstate::kProgramLimitExceeded,
@@ -160,16 +165,10 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::DropIndex(const ast::DropStmt& 
     const std::string schema = names.size() > 1 ? names[names.size() - 2] : "public";
     size_t position = 0;
     const TableDef* owner = catalog.FindIndex(schema, names.back(), &position);
-    if (owner == nullptr) {
-      if (catalog.RelationExists(schema, names.back())) {
-        co_return SqlError(sqlstate::kWrongObjectType, absl::StrCat("\"", names.back(), "\" is not an index"));
-      }
-      if (stmt.if_exists) {
-        result.notices.push_back(absl::StrCat("index \"", names.back(), "\" does not exist, skipping"));
-        continue;
-      }
-      co_return SqlError(sqlstate::kUndefinedObject, absl::StrCat("index \"", names.back(), "\" does not exist"));
-    }
+    auto drop = CheckDropTarget(owner != nullptr, catalog, names, "index", sqlstate::kUndefinedObject, stmt.if_exists,
+                                &result.notices);
+    if (!drop.ok()) co_return drop.status();
+    if (!*drop) continue;
     const IndexDef& index = owner->indexes[position];
     if (index.constraint) {
       co_return SqlError("2BP01", absl::StrCat("cannot drop index ", index.name, " because constraint ", index.name,

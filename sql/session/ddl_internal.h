@@ -23,12 +23,25 @@ std::string ChooseRelationName(const CatalogSnapshot& catalog, const std::string
 absl::StatusOr<std::vector<int>> ResolveIndexColumns(const TableDef& table, const std::vector<std::string>& names,
                                                      bool constraint);
 
+// 23505 "could not create unique index" with PostgreSQL's DETAIL "Key (a, b)=(1, 2) is
+// duplicated." for `row`'s values of `columns` (positions in `table`).
+absl::Status IndexBuildDuplicate(const TableDef& table, const std::string& index, const std::vector<int>& columns,
+                                 const std::vector<Value>& row);
+
 // Validates a DEFAULT: it must bind with no columns in scope and convert to `type`.
 absl::Status CheckDefaultExpr(const ast::Expr& e, const Type& type, const SessionInfo& session);
 
 // `s` with the options applied, validated as PostgreSQL does (22023 naming the bad
 // option). `creating`: unset bounds and start take their defaults for the direction.
 absl::StatusOr<SequenceDef> ApplySequenceOptions(SequenceDef s, const ast::SequenceOptions& options, bool creating);
+
+// One name of a DROP of a `kind` ("table", "index", "sequence", "view") that `found` or
+// not: true to drop it; false to skip it (IF EXISTS: a notice goes to *notices); or
+// the error: 42809 when another kind of relation has the name, else `missing_state`
+// (42P01, 42704 for indexes) "<kind> "name" does not exist".
+absl::StatusOr<bool> CheckDropTarget(bool found, const CatalogSnapshot& catalog, const std::vector<std::string>& names,
+                                     const char* kind, const char* missing_state, bool if_exists,
+                                     std::vector<std::string>* notices);
 
 // Views whose FROM clauses name `schema.name`.
 std::vector<const ViewDef*> DependentViews(const CatalogSnapshot& catalog, const std::string& schema, const std::string& name);

@@ -166,16 +166,10 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::DropSequence(const ast::DropStm
   for (const auto& names : stmt.names) {
     const std::string schema = names.size() > 1 ? names[names.size() - 2] : "public";
     const SequenceDef* s = catalog.FindSequence(schema, names.back());
-    if (s == nullptr) {
-      if (catalog.RelationExists(schema, names.back())) {
-        co_return SqlError(sqlstate::kWrongObjectType, absl::StrCat("\"", names.back(), "\" is not a sequence"));
-      }
-      if (stmt.if_exists) {
-        result.notices.push_back(absl::StrCat("sequence \"", names.back(), "\" does not exist, skipping"));
-        continue;
-      }
-      co_return SqlError(sqlstate::kUndefinedTable, absl::StrCat("sequence \"", names.back(), "\" does not exist"));
-    }
+    auto drop = CheckDropTarget(s != nullptr, catalog, names, "sequence", sqlstate::kUndefinedTable, stmt.if_exists,
+                                &result.notices);
+    if (!drop.ok()) co_return drop.status();
+    if (!*drop) continue;
     for (const auto& [key, table] : catalog.tables()) {
       if (table.oid != s->owner_table) continue;
       for (const ColumnDef& c : table.columns) {

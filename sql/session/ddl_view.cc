@@ -51,6 +51,22 @@ void CollectFrom(const ast::SelectStmt& stmt, std::vector<std::string>* out) {
 
 }  // namespace
 
+absl::StatusOr<bool> CheckDropTarget(bool found, const CatalogSnapshot& catalog, const std::vector<std::string>& names,
+                                     const char* kind, const char* missing_state, bool if_exists,
+                                     std::vector<std::string>* notices) {
+  QUANTA_ASSERT(!names.empty());
+  if (found) return true;
+  const std::string schema = names.size() > 1 ? names[names.size() - 2] : "public";
+  if (catalog.RelationExists(schema, names.back())) {
+    return SqlError(sqlstate::kWrongObjectType, absl::StrCat("\"", names.back(), "\" is not a", kind[0] == 'i' ? "n " : " ", kind));
+  }
+  if (if_exists) {
+    notices->push_back(absl::StrCat(kind, " \"", names.back(), "\" does not exist, skipping"));
+    return false;
+  }
+  return SqlError(missing_state, absl::StrCat(kind, " \"", names.back(), "\" does not exist"));
+}
+
 std::vector<const ViewDef*> DependentViews(const CatalogSnapshot& catalog, const std::string& schema, const std::string& name) {
   const std::string key = absl::StrCat(schema, ".", name);
   std::vector<const ViewDef*> out;
@@ -154,16 +170,10 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::DropView(const ast::DropStmt& s
   for (const auto& names : stmt.names) {
     const std::string schema = names.size() > 1 ? names[names.size() - 2] : "public";
     const ViewDef* view = catalog.FindView(schema, names.back());
-    if (view == nullptr) {
-      if (catalog.RelationExists(schema, names.back())) {
-        co_return SqlError(sqlstate::kWrongObjectType, absl::StrCat("\"", names.back(), "\" is not a view"));
-      }
-      if (stmt.if_exists) {
-        result.notices.push_back(absl::StrCat("view \"", names.back(), "\" does not exist, skipping"));
-        continue;
-      }
-      co_return SqlError(sqlstate::kUndefinedTable, absl::StrCat("view \"", names.back(), "\" does not exist"));
-    }
+    auto drop = CheckDropTarget(view != nullptr, catalog, names, "view", sqlstate::kUndefinedTable, stmt.if_exists,
+                                &result.notices);
+    if (!drop.ok()) co_return drop.status();
+    if (!*drop) continue;
     std::vector<const ViewDef*> dependents = DependentViews(catalog, view->schema, view->name);
     if (!dependents.empty() && !stmt.cascade) co_return DependentsError("view", view->name, dependents);
     DropViewsCascading(catalog, *view, writer, &dropped, &ws);

@@ -53,13 +53,7 @@ absl::StatusOr<Returning> BindReturning(const std::vector<ast::SelectItem>& item
 absl::Status AddReturned(const Returning& returning, const std::vector<Value>& row, const EvalContext& eval,
                          StatementResult* result) {
   if (returning.exprs.empty()) return absl::OkStatus();
-  DataChunk chunk;
-  for (const Value& v : row) {
-    Vector col(v.type(), 1);
-    col.SetValue(0, v);
-    chunk.columns.push_back(std::move(col));
-  }
-  chunk.set_count(1);
+  const DataChunk chunk = RowChunk(row);
   std::vector<std::optional<std::string>> out;
   for (const BoundExprPtr& e : returning.exprs) {
     Vector scratch;

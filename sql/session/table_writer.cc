@@ -76,13 +76,7 @@ absl::Status TableWriter::Check(const std::vector<Value>& row) const {
     }
   }
   if (checks_.empty()) return absl::OkStatus();
-  DataChunk chunk;
-  for (const Value& v : row) {
-    Vector col(v.type(), 1);
-    col.SetValue(0, v);
-    chunk.columns.push_back(std::move(col));
-  }
-  chunk.set_count(1);
+  const DataChunk chunk = RowChunk(row);
   for (size_t i = 0; i < checks_.size(); ++i) {
     EvalContext ctx;
     Vector scratch;

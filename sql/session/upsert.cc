@@ -120,16 +120,9 @@ Task<absl::Status> InsertSink::UpdateExisting(const std::string& key, const std:
   auto existing = co_await writer_.ReadRow(key);
   if (!existing.ok()) co_return existing.status();
   // One row: the existing columns, then EXCLUDED's.
-  DataChunk chunk;
-  const std::vector<Value>* parts[] = {&*existing, &proposed};
-  for (const std::vector<Value>* part : parts) {
-    for (const Value& v : *part) {
-      Vector col(v.type(), 1);
-      col.SetValue(0, v);
-      chunk.columns.push_back(std::move(col));
-    }
-  }
-  chunk.set_count(1);
+  std::vector<Value> both = *existing;
+  both.insert(both.end(), proposed.begin(), proposed.end());
+  const DataChunk chunk = RowChunk(both);
   const Rows rows = Rows::Of(chunk);
   if (conflict_->where != nullptr) {
     auto pass = EvaluateFilter(*conflict_->where, chunk, rows, eval_);
