@@ -215,7 +215,9 @@ Task<void> SqlFinalCheck(SimProcessEnv& env, int nodes, const SqlLedger& ledger,
           is_primary = false;
           break;
         }
-        if (!r->status.ok() && !Excused(*r, ledger)) {
+        // (The schema is several statements: tickets may be missing if none was acknowledged.)
+        const bool no_tickets = q == queries[5] && ledger.tickets.empty() && r->sqlstate == "42P01";
+        if (!r->status.ok() && !Excused(*r, ledger) && !no_tickets) {
           oracle.OnMissing(absl::StrCat("the primary n", i, " fails ", q, ": ", r->status.ToString()));
         }
         answers.push_back(r->status.ok() ? Render(*r) : r->status.ToString());

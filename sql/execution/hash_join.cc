@@ -55,6 +55,7 @@ absl::Status HashJoinOperator::Probe(ExecContext& ctx, std::vector<DataChunk>* p
     size_t matched = 0;
     size_t index = 0;  // into candidates, across the pair batches
     for (DataChunk& batch : pairs) {
+      batch = batch.Compact();  // allocated full: trimmed, so every vector has the batch's row count
       std::vector<uint8_t> keep(batch.count(), 1);
       if (residual_ != nullptr) {
         auto kept = EvaluateFilter(*residual_, batch, Rows::Of(batch), ctx.eval);
