@@ -74,6 +74,10 @@ class Planner {
   };
   absl::StatusOr<Plan> PlanBody(const ast::SelectStmt& stmt);  // PlanQuery after WITH
   absl::StatusOr<Plan> PlanSimple(const ast::SelectStmt& stmt);
+  // ORDER BY / DISTINCT ON `e` as a column of the select list `exprs`: an equal one, or
+  // a hidden one appended (42P10 instead when `must_exist`, for SELECT DISTINCT).
+  absl::StatusOr<int> OutputColumn(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause,
+                                   bool must_exist, std::vector<BoundExprPtr>* exprs);
   absl::StatusOr<Plan> PlanValues(const ast::SelectStmt& stmt);
   absl::StatusOr<Plan> PlanSetOperation(const ast::SelectStmt& stmt);
   absl::StatusOr<Source> PlanFrom(const std::vector<ast::TableRefPtr>& from);

@@ -75,6 +75,20 @@ void NarrowScan(Operator* op, const BoundExpr& predicate) {
   }
 }
 
+absl::StatusOr<int> Planner::OutputColumn(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
+                                          const char* clause, bool must_exist, std::vector<BoundExprPtr>* exprs) {
+  auto bound = binder_.Bind(e, scope, agg, agg != nullptr ? nullptr : clause);
+  if (!bound.ok()) return bound.status();
+  for (size_t i = 0; i < exprs->size(); ++i) {
+    if ((*exprs)[i]->Equals(**bound)) return static_cast<int>(i);
+  }
+  if (must_exist) {
+    return SqlError("42P10", "for SELECT DISTINCT, ORDER BY expressions must appear in select list", e.position);
+  }
+  exprs->push_back(std::move(*bound));
+  return static_cast<int>(exprs->size() - 1);
+}
+
 absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
   auto source = PlanFrom(stmt.from);
   if (!source.ok()) return source.status();
@@ -202,22 +216,13 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
       }
     }
     if (column < 0) {
-      auto bound = binder_.Bind(*item.expr, scope, agg.get(), agg != nullptr ? nullptr : "ORDER BY");
-      if (!bound.ok()) {
+      auto found = OutputColumn(*item.expr, scope, agg.get(), "ORDER BY", stmt.distinct && stmt.distinct_on.empty(), &exprs);
+      if (!found.ok()) {
         binder_.set_sink(nullptr);
         binder_.set_windows(nullptr);
-        return bound.status();
+        return found.status();
       }
-      for (size_t i = 0; i < exprs.size() && column < 0; ++i) {
-        if (exprs[i]->Equals(**bound)) column = static_cast<int>(i);
-      }
-      if (column < 0) {
-        if (stmt.distinct && stmt.distinct_on.empty()) {
-          return SqlError("42P10", "for SELECT DISTINCT, ORDER BY expressions must appear in select list", item.expr->position);
-        }
-        column = static_cast<int>(exprs.size());
-        exprs.push_back(std::move(*bound));
-      }
+      column = *found;
     }
     keys.push_back(SortKey{column, item.descending, item.nulls_first.value_or(item.descending)});
   }
@@ -236,19 +241,13 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
       for (size_t i = 0; i < visible && column < 0; ++i) column = names[i] == item->names[0] ? static_cast<int>(i) : -1;
     }
     if (column < 0) {
-      auto bound = binder_.Bind(*item, scope, agg.get(), agg != nullptr ? nullptr : "DISTINCT ON");
-      if (!bound.ok()) {
+      auto found = OutputColumn(*item, scope, agg.get(), "DISTINCT ON", /*must_exist=*/false, &exprs);
+      if (!found.ok()) {
         binder_.set_sink(nullptr);
         binder_.set_windows(nullptr);
-        return bound.status();
+        return found.status();
       }
-      for (size_t i = 0; i < exprs.size() && column < 0; ++i) {
-        if (exprs[i]->Equals(**bound)) column = static_cast<int>(i);
-      }
-      if (column < 0) {
-        column = static_cast<int>(exprs.size());
-        exprs.push_back(std::move(*bound));
-      }
+      column = *found;
     }
     distinct_on.push_back(column);
   }

@@ -102,8 +102,9 @@ Task<ExecuteResult> SqlEngine::Execute(std::string sql, std::vector<Value> param
     out.error = statements.status();
     co_return out;
   }
+  const bool mentions_sequences = MentionsSequenceFunction(sql);  // once per request, not per statement
   for (const ast::Statement& stmt : *statements) {
-    auto result = co_await ExecuteStatement(stmt, sql, params);
+    auto result = co_await ExecuteStatement(stmt, mentions_sequences, params);
     if (!result.ok()) {
       out.error = result.status();
       co_return out;
@@ -149,11 +150,10 @@ Task<absl::StatusOr<std::map<uint32_t, SequenceValue>>> SqlEngine::LoadSequenceS
   co_return states;
 }
 
-Task<absl::StatusOr<StatementResult>> SqlEngine::ExecuteStatement(const ast::Statement& stmt, const std::string& sql,
+Task<absl::StatusOr<StatementResult>> SqlEngine::ExecuteStatement(const ast::Statement& stmt, bool mentions_sequences,
                                                                    const std::vector<Value>& params) {
   // now() for this statement (PostgreSQL: the transaction's start; each statement is one here).
   statement_micros_ = absl::ToUnixMicros(env_.WallNow()) - int64_t{946684800} * 1000000;
-  const bool mentions_sequences = MentionsSequenceFunction(sql);
   if (stmt.kind == ast::Statement::Kind::kSet || stmt.kind == ast::Statement::Kind::kShow ||
       stmt.kind == ast::Statement::Kind::kReset) {
     co_return RunSetting(stmt);  // session state only: no catalog, no store, any node

@@ -71,8 +71,9 @@ class SqlEngine {
   Task<ExecuteResult> Execute(std::string sql, std::vector<Value> params = {});
 
  private:
-  // `sql`: the request's text (for the sequence functions' cheap test).
-  Task<absl::StatusOr<StatementResult>> ExecuteStatement(const ast::Statement& stmt, const std::string& sql,
+  // `mentions_sequences`: the request's text names a sequence function (so the
+  // statement may write sequence states: MentionsSequenceFunction).
+  Task<absl::StatusOr<StatementResult>> ExecuteStatement(const ast::Statement& stmt, bool mentions_sequences,
                                                          const std::vector<Value>& params);
   // Runs `stmt` against `snapshot` (ExecuteStatement holds the locks and sequences).
   Task<absl::StatusOr<StatementResult>> Dispatch(const ast::Statement& stmt, const CatalogSnapshot& snapshot,
