@@ -86,6 +86,12 @@ void ClusterOracle::OnVoteGranted(raft::NodeId id, raft::Term term, raft::NodeId
 
 void ClusterOracle::OnRecovered(raft::NodeId id, const raft::HardState& state, raft::Index store_applied) {
   store_states_.insert(store_applied);
+  if (lost_.erase(id) > 0) {
+    // A later restart read the log back whole (the damage was in a read, not on the
+    // disk): the node rejoins, and the final checks count it again.
+    QUANTA_ASSERT(id == victim_);
+    world_.Log(absl::StrCat("n", id, " rejoined: its raft log reopened whole"));
+  }
   auto it = votes_.find(id);
   if (it != votes_.end() && it->second.first == state.term && state.vote != it->second.second) {
     world_.Fail(absl::StrCat("node ", id, " voted for ", it->second.second, " in term ", state.term,

@@ -74,7 +74,9 @@ class ClusterOracle : public replication::NodeObserver {
   // An acknowledged async-mode write lost with its primary: allowed, counted.
   void OnAsyncLoss() { ++async_losses_; }
   // Node `node` found its raft log damaged and stays down (it cannot rejoin safely
-  // without an operator): the final checks leave it out. Only the one node the run's
+  // without an operator): the final checks leave it out, until a later restart reads
+  // the log back whole (the damage was a read's, not the disk's) and OnRecovered
+  // counts it again. Only the one node the run's
   // disk corruption was aimed at may be lost.
   void OnNodeLost(raft::NodeId node, std::string why);
   // The node the run's disk corruption is aimed at: the only one whose store may be
