@@ -1,12 +1,17 @@
 #include "sql/execution/aggregate.h"
 
+#include <algorithm>
+
 #include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
+#include "engine/env/status.h"
 #include "sql/common/sql_error.h"
 #include "sql/execution/kernels.h"
 #include "sql/execution/operators.h"
 #include "sql/storage/row_codec.h"
+#include "sql/types/array.h"
+#include "sql/types/ordered_key.h"
 
 namespace quanta::sql {
 
@@ -52,6 +57,13 @@ absl::StatusOr<AggregateSpec> ResolveAggregate(std::string_view name, const std:
   }
   if (star) return SqlError(sqlstate::kSyntaxError, absl::StrCat(std::string(name), "(*) is not an aggregate with a * argument"));
   const auto stringish = [](const Type& t) { return t.is_string() || t.id == TypeId::kUnknown; };
+  if (name == "array_agg" && args.size() == 1) {
+    const TypeId element = args[0].id == TypeId::kUnknown ? TypeId::kText : args[0].id;
+    if (element == TypeId::kArray) return SqlError(sqlstate::kFeatureNotSupported, "array_agg of arrays is not supported yet");
+    spec.kind = AggregateKind::kArrayAgg;
+    spec.result = Type::Array(element);
+    return spec;
+  }
   if (name == "string_agg" && args.size() == 2 && stringish(args[0]) && stringish(args[1])) {
     spec.kind = AggregateKind::kStringAgg;
     spec.result = Type(TypeId::kText);
@@ -95,13 +107,54 @@ AggregateOperator::AggregateOperator(OperatorPtr child, std::vector<BoundExprPtr
 
 AggregateOperator::~AggregateOperator() = default;
 
-absl::Status UpdateAggregate(const AggregateSpec& spec, AggregateState& s, const std::vector<const Vector*>& args,
-                             size_t row) {
+namespace {
+
+// array_agg keeps NULL inputs (as NULL elements).
+absl::Status UpdateArrayAgg(const AggregateSpec& spec, AggregateState& s, const Vector& v, size_t row) {
+  if (spec.distinct) {
+    std::string key;
+    AppendKey(v, row, &key);
+    if (!s.seen.insert(std::move(key)).second) return absl::OkStatus();
+  }
+  if (static_cast<size_t>(s.count) >= kMaxArrayElements) {
+    return SqlError("54000", absl::StrCat("array size exceeds the maximum allowed (", kMaxArrayElements, ")"));
+  }
+  ++s.count;
+  AppendArrayElement(v.Get(row), &s.text);
+  s.have = true;
+  return absl::OkStatus();
+}
+
+// The sort key of `row` for an aggregate's ORDER BY: per key a NULL tag placed by
+// NULLS FIRST/LAST, then the value's ordered key, inverted when descending.
+std::string OrderKey(const AggregateSpec& spec, const std::vector<const Vector*>& args, size_t row) {
+  std::string key;
+  const size_t first = spec.input_count();
+  for (size_t i = 0; i < spec.order.size(); ++i) {
+    const AggregateOrder& o = spec.order[i];
+    const Vector& v = *args[first + i];
+    if (v.IsNull(row)) {
+      key.push_back(o.nulls_first ? '\x00' : '\x02');
+      continue;
+    }
+    key.push_back('\x01');
+    const size_t start = key.size();
+    AppendOrderedKey(v.Get(row), &key);
+    if (o.descending) {
+      for (size_t b = start; b < key.size(); ++b) key[b] = static_cast<char>(~key[b]);
+    }
+  }
+  return key;
+}
+
+absl::Status UpdateInput(const AggregateSpec& spec, AggregateState& s, const std::vector<const Vector*>& args,
+                         size_t row) {
   if (spec.kind == AggregateKind::kCountStar) {
     ++s.count;
     return absl::OkStatus();
   }
   const Vector& v = *args[0];
+  if (spec.kind == AggregateKind::kArrayAgg) return UpdateArrayAgg(spec, s, v, row);
   if (v.IsNull(row)) return absl::OkStatus();
   if (spec.distinct) {
     std::string key;
@@ -150,11 +203,52 @@ absl::Status UpdateAggregate(const AggregateSpec& spec, AggregateState& s, const
       s.text += v.Str(row);
       s.have = true;
       return absl::OkStatus();
+    case AggregateKind::kArrayAgg: QUANTA_UNREACHABLE("array_agg is fed by UpdateArrayAgg");
   }
   return absl::OkStatus();
 }
 
+// Feeds the buffered inputs of an ordered aggregate in sort order to a fresh state.
+absl::StatusOr<AggregateState> ReplayOrdered(const AggregateSpec& spec, const AggregateState& buffered) {
+  std::vector<size_t> order(buffered.buffered.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return buffered.buffered[a].first < buffered.buffered[b].first;
+  });
+  AggregateState s;
+  for (size_t i : order) {
+    const DataChunk chunk = RowChunk(buffered.buffered[i].second);
+    std::vector<const Vector*> args;
+    for (const Vector& c : chunk.columns) args.push_back(&c);
+    RETURN_IF_ERROR(UpdateInput(spec, s, args, 0));
+  }
+  return s;
+}
+
+absl::StatusOr<Value> FinishInput(const AggregateSpec& spec, const AggregateState& s);
+
+}  // namespace
+
+absl::Status UpdateAggregate(const AggregateSpec& spec, AggregateState& s, const std::vector<const Vector*>& args,
+                             size_t row) {
+  QUANTA_ASSERT(args.size() == spec.args.size());
+  if (spec.order.empty()) return UpdateInput(spec, s, args, row);
+  std::vector<Value> inputs;
+  for (size_t i = 0; i < spec.input_count(); ++i) inputs.push_back(args[i]->Get(row));
+  s.buffered.emplace_back(OrderKey(spec, args, row), std::move(inputs));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Value> FinishAggregate(const AggregateSpec& spec, const AggregateState& s) {
+  if (spec.order.empty()) return FinishInput(spec, s);
+  auto replayed = ReplayOrdered(spec, s);
+  if (!replayed.ok()) return replayed.status();
+  return FinishInput(spec, *replayed);
+}
+
+namespace {
+
+absl::StatusOr<Value> FinishInput(const AggregateSpec& spec, const AggregateState& s) {
   const Type& t = spec.result;
   switch (spec.kind) {
     case AggregateKind::kCountStar:
@@ -194,10 +288,13 @@ absl::StatusOr<Value> FinishAggregate(const AggregateSpec& spec, const Aggregate
     case AggregateKind::kBoolOr:
       return s.have ? Value::Bool(s.flag) : Value::Null(t);
     case AggregateKind::kStringAgg:
+    case AggregateKind::kArrayAgg:
       return s.have ? Value::String(t, s.text) : Value::Null(t);
   }
   QUANTA_UNREACHABLE("aggregate kind");
 }
+
+}  // namespace
 
 absl::Status AggregateOperator::Accumulate(const DataChunk& in, const ExecContext& ctx) {
   const Rows rows = Rows::Of(in);

@@ -1,5 +1,6 @@
 // Hash aggregation: GROUP BY and aggregate functions (count, sum, avg, min, max,
-// bool_and/bool_or/every, string_agg), with DISTINCT and FILTER.
+// bool_and/bool_or/every, string_agg, array_agg), with DISTINCT, FILTER and ORDER BY
+// inside the call (string_agg(x, ',' ORDER BY y)).
 //
 // Output columns: the group expressions' values, then one column per aggregate. Groups
 // come out in the order they were first seen (deterministic for a given input order).
@@ -22,15 +23,26 @@
 
 namespace quanta::sql {
 
-enum class AggregateKind : uint8_t { kCountStar, kCount, kSum, kAvg, kMin, kMax, kBoolAnd, kBoolOr, kStringAgg };
+enum class AggregateKind : uint8_t { kCountStar, kCount, kSum, kAvg, kMin, kMax, kBoolAnd, kBoolOr, kStringAgg, kArrayAgg };
+
+// One ORDER BY key inside an aggregate call.
+struct AggregateOrder {
+  bool descending = false;
+  bool nulls_first = false;
+};
 
 struct AggregateSpec {
   AggregateKind kind = AggregateKind::kCount;
-  std::vector<BoundExprPtr> args;  // 0 (count(*)), 1, or 2 (string_agg's delimiter)
+  // 0 (count(*)), 1, or 2 (string_agg's delimiter), then one per `order` key.
+  std::vector<BoundExprPtr> args;
   BoundExprPtr filter;             // FILTER (WHERE ...), or null
   bool distinct = false;
+  // ORDER BY inside the call: inputs are buffered with their sort keys and fed to the
+  // aggregate in that order when it finishes (ties keep their input order).
+  std::vector<AggregateOrder> order;
   Type result;
   std::string name;
+  size_t input_count() const { return args.size() - order.size(); }
 };
 
 // Resolves an aggregate by name for its argument types: kind and result type, or
@@ -46,8 +58,10 @@ struct AggregateState {
   bool have = false;       // min/max/bool/string_agg: a value is held
   Value best;
   bool flag = false;
-  std::string text;
+  std::string text;                   // string_agg's text, array_agg's encoding
   absl::btree_set<std::string> seen;  // DISTINCT: group keys of inputs counted
+  // ORDER BY inside the call: (sort key, input values) in arrival order.
+  std::vector<std::pair<std::string, std::vector<Value>>> buffered;
 };
 
 // Feeds row `row` of the evaluated arguments to `state`.

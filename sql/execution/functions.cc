@@ -109,6 +109,22 @@ absl::StatusOr<FunctionMatch> ResolveMathFunction(std::string_view name, const s
   return Match(kernel, t, {t});
 }
 
+// encode(bytea, text), decode(text, text), length/octet_length(bytea).
+std::optional<FunctionMatch> ResolveBinaryFunction(std::string_view name, const std::vector<Type>& args) {
+  const Type bytea(TypeId::kBytea), text(TypeId::kText), int4(TypeId::kInt4);
+  const auto stringish = [](const Type& t) { return IsStringish(t); };
+  if (name == "encode" && args.size() == 2 && args[0].id == TypeId::kBytea && stringish(args[1])) {
+    return Match(BinaryFunctionKernel(name), text, {bytea, text});
+  }
+  if (name == "decode" && args.size() == 2 && stringish(args[0]) && stringish(args[1])) {
+    return Match(BinaryFunctionKernel(name), bytea, {text, text});
+  }
+  if ((name == "length" || name == "octet_length") && args.size() == 1 && args[0].id == TypeId::kBytea) {
+    return Match(BinaryFunctionKernel("octet_length"), int4, {bytea});
+  }
+  return std::nullopt;
+}
+
 bool IsStringFunction(std::string_view n) {
   return StringFunctionKernel(n) != nullptr;
 }
@@ -155,6 +171,7 @@ absl::StatusOr<Type> CommonType(const std::vector<Type>& types, std::string_view
 
 absl::StatusOr<FunctionMatch> ResolveBinaryOperator(std::string_view op, const Type& left, const Type& right) {
   if (auto datetime = ResolveDateTimeOperator(op, left, right)) return std::move(*datetime);
+  if (auto array = ResolveArrayOperator(op, left, right)) return std::move(*array);
   Type l = left, r = right;
   if (l.id == TypeId::kUnknown && r.id == TypeId::kUnknown && !IsComparison(op) && op != "||" &&
       RegexMatchKernel(op) == nullptr) {
@@ -166,6 +183,9 @@ absl::StatusOr<FunctionMatch> ResolveBinaryOperator(std::string_view op, const T
     if (!l.is_string() || !r.is_string()) return NoOperator(op, left, right);
     return Match(regex, boolean, {Type(TypeId::kText), Type(TypeId::kText)});
   }
+  const bool bytes = (l.id == TypeId::kBytea || l.id == TypeId::kUuid) && l.SameBase(r);
+  if (op == "||" && l.id == TypeId::kBytea && bytes) return Match(ConcatKernel(), l, {l, l});
+  if (IsComparison(op) && bytes) return Match(CompareKernel(op, Storage::kString, false), boolean, {l, l});
   if (op == "||") {
     if (!l.is_string() && !r.is_string()) return NoOperator(op, left, right);
     FunctionMatch m = Match(ConcatKernel(), Type(TypeId::kText), {Type(TypeId::kText), Type(TypeId::kText)});
@@ -223,6 +243,8 @@ absl::StatusOr<FunctionMatch> ResolveFunction(std::string_view name, const std::
       std::all_of(args.begin(), args.end(), [](const Type& t) { return IsStringish(t); })) {
     return Match(RegexpReplaceKernel(), Type(TypeId::kText), std::vector<Type>(args.size(), Type(TypeId::kText)));
   }
+  if (auto array = ResolveArrayFunction(name, args)) return std::move(*array);
+  if (auto binary = ResolveBinaryFunction(name, args)) return std::move(*binary);
   if (IsStringFunction(name)) return ResolveStringFunction(name, args);
   if (IsMathFunction(name)) return ResolveMathFunction(name, args);
   return NoFunction(name, args);

@@ -42,6 +42,11 @@ std::optional<absl::StatusOr<FunctionMatch>> ResolveDateTimeOperator(std::string
 std::optional<absl::StatusOr<FunctionMatch>> ResolveDateTimeUnary(std::string_view op, const Type& arg);
 std::optional<absl::StatusOr<FunctionMatch>> ResolveDateTimeFunction(std::string_view name, const std::vector<Type>& args);
 
+// Array operators (||, comparisons, @> <@ &&) and functions (array_length, unnest's
+// relatives...) in kernels_array.cc; nullopt when no argument makes them array ones.
+std::optional<absl::StatusOr<FunctionMatch>> ResolveArrayOperator(std::string_view op, const Type& left, const Type& right);
+std::optional<absl::StatusOr<FunctionMatch>> ResolveArrayFunction(std::string_view name, const std::vector<Type>& args);
+
 // Whether `name` is an aggregate function name (count, sum, avg, min, max...).
 bool IsAggregateName(std::string_view name);
 

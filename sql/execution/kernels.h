@@ -44,6 +44,13 @@ ScalarKernel StringFunctionKernel(std::string_view name);  // lower, upper, leng
 ScalarKernel RegexMatchKernel(std::string_view op);
 ScalarKernel SimilarKernel();
 ScalarKernel RegexpReplaceKernel();
+// Arrays (kernels_array.cc): ARRAY[...] (not strict), a[i], needle op ANY/ALL (array)
+// (self.name: the comparison; self.negated: ALL).
+ScalarKernel ArrayConstructKernel();
+ScalarKernel ArraySubscriptKernel();
+ScalarKernel ArrayQuantifiedKernel();
+// bytea (kernels_binary.cc): encode, decode, length/octet_length.
+ScalarKernel BinaryFunctionKernel(std::string_view name);
 // Math.
 ScalarKernel MathFunctionKernel(std::string_view name, Storage storage);
 

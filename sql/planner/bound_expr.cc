@@ -48,6 +48,13 @@ BoundExprPtr BoundExpr::Clone() const {
   return e;
 }
 
+BoundExprPtr MakeNode(BoundKind kind, Type type) {
+  auto e = std::make_unique<BoundExpr>();
+  e->kind = kind;
+  e->type = type;
+  return e;
+}
+
 BoundExprPtr MakeConstant(Value v) {
   auto e = std::make_unique<BoundExpr>();
   e->kind = BoundKind::kConstant;

@@ -66,6 +66,7 @@ struct BoundExpr {
   BoundExprPtr Clone() const;
 };
 
+BoundExprPtr MakeNode(BoundKind kind, Type type);  // no operands yet
 BoundExprPtr MakeConstant(Value v);
 BoundExprPtr MakeColumn(int index, Type type);
 

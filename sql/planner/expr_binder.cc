@@ -1,5 +1,7 @@
 #include "sql/planner/expr_binder.h"
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -16,13 +18,6 @@ namespace {
 // Marks an error raised because an aggregate was found where a plain expression was
 // being tried (BindAggregated falls back to binding the parts).
 constexpr char kAggregateHere[] = "aggregate function calls are not allowed here";
-
-BoundExprPtr MakeNode(BoundKind kind, Type type) {
-  auto e = std::make_unique<BoundExpr>();
-  e->kind = kind;
-  e->type = type;
-  return e;
-}
 
 BoundExprPtr MakeFunction(const FunctionMatch& m, std::string name, std::vector<BoundExprPtr> args) {
   auto e = MakeNode(m.kind, m.result);
@@ -190,7 +185,25 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindAggregateCall(const ast::Expr& e, A
       a = std::move(*text);
     }
   }
+  for (const ast::OrderItem& o : e.order_within) {
+    auto key = Bind(*o.expr, *agg->input, nullptr, "aggregate function calls");
+    if (!key.ok()) return key.status();
+    if ((*key)->type.id == TypeId::kUnknown) {
+      auto text = Coerce(std::move(*key), Type(TypeId::kText), CastContext::kImplicit, e.position);
+      if (!text.ok()) return text.status();
+      *key = std::move(*text);
+    }
+    const bool listed = std::any_of(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(types.size()),
+                                    [&](const BoundExprPtr& a) { return a->Equals(**key); });
+    if (e.distinct && !listed) {
+      return SqlError(sqlstate::kInvalidColumnReference,
+                      "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list", o.expr->position);
+    }
+    args.push_back(std::move(*key));
+    spec->order.push_back(AggregateOrder{o.descending, o.nulls_first.value_or(o.descending)});
+  }
   spec->args = std::move(args);
+  QUANTA_ASSERT(spec->input_count() == types.size());
   spec->distinct = e.distinct;
   if (e.filter != nullptr) {
     auto filter = BindCondition(*e.filter, *agg->input, nullptr, "FILTER");
@@ -219,6 +232,9 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindNode(const ast::Expr& e, const Scop
     case ast::ExprKind::kCast: {
       auto type = ResolveType(e.type);
       if (!type.ok()) return type.status();
+      if (type->id == TypeId::kArray && e.args[0]->kind == ast::ExprKind::kArray && e.args[0]->args.empty()) {
+        return MakeConstant(Value::String(*type, ""));  // ARRAY[]::int[]
+      }
       auto arg = agg ? BindAggregated(*e.args[0], scope, agg) : BindNode(*e.args[0], scope, nullptr, clause);
       if (!arg.ok()) return arg.status();
       return Coerce(std::move(*arg), *type, CastContext::kExplicit, e.position);
@@ -239,10 +255,14 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindNode(const ast::Expr& e, const Scop
       node->args.push_back(std::move(operand));
       return node;
     }
+    case ast::ExprKind::kArray: return BindArray(e, scope, agg, clause);
+    case ast::ExprKind::kSubscript: return BindSubscript(e, scope, agg, clause);
+    case ast::ExprKind::kQuantified:
+      if (e.subquery == nullptr) return BindQuantifiedArray(e, scope, agg, clause);
+      return BindSubquery(e, scope, agg, clause);
     case ast::ExprKind::kSubquery:
     case ast::ExprKind::kExists:
     case ast::ExprKind::kInSubquery:
-    case ast::ExprKind::kQuantified:
       return BindSubquery(e, scope, agg, clause);
     case ast::ExprKind::kStar:
       return SqlError(sqlstate::kSyntaxError, "a * is only allowed in a select list", e.position);
@@ -563,9 +583,7 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindSubquery(const ast::Expr& e, const 
                     absl::StrCat("subqueries are not supported in ", agg != nullptr ? "aggregated queries" : (clause ? clause : "this context"), " yet"),
                     e.position);
   }
-  if (e.subquery == nullptr) {
-    return SqlError(sqlstate::kFeatureNotSupported, "ANY/ALL over arrays is not supported yet", e.position);
-  }
+  QUANTA_ASSERT(e.subquery != nullptr);
   SubqueryEntry entry;
   entry.query = e.subquery.get();
   auto types = sink_->validate(*e.subquery, scope, &entry.correlated);

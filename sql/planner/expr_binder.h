@@ -115,6 +115,11 @@ class ExprBinder {
   absl::StatusOr<BoundExprPtr> BindLike(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
   absl::StatusOr<BoundExprPtr> BindBetween(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
   absl::StatusOr<BoundExprPtr> BindIsDistinct(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
+  // Arrays (expr_binder_array.cc): ARRAY[...], a[i], x op ANY|ALL (array).
+  absl::StatusOr<BoundExprPtr> BindArray(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
+  absl::StatusOr<BoundExprPtr> BindSubscript(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
+  absl::StatusOr<BoundExprPtr> BindQuantifiedArray(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
+                                                   const char* clause);
   absl::StatusOr<std::vector<BoundExprPtr>> BindArgs(const std::vector<ast::ExprPtr>& args, const Scope& scope,
                                                      AggregationBinding* agg, const char* clause);
 

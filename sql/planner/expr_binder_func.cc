@@ -11,13 +11,6 @@
 namespace quanta::sql {
 namespace {
 
-BoundExprPtr MakeNode(BoundKind kind, Type type) {
-  auto e = std::make_unique<BoundExpr>();
-  e->kind = kind;
-  e->type = type;
-  return e;
-}
-
 // The session's facts as constants, or null if `name` is not one of them.
 BoundExprPtr SessionFunction(const std::string& name, const SessionInfo& session, size_t argc) {
   if (argc != 0) return nullptr;
@@ -165,6 +158,9 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindWindowCall(const ast::Expr& e, cons
     return SqlError("42P20", absl::StrCat("window functions are not allowed in ", where), e.position);
   }
   const ast::WindowSpec& spec = *e.over;
+  if (!e.order_within.empty()) {
+    return SqlError(sqlstate::kFeatureNotSupported, "aggregate ORDER BY is not implemented for window functions", e.position);
+  }
   if (!spec.name.empty()) {
     return SqlError(sqlstate::kFeatureNotSupported, "named windows (WINDOW w AS ...) are not supported yet", e.position);
   }
@@ -318,9 +314,10 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindFunction(const ast::Expr& e, const 
     const std::string where = clause != nullptr ? clause : "this context";
     return SqlError(sqlstate::kGroupingError, absl::StrCat("aggregate functions are not allowed in ", where), e.position);
   }
-  if (e.star_arg || e.distinct || e.filter != nullptr) {
+  if (e.star_arg || e.distinct || e.filter != nullptr || !e.order_within.empty()) {
     return SqlError(sqlstate::kWrongObjectType,
-                    absl::StrCat(e.star_arg ? "*" : e.distinct ? "DISTINCT" : "FILTER", " specified, but ", name,
+                    absl::StrCat(e.star_arg ? "*" : e.distinct ? "DISTINCT" : e.filter != nullptr ? "FILTER" : "ORDER BY",
+                                 " specified, but ", name,
                                  " is not an aggregate function"),
                     e.position);
   }

@@ -228,8 +228,7 @@ absl::Status SqlEngine::AddColumn(const ast::AlterTableCmd& cmd, const CatalogSn
   }
   auto type = ExprBinder::ResolveType(c.type);
   if (!type.ok()) return type.status();
-  if (type->id == TypeId::kArray || type->id == TypeId::kUuid || type->id == TypeId::kJson || type->id == TypeId::kJsonb ||
-      type->id == TypeId::kBytea) {
+  if (type->id == TypeId::kJson || type->id == TypeId::kJsonb) {
     return SqlError(sqlstate::kFeatureNotSupported, absl::StrCat("columns of type ", type->Name(), " are not supported yet"),
                     c.type.position);
   }

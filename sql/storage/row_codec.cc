@@ -6,51 +6,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
+#include "engine/env/status.h"
 #include "engine/util/coding.h"
+#include "sql/types/array.h"
+#include "sql/types/ordered_key.h"
 
 namespace quanta::sql {
 namespace {
 
 void AppendBigEndian(uint64_t v, std::string* out) {
   for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-
-void AppendEscaped(std::string_view s, bool invert, std::string* out) {
-  const auto put = [&](uint8_t b) { out->push_back(static_cast<char>(invert ? ~b : b)); };
-  for (char c : s) {
-    put(static_cast<uint8_t>(c));
-    if (c == 0) put(0xFF);
-  }
-  put(0x00);
-  put(0x01);
-}
-
-// Numerics: sign class, then for non-zero the decimal exponent and the significant
-// digits (inverted for negatives, so larger magnitudes sort first there).
-void AppendNumericKey(const Numeric& n, std::string* out) {
-  if (n.is_nan()) {
-    out->push_back(static_cast<char>(0x30));
-    return;
-  }
-  if (n.is_zero()) {
-    out->push_back(static_cast<char>(0x20));
-    return;
-  }
-  std::string digits = n.Abs().ToString();
-  const size_t point = digits.find('.');
-  int exponent = static_cast<int>(point == std::string::npos ? digits.size() : point);
-  if (point != std::string::npos) digits.erase(point, 1);
-  size_t lead = 0;
-  while (lead < digits.size() && digits[lead] == '0') ++lead;
-  exponent -= static_cast<int>(lead);
-  digits.erase(0, lead);
-  while (!digits.empty() && digits.back() == '0') digits.pop_back();
-  const bool negative = n.negative();
-  out->push_back(static_cast<char>(negative ? 0x10 : 0x28));
-  uint32_t e = static_cast<uint32_t>(exponent) ^ 0x80000000u;
-  if (negative) e = ~e;
-  for (int i = 3; i >= 0; --i) out->push_back(static_cast<char>((e >> (8 * i)) & 0xFF));
-  AppendEscaped(digits, negative, out);
 }
 
 struct Reader {
@@ -75,32 +40,7 @@ void AppendKeyValue(const Value& v, std::string* out) {
     return;
   }
   out->push_back(0x02);
-  switch (StorageOf(v.type())) {
-    case Storage::kInt:
-      AppendBigEndian(static_cast<uint64_t>(v.int_value()) ^ 0x8000000000000000ull, out);
-      return;
-    case Storage::kFloat: {
-      double d = v.float_value();
-      if (d == 0) d = 0;  // -0 = 0
-      if (std::isnan(d)) d = std::numeric_limits<double>::quiet_NaN();  // one NaN, as SQL groups them
-      uint64_t bits = 0;
-      std::memcpy(&bits, &d, 8);
-      bits = (bits & 0x8000000000000000ull) ? ~bits : bits ^ 0x8000000000000000ull;
-      AppendBigEndian(bits, out);
-      return;
-    }
-    case Storage::kString: {
-      std::string_view s = v.str();
-      if (v.type().id == TypeId::kBpchar) {
-        while (!s.empty() && s.back() == ' ') s.remove_suffix(1);  // char(n) ignores padding
-      }
-      AppendEscaped(s, false, out);
-      return;
-    }
-    case Storage::kNumeric:
-      AppendNumericKey(v.numeric(), out);
-      return;
-  }
+  AppendOrderedKey(v, out);
 }
 
 void AppendKey(const Vector& column, size_t row, std::string* out) { AppendKeyValue(column.Get(row), out); }
@@ -213,6 +153,8 @@ absl::Status DecodeRow(std::string_view bytes, std::vector<Vector>* out, size_t 
     r.pos += n;
     if (storage == Storage::kString) {
       if (v.type().id == TypeId::kInterval && body.size() != 32) return Damaged("malformed interval");
+      if (v.type().id == TypeId::kUuid && body.size() != 16) return Damaged("malformed uuid");
+      if (v.type().id == TypeId::kArray) RETURN_IF_ERROR(ValidateArray(body, Type(v.type().element)));
       v.SetStr(row, std::string(body));
     } else {
       auto num = Numeric::Decode(body);

@@ -6,10 +6,8 @@
 // was added hold fewer columns; the missing ones read as NULL.
 //
 // Key: an order-preserving encoding of the primary key's values (memcmp order equals
-// SQL order): per column a tag byte (0x01 NULL, 0x02 value; NULL sorts last), then
-// integers big-endian with the sign bit flipped, floats by IEEE bits made orderable,
-// strings with 0x00 escaped as 0x00 0xFF and ended by 0x00 0x01, numerics by sign,
-// decimal exponent and digits. Tables without a primary key use a hidden row id
+// SQL order): per column a tag byte (0x01 NULL, 0x02 value), then the value's
+// types/ordered_key.h encoding. Tables without a primary key use a hidden row id
 // (8 bytes big-endian). Every value's encoding is self-delimiting, so a key that starts
 // with a value list's encoding holds exactly those values first.
 //

@@ -11,6 +11,8 @@
 #include "engine/env/assert.h"
 #include "engine/util/strings.h"
 #include "sql/common/sql_error.h"
+#include "sql/types/array.h"
+#include "sql/types/binary.h"
 #include "sql/types/datetime.h"
 
 namespace quanta::sql {
@@ -255,6 +257,23 @@ std::optional<absl::StatusOr<Value>> DateTimeCast(const Value& v, const Type& to
   return std::nullopt;
 }
 
+absl::StatusOr<Value> StringResult(absl::StatusOr<std::string> s, const Type& type) {
+  if (!s.ok()) return s.status();
+  return Value::String(type, std::move(*s));
+}
+
+// Element by element (int[] to text[], numeric[] to int[]...).
+absl::StatusOr<Value> CastArray(const Value& v, const Type& to, CastContext context) {
+  std::string out;
+  const Type element(to.element);
+  for (const Value& e : DecodeArray(v.str(), Type(v.type().element))) {
+    auto cast = CastValue(e, element, context);
+    if (!cast.ok()) return cast.status();
+    AppendArrayElement(*cast, &out);
+  }
+  return Value::String(to, std::move(out));
+}
+
 }  // namespace
 
 absl::Status IntOutOfRange(TypeId id) {
@@ -271,6 +290,7 @@ absl::StatusOr<int64_t> CheckIntRange(int64_t v, TypeId id) {
 
 bool CanCast(const Type& from, const Type& to, CastContext context) {
   if (from.SameBase(to)) return true;
+  if (from.id == TypeId::kArray && to.id == TypeId::kArray) return CanCast(Type(from.element), Type(to.element), context);
   if (from.id == TypeId::kUnknown) return true;
   const int rf = NumericRank(from.id);
   const int rt = NumericRank(to.id);
@@ -324,6 +344,7 @@ absl::StatusOr<Value> CastValue(const Value& v, const Type& to, CastContext cont
   if (to.id == TypeId::kBool) return Value::Bool(v.int_value() != 0);
   if (NumericRank(from.id) > 0 && NumericRank(to.id) > 0) return NumberToTarget(v, to);
   if (auto cast = DateTimeCast(v, to)) return std::move(*cast);
+  if (from.id == TypeId::kArray && to.id == TypeId::kArray) return CastArray(v, to, context);
   if (StorageOf(from) == StorageOf(to)) {
     Value out = v;
     out.set_type(to);
@@ -357,6 +378,9 @@ absl::StatusOr<Value> ParseValue(std::string_view text, const Type& type) {
     }
     case TypeId::kUnknown:
       return Value::String(type, std::string(text));
+    case TypeId::kUuid: return StringResult(ParseUuid(text), type);
+    case TypeId::kBytea: return StringResult(ParseBytea(text), type);
+    case TypeId::kArray: return StringResult(ParseArrayLiteral(text, Type(type.element)), type);
     case TypeId::kDate: {
       auto d = ParseDate(text);
       if (!d.ok()) return d.status();
@@ -403,6 +427,9 @@ std::string FormatValue(const Value& v) {
     case TypeId::kTimestamp: return FormatTimestamp(v.int_value(), false);
     case TypeId::kTimestampTz: return FormatTimestamp(v.int_value(), true);
     case TypeId::kInterval: return FormatInterval(DecodeInterval(v.str()));
+    case TypeId::kUuid: return FormatUuid(v.str());
+    case TypeId::kBytea: return FormatBytea(v.str());
+    case TypeId::kArray: return FormatArray(v.str(), Type(v.type().element));
     default: return v.str();
   }
 }
