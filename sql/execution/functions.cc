@@ -171,6 +171,7 @@ absl::StatusOr<Type> CommonType(const std::vector<Type>& types, std::string_view
 
 absl::StatusOr<FunctionMatch> ResolveBinaryOperator(std::string_view op, const Type& left, const Type& right) {
   if (auto datetime = ResolveDateTimeOperator(op, left, right)) return std::move(*datetime);
+  if (auto json = ResolveJsonOperator(op, left, right)) return std::move(*json);
   if (auto array = ResolveArrayOperator(op, left, right)) return std::move(*array);
   Type l = left, r = right;
   if (l.id == TypeId::kUnknown && r.id == TypeId::kUnknown && !IsComparison(op) && op != "||" &&
@@ -244,6 +245,7 @@ absl::StatusOr<FunctionMatch> ResolveFunction(std::string_view name, const std::
     return Match(RegexpReplaceKernel(), Type(TypeId::kText), std::vector<Type>(args.size(), Type(TypeId::kText)));
   }
   if (auto array = ResolveArrayFunction(name, args)) return std::move(*array);
+  if (auto json = ResolveJsonFunction(name, args)) return std::move(*json);
   if (auto binary = ResolveBinaryFunction(name, args)) return std::move(*binary);
   if (IsStringFunction(name)) return ResolveStringFunction(name, args);
   if (IsMathFunction(name)) return ResolveMathFunction(name, args);

@@ -47,6 +47,12 @@ std::optional<absl::StatusOr<FunctionMatch>> ResolveDateTimeFunction(std::string
 std::optional<absl::StatusOr<FunctionMatch>> ResolveArrayOperator(std::string_view op, const Type& left, const Type& right);
 std::optional<absl::StatusOr<FunctionMatch>> ResolveArrayFunction(std::string_view name, const std::vector<Type>& args);
 
+// json/jsonb operators (-> ->> #> #>> @> <@ ?, jsonb comparisons) and functions
+// (json_typeof, json_array_length, to_json...) in kernels_json.cc; nullopt when no
+// argument is json.
+std::optional<absl::StatusOr<FunctionMatch>> ResolveJsonOperator(std::string_view op, const Type& left, const Type& right);
+std::optional<absl::StatusOr<FunctionMatch>> ResolveJsonFunction(std::string_view name, const std::vector<Type>& args);
+
 // Whether `name` is an aggregate function name (count, sum, avg, min, max...).
 bool IsAggregateName(std::string_view name);
 

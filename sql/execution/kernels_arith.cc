@@ -6,6 +6,7 @@
 #include "sql/common/sql_error.h"
 #include "sql/execution/kernels.h"
 #include "sql/types/cast.h"
+#include "sql/types/json.h"
 
 namespace quanta::sql {
 namespace {
@@ -228,6 +229,11 @@ int CompareValues(const Vector& a, size_t ra, const Vector& b, size_t rb, bool p
     case Storage::kFloat: return CompareFloat(a.Float(ra), b.Float(rb));
     case Storage::kNumeric: return a.Num(ra).Compare(b.Num(rb));
     case Storage::kString: {
+      if (a.type().id == TypeId::kJsonb && b.type().id == TypeId::kJsonb) {
+        auto c = JsonbCompare(a.Str(ra), b.Str(rb));  // stored jsonb text is valid
+        QUANTA_ASSERT(c.ok());
+        return *c < 0 ? -1 : (*c > 0 ? 1 : 0);
+      }
       const int c = padded ? Unpadded(a.Str(ra)).compare(Unpadded(b.Str(rb))) : a.Str(ra).compare(b.Str(rb));
       return c < 0 ? -1 : (c > 0 ? 1 : 0);
     }

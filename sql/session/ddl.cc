@@ -91,10 +91,6 @@ absl::StatusOr<TableDef> BuildTable(const ast::CreateTableStmt& stmt, const Sess
                                                    c.type.name == "smallserial" || c.type.name == "serial2");
     auto type = ExprBinder::ResolveType(c.type);
     if (!type.ok()) return type.status();
-    if (type->id == TypeId::kJson || type->id == TypeId::kJsonb) {
-      return SqlError(sqlstate::kFeatureNotSupported, absl::StrCat("columns of type ", type->Name(), " are not supported yet"),
-                      c.type.position);
-    }
     column.type = *type;
     column.not_null = c.not_null;
     column.attnum = static_cast<int>(table.columns.size()) + 1;

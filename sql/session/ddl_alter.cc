@@ -228,10 +228,6 @@ absl::Status SqlEngine::AddColumn(const ast::AlterTableCmd& cmd, const CatalogSn
   }
   auto type = ExprBinder::ResolveType(c.type);
   if (!type.ok()) return type.status();
-  if (type->id == TypeId::kJson || type->id == TypeId::kJsonb) {
-    return SqlError(sqlstate::kFeatureNotSupported, absl::StrCat("columns of type ", type->Name(), " are not supported yet"),
-                    c.type.position);
-  }
   ColumnDef column;
   column.name = name;
   column.type = *type;

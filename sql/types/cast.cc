@@ -14,6 +14,7 @@
 #include "sql/types/array.h"
 #include "sql/types/binary.h"
 #include "sql/types/datetime.h"
+#include "sql/types/json.h"
 
 namespace quanta::sql {
 namespace {
@@ -345,6 +346,7 @@ absl::StatusOr<Value> CastValue(const Value& v, const Type& to, CastContext cont
   if (NumericRank(from.id) > 0 && NumericRank(to.id) > 0) return NumberToTarget(v, to);
   if (auto cast = DateTimeCast(v, to)) return std::move(*cast);
   if (from.id == TypeId::kArray && to.id == TypeId::kArray) return CastArray(v, to, context);
+  if (from.id == TypeId::kJson && to.id == TypeId::kJsonb) return StringResult(NormalizeJsonb(v.str()), to);
   if (StorageOf(from) == StorageOf(to)) {
     Value out = v;
     out.set_type(to);
@@ -379,6 +381,8 @@ absl::StatusOr<Value> ParseValue(std::string_view text, const Type& type) {
     case TypeId::kUnknown:
       return Value::String(type, std::string(text));
     case TypeId::kUuid: return StringResult(ParseUuid(text), type);
+    case TypeId::kJson: return StringResult(NormalizeJson(text), type);
+    case TypeId::kJsonb: return StringResult(NormalizeJsonb(text), type);
     case TypeId::kBytea: return StringResult(ParseBytea(text), type);
     case TypeId::kArray: return StringResult(ParseArrayLiteral(text, Type(type.element)), type);
     case TypeId::kDate: {
