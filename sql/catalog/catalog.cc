@@ -189,8 +189,46 @@ std::string EncodeTable(const TableDef& table) {
     r.add_check_names(check.name);
     r.add_check_sql(check.sql);
   }
+  for (const ForeignKeyDef& fk : table.foreign_keys) {
+    catalog::ForeignKeyRecord* fr = r.add_foreign_keys();
+    fr->set_name(fk.name);
+    for (int c : fk.columns) fr->add_columns(c);
+    fr->set_ref_table(fk.ref_table);
+    for (int c : fk.ref_columns) fr->add_ref_columns(c);
+    fr->set_on_delete(std::string(1, fk.on_delete));
+    fr->set_on_update(std::string(1, fk.on_update));
+  }
   return r.SerializeAsString();
 }
+
+namespace {
+
+absl::StatusOr<ForeignKeyDef> DecodeForeignKey(const catalog::ForeignKeyRecord& fr, size_t columns) {
+  ForeignKeyDef fk;
+  fk.name = fr.name();
+  fk.ref_table = fr.ref_table();
+  const auto bad = [&] { return absl::DataLossError(absl::StrCat("catalog: foreign key ", fk.name, " is malformed")); };
+  if (fr.columns_size() == 0 || fr.columns_size() != fr.ref_columns_size() ||
+      fr.columns_size() > static_cast<int>(kMaxIndexColumns)) {
+    return bad();
+  }
+  for (int c : fr.columns()) {
+    if (c < 0 || static_cast<size_t>(c) >= columns) return bad();
+    fk.columns.push_back(c);
+  }
+  for (int c : fr.ref_columns()) {
+    if (c < 0 || c >= static_cast<int>(kMaxColumns)) return bad();
+    fk.ref_columns.push_back(c);
+  }
+  const std::string_view actions = "arcn";
+  if (fr.on_delete().size() != 1 || actions.find(fr.on_delete()[0]) == std::string_view::npos) return bad();
+  if (fr.on_update() != "a" && fr.on_update() != "r") return bad();
+  fk.on_delete = fr.on_delete()[0];
+  fk.on_update = fr.on_update()[0];
+  return fk;
+}
+
+}  // namespace
 
 absl::StatusOr<TableDef> DecodeTable(std::string_view bytes) {
   catalog::TableRecord r;
@@ -257,7 +295,19 @@ absl::StatusOr<TableDef> DecodeTable(std::string_view bytes) {
     }
     t.indexes.push_back(std::move(index));
   }
+  for (const catalog::ForeignKeyRecord& fr : r.foreign_keys()) {
+    auto fk = DecodeForeignKey(fr, t.columns.size());
+    if (!fk.ok()) return fk.status();
+    t.foreign_keys.push_back(std::move(*fk));
+  }
   return t;
+}
+
+const TableDef* CatalogSnapshot::FindTableByOid(uint32_t oid) const {
+  for (const auto& [name, table] : tables_) {
+    if (table.oid == oid) return &table;
+  }
+  return nullptr;
 }
 
 const TableDef* CatalogSnapshot::FindIndex(std::string_view schema, std::string_view name, size_t* index) const {

@@ -95,6 +95,20 @@ struct IndexDef {
   storage::TreeId tree = 0;
 };
 
+// FOREIGN KEY (columns) REFERENCES ref_table (ref_columns): every row whose `columns`
+// are all non-NULL (MATCH SIMPLE) has a row of ref_table with equal ref_columns, which
+// are that table's primary key or the columns of one of its unique indexes. Actions:
+// 'a' NO ACTION and 'r' RESTRICT refuse to remove a referenced row (checked at the end
+// of the statement), 'c' CASCADE deletes the referencing rows, 'n' SET NULL nulls them.
+struct ForeignKeyDef {
+  std::string name;
+  std::vector<int> columns;
+  uint32_t ref_table = 0;
+  std::vector<int> ref_columns;
+  char on_delete = 'a';
+  char on_update = 'a';
+};
+
 // ANALYZE's measurements (none until the first ANALYZE).
 struct TableStats {
   bool analyzed = false;
@@ -112,6 +126,7 @@ struct TableDef {
   std::string primary_key_name;
   std::vector<CheckDef> checks;
   std::vector<IndexDef> indexes;
+  std::vector<ForeignKeyDef> foreign_keys;
   TableStats stats;
   storage::TreeId tree = 0;
 
@@ -131,6 +146,8 @@ class CatalogSnapshot {
   // The table `schema.name`, or null.
   const TableDef* FindTable(std::string_view schema, std::string_view name) const;
   const std::map<std::string, TableDef>& tables() const { return tables_; }
+  // The table with `oid`, or null.
+  const TableDef* FindTableByOid(uint32_t oid) const;
   // The table owning index `schema.name`, or null (with *index the index's position).
   const TableDef* FindIndex(std::string_view schema, std::string_view name, size_t* index) const;
   // The view `schema.name`, or null.

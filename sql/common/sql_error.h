@@ -44,6 +44,7 @@ inline constexpr char kNotNullViolation[] = "23502";
 inline constexpr char kUniqueViolation[] = "23505";
 inline constexpr char kCheckViolation[] = "23514";
 inline constexpr char kForeignKeyViolation[] = "23503";
+inline constexpr char kInvalidForeignKey[] = "42830";
 inline constexpr char kReadOnlyTransaction[] = "25006";
 inline constexpr char kInternalError[] = "XX000";
 }  // namespace sqlstate

@@ -184,6 +184,26 @@ struct SequenceOptions {
   std::vector<std::string> owned_by;  // OWNED BY table.column; {"none"} for NONE
 };
 
+// FOREIGN KEY (columns) REFERENCES table [(ref_columns)] [ON DELETE a] [ON UPDATE a]:
+// actions 'a' NO ACTION, 'r' RESTRICT, 'c' CASCADE, 'n' SET NULL, 'd' SET DEFAULT.
+struct ForeignKeyClause {
+  std::vector<std::string> table;
+  std::vector<std::string> ref_columns;  // empty: the referenced table's primary key
+  char on_delete = 'a';
+  char on_update = 'a';
+};
+
+struct TableConstraint {
+  enum class Kind : uint8_t { kPrimaryKey, kUnique, kCheck, kForeignKey };
+  Kind kind = Kind::kPrimaryKey;
+  std::string name;
+  std::vector<std::string> columns;
+  ExprPtr check;
+  std::string check_text;
+  ForeignKeyClause references;  // kForeignKey
+  int position = 0;
+};
+
 struct ColumnDef {
   std::string name;
   TypeName type;
@@ -196,16 +216,7 @@ struct ColumnDef {
   std::string check_text;
   char identity = 0;  // 'a': GENERATED ALWAYS AS IDENTITY, 'd': BY DEFAULT, 0: not one
   SequenceOptions identity_options;
-  int position = 0;
-};
-
-struct TableConstraint {
-  enum class Kind : uint8_t { kPrimaryKey, kUnique, kCheck };
-  Kind kind = Kind::kPrimaryKey;
-  std::string name;
-  std::vector<std::string> columns;
-  ExprPtr check;
-  std::string check_text;
+  std::vector<TableConstraint> references;  // REFERENCES ... (kForeignKey, columns: this one)
   int position = 0;
 };
 

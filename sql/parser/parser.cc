@@ -611,9 +611,8 @@ absl::StatusOr<ast::AlterTableCmd> Parser::ParseAlterTableCmd() {
     const bool constraint = IsKeyword("constraint") || IsKeyword("primary") || IsKeyword("unique") || IsKeyword("check") ||
                             IsKeyword("foreign") || IsKeyword("exclude");
     if (constraint) {
-      if (IsKeyword("foreign") || IsKeyword("exclude")) {
-        return SqlError(sqlstate::kFeatureNotSupported, "FOREIGN KEY and EXCLUDE constraints are not supported yet",
-                        Peek().position);
+      if (IsKeyword("exclude")) {
+        return SqlError(sqlstate::kFeatureNotSupported, "EXCLUDE constraints are not supported yet", Peek().position);
       }
       auto c = ParseTableConstraint();
       if (!c.ok()) return c.status();
@@ -819,7 +818,8 @@ absl::StatusOr<ast::Statement> Parser::ParseCreateTable() {
   RETURN_IF_ERROR(ExpectPunct("("));
   if (!IsPunct(")")) {
     do {
-      const bool constraint = IsKeyword("constraint") || IsKeyword("primary") || IsKeyword("unique") || IsKeyword("check");
+      const bool constraint = IsKeyword("constraint") || IsKeyword("primary") || IsKeyword("unique") || IsKeyword("check") ||
+                              IsKeyword("foreign");
       if (constraint) {
         auto c = ParseTableConstraint();
         if (!c.ok()) return c.status();
@@ -863,10 +863,22 @@ absl::StatusOr<ast::ColumnDef> Parser::ParseColumnDef() {
   if (!type.ok()) return type.status();
   column.type = std::move(*type);
   while (true) {
+    std::string constraint_name;
+    const int constraint_position = Peek().position;
     if (AcceptKeyword("constraint")) {
-      if (auto n = ParseName(); !n.ok()) return n.status();
+      auto n = ParseName();
+      if (!n.ok()) return n.status();
+      constraint_name = std::move(*n);
     }
-    if (AcceptKeyword("not")) {
+    if (AcceptKeyword("references")) {
+      ast::TableConstraint fk;
+      fk.kind = ast::TableConstraint::Kind::kForeignKey;
+      fk.name = std::move(constraint_name);
+      fk.position = constraint_position;
+      fk.columns.push_back(column.name);
+      RETURN_IF_ERROR(ParseReferences(&fk.references));
+      column.references.push_back(std::move(fk));
+    } else if (AcceptKeyword("not")) {
       RETURN_IF_ERROR(ExpectKeyword("null"));
       column.not_null = true;
     } else if (AcceptKeyword("null")) {
@@ -937,6 +949,15 @@ absl::StatusOr<ast::TableConstraint> Parser::ParseTableConstraint() {
     RETURN_IF_ERROR(ExpectPunct(")"));
     c.check = std::move(*e);
     return c;
+  } else if (AcceptKeyword("foreign")) {
+    RETURN_IF_ERROR(ExpectKeyword("key"));
+    c.kind = ast::TableConstraint::Kind::kForeignKey;
+    auto columns = ParseNameList();
+    if (!columns.ok()) return columns.status();
+    c.columns = std::move(*columns);
+    RETURN_IF_ERROR(ExpectKeyword("references"));
+    RETURN_IF_ERROR(ParseReferences(&c.references));
+    return c;
   } else {
     return SyntaxError();
   }
@@ -944,6 +965,55 @@ absl::StatusOr<ast::TableConstraint> Parser::ParseTableConstraint() {
   if (!columns.ok()) return columns.status();
   c.columns = std::move(*columns);
   return c;
+}
+
+// REFERENCES table [(columns)] [MATCH SIMPLE|FULL] [ON DELETE action] [ON UPDATE action]
+// [[NOT] DEFERRABLE] [INITIALLY DEFERRED|IMMEDIATE]: a statement is its own transaction
+// until transactions land, so deferral changes nothing yet.
+absl::Status Parser::ParseReferences(ast::ForeignKeyClause* fk) {
+  auto table = ParseQualifiedName();
+  if (!table.ok()) return table.status();
+  fk->table = std::move(*table);
+  if (IsPunct("(")) {
+    auto columns = ParseNameList();
+    if (!columns.ok()) return columns.status();
+    fk->ref_columns = std::move(*columns);
+  }
+  if (AcceptKeyword("match")) {
+    if (IsKeyword("full") || IsKeyword("partial")) {
+      return SqlError(sqlstate::kFeatureNotSupported, "MATCH FULL and MATCH PARTIAL are not supported yet", Peek().position);
+    }
+    RETURN_IF_ERROR(ExpectKeyword("simple"));
+  }
+  while (true) {
+    if (AcceptKeyword("on")) {
+      const bool on_delete = AcceptKeyword("delete");
+      if (!on_delete) RETURN_IF_ERROR(ExpectKeyword("update"));
+      char action = 0;
+      if (AcceptKeyword("cascade")) {
+        action = 'c';
+      } else if (AcceptKeyword("restrict")) {
+        action = 'r';
+      } else if (AcceptKeyword("no")) {
+        RETURN_IF_ERROR(ExpectKeyword("action"));
+        action = 'a';
+      } else if (AcceptKeyword("set")) {
+        action = AcceptKeyword("null") ? 'n' : 'd';
+        if (action == 'd') RETURN_IF_ERROR(ExpectKeyword("default"));
+      } else {
+        return SyntaxError();
+      }
+      (on_delete ? fk->on_delete : fk->on_update) = action;
+    } else if (AcceptKeyword("deferrable")) {
+    } else if (IsKeyword("not") && IsKeyword("deferrable", 1)) {
+      Advance();
+      Advance();
+    } else if (AcceptKeyword("initially")) {
+      if (!AcceptKeyword("deferred")) RETURN_IF_ERROR(ExpectKeyword("immediate"));
+    } else {
+      return absl::OkStatus();
+    }
+  }
 }
 
 absl::StatusOr<ast::Statement> Parser::ParseDrop() {

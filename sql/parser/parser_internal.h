@@ -74,6 +74,7 @@ class Parser {
   absl::StatusOr<std::string> ParseIndexColumn();
   absl::StatusOr<ast::ColumnDef> ParseColumnDef();
   absl::StatusOr<ast::TableConstraint> ParseTableConstraint();
+  absl::Status ParseReferences(ast::ForeignKeyClause* fk);
   absl::StatusOr<ast::Statement> ParseDrop();
   absl::StatusOr<ast::Statement> ParseInsert();
   absl::StatusOr<ast::Statement> ParseUpdate();

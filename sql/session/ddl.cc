@@ -129,6 +129,7 @@ absl::StatusOr<TableDef> BuildTable(const ast::CreateTableStmt& stmt, const Sess
     table.columns.push_back(std::move(column));
   }
   for (const ast::TableConstraint& tc : stmt.constraints) {
+    if (tc.kind == ast::TableConstraint::Kind::kForeignKey) continue;  // resolved once the table has its indexes
     if (tc.kind == ast::TableConstraint::Kind::kUnique) {
       uniques->push_back({tc.name, tc.columns});
       continue;
@@ -219,6 +220,24 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::CreateTable(const ast::CreateTa
     index.constraint = true;
     table->indexes.push_back(std::move(index));
   }
+  std::vector<const ast::TableConstraint*> references;
+  for (const ast::ColumnDef& c : stmt.columns) {
+    for (const ast::TableConstraint& fk : c.references) references.push_back(&fk);
+  }
+  for (const ast::TableConstraint& tc : stmt.constraints) {
+    if (tc.kind == ast::TableConstraint::Kind::kForeignKey) references.push_back(&tc);
+  }
+  for (const ast::TableConstraint* c : references) {
+    auto fk = ResolveForeignKey(catalog, *table, *c);
+    if (!fk.ok()) co_return fk.status();
+    const std::string base = fk->name;
+    for (int n = 1; std::any_of(table->foreign_keys.begin(), table->foreign_keys.end(),
+                                [&](const ForeignKeyDef& d) { return d.name == fk->name; });
+         ++n) {
+      fk->name = absl::StrCat(base, n);
+    }
+    table->foreign_keys.push_back(std::move(*fk));
+  }
   storage::WriteSet ws;
   for (const OwnedSequenceSpec& spec : owned) {
     ColumnDef& column = table->columns[spec.column];
@@ -265,6 +284,8 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::DropTable(const ast::DropStmt& 
     if (!dependents.empty() && !stmt.cascade) co_return DependentsError("table", table->name, dependents);
     for (const ViewDef* view : dependents) DropViewsCascading(catalog, *view, writer, &dropped_views, &ws);
   }
+  absl::Status keys = DropReferencingKeys(catalog, tables, stmt.cascade, writer, &result.notices, &ws);
+  if (!keys.ok()) co_return keys;
   for (const TableDef* table : tables) {
     absl::Status deleted = co_await DeleteTreeRows(table->tree, absl::StrCat("table \"", table->name, "\""), &ws);
     for (const IndexDef& index : table->indexes) {

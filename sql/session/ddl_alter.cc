@@ -6,6 +6,9 @@
 //   - a rewrite of every row (a column added with a default, a dropped column, a new
 //     type, a primary key added or dropped: the key is the table's B+tree key), with
 //     every index rebuilt and every constraint checked.
+#include <map>
+#include <memory>
+
 #include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -16,6 +19,7 @@
 #include "sql/execution/table_scan.h"
 #include "sql/parser/parser.h"
 #include "sql/session/ddl_internal.h"
+#include "sql/session/foreign_keys.h"
 #include "sql/session/sql_engine.h"
 #include "sql/session/table_writer.h"
 #include "sql/storage/row_codec.h"
@@ -62,6 +66,9 @@ struct SqlEngine::AlterPlan {
   std::string renamed_from;           // RENAME TO: the old catalog name
   std::vector<const SequenceDef*> dropped_sequences;  // owned by dropped columns
   std::vector<std::string> notices;
+  // ADD CONSTRAINT ... FOREIGN KEY: each new key's position in table.foreign_keys and
+  // its referenced table (as stored: the rows are checked against it).
+  std::vector<std::pair<size_t, const TableDef*>> new_foreign_keys;
 };
 
 absl::Status SqlEngine::ApplyAlterCmd(const ast::AlterTableCmd& cmd, const CatalogSnapshot& catalog, AlterPlan* plan) {
@@ -182,6 +189,7 @@ absl::Status SqlEngine::ApplyAlterCmd(const ast::AlterTableCmd& cmd, const Catal
         kept.push_back(std::move(index));
       }
       t.indexes = std::move(kept);
+      DropColumnFromForeignKeys(&t, column);
       for (const auto& [key, sequence] : catalog.sequences()) {
         if (sequence.owner_table == t.oid && sequence.owner_attnum == t.columns[c].attnum) {
           plan->dropped_sequences.push_back(&sequence);
@@ -270,6 +278,19 @@ absl::Status SqlEngine::AddConstraint(const ast::AlterTableCmd& cmd, const Catal
   TableDef& t = plan->table;
   const ast::TableConstraint& tc = *cmd.constraint;
   ExprBinder binder(session_, nullptr);
+  if (tc.kind == ast::TableConstraint::Kind::kForeignKey) {
+    auto fk = ResolveForeignKey(catalog, t, tc);
+    if (!fk.ok()) return fk.status();
+    if (std::any_of(t.foreign_keys.begin(), t.foreign_keys.end(), [&](const ForeignKeyDef& d) { return d.name == fk->name; })) {
+      return SqlError("42710", absl::StrCat("constraint \"", fk->name, "\" for relation \"", t.name, "\" already exists"));
+    }
+    const TableDef* parent = fk->ref_table == t.oid ? plan->old : catalog.FindTableByOid(fk->ref_table);
+    QUANTA_ASSERT(parent != nullptr);
+    plan->new_foreign_keys.emplace_back(t.foreign_keys.size(), parent);
+    t.foreign_keys.push_back(std::move(*fk));
+    plan->verify = true;
+    return absl::OkStatus();
+  }
   if (tc.kind == ast::TableConstraint::Kind::kCheck) {
     auto bound = binder.BindCondition(*tc.check, ScopeOf(t), nullptr, "check constraints");
     if (!bound.ok()) return bound.status();
@@ -321,6 +342,11 @@ absl::Status SqlEngine::DropConstraint(const ast::AlterTableCmd& cmd, AlterPlan*
     t.checks.erase(it);
     return absl::OkStatus();
   }
+  for (auto it = t.foreign_keys.begin(); it != t.foreign_keys.end(); ++it) {
+    if (it->name != cmd.name) continue;
+    t.foreign_keys.erase(it);
+    return absl::OkStatus();
+  }
   for (auto it = t.indexes.begin(); it != t.indexes.end(); ++it) {
     if (!it->constraint || it->name != cmd.name) continue;
     plan->dropped_indexes.push_back(it->tree);
@@ -367,6 +393,9 @@ Task<absl::Status> SqlEngine::RewriteRows(AlterPlan& plan, storage::WriteSet* ws
     }
     if (!cleared.ok()) co_return cleared;
   }
+  // Lookups in the tables new foreign keys reference (read-only writers).
+  std::map<size_t, std::unique_ptr<TableWriter>> lookups;
+  for (const auto& [position, parent] : plan.new_foreign_keys) lookups[position] = std::make_unique<TableWriter>(*parent, access_);
   TableScanOperator scan(access_, old, /*with_keys=*/true);
   const std::vector<Value> no_params;
   ExecContext ctx = NewContext(no_params);
@@ -403,6 +432,15 @@ Task<absl::Status> SqlEngine::RewriteRows(AlterPlan& plan, storage::WriteSet* ws
           co_return SqlError(sqlstate::kCheckViolation, absl::StrCat("check constraint \"", t.checks[i].name,
                                                                      "\" of relation \"", t.name, "\" is violated by some row"));
         }
+      }
+      for (const auto& [position, parent] : plan.new_foreign_keys) {
+        const ForeignKeyDef& fk = t.foreign_keys[position];
+        std::vector<Value> values;
+        for (int c : fk.columns) values.push_back(row[static_cast<size_t>(c)]);
+        if (std::any_of(values.begin(), values.end(), [](const Value& v) { return v.is_null(); })) continue;
+        auto present = co_await lookups[position]->HasRowWith(fk.ref_columns, values);
+        if (!present.ok()) co_return present.status();
+        if (!*present) co_return MissingReference(t, fk, values, *parent);
       }
       if (!plan.rewrite) continue;  // checked only
       std::string key = chunk.columns[old.columns.size()].Str(r);
@@ -462,6 +500,8 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::AlterTable(const ast::AlterTabl
     if (!applied.ok()) co_return applied;
   }
   QUANTA_ASSERT(plan.sources.size() == plan.table.columns.size());
+  absl::Status keys = CheckForeignKeysKept(catalog, *old, plan.table);
+  if (!keys.ok()) co_return keys;
   CatalogWriter writer(catalog);
   for (IndexDef& index : plan.pending_indexes) {
     index.oid = writer.AssignOid();

@@ -51,4 +51,27 @@ absl::Status DependentsError(const char* kind, const std::string& name, const st
 void DropViewsCascading(const CatalogSnapshot& catalog, const ViewDef& view, const CatalogWriter& writer,
                         std::vector<std::string>* dropped, storage::WriteSet* ws);
 
+// A FOREIGN KEY constraint of `table` (being created: its oid and indexes assigned)
+// resolved against the catalog or, for a self-reference, `table` itself. Errors as
+// PostgreSQL's: 42P01, 42703, 42830 (no matching unique key, column counts), 42804
+// (incompatible types), 0A000 for the actions not supported yet.
+absl::StatusOr<ForeignKeyDef> ResolveForeignKey(const CatalogSnapshot& catalog, const TableDef& table,
+                                                const ast::TableConstraint& c);
+// DROP TABLE of `dropped`: the foreign keys of other tables referencing them are refused
+// (2BP01) or, with CASCADE, dropped from those tables (a notice each).
+absl::Status DropReferencingKeys(const CatalogSnapshot& catalog, const std::vector<const TableDef*>& dropped, bool cascade,
+                                 const CatalogWriter& writer, std::vector<std::string>* notices, storage::WriteSet* ws);
+// DROP COLUMN: `table`'s own foreign keys using `column` go with it; the others' column
+// positions shift down.
+void DropColumnFromForeignKeys(TableDef* table, int column);
+// ALTER TABLE of `old` into `now`: the keys other tables reference keep their columns
+// (same positions, comparable types, still unique), else 2BP01; `now`'s own keys stay
+// implementable (42804 for a retyped column).
+absl::Status CheckForeignKeysKept(const CatalogSnapshot& catalog, const TableDef& old, const TableDef& now);
+// TRUNCATE of `truncated`: 0A000 if a table outside the list references one of them.
+absl::Status CheckTruncatable(const CatalogSnapshot& catalog, const std::vector<const TableDef*>& truncated);
+// The foreign keys of other tables that reference `table`.
+std::vector<std::pair<const TableDef*, const ForeignKeyDef*>> ReferencingKeys(const CatalogSnapshot& catalog,
+                                                                               const TableDef& table);
+
 }  // namespace quanta::sql

@@ -9,6 +9,7 @@
 #include "sql/execution/table_scan.h"
 #include "sql/planner/planner.h"
 #include "sql/session/sql_engine.h"
+#include "sql/session/foreign_keys.h"
 #include "sql/session/table_writer.h"
 #include "sql/session/upsert.h"
 
@@ -167,9 +168,17 @@ static std::vector<Type> ParamTypes(const std::vector<Value>& params) {
   return types;
 }
 
-Task<absl::Status> SqlEngine::CommitRows(TableWriter& writer) {
+Task<absl::Status> SqlEngine::CommitRows(TableWriter& writer, const TableDef& table, const CatalogSnapshot& catalog,
+                                         ExprBinder& binder) {
   if (writer.rows() == 0) co_return absl::OkStatus();  // nothing to write: no Raft entry
-  absl::Status committed = co_await CommitStatement(writer.Finish());
+  ForeignKeys keys(catalog, access_, writer, table);
+  if (!keys.Relevant()) {
+    absl::Status committed = co_await CommitStatement(writer.Finish());
+    co_return committed;
+  }
+  absl::Status enforced = co_await keys.Enforce(binder);
+  if (!enforced.ok()) co_return enforced;
+  absl::Status committed = co_await CommitStatement(keys.Finish());
   co_return committed;
 }
 
@@ -309,7 +318,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Insert(const ast::InsertStmt& s
     }
   }
   const size_t count = writer.rows();
-  absl::Status committed = co_await CommitRows(writer);
+  absl::Status committed = co_await CommitRows(writer, table, catalog, binder);
   if (!committed.ok()) co_return committed;
   result.tag = absl::StrCat("INSERT 0 ", count);
   co_return result;
@@ -396,7 +405,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Update(const ast::UpdateStmt& s
     }
   }
   const size_t count = writer.rows();
-  absl::Status committed = co_await CommitRows(writer);
+  absl::Status committed = co_await CommitRows(writer, table, catalog, binder);
   if (!committed.ok()) co_return committed;
   result.tag = absl::StrCat("UPDATE ", count);
   co_return result;
@@ -436,7 +445,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Delete(const ast::DeleteStmt& s
     }
   }
   const size_t count = writer.rows();
-  absl::Status committed = co_await CommitRows(writer);
+  absl::Status committed = co_await CommitRows(writer, table, catalog, binder);
   if (!committed.ok()) co_return committed;
   result.tag = absl::StrCat("DELETE ", count);
   co_return result;

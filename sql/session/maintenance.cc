@@ -49,6 +49,8 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Truncate(const ast::Maintenance
   result.tag = "TRUNCATE TABLE";
   auto tables = NamedTables(stmt.tables, catalog);
   if (!tables.ok()) co_return tables.status();
+  absl::Status truncatable = CheckTruncatable(catalog, *tables);
+  if (!truncatable.ok()) co_return truncatable;
   storage::WriteSet ws;
   for (const TableDef* table : *tables) {
     absl::Status deleted = co_await DeleteTreeRows(table->tree, absl::StrCat("table \"", table->name, "\""), &ws);

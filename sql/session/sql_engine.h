@@ -124,7 +124,9 @@ class SqlEngine {
   // A fresh execution context for one statement.
   ExecContext NewContext(const std::vector<Value>& params);
   // Commits the rows a DML statement wrote (none: no write at all).
-  Task<absl::Status> CommitRows(TableWriter& writer);
+  // Enforces the foreign keys the writes touch, then commits them (no entry if none).
+  Task<absl::Status> CommitRows(TableWriter& writer, const TableDef& table, const CatalogSnapshot& catalog,
+                                ExprBinder& binder);
   // Commits one statement's writes as one write set (atomically).
   Task<absl::Status> CommitStatement(storage::WriteSet writes);
 

@@ -1,5 +1,7 @@
 #include "sql/session/table_writer.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/env/assert.h"
@@ -229,6 +231,7 @@ Task<absl::Status> TableWriter::Insert(std::vector<Value> row) {
   Write(table_.tree, key, EncodeRowValues(row));
   last_key_ = key;
   ++rows_;
+  added_.push_back(RowChange{key, std::move(row), false});
   co_return absl::OkStatus();
 }
 
@@ -255,6 +258,8 @@ Task<absl::Status> TableWriter::Update(const std::string& old_key, const std::ve
   Write(table_.tree, key, EncodeRowValues(row));
   last_key_ = key;
   ++rows_;
+  removed_.push_back(RowChange{old_key, old_row, false});
+  added_.push_back(RowChange{key, std::move(row), false});
   co_return absl::OkStatus();
 }
 
@@ -266,6 +271,39 @@ void TableWriter::Delete(const std::string& key, const std::vector<Value>& row) 
   }
   Write(table_.tree, key, std::nullopt);
   ++rows_;
+  removed_.push_back(RowChange{key, row, true});
+}
+
+bool TableWriter::Touched(const std::string& key) const {
+  auto it = pending_.find(table_.tree);
+  return it != pending_.end() && it->second.contains(key);
+}
+
+Task<absl::StatusOr<bool>> TableWriter::HasRowWith(const std::vector<int>& columns, const std::vector<Value>& values) {
+  QUANTA_ASSERT(columns.size() == values.size());
+  const auto value_of = [&](int column) -> const Value& {
+    const auto it = std::find(columns.begin(), columns.end(), column);
+    QUANTA_ASSERT(it != columns.end());
+    return values[static_cast<size_t>(it - columns.begin())];
+  };
+  const auto same_set = [&](const std::vector<int>& other) {
+    return other.size() == columns.size() && std::is_permutation(other.begin(), other.end(), columns.begin());
+  };
+  if (same_set(table_.primary_key)) {
+    std::string key;
+    for (int k : table_.primary_key) AppendKeyValue(value_of(k), &key);
+    auto exists = co_await Exists(key);
+    co_return exists;
+  }
+  for (const IndexDef& index : table_.indexes) {
+    if (!index.unique || !same_set(index.columns)) continue;
+    std::string prefix;
+    for (int c : index.columns) AppendKeyValue(value_of(c), &prefix);
+    auto entry = co_await PrefixEntry(index, prefix);
+    if (!entry.ok()) co_return entry.status();
+    co_return entry->has_value();
+  }
+  QUANTA_UNREACHABLE("a foreign key references columns without a unique index");
 }
 
 storage::WriteSet TableWriter::Finish() {

@@ -45,6 +45,22 @@ class TableWriter {
   // The key of the row the last Insert or Update wrote.
   const std::string& last_key() const { return last_key_; }
 
+  // What this statement changed, for the foreign keys (foreign_keys.h): rows added
+  // (inserted, or an update's new version) and removed (deleted, or an update's old
+  // version), in order.
+  struct RowChange {
+    std::string key;
+    std::vector<Value> row;
+    bool deleted = false;  // removed by a delete (not replaced by an update)
+  };
+  const std::vector<RowChange>& added() const { return added_; }
+  const std::vector<RowChange>& removed() const { return removed_; }
+  // Whether this statement wrote the row stored under `key`.
+  bool Touched(const std::string& key) const;
+  // Whether a row now has `values` in `columns` (counting this statement's writes).
+  // REQUIRES: `columns` are, as a set, the primary key's or a unique index's.
+  Task<absl::StatusOr<bool>> HasRowWith(const std::vector<int>& columns, const std::vector<Value>& values);
+
   // The bound DEFAULT of column `c` (NULL if it has none), coerced to its type.
   static absl::StatusOr<BoundExprPtr> BindDefault(const ColumnDef& c, ExprBinder& binder);
 
@@ -74,6 +90,8 @@ class TableWriter {
   storage::WriteSet writes_;
   size_t rows_ = 0;
   std::string last_key_;
+  std::vector<RowChange> added_;
+  std::vector<RowChange> removed_;
   bool finished_ = false;
 };
 
