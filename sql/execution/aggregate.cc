@@ -16,6 +16,7 @@
 namespace quanta::sql {
 
 struct AggregateOperator::Group {
+  size_t set = 0;  // its grouping set
   std::vector<Value> keys;
   std::vector<State> states;
 };
@@ -106,6 +107,12 @@ AggregateOperator::AggregateOperator(OperatorPtr child, std::vector<BoundExprPtr
 }
 
 AggregateOperator::~AggregateOperator() = default;
+
+void AggregateOperator::set_grouping_sets(std::vector<std::vector<bool>> sets) {
+  QUANTA_ASSERT(!sets.empty());
+  for (const std::vector<bool>& s : sets) QUANTA_ASSERT(s.size() == groups_.size());
+  sets_ = std::move(sets);
+}
 
 namespace {
 
@@ -204,6 +211,7 @@ absl::Status UpdateInput(const AggregateSpec& spec, AggregateState& s, const std
       s.have = true;
       return absl::OkStatus();
     case AggregateKind::kArrayAgg: QUANTA_UNREACHABLE("array_agg is fed by UpdateArrayAgg");
+    case AggregateKind::kGrouping: QUANTA_UNREACHABLE("GROUPING has no input");
   }
   return absl::OkStatus();
 }
@@ -290,6 +298,7 @@ absl::StatusOr<Value> FinishInput(const AggregateSpec& spec, const AggregateStat
     case AggregateKind::kStringAgg:
     case AggregateKind::kArrayAgg:
       return s.have ? Value::String(t, s.text) : Value::Null(t);
+    case AggregateKind::kGrouping: QUANTA_UNREACHABLE("GROUPING is computed by the operator");
   }
   QUANTA_UNREACHABLE("aggregate kind");
 }
@@ -326,24 +335,54 @@ absl::Status AggregateOperator::Accumulate(const DataChunk& in, const ExecContex
   }
   for (size_t k = 0; k < rows.size(); ++k) {
     const uint32_t r = rows[k];
-    const std::string key = GroupKey(group_values, r);
-    auto [it, inserted] = index_.try_emplace(key, groups_seen_.size());
-    if (inserted) {
-      auto group = std::make_unique<Group>();
-      for (const Vector* v : group_values) group->keys.push_back(v->Get(r));
-      group->states.resize(aggregates_.size());
-      groups_seen_.push_back(std::move(group));
-    }
-    QUANTA_ASSERT(index_.size() == groups_seen_.size());
-    Group& group = *groups_seen_[it->second];
-    QUANTA_ASSERT(group.states.size() == aggregates_.size());
-    for (size_t a = 0; a < aggregates_.size(); ++a) {
-      if (!included[a].empty() && !included[a][r]) continue;
-      absl::Status s = UpdateAggregate(aggregates_[a], group.states[a], arg_values[a], r);
-      if (!s.ok()) return s;
+    for (size_t set = 0; set < std::max<size_t>(sets_.size(), 1); ++set) {
+      Group& group = GroupOf(set, group_values, r);
+      QUANTA_ASSERT(group.states.size() == aggregates_.size());
+      for (size_t a = 0; a < aggregates_.size(); ++a) {
+        if (aggregates_[a].kind == AggregateKind::kGrouping) continue;
+        if (!included[a].empty() && !included[a][r]) continue;
+        absl::Status s = UpdateAggregate(aggregates_[a], group.states[a], arg_values[a], r);
+        if (!s.ok()) return s;
+      }
     }
   }
   return absl::OkStatus();
+}
+
+bool AggregateOperator::Grouped(size_t set, size_t g) const { return sets_.empty() || sets_[set][g]; }
+
+AggregateOperator::Group& AggregateOperator::GroupOf(size_t set, const std::vector<const Vector*>& group_values,
+                                                     uint32_t row) {
+  std::string key;
+  if (!sets_.empty()) {
+    key.append(reinterpret_cast<const char*>(&set), sizeof(set));
+    std::vector<const Vector*> grouped;
+    for (size_t g = 0; g < group_values.size(); ++g) {
+      if (Grouped(set, g)) grouped.push_back(group_values[g]);
+    }
+    key += GroupKey(grouped, row);
+  } else {
+    key = GroupKey(group_values, row);
+  }
+  auto [it, inserted] = index_.try_emplace(key, groups_seen_.size());
+  if (inserted) {
+    auto group = std::make_unique<Group>();
+    group->set = set;
+    for (size_t g = 0; g < group_values.size(); ++g) {
+      group->keys.push_back(Grouped(set, g) ? group_values[g]->Get(row) : Value::Null(groups_[g]->type));
+    }
+    group->states.resize(aggregates_.size());
+    groups_seen_.push_back(std::move(group));
+  }
+  QUANTA_ASSERT(index_.size() == groups_seen_.size());
+  return *groups_seen_[it->second];
+}
+
+// GROUPING(...) of a group: a bit per argument, set where it is not grouped.
+Value AggregateOperator::GroupingValue(const AggregateSpec& spec, const Group& group) const {
+  int64_t bits = 0;
+  for (int ref : spec.grouping_refs) bits = (bits << 1) | (Grouped(group.set, static_cast<size_t>(ref)) ? 0 : 1);
+  return Value::Int(spec.result, bits);
 }
 
 Task<absl::Status> AggregateOperator::Consume(ExecContext& ctx) {
@@ -359,8 +398,17 @@ Task<absl::Status> AggregateOperator::Consume(ExecContext& ctx) {
     if (!*more) break;
     co_await MaybeYield(ctx);
   }
-  if (groups_.empty() && groups_seen_.empty()) {
+  // A set grouping by nothing (no GROUP BY, GROUP BY (), a grand total) has its group
+  // over no rows too.
+  for (size_t set = 0; set < std::max<size_t>(sets_.size(), 1); ++set) {
+    bool empty = true;
+    for (size_t g = 0; g < groups_.size(); ++g) empty = empty && !Grouped(set, g);
+    const bool seen = std::any_of(groups_seen_.begin(), groups_seen_.end(),
+                                  [&](const std::unique_ptr<Group>& group) { return group->set == set; });
+    if (!empty || seen) continue;
     auto group = std::make_unique<Group>();
+    group->set = set;
+    for (const BoundExprPtr& g : groups_) group->keys.push_back(Value::Null(g->type));
     group->states.resize(aggregates_.size());
     groups_seen_.push_back(std::move(group));
   }
@@ -380,6 +428,10 @@ Task<absl::StatusOr<bool>> AggregateOperator::NextBatch(ExecContext& ctx, DataCh
     const Group& group = *groups_seen_[next_ + i];
     for (size_t g = 0; g < group.keys.size(); ++g) out->columns[g].SetValue(i, group.keys[g]);
     for (size_t a = 0; a < aggregates_.size(); ++a) {
+      if (aggregates_[a].kind == AggregateKind::kGrouping) {
+        out->columns[groups_.size() + a].SetValue(i, GroupingValue(aggregates_[a], group));
+        continue;
+      }
       auto v = FinishAggregate(aggregates_[a], group.states[a]);
       if (!v.ok()) co_return v.status();
       out->columns[groups_.size() + a].SetValue(i, *v);

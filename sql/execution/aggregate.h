@@ -23,7 +23,10 @@
 
 namespace quanta::sql {
 
-enum class AggregateKind : uint8_t { kCountStar, kCount, kSum, kAvg, kMin, kMax, kBoolAnd, kBoolOr, kStringAgg, kArrayAgg };
+// kGrouping is GROUPING(...): no input; the operator computes it from a group's set.
+enum class AggregateKind : uint8_t {
+  kCountStar, kCount, kSum, kAvg, kMin, kMax, kBoolAnd, kBoolOr, kStringAgg, kArrayAgg, kGrouping
+};
 
 // One ORDER BY key inside an aggregate call.
 struct AggregateOrder {
@@ -40,6 +43,9 @@ struct AggregateSpec {
   // ORDER BY inside the call: inputs are buffered with their sort keys and fed to the
   // aggregate in that order when it finishes (ties keep their input order).
   std::vector<AggregateOrder> order;
+  // GROUPING(a, b): the group expressions (indexes) its arguments name; bit i from the
+  // right is set when grouping_refs[n - 1 - i] is not grouped in the row's set.
+  std::vector<int> grouping_refs;
   Type result;
   std::string name;
   size_t input_count() const { return args.size() - order.size(); }
@@ -73,6 +79,10 @@ absl::StatusOr<Value> FinishAggregate(const AggregateSpec& spec, const Aggregate
 class AggregateOperator : public Operator {
  public:
   AggregateOperator(OperatorPtr child, std::vector<BoundExprPtr> groups, std::vector<AggregateSpec> aggregates);
+  // GROUPING SETS / ROLLUP / CUBE: each row joins one group per set; a set says which
+  // group expressions it groups by (the others read NULL in its rows). An empty set's
+  // group exists even over no rows. Default: one set of every group expression.
+  void set_grouping_sets(std::vector<std::vector<bool>> sets);
   ~AggregateOperator() override;
   Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
   std::string Describe() const override { return groups_.empty() ? "Aggregate" : "HashAggregate"; }
@@ -82,11 +92,15 @@ class AggregateOperator : public Operator {
   using State = AggregateState;
   struct Group;
   Task<absl::Status> Consume(ExecContext& ctx);
+  bool Grouped(size_t set, size_t group) const;
+  Group& GroupOf(size_t set, const std::vector<const Vector*>& group_values, uint32_t row);
+  Value GroupingValue(const AggregateSpec& spec, const Group& group) const;
   absl::Status Accumulate(const DataChunk& in, const ExecContext& ctx);
 
   OperatorPtr child_;
   std::vector<BoundExprPtr> groups_;
   std::vector<AggregateSpec> aggregates_;
+  std::vector<std::vector<bool>> sets_;              // one per grouping set (see set_grouping_sets)
   absl::flat_hash_map<std::string, size_t> index_;  // lookup-only: group key → groups_seen_
   std::vector<std::unique_ptr<Group>> groups_seen_;   // in first-seen order
   bool consumed_ = false;

@@ -254,7 +254,7 @@ absl::StatusOr<FunctionMatch> ResolveFunction(std::string_view name, const std::
 
 bool IsAggregateName(std::string_view name) {
   return name == "count" || name == "sum" || name == "avg" || name == "min" || name == "max" || name == "bool_and" ||
-         name == "bool_or" || name == "every" || name == "string_agg" || name == "array_agg";
+         name == "bool_or" || name == "every" || name == "string_agg" || name == "array_agg" || name == "grouping";
 }
 
 }  // namespace quanta::sql

@@ -160,7 +160,39 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindAggregated(const ast::Expr& e, cons
   return BindNode(e, scope, agg, nullptr);  // bind the parts, each in aggregated form
 }
 
+// GROUPING(a, ...): each argument must be one of the query's group expressions.
+absl::StatusOr<BoundExprPtr> ExprBinder::BindGroupingCall(const ast::Expr& e, AggregationBinding* agg) {
+  constexpr size_t kMaxGroupingArgs = 31;  // the bits of an integer result
+  if (e.args.empty() || e.star_arg || e.distinct || e.filter != nullptr || !e.order_within.empty()) {
+    return SqlError(sqlstate::kSyntaxError, "GROUPING takes one or more grouping expressions", e.position);
+  }
+  if (e.args.size() > kMaxGroupingArgs) {
+    return SqlError("54011", absl::StrCat("GROUPING must have fewer than 32 arguments"), e.position);
+  }
+  AggregateSpec spec;
+  spec.kind = AggregateKind::kGrouping;
+  spec.name = "grouping";
+  spec.result = Type(TypeId::kInt4);
+  for (const ast::ExprPtr& a : e.args) {
+    auto bound = Bind(*a, *agg->input, nullptr, "GROUPING");
+    if (!bound.ok()) return bound.status();
+    int found = -1;
+    for (size_t g = 0; g < agg->groups.size() && found < 0; ++g) {
+      if (agg->groups[g]->Equals(**bound)) found = static_cast<int>(g);
+    }
+    if (found < 0) {
+      return SqlError(sqlstate::kGroupingError,
+                      "arguments to GROUPING must be grouping expressions of the associated query level", a->position);
+    }
+    spec.grouping_refs.push_back(found);
+  }
+  QUANTA_ASSERT(spec.grouping_refs.size() == e.args.size());
+  agg->aggregates.push_back(std::move(spec));
+  return MakeColumn(static_cast<int>(agg->groups.size() + agg->aggregates.size() - 1), Type(TypeId::kInt4));
+}
+
 absl::StatusOr<BoundExprPtr> ExprBinder::BindAggregateCall(const ast::Expr& e, AggregationBinding* agg) {
+  if (e.names[0] == "grouping") return BindGroupingCall(e, agg);
   std::vector<BoundExprPtr> args;
   std::vector<Type> types;
   for (const ast::ExprPtr& a : e.args) {

@@ -98,6 +98,7 @@ class ExprBinder {
                                         const char* clause);
   absl::StatusOr<BoundExprPtr> BindAggregated(const ast::Expr& e, const Scope& scope, AggregationBinding* agg);
   absl::StatusOr<BoundExprPtr> BindAggregateCall(const ast::Expr& e, AggregationBinding* agg);
+  absl::StatusOr<BoundExprPtr> BindGroupingCall(const ast::Expr& e, AggregationBinding* agg);
   absl::StatusOr<BoundExprPtr> BindLiteral(const ast::Expr& e);
   absl::StatusOr<BoundExprPtr> BindColumn(const ast::Expr& e, const Scope& scope);
   absl::StatusOr<BoundExprPtr> BindParam(const ast::Expr& e);

@@ -1,6 +1,7 @@
 // Planning a simple SELECT: FROM, WHERE, GROUP BY/aggregates, HAVING, the select
 // list, DISTINCT, ORDER BY and LIMIT (see planner.h for the shape).
 #include <algorithm>
+#include <functional>
 
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
@@ -57,6 +58,126 @@ bool AnyAggregate(const ast::SelectStmt& stmt) {
     if (ContainsAggregate(*o.expr)) return true;
   }
   return stmt.having != nullptr || !stmt.group_by.empty();
+}
+
+// GROUP BY's group expressions are deduplicated: the index of `e` in agg->groups.
+absl::StatusOr<int> AddGroup(AggregationBinding* agg, BoundExprPtr e) {
+  for (size_t i = 0; i < agg->groups.size(); ++i) {
+    if (agg->groups[i]->Equals(*e)) return static_cast<int>(i);
+  }
+  agg->groups.push_back(std::move(e));
+  return static_cast<int>(agg->groups.size() - 1);
+}
+
+constexpr size_t kMaxCubeElements = 12;    // CUBE of n elements is 2^n sets (PostgreSQL: 12)
+constexpr size_t kMaxGroupingSets = 4096;  // after expanding every ROLLUP, CUBE and product
+
+using GroupSet = std::vector<int>;  // indexes into AggregationBinding::groups
+using BindGroup = std::function<absl::StatusOr<int>(const ast::Expr&)>;
+
+bool IsSetConstruct(const ast::Expr& e) {
+  return (e.kind == ast::ExprKind::kFunc && e.names.empty()) || e.kind == ast::ExprKind::kRow;
+}
+
+// An element of ROLLUP/CUBE/GROUPING SETS: `e`, or a parenthesized list as one set.
+absl::StatusOr<GroupSet> BindElement(const ast::Expr& e, const BindGroup& bind) {
+  GroupSet set;
+  if (e.kind == ast::ExprKind::kRow) {
+    for (const ast::ExprPtr& a : e.args) {
+      auto i = bind(*a);
+      if (!i.ok()) return i.status();
+      set.push_back(*i);
+    }
+    return set;
+  }
+  auto i = bind(e);
+  if (!i.ok()) return i.status();
+  set.push_back(*i);
+  return set;
+}
+
+GroupSet Union(GroupSet a, const GroupSet& b) {
+  for (int i : b) {
+    if (std::find(a.begin(), a.end(), i) == a.end()) a.push_back(i);
+  }
+  return a;
+}
+
+// The grouping sets one GROUP BY item stands for, in PostgreSQL's order.
+absl::StatusOr<std::vector<GroupSet>> ItemSets(const ast::Expr& item, const BindGroup& bind) {
+  if (!(item.kind == ast::ExprKind::kFunc && item.names.empty())) {
+    auto set = BindElement(item, bind);
+    if (!set.ok()) return set.status();
+    return std::vector<GroupSet>{*set};
+  }
+  std::vector<GroupSet> out;
+  if (item.text == "grouping sets") {
+    for (const ast::ExprPtr& a : item.args) {
+      auto sets = ItemSets(*a, bind);
+      if (!sets.ok()) return sets.status();
+      out.insert(out.end(), sets->begin(), sets->end());
+    }
+    return out;
+  }
+  std::vector<GroupSet> elements;
+  for (const ast::ExprPtr& a : item.args) {
+    auto set = BindElement(*a, bind);
+    if (!set.ok()) return set.status();
+    elements.push_back(std::move(*set));
+  }
+  if (item.text == "rollup") {
+    for (size_t k = elements.size() + 1; k-- > 0;) {
+      GroupSet set;
+      for (size_t i = 0; i < k; ++i) set = Union(std::move(set), elements[i]);
+      out.push_back(std::move(set));
+    }
+    return out;
+  }
+  QUANTA_ASSERT(item.text == "cube");
+  if (elements.size() > kMaxCubeElements) {
+    return SqlError(sqlstate::kProgramLimitExceeded, absl::StrCat("CUBE is limited to ", kMaxCubeElements, " elements"),
+                    item.position);
+  }
+  const size_t n = elements.size();
+  for (size_t mask = (size_t{1} << n); mask-- > 0;) {
+    GroupSet set;
+    for (size_t i = 0; i < n; ++i) {
+      if (mask & (size_t{1} << (n - 1 - i))) set = Union(std::move(set), elements[i]);
+    }
+    out.push_back(std::move(set));
+  }
+  return out;
+}
+
+// GROUP BY's grouping sets as masks over the bound groups: the product of its items'
+// sets. Empty for a plain GROUP BY (one set of every expression).
+absl::StatusOr<std::vector<std::vector<bool>>> GroupingSets(const std::vector<ast::ExprPtr>& items, const BindGroup& bind,
+                                                           const AggregationBinding& agg) {
+  std::vector<GroupSet> product = {{}};
+  bool plain = true;
+  for (const ast::ExprPtr& item : items) {
+    plain = plain && !IsSetConstruct(*item);
+    auto options = ItemSets(*item, bind);
+    if (!options.ok()) return options.status();
+    std::vector<GroupSet> next;
+    for (const GroupSet& p : product) {
+      for (const GroupSet& o : *options) next.push_back(Union(p, o));
+    }
+    if (next.size() > kMaxGroupingSets) {
+      return SqlError(sqlstate::kProgramLimitExceeded, absl::StrCat("too many grouping sets present (limit ", kMaxGroupingSets, ")"),
+                      item->position);
+    }
+    product = std::move(next);
+  }
+  if (plain) return std::vector<std::vector<bool>>();
+  std::vector<std::vector<bool>> masks;
+  for (const GroupSet& set : product) {
+    std::vector<bool> mask(agg.groups.size(), false);
+    for (int g : set) mask[static_cast<size_t>(g)] = true;
+    masks.push_back(std::move(mask));
+  }
+  QUANTA_ASSERT(masks.size() == product.size());
+  return masks;
 }
 
 }  // namespace
@@ -117,26 +238,24 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
 
   // GROUP BY and aggregates: bind everything that reads the groups, then build.
   std::unique_ptr<AggregationBinding> agg;
+  std::vector<std::vector<bool>> grouping_sets;  // empty: plain GROUP BY
   if (AnyAggregate(stmt)) {
     agg = std::make_unique<AggregationBinding>();
     agg->input = &scope;
-    for (const ast::ExprPtr& g : stmt.group_by) {
-      const ast::Expr* item = g.get();
+    // One GROUP BY expression (an ordinal, an input expression, an output column's
+    // name) bound into agg->groups once: its index there.
+    const auto bind_group = [&](const ast::Expr& g) -> absl::StatusOr<int> {
+      const ast::Expr* item = &g;
       if (IsOrdinal(*item)) {
         const int64_t n = std::stoll(item->text);
         if (n < 1 || n > static_cast<int64_t>(targets->size()) || (*targets)[static_cast<size_t>(n - 1)].expr == nullptr) {
           if (n >= 1 && n <= static_cast<int64_t>(targets->size())) {
-            agg->groups.push_back(MakeColumn((*targets)[static_cast<size_t>(n - 1)].column,
-                                             scope.columns[static_cast<size_t>((*targets)[static_cast<size_t>(n - 1)].column)].type));
-            continue;
+            const int column = (*targets)[static_cast<size_t>(n - 1)].column;
+            return AddGroup(agg.get(), MakeColumn(column, scope.columns[static_cast<size_t>(column)].type));
           }
           return SqlError("42P10", absl::StrCat("GROUP BY position ", n, " is not in select list"), item->position);
         }
         item = (*targets)[static_cast<size_t>(n - 1)].expr;
-      } else if (item->kind == ast::ExprKind::kFunc && item->names.empty()) {
-        return SqlError(sqlstate::kFeatureNotSupported, "ROLLUP, CUBE and GROUPING SETS are not supported yet", item->position);
-      } else if (item->kind == ast::ExprKind::kRow && item->args.empty()) {
-        continue;  // GROUP BY (): the whole input is one group
       }
       auto bound = binder_.Bind(*item, scope, nullptr, "GROUP BY");
       if (!bound.ok() && item->kind == ast::ExprKind::kColumnRef && item->names.size() == 1) {
@@ -149,8 +268,11 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
         }
       }
       if (!bound.ok()) return bound.status();
-      agg->groups.push_back(std::move(*bound));
-    }
+      return AddGroup(agg.get(), std::move(*bound));
+    };
+    auto sets = GroupingSets(stmt.group_by, bind_group, *agg);
+    if (!sets.ok()) return sets.status();
+    grouping_sets = std::move(*sets);
   }
 
   // The select list (aggregated, if grouping). Window calls go to `windows`.
@@ -270,7 +392,9 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
   binder_.set_windows(nullptr);
   op = WrapApply(std::move(op), std::move(select_sink), scope);
   if (agg != nullptr) {
-    op = std::make_unique<AggregateOperator>(std::move(op), std::move(agg->groups), std::move(agg->aggregates));
+    auto aggregate = std::make_unique<AggregateOperator>(std::move(op), std::move(agg->groups), std::move(agg->aggregates));
+    if (!grouping_sets.empty()) aggregate->set_grouping_sets(std::move(grouping_sets));
+    op = std::move(aggregate);
     if (having != nullptr) op = std::make_unique<FilterOperator>(std::move(op), std::move(having));
   }
   if (!windows.empty()) {
