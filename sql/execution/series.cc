@@ -6,6 +6,7 @@
 #include "engine/env/assert.h"
 #include "sql/common/sql_error.h"
 #include "sql/execution/expression.h"
+#include "sql/types/array.h"
 #include "sql/types/datetime.h"
 
 namespace quanta::sql {
@@ -106,6 +107,27 @@ Task<absl::StatusOr<bool>> GenerateSeriesOperator::NextBatch(ExecContext& ctx, D
   ChargeRows(ctx, n);
   co_await MaybeYield(ctx);
   co_return !done_;
+}
+
+UnnestOperator::UnnestOperator(Type element, BoundExprPtr array) : Operator({element}), array_(std::move(array)) {
+  QUANTA_ASSERT(array_->type.id == TypeId::kArray && array_->type.element == element.id);
+}
+
+Task<absl::StatusOr<bool>> UnnestOperator::NextBatch(ExecContext& ctx, DataChunk* out) {
+  if (!started_) {
+    started_ = true;
+    auto array = EvaluateConstant(*array_, ctx.eval);
+    if (!array.ok()) co_return array.status();
+    if (!array->is_null()) elements_ = DecodeArray(array->str(), types_[0]);
+  }
+  out->Reset();
+  const size_t n = std::min(kBatchSize, elements_.size() - next_);
+  out->columns.emplace_back(types_[0], n);
+  for (size_t i = 0; i < n; ++i) out->columns[0].SetValue(i, elements_[next_ + i]);
+  out->set_count(n);
+  next_ += n;
+  ChargeRows(ctx, n);
+  co_return next_ < elements_.size();
 }
 
 }  // namespace quanta::sql

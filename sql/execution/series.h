@@ -28,4 +28,20 @@ class GenerateSeriesOperator : public Operator {
   Value next_, stop_, step_;
 };
 
+// unnest(array) in FROM: one row per element, in order (a NULL array: no rows).
+class UnnestOperator : public Operator {
+ public:
+  UnnestOperator(Type element, BoundExprPtr array);
+  std::string Describe() const override { return "Function Scan on unnest"; }
+
+ protected:
+  Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
+
+ private:
+  BoundExprPtr array_;
+  bool started_ = false;
+  std::vector<Value> elements_;
+  size_t next_ = 0;
+};
+
 }  // namespace quanta::sql

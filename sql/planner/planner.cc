@@ -1,5 +1,7 @@
 #include "sql/planner/planner.h"
 
+#include "sql/planner/lateral_operator.h"
+
 #include "sql/parser/parser.h"
 
 #include "absl/strings/str_cat.h"
@@ -13,6 +15,7 @@
 #include "sql/execution/hash_join.h"
 #include "sql/execution/table_scan.h"
 #include "sql/planner/apply_operator.h"
+#include "sql/planner/lateral_operator.h"
 
 namespace quanta::sql {
 namespace {
@@ -134,11 +137,24 @@ class ViewOperator : public Operator {
 absl::StatusOr<OperatorPtr> Planner::PlanFunctionScan(const ast::TableRef& ref) {
   const ast::Expr& call = *ref.function;
   const std::string fname = call.names.back();
+  Scope none;  // arguments read constants and, LATERAL, outer columns
+  none.outer = outer_;
+  none.outer_used = used_flag_;
+  if (fname == "unnest" && call.args.size() == 1) {
+    auto array = binder_.Bind(*call.args[0], none, nullptr, "functions in FROM");
+    if (!array.ok()) return array.status();
+    if ((*array)->type.id != TypeId::kArray) {
+      return SqlError(sqlstate::kUndefinedFunction,
+                      absl::StrCat("function unnest(", (*array)->type.id == TypeId::kUnknown ? "unknown" : (*array)->type.Name(),
+                                   ") does not exist"), ref.position);
+    }
+    const Type element((*array)->type.element);
+    return OperatorPtr(std::make_unique<UnnestOperator>(element, std::move(*array)));
+  }
   if (fname != "generate_series" || call.args.size() < 2 || call.args.size() > 3) {
     return SqlError(sqlstate::kFeatureNotSupported,
-                    absl::StrCat("function ", fname, " is not supported in FROM (only generate_series)"), ref.position);
+                    absl::StrCat("function ", fname, " is not supported in FROM (only generate_series and unnest)"), ref.position);
   }
-  Scope none;
   std::vector<BoundExprPtr> args;
   std::vector<Type> types;
   for (const ast::ExprPtr& a : call.args) {
@@ -251,12 +267,18 @@ absl::StatusOr<Planner::Source> Planner::PlanFrom(const std::vector<ast::TableRe
   if (from.empty()) return Source{std::make_unique<OneRowOperator>(), Scope()};
   absl::StatusOr<Source> result = PlanTableRef(*from[0]);
   for (size_t i = 1; i < from.size() && result.ok(); ++i) {
-    auto right = PlanTableRef(*from[i]);
+    LateralPlan lateral;
+    auto right = PlanRightSide(*from[i], result->scope, &lateral);
     if (!right.ok()) return right.status();
     Source joined;
     joined.scope = std::move(result->scope);
     for (ScopeColumn& c : right->scope.columns) joined.scope.columns.push_back(std::move(c));
-    joined.op = std::make_unique<NestedLoopJoinOperator>(std::move(result->op), std::move(right->op), JoinKind::kCross, nullptr);
+    if (lateral) {
+      joined.op = std::make_unique<LateralJoinOperator>(std::move(result->op), right->op->types(), std::move(lateral),
+                                                        JoinKind::kCross, nullptr);
+    } else {
+      joined.op = std::make_unique<NestedLoopJoinOperator>(std::move(result->op), std::move(right->op), JoinKind::kCross, nullptr);
+    }
     result = std::move(joined);
   }
   return result;
@@ -507,10 +529,47 @@ OperatorPtr MakeJoin(OperatorPtr left, OperatorPtr right, JoinKind kind, BoundEx
                                             std::move(right_keys), std::move(residual));
 }
 
+absl::StatusOr<Planner::Source> Planner::PlanRightSide(const ast::TableRef& ref, const Scope& left, LateralPlan* lateral) {
+  const bool may_be_lateral = ref.lateral || ref.kind == ast::TableRef::Kind::kFunction;
+  if (!may_be_lateral) return PlanTableRef(ref);
+  // Planned once with the left's names bound as NULLs of their types: the names and
+  // types, and whether it reads the left (else it is an ordinary FROM item).
+  Scope level = left;
+  level.outer = outer_;
+  level.outer_used = nullptr;
+  level.values = nullptr;
+  bool used = false;
+  Planner sub(catalog_, access_, session_, params_);
+  sub.ctes_ = ctes_;
+  sub.set_outer(&level);
+  sub.used_flag_ = &used;
+  auto right = sub.PlanTableRef(ref);
+  if (!right.ok() || !used) return right;
+  std::shared_ptr<OwnedScopes> chain = CopyChain(level);
+  const CatalogSnapshot* catalog = &catalog_;
+  DataAccess* access = &access_;
+  const SessionInfo* session = &session_;
+  std::vector<Type>* params = params_;
+  const CteStack ctes = ctes_;
+  const ast::TableRef* item = &ref;  // the statement's AST outlives its execution
+  *lateral = [chain, catalog, access, session, params, ctes, item](const std::vector<Value>& left_row) -> absl::StatusOr<OperatorPtr> {
+    Scope outer = *chain->levels.front();
+    outer.values = &left_row;
+    Planner per_row(*catalog, *access, *session, params);
+    per_row.ctes_ = ctes;
+    per_row.set_outer(&outer);
+    auto planned = per_row.PlanTableRef(*item);
+    if (!planned.ok()) return planned.status();
+    return std::move(planned->op);
+  };
+  return right;
+}
+
 absl::StatusOr<Planner::Source> Planner::PlanJoin(const ast::TableRef& ref) {
   auto left = PlanTableRef(*ref.left);
   if (!left.ok()) return left.status();
-  auto right = PlanTableRef(*ref.right);
+  LateralPlan lateral;
+  auto right = PlanRightSide(*ref.right, left->scope, &lateral);
   if (!right.ok()) return right.status();
   Source joined;
   joined.scope = left->scope;
@@ -581,7 +640,16 @@ absl::StatusOr<Planner::Source> Planner::PlanJoin(const ast::TableRef& ref) {
     case ast::JoinType::kFull: kind = JoinKind::kFull; break;
     case ast::JoinType::kCross: kind = JoinKind::kCross; break;
   }
-  joined.op = MakeJoin(std::move(left->op), std::move(right->op), kind, std::move(condition), left_width);
+  if (lateral) {
+    if (kind == JoinKind::kRight || kind == JoinKind::kFull) {
+      return SqlError("42P10", "invalid reference to FROM-clause entry: the right side of a RIGHT or FULL JOIN cannot be LATERAL",
+                      ref.position);
+    }
+    joined.op = std::make_unique<LateralJoinOperator>(std::move(left->op), right->op->types(), std::move(lateral), kind,
+                                                      std::move(condition));
+  } else {
+    joined.op = MakeJoin(std::move(left->op), std::move(right->op), kind, std::move(condition), left_width);
+  }
   if (!merged.empty()) return MergeUsingColumns(std::move(joined), merged, kind);
   return joined;
 }

@@ -9,6 +9,7 @@
 // takes ordinals, input columns, then output names.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -82,7 +83,14 @@ class Planner {
   absl::StatusOr<Plan> PlanSetOperation(const ast::SelectStmt& stmt);
   absl::StatusOr<Source> PlanFrom(const std::vector<ast::TableRefPtr>& from);
   absl::StatusOr<Source> PlanTableRef(const ast::TableRef& ref);
+  using LateralPlan = std::function<absl::StatusOr<OperatorPtr>(const std::vector<Value>&)>;
   absl::StatusOr<Source> PlanJoin(const ast::TableRef& ref);
+  // The right side of a join beside `left` (a FROM list's later item, or JOIN's right):
+  // a LATERAL subquery or a function that reads `left`'s columns comes back with
+  // *lateral set (plan it per left row; the Source's op is then unused); anything else
+  // plans as usual.
+  absl::StatusOr<Source> PlanRightSide(const ast::TableRef& ref, const Scope& left,
+                                       LateralPlan* lateral);
   absl::StatusOr<Source> MergeUsingColumns(Source joined, const std::vector<std::pair<int, int>>& merged, JoinKind kind);
   // A FROM item naming a CTE of an enclosing WITH (null if `ref` names none).
   absl::StatusOr<std::optional<Source>> PlanCteRef(const ast::TableRef& ref);
