@@ -1,5 +1,7 @@
 #include "sql/execution/hash_join.h"
 
+#include <algorithm>
+
 #include "engine/env/assert.h"
 #include "sql/execution/operators.h"
 
@@ -41,6 +43,22 @@ void HashJoinOperator::Index(ExecContext& ctx) {
   }
 }
 
+DataChunk HashJoinOperator::PairBatch(size_t lrow, const std::vector<std::pair<uint32_t, uint32_t>>& candidates,
+                                      size_t begin, size_t n) const {
+  QUANTA_ASSERT(n > 0 && n <= kBatchSize && begin + n <= candidates.size());
+  DataChunk batch;
+  for (const Type& t : types_) batch.columns.emplace_back(t, n);  // exactly n rows: no trimming
+  const size_t left_width = left_chunk_.columns.size();
+  for (size_t i = 0; i < n; ++i) {
+    const auto [c, r] = candidates[begin + i];
+    for (size_t col = 0; col < left_width; ++col) batch.columns[col].CopyRow(left_chunk_.columns[col], lrow, i);
+    const DataChunk& right = right_chunks_[c];
+    for (size_t col = 0; col < right.columns.size(); ++col) batch.columns[left_width + col].CopyRow(right.columns[col], r, i);
+  }
+  batch.set_count(n);
+  return batch;
+}
+
 absl::Status HashJoinOperator::Probe(ExecContext& ctx, std::vector<DataChunk>* produced) {
   ChargeRows(ctx, left_chunk_.active() - left_pos_);
   while (left_pos_ < left_chunk_.active() && (produced->empty() || produced->back().count() < kBatchSize / 2)) {
@@ -49,29 +67,26 @@ absl::Status HashJoinOperator::Probe(ExecContext& ctx, std::vector<DataChunk>* p
     auto it = key ? table_.find(*key) : table_.end();
     const std::vector<std::pair<uint32_t, uint32_t>> none;
     const auto& candidates = it == table_.end() ? none : it->second;
-    // The candidate pairs, with the residual condition over all of them at once.
-    std::vector<DataChunk> pairs;
-    for (const auto& [c, r] : candidates) AppendPair(&left_chunk_, lrow, &right_chunks_[c], r, &pairs);
     size_t matched = 0;
-    size_t index = 0;  // into candidates, across the pair batches
-    for (DataChunk& batch : pairs) {
-      batch = batch.Compact();  // allocated full: trimmed, so every vector has the batch's row count
-      std::vector<uint8_t> keep(batch.count(), 1);
+    // The candidate pairs, with the residual condition over a batch of them at once.
+    for (size_t begin = 0; begin < candidates.size(); begin += kBatchSize) {
+      const size_t n = std::min(kBatchSize, candidates.size() - begin);
+      std::vector<uint8_t> keep(n, 1);
       if (residual_ != nullptr) {
+        const DataChunk batch = PairBatch(lrow, candidates, begin, n);
         auto kept = EvaluateFilter(*residual_, batch, Rows::Of(batch), ctx.eval);
         if (!kept.ok()) return kept.status();
-        keep.assign(batch.count(), 0);
+        keep.assign(n, 0);
         for (uint32_t r : *kept) keep[r] = 1;
       }
-      for (size_t r = 0; r < batch.count(); ++r, ++index) {
-        if (!keep[r]) continue;
-        const auto [c, rr] = candidates[index];
+      for (size_t i = 0; i < n; ++i) {
+        if (!keep[i]) continue;
+        const auto [c, rr] = candidates[begin + i];
         right_matched_[c][rr] = 1;
         AppendPair(&left_chunk_, lrow, &right_chunks_[c], rr, produced);
         ++matched;
       }
     }
-    QUANTA_ASSERT(index == candidates.size());
     if (matched == 0 && KeepsUnmatchedLeft()) AppendPair(&left_chunk_, lrow, nullptr, 0, produced);
   }
   return absl::OkStatus();

@@ -24,6 +24,10 @@ class HashJoinOperator : public JoinOperator {
  private:
   void Index(ExecContext& ctx) override;
   absl::Status Probe(ExecContext& ctx, std::vector<DataChunk>* produced) override;
+  // Candidate pairs [begin, begin + n) of left row `lrow` as one batch of n rows (the
+  // residual condition reads them).
+  DataChunk PairBatch(size_t lrow, const std::vector<std::pair<uint32_t, uint32_t>>& candidates, size_t begin,
+                      size_t n) const;
 
   std::vector<int> left_keys_, right_keys_;
   BoundExprPtr residual_;
