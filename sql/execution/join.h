@@ -18,6 +18,12 @@ class JoinOperator : public Operator {
  public:
   Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) final;
   std::vector<const Operator*> children() const override { return {left_.get(), right_.get()}; }
+  JoinKind kind() const { return kind_; }
+  size_t left_width() const { return left_->types().size(); }
+  // Planning only (before the first NextBatch): the inputs, to wrap or take apart.
+  // Replacements must keep their input's column types.
+  OperatorPtr& mutable_left() { return left_; }
+  OperatorPtr& mutable_right() { return right_; }
 
  protected:
   JoinOperator(OperatorPtr left, OperatorPtr right, JoinKind kind);
@@ -57,6 +63,8 @@ class NestedLoopJoinOperator : public JoinOperator {
   NestedLoopJoinOperator(OperatorPtr left, OperatorPtr right, JoinKind kind, BoundExprPtr condition)
       : JoinOperator(std::move(left), std::move(right), kind), condition_(std::move(condition)) {}
   std::string Describe() const override { return "Nested Loop"; }
+  // Planning only: the join condition (null for a cross join), taken out.
+  BoundExprPtr TakeCondition() { return std::move(condition_); }
 
  private:
   absl::Status Probe(ExecContext& ctx, std::vector<DataChunk>* produced) override;

@@ -474,8 +474,6 @@ absl::StatusOr<Planner::Source> Planner::PlanRecursiveCte(const ast::CommonTable
   return source;
 }
 
-namespace {
-
 void SplitConjuncts(BoundExprPtr e, std::vector<BoundExprPtr>* out) {
   if (e->kind == BoundKind::kAnd) {
     for (BoundExprPtr& a : e->args) SplitConjuncts(std::move(a), out);
@@ -483,8 +481,6 @@ void SplitConjuncts(BoundExprPtr e, std::vector<BoundExprPtr>* out) {
   }
   out->push_back(std::move(e));
 }
-
-}  // namespace
 
 OperatorPtr MakeJoin(OperatorPtr left, OperatorPtr right, JoinKind kind, BoundExprPtr condition, size_t left_width) {
   if (condition == nullptr || kind == JoinKind::kCross) {

@@ -118,6 +118,16 @@ class Planner {
 // pair), a nested loop if it holds none.
 OperatorPtr MakeJoin(OperatorPtr left, OperatorPtr right, JoinKind kind, BoundExprPtr condition, size_t left_width);
 
+// The terms of a conjunction (a AND b AND c → a, b, c; anything else: itself).
+void SplitConjuncts(BoundExprPtr e, std::vector<BoundExprPtr>* out);
+
+// Filters `op` by every conjunct, each pushed as far down through inner and cross joins
+// as the columns it reads allow (to a table scan, which narrows to the key range it
+// can match); a nested-loop join given conjuncts over both its sides is rebuilt as an
+// inner join on them (a hash join on their equalities). REQUIRES: the conjuncts read
+// only `op`'s columns and call nothing volatile.
+OperatorPtr PushDownFilters(OperatorPtr op, std::vector<BoundExprPtr> conjuncts);
+
 // Restricts `op`, if it is a table scan, to the primary-key range `predicate` can
 // match (the predicate is still applied above it).
 void NarrowScan(Operator* op, const BoundExpr& predicate);

@@ -180,6 +180,14 @@ absl::StatusOr<std::vector<std::vector<bool>>> GroupingSets(const std::vector<as
   return masks;
 }
 
+// Whether a WHERE conjunct may filter below the subqueries: it reads only the first
+// `width` (FROM's) columns and calls nothing volatile.
+bool Pushable(const BoundExpr& e, size_t width) {
+  if (e.kind == BoundKind::kSequence) return false;
+  if (e.kind == BoundKind::kColumn && static_cast<size_t>(e.column) >= width) return false;
+  return std::all_of(e.args.begin(), e.args.end(), [&](const BoundExprPtr& a) { return Pushable(*a, width); });
+}
+
 }  // namespace
 
 void NarrowScan(Operator* op, const BoundExpr& predicate) {
@@ -227,10 +235,15 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
     auto where = binder_.BindCondition(*stmt.where, scope, nullptr, "WHERE");
     binder_.set_sink(nullptr);
     if (!where.ok()) return where.status();
-    NarrowScan(op.get(), **where);
+    // Conjuncts over FROM's columns alone go down to the inputs they read; those reading
+    // a subquery's result (or calling nextval) filter above the subqueries.
+    std::vector<BoundExprPtr> terms, pushed, kept;
+    SplitConjuncts(std::move(*where), &terms);
+    for (BoundExprPtr& t : terms) (Pushable(*t, width) ? pushed : kept).push_back(std::move(t));
+    op = PushDownFilters(std::move(op), std::move(pushed));
     width += sink.entries.size();
     op = WrapApply(std::move(op), std::move(sink), scope);
-    op = std::make_unique<FilterOperator>(std::move(op), std::move(*where));
+    for (BoundExprPtr& t : kept) op = std::make_unique<FilterOperator>(std::move(op), std::move(t));
   }
   SubquerySink select_sink = MakeSink(width);  // subqueries of the select list and ORDER BY
   auto targets = Expand(stmt.targets, scope);
