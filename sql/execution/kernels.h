@@ -33,6 +33,8 @@ ScalarKernel ArithmeticKernel(char op, Storage storage);
 ScalarKernel NegateKernel(Storage storage);
 // Comparison: op is one of = <> < <= > >=. `padded`: char(n) semantics.
 ScalarKernel CompareKernel(std::string_view op, Storage storage, bool padded);
+// Whether three-way result `c` (<0, 0, >0) satisfies comparison `op` (= <> < <= > >=).
+bool CompareHolds(std::string_view op, int c);
 // Three-way comparison of two non-NULL values of one storage (sorting, grouping).
 int CompareValues(const Vector& a, size_t ra, const Vector& b, size_t rb, bool padded);
 

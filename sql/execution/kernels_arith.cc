@@ -222,6 +222,16 @@ ScalarKernel CompareKernel(std::string_view op, Storage storage, bool padded) {
   return nullptr;
 }
 
+bool CompareHolds(std::string_view op, int c) {
+  if (op == "=") return c == 0;
+  if (op == "<>") return c != 0;
+  if (op == "<") return c < 0;
+  if (op == "<=") return c <= 0;
+  if (op == ">") return c > 0;
+  QUANTA_ASSERT(op == ">=");
+  return c >= 0;
+}
+
 int CompareValues(const Vector& a, size_t ra, const Vector& b, size_t rb, bool padded) {
   QUANTA_ASSERT(a.storage() == b.storage());
   switch (a.storage()) {

@@ -21,16 +21,6 @@ Type ElementOf(const Type& array) {
   return Type(array.element);
 }
 
-bool CompareHolds(std::string_view op, int c) {
-  if (op == "=") return c == 0;
-  if (op == "<>") return c != 0;
-  if (op == "<") return c < 0;
-  if (op == "<=") return c <= 0;
-  if (op == ">") return c > 0;
-  QUANTA_ASSERT(op == ">=");
-  return c >= 0;
-}
-
 // ARRAY[a, b, ...]: NULL arguments become NULL elements.
 absl::Status Construct(const BoundExpr&, const Args& args, const Rows& rows, Vector* out) {
   for (size_t k = 0; k < rows.size(); ++k) {

@@ -69,16 +69,6 @@ absl::Status Exists(const BoundExpr&, const Args& args, const Rows& rows, Vector
   });
 }
 
-bool CompareHolds(std::string_view op, int c) {
-  if (op == "=") return c == 0;
-  if (op == "<>") return c != 0;
-  if (op == "<") return c < 0;
-  if (op == "<=") return c <= 0;
-  if (op == ">") return c > 0;
-  QUANTA_ASSERT(op == ">=");
-  return c >= 0;
-}
-
 absl::Status Compare(const BoundExpr& self, const Args& args, const Rows& rows, Vector* out) {
   return ForStrictRows(args, rows, [&](uint32_t r) -> absl::Status {
     auto c = JsonbCompare(args[0]->Str(r), args[1]->Str(r));

@@ -17,24 +17,6 @@ bool IsDigit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; 
 bool IsOpChar(char c) { return std::string_view("+-*/<>=~!@#%^&|`?").find(c) != std::string_view::npos; }
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
-void AppendUtf8(std::string* out, uint32_t cp) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -272,7 +254,7 @@ class Lexer {
         cp = cp * 16 + static_cast<uint32_t>(h);
       }
       if (cp == 0 || cp > 0x10FFFF) return absl::InvalidArgumentError("invalid Unicode escape value");
-      AppendUtf8(out, cp);
+      AppendUtf8(cp, out);
       return i + 2 + digits;
     }
     out->push_back(e);
@@ -315,7 +297,7 @@ class Lexer {
         cp = cp * 16 + static_cast<uint32_t>(h);
       }
       if (cp == 0 || cp > 0x10FFFF) return ErrorAt(start, "invalid Unicode escape value");
-      AppendUtf8(&out, cp);
+      AppendUtf8(cp, &out);
       i = first + digits;
     }
     return out;

@@ -69,26 +69,6 @@ size_t Utf8CharLength(std::string_view text, size_t pos) {
   return std::min(length, text.size() - pos);
 }
 
-void AppendUtf8(uint32_t code_point, std::string* out) {
-  QUANTA_ASSERT(code_point > 0);
-  QUANTA_ASSERT(code_point <= 0x10ffff);
-  if (code_point < 0x80) {
-    out->push_back(static_cast<char>(code_point));
-  } else if (code_point < 0x800) {
-    out->push_back(static_cast<char>(0xc0 | (code_point >> 6)));
-    out->push_back(static_cast<char>(0x80 | (code_point & 0x3f)));
-  } else if (code_point < 0x10000) {
-    out->push_back(static_cast<char>(0xe0 | (code_point >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (code_point & 0x3f)));
-  } else {
-    out->push_back(static_cast<char>(0xf0 | (code_point >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((code_point >> 12) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (code_point & 0x3f)));
-  }
-}
-
 void AppendQuoted(std::string_view s, std::string* out) {
   out->push_back('"');
   for (const char c : s) {
@@ -270,6 +250,7 @@ absl::Status Lexer::DecodeUnicode(uint32_t unit, int32_t* high_surrogate) {
     return SqlError(kUntranslatableCharacter, "unsupported Unicode escape sequence", 0,
                     "\\u0000 cannot be converted to text.");
   }
+  QUANTA_ASSERT(code_point > 0 && code_point <= 0x10ffff);
   AppendUtf8(code_point, &token_.contents);
   return absl::OkStatus();
 }
