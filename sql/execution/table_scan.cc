@@ -17,8 +17,10 @@ TableScanOperator::TableScanOperator(DataAccess& access, const TableDef& table, 
 }
 
 std::string TableScanOperator::Describe() const {
-  if (index_ != nullptr) return "Index Scan using " + index_->name + " on " + table_name_;
-  return (ranged_ ? "Index Scan using " + table_.primary_key_name + " on " : "Seq Scan on ") + table_name_;
+  const std::string direction = backward_ ? " Backward" : "";
+  if (index_ != nullptr) return "Index Scan" + direction + " using " + index_->name + " on " + table_name_;
+  if (ranged_ || backward_) return "Index Scan" + direction + " using " + table_.primary_key_name + " on " + table_name_;
+  return "Seq Scan on " + table_name_;
 }
 
 Task<absl::StatusOr<std::vector<storage::KeyValue>>> TableScanOperator::NextRows(size_t batch) {
@@ -26,6 +28,7 @@ Task<absl::StatusOr<std::vector<storage::KeyValue>>> TableScanOperator::NextRows
   range.start = resume_;
   range.end = end_;
   range.limit = batch;
+  range.reverse = backward_;
   auto entries = co_await access_.Scan(index_ != nullptr ? index_->tree : tree_, std::move(range));
   if (!entries.ok()) co_return entries.status();
   QUANTA_ASSERT(entries->size() <= batch);
@@ -33,9 +36,11 @@ Task<absl::StatusOr<std::vector<storage::KeyValue>>> TableScanOperator::NextRows
     const std::string& key = (*entries)[i].key;
     QUANTA_ASSERT(key >= resume_);
     QUANTA_ASSERT(!end_.has_value() || key < *end_);
-    QUANTA_ASSERT(i == 0 || (*entries)[i - 1].key < key);
+    QUANTA_ASSERT(i == 0 || (backward_ ? key < (*entries)[i - 1].key : (*entries)[i - 1].key < key));
   }
-  if (!entries->empty()) {
+  if (!entries->empty() && backward_) {
+    end_ = entries->back().key;  // the next batch: keys below the last one read
+  } else if (!entries->empty()) {
     resume_ = entries->back().key;
     resume_.push_back('\0');  // the least key after the last one read
   }

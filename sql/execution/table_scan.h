@@ -38,6 +38,12 @@ class TableScanOperator : public Operator {
     SetRange(std::move(start), std::move(end));
     index_ = index;
   }
+  // Rows in descending key order (ORDER BY ... DESC on the key). Before the first batch.
+  void SetBackward() { backward_ = true; }
+  // Whether rows come in primary key order (ascending unless backward): a table with a
+  // primary key, read without a secondary index.
+  bool InKeyOrder() const { return index_ == nullptr && !table_.primary_key.empty(); }
+  bool backward() const { return backward_; }
 
  private:
   // The next batch of (key, row) pairs in key order, through the index if there is one.
@@ -47,6 +53,7 @@ class TableScanOperator : public Operator {
   const TableDef& table_;  // the catalog snapshot's, which outlives the plan
   bool ranged_ = false;
   const IndexDef* index_ = nullptr;  // the catalog snapshot's
+  bool backward_ = false;
   storage::TreeId tree_;
   std::string table_name_;
   size_t column_count_;

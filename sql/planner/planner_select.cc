@@ -180,6 +180,20 @@ absl::StatusOr<std::vector<std::vector<bool>>> GroupingSets(const std::vector<as
   return masks;
 }
 
+// Whether `scan`'s key order gives ORDER BY `keys` (over the select list `exprs`): the
+// keys are the primary key's leading columns, in order, all ascending or all
+// descending (key columns are never NULL, so NULLS FIRST/LAST does not matter).
+bool OrderedByScan(const TableScanOperator* scan, const std::vector<SortKey>& keys, const std::vector<BoundExprPtr>& exprs) {
+  if (scan == nullptr || !scan->InKeyOrder() || scan->backward()) return false;
+  const std::vector<int>& pk = scan->table().primary_key;
+  if (keys.size() > pk.size()) return false;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const BoundExpr& e = *exprs[static_cast<size_t>(keys[i].column)];
+    if (e.kind != BoundKind::kColumn || e.column != pk[i] || keys[i].descending != keys[0].descending) return false;
+  }
+  return true;
+}
+
 // Whether a WHERE conjunct may filter below the subqueries: it reads only the first
 // `width` (FROM's) columns and calls nothing volatile.
 bool Pushable(const BoundExpr& e, size_t width) {
@@ -221,6 +235,9 @@ absl::StatusOr<int> Planner::OutputColumn(const ast::Expr& e, const Scope& scope
 absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
   auto source = PlanFrom(stmt.from);
   if (!source.ok()) return source.status();
+  // A lone table's scan (it stays at the bottom of the plan): its key order may serve
+  // ORDER BY.
+  auto* base_scan = dynamic_cast<TableScanOperator*>(source->op.get());
   source->scope.outer = outer_;
   source->scope.outer_used = used_flag_;
   OperatorPtr op = std::move(source->op);
@@ -420,13 +437,19 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
   // at the top of a query they become text (CoerceOutput).
   std::vector<Type> types;
   for (const BoundExprPtr& e : exprs) types.push_back(e->type);
+  const bool scan_ordered = !keys.empty() && agg == nullptr && windows.empty() && !stmt.distinct &&
+                            OrderedByScan(base_scan, keys, exprs) && (!keys[0].descending || access_.ScansBackward());
   op = std::make_unique<ProjectOperator>(std::move(op), std::move(exprs));
   if (stmt.distinct && stmt.distinct_on.empty()) {
     std::vector<BoundExprPtr> all;
     for (size_t i = 0; i < types.size(); ++i) all.push_back(MakeColumn(static_cast<int>(i), types[i]));
     op = std::make_unique<AggregateOperator>(std::move(op), std::move(all), std::vector<AggregateSpec>());
   }
-  if (!keys.empty()) op = std::make_unique<SortOperator>(std::move(op), std::move(keys));
+  if (scan_ordered) {
+    if (keys[0].descending) base_scan->SetBackward();  // the key order serves ORDER BY: no sort
+  } else if (!keys.empty()) {
+    op = std::make_unique<SortOperator>(std::move(op), std::move(keys));
+  }
   if (!distinct_on.empty()) op = std::make_unique<FirstPerKeyOperator>(std::move(op), std::move(distinct_on));
   absl::Status limited = ApplyLimit(stmt, &op);
   if (!limited.ok()) return limited;

@@ -27,6 +27,7 @@ class NodeAccess : public DataAccess {
   Task<absl::StatusOr<std::optional<std::string>>> Get(storage::TreeId tree, std::string key) override;
   Task<absl::Status> Commit(storage::WriteSet writes) override;
   absl::Status Writable(const char* command) const override;
+  bool ScansBackward() const override { return false; }  // the node's scan request runs forward only
 
  private:
   replication::ReplicatedNode& node_;

@@ -31,6 +31,8 @@ class DataAccess {
   // statement that writes checks it first, so a replica refuses even a DELETE that
   // would match nothing. `command` names the statement ("INSERT").
   virtual absl::Status Writable(const char* command) const { return absl::OkStatus(); }
+  // Whether Scan serves ScanRange::reverse (descending key order).
+  virtual bool ScansBackward() const { return true; }
 };
 
 }  // namespace quanta::sql
