@@ -64,6 +64,9 @@ const std::vector<PlantedBugInfo>& PlantedCatalogue() {
       {PlantedBug::kSqlIndexNotMaintainedOnUpdate, "sql-index-not-maintained-on-update", "sql", "all",
        "an UPDATE writes the new row but leaves its secondary index entries as they were (a "
        "lookup by the new value misses the row)"},
+      {PlantedBug::kSqlForeignKeyCascadeSkipped, "sql-fk-cascade-skipped", "sql", "all",
+       "a delete whose foreign key says ON DELETE CASCADE removes the referenced row but leaves "
+       "the rows referencing it (orphans the key forbids)"},
   };
   return catalogue;
 }

@@ -37,6 +37,7 @@ enum class PlantedBug {
   kSqlUnserializedWriters,    // writing statements do not take the engine's writer mutex
   kSqlStaleCatalog,           // the engine keeps its first catalog snapshot, never revalidating
   kSqlIndexNotMaintainedOnUpdate,  // an UPDATE leaves secondary index entries as they were
+  kSqlForeignKeyCascadeSkipped,    // ON DELETE CASCADE leaves the referencing rows behind
 };
 
 struct PlantedBugInfo {

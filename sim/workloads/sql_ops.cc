@@ -19,7 +19,13 @@ constexpr char kSchema[] =
     "CREATE TABLE IF NOT EXISTS accounts (id int PRIMARY KEY, balance bigint NOT NULL);"
     "CREATE TABLE IF NOT EXISTS events (id text PRIMARY KEY, client int NOT NULL, seq bigint, payload text);"
     "CREATE INDEX IF NOT EXISTS events_client ON events (client);"
-    "CREATE TABLE IF NOT EXISTS tickets (id bigserial PRIMARY KEY, client int NOT NULL)";
+    "CREATE TABLE IF NOT EXISTS tickets (id bigserial PRIMARY KEY, client int NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS notes (id text PRIMARY KEY, event text REFERENCES events ON DELETE CASCADE, "
+    "body jsonb, tags text[])";
+
+// Notes whose event is gone: the foreign key (ON DELETE CASCADE) allows none.
+constexpr char kOrphanNotes[] =
+    "SELECT count(*) FROM notes n LEFT JOIN events e ON n.event = e.id WHERE e.id IS NULL";
 
 // Moved events (client + 1000) counted through the index on client and by a full scan
 // (an expression no index serves): the final check wants the same count.
@@ -89,6 +95,33 @@ void CheckTickets(int node, const std::vector<std::string>& answers, const SqlLe
   }
 }
 
+// The first column of each row of a rendered answer.
+absl::btree_set<std::string> FirstColumn(const std::string& answer) {
+  absl::btree_set<std::string> out;
+  bool tag = true;
+  for (absl::string_view line : absl::StrSplit(answer, '\n')) {
+    if (tag) {
+      tag = false;
+      continue;
+    }
+    out.insert(std::string(line.substr(0, line.find('\t'))));
+  }
+  return out;
+}
+
+// An acknowledged note stays while its event does (query 7 against query 1): its
+// absence with the event present is a lost write; with the event gone, the cascade.
+void CheckNotes(int node, const std::vector<std::string>& answers, const SqlLedger& ledger, ClusterOracle& oracle) {
+  if (answers.size() < 8) return;
+  const absl::btree_set<std::string> events = FirstColumn(answers[1]);
+  const absl::btree_set<std::string> notes = FirstColumn(answers[7]);
+  for (const auto& [note, event] : ledger.notes) {
+    if (events.contains(event) && !notes.contains(note)) {
+      oracle.OnMissing(absl::StrCat("the primary n", node, " lost acknowledged note ", note, " of event ", event));
+    }
+  }
+}
+
 }  // namespace
 
 Task<void> SqlCheckedRead(SimProcessEnv& env, net::KvClient& reader, const std::string& node, absl::Duration timeout) {
@@ -102,8 +135,9 @@ Task<std::string> SqlClientStep(SimProcessEnv& env, net::KvClient& client, int i
                                 SqlLedger& ledger, absl::Duration timeout) {
   Random& rng = env.Rng();
   std::string sql;
-  enum { kSchemaOp, kSeed, kInsert, kTransfer, kRead, kDelete, kMove, kTicket, kCreate, kDrop } op;
+  enum { kSchemaOp, kSeed, kInsert, kTransfer, kRead, kDelete, kMove, kTicket, kNote, kCreate, kDrop } op;
   std::string object;
+  std::string event;  // kNote: the event the note references
   if (!*seeded) {
     op = seq % 2 == 0 ? kSchemaOp : kSeed;
     sql = op == kSchemaOp ? kSchema : Seed();
@@ -137,6 +171,13 @@ Task<std::string> SqlClientStep(SimProcessEnv& env, net::KvClient& client, int i
     } else if (pick < 0.92) {
       op = kTicket;  // numbered by a sequence, which must never hand out an id twice
       sql = absl::StrCat("INSERT INTO tickets (client) VALUES (", index, ") RETURNING id");
+    } else if (pick < 0.95 && !ledger.events.empty()) {
+      op = kNote;  // references an event (23503 if it is gone); its delete cascades here
+      auto it = ledger.events.lower_bound(absl::StrCat("c", rng.Uniform(8)));
+      event = it == ledger.events.end() ? *ledger.events.begin() : *it;
+      object = absl::StrCat("n", index, "-", env.incarnation(), "-", seq);
+      sql = absl::StrCat("INSERT INTO notes VALUES ('", object, "', '", event, "', '{\"seq\": ", seq, ", \"by\": ", index,
+                         "}', ARRAY['c", index, "', '", event, "'])");
     } else if (pick < 0.97 || ledger.tables.empty()) {
       op = kCreate;
       object = absl::StrCat("s_c", index, "_", env.incarnation(), "_", seq);
@@ -162,6 +203,9 @@ Task<std::string> SqlClientStep(SimProcessEnv& env, net::KvClient& client, int i
   } else {
     env.world().Log(absl::StrCat("c", index, ": ", r->sqlstate, " ", r->status.ToString()));
   }
+  if (op == kNote && !r->status.ok() && r->sqlstate != "23503" && r->sqlstate != "42P01" && r->sqlstate != "25006") {
+    env.world().Log(absl::StrCat("c", index, ": a note failed unexpectedly: ", r->status.ToString()));
+  }
   if (op == kTicket && !r->status.ok() && r->sqlstate == "23505") {
     env.world().Fail(absl::StrCat("c", index, ": a ticket's sequence handed out an id twice: ", r->status.ToString()));
   }
@@ -179,6 +223,7 @@ Task<std::string> SqlClientStep(SimProcessEnv& env, net::KvClient& client, int i
       case kInsert: ledger.events.insert(object); break;
       case kDelete: ledger.deleted.insert(object); break;
       case kCreate: ledger.tables.insert(object); break;
+      case kNote: ledger.notes[object] = event; break;
       default: break;
     }
   } else if (op == kSeed && r->sqlstate == "23505") {
@@ -197,7 +242,8 @@ Task<void> SqlFinalCheck(SimProcessEnv& env, int nodes, const SqlLedger& ledger,
   std::vector<std::string> queries = {"SELECT id, balance FROM accounts ORDER BY id",
                                       "SELECT id, client, seq FROM events ORDER BY id",
                                       "SELECT count(*), sum(balance) FROM accounts", kMovedByIndex, kMovedByScan,
-                                      "SELECT id FROM tickets ORDER BY id"};
+                                      "SELECT id FROM tickets ORDER BY id", kOrphanNotes,
+                                      "SELECT id, event, body, tags, body ->> 'seq' FROM notes ORDER BY id"};
   for (const std::string& table : ledger.tables) queries.push_back(absl::StrCat("SELECT count(*) FROM ", table));
   // Find the primary's answers, then compare every other node's.
   std::vector<std::string> expected;
@@ -217,10 +263,15 @@ Task<void> SqlFinalCheck(SimProcessEnv& env, int nodes, const SqlLedger& ledger,
         }
         // (The schema is several statements: tickets may be missing if none was acknowledged.)
         const bool no_tickets = q == queries[5] && ledger.tickets.empty() && r->sqlstate == "42P01";
-        if (!r->status.ok() && !Excused(*r, ledger) && !no_tickets) {
+        const bool no_notes = (q == queries[6] || q == queries[7]) && ledger.notes.empty() && r->sqlstate == "42P01";
+        if (!r->status.ok() && !Excused(*r, ledger) && !no_tickets && !no_notes) {
           oracle.OnMissing(absl::StrCat("the primary n", i, " fails ", q, ": ", r->status.ToString()));
         }
         answers.push_back(r->status.ok() ? Render(*r) : r->status.ToString());
+        if (q == queries[6] && r->status.ok() && Render(*r) != "SELECT 1\n0\t") {
+          oracle.OnMissing(absl::StrCat("the primary n", i, " holds notes whose event is gone (the foreign key let them be): ",
+                                        Render(*r)));
+        }
         if (q == queries[2] && r->status.ok()) {
           const std::string problem = CheckAccounts(*r);
           if (!problem.empty()) oracle.OnMissing(absl::StrCat("final ", problem));
@@ -238,6 +289,7 @@ Task<void> SqlFinalCheck(SimProcessEnv& env, int nodes, const SqlLedger& ledger,
       }
       if (is_primary) CheckMovedCounts(i, answers, oracle);
       if (is_primary) CheckTickets(i, answers, ledger, oracle);
+      if (is_primary) CheckNotes(i, answers, ledger, oracle);
       if (is_primary) {
         primary = i;
         expected = std::move(answers);
@@ -251,7 +303,7 @@ Task<void> SqlFinalCheck(SimProcessEnv& env, int nodes, const SqlLedger& ledger,
   }
   env.world().Log(absl::StrCat("sql: final check on primary n", primary, ": ", ledger.succeeded, " of ", ledger.statements, " statements succeeded; ", ledger.events.size(), " events acknowledged, ",
                                ledger.deleted.size(), " deletes, ", ledger.tables.size(), " tables, ", ledger.tickets.size(),
-                               " tickets; answers: ",
+                               " tickets, ", ledger.notes.size(), " notes; answers: ",
                                expected.size() > 1 ? std::count(expected[1].begin(), expected[1].end(), '\n') : 0,
                                " event rows"));
   for (int i = 1; i <= nodes; ++i) {

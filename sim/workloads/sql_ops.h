@@ -11,11 +11,14 @@
 // absent), every acknowledged table exists unless dropped, and the primary counts the
 // moved events alike through the index and by a full scan. Tickets are numbered by a
 // bigserial: no insert ever meets a duplicate id (a sequence state lost in a failover
-// would hand one out again), and every acknowledged ticket is present.
+// would hand one out again), and every acknowledged ticket is present. Notes (jsonb and
+// text[] columns) reference events by a foreign key with ON DELETE CASCADE: after the
+// heal no note's event is missing.
 #pragma once
 
 #include <string>
 
+#include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
 #include "absl/time/time.h"
 #include "engine/env/task.h"
@@ -34,6 +37,7 @@ struct SqlLedger {
   absl::btree_set<std::string> deleted;  // acknowledged deletes
   absl::btree_set<std::string> tables;   // acknowledged creates, not dropped (or maybe dropped)
   absl::btree_set<int64_t> tickets;      // ids acknowledged for tickets (a bigserial)
+  absl::btree_map<std::string, std::string> notes;  // acknowledged notes → the event they reference
   bool seeded = false;                     // the accounts were seeded (acknowledged)
   uint64_t statements = 0, succeeded = 0;  // for the run's log
 };

@@ -129,7 +129,8 @@ absl::Status DropReferencingKeys(const CatalogSnapshot& catalog, const std::vect
       notices->push_back(absl::StrCat("drop cascades to constraint ", fk->name, " on table ", child->name));
       auto [it, inserted] = rewritten.emplace(child->oid, *child);
       std::vector<ForeignKeyDef>& keys = it->second.foreign_keys;
-      keys.erase(std::remove_if(keys.begin(), keys.end(), [&](const ForeignKeyDef& k) { return k.name == fk->name; }),
+      const std::string& name = fk->name;  // (a structured binding cannot be captured before C++20's clang 16)
+      keys.erase(std::remove_if(keys.begin(), keys.end(), [&](const ForeignKeyDef& k) { return k.name == name; }),
                  keys.end());
     }
   }

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/env/assert.h"
+#include "engine/env/planted.h"
 #include "engine/env/status.h"
 #include "sql/common/sql_error.h"
 #include "sql/storage/row_codec.h"
@@ -134,7 +135,7 @@ Task<absl::Status> ForeignKeys::ApplyRemovals(const TableDef& parent, const Tabl
     if (action == 'a' || action == 'r') co_return StillReferenced(parent, child, fk, values);
     if (writer.Touched(key)) continue;  // an earlier cascade already changed it
     if (action == 'c') {
-      writer.Delete(key, row);
+      if (!PlantedActive(PlantedBug::kSqlForeignKeyCascadeSkipped)) writer.Delete(key, row);
       continue;
     }
     QUANTA_ASSERT(action == 'n');
