@@ -190,6 +190,8 @@ Task<absl::Status> ReplicatedNode::Reconcile(RaftState* state) {
     QUANTA_ASSERT(LogCovers(*state, *marker));
     raft::Ready adopt;
     adopt.snapshot = *marker;
+    // A write of the log that failed while opening (EIO) poisoned it: restart instead.
+    CO_RETURN_IF_ERROR(log_storage_->status());
     CO_RETURN_IF_ERROR(co_await lifetime_.Guard(log_storage_->WaitDurable(log_storage_->Append(adopt))));
   }
   const Index last = state->snapshot.index + state->entries.size();
