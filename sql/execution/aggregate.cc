@@ -23,17 +23,6 @@ struct AggregateOperator::Group {
 
 namespace {
 
-Numeric FromInt128(__int128 v) {
-  if (v >= INT64_MIN && v <= INT64_MAX) return Numeric::FromInt64(static_cast<int64_t>(v));
-  const bool negative = v < 0;
-  unsigned __int128 m = negative ? 0 - static_cast<unsigned __int128>(v) : static_cast<unsigned __int128>(v);
-  std::string digits;
-  for (; m != 0; m /= 10) digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(m % 10)));
-  auto n = Numeric::Parse(negative ? "-" + digits : digits);
-  QUANTA_ASSERT(n.ok());
-  return *n;
-}
-
 absl::Status NoAggregate(std::string_view name, const std::vector<Type>& args) {
   std::string list;
   for (size_t i = 0; i < args.size(); ++i) absl::StrAppend(&list, i ? ", " : "", args[i].Name());
@@ -178,12 +167,7 @@ absl::Status UpdateInput(const AggregateSpec& spec, AggregateState& s, const std
       switch (v.storage()) {
         case Storage::kInt: s.int_sum += v.Int(row); break;
         case Storage::kFloat: s.float_sum += v.Float(row); break;
-        case Storage::kNumeric: {
-          auto sum = s.numeric_sum.Add(v.Num(row));
-          if (!sum.ok()) return sum.status();
-          s.numeric_sum = std::move(*sum);
-          break;
-        }
+        case Storage::kNumeric: RETURN_IF_ERROR(s.numeric_sum.Add(v.Num(row))); break;
         case Storage::kString: QUANTA_UNREACHABLE("sum of strings");
       }
       return absl::OkStatus();
@@ -271,10 +255,12 @@ absl::StatusOr<Value> FinishInput(const AggregateSpec& spec, const AggregateStat
         if (spec.kind == AggregateKind::kSum) return Value::Float(t, t.id == TypeId::kFloat4 ? static_cast<float>(sum) : sum);
         return Value::Float(t, sum / static_cast<double>(s.count));
       }
-      Numeric sum = s.numeric_sum;
+      auto total = s.numeric_sum.Total();
+      if (!total.ok()) return total.status();
+      Numeric sum = *std::move(total);
       if (input.is_integer()) {
         const __int128 v = s.int_sum;
-        sum = FromInt128(v);
+        sum = Numeric::FromUnscaled(v, 0);
         if (spec.kind == AggregateKind::kSum && t.id == TypeId::kInt8) {
           if (v < INT64_MIN || v > INT64_MAX) return SqlError(sqlstate::kNumericOutOfRange, "bigint out of range");
           return Value::Int(t, static_cast<int64_t>(v));
@@ -333,20 +319,36 @@ absl::Status AggregateOperator::Accumulate(const DataChunk& in, const ExecContex
       for (uint32_t r : *kept) included[a][r] = 1;
     }
   }
-  for (size_t k = 0; k < rows.size(); ++k) {
-    const uint32_t r = rows[k];
-    for (size_t set = 0; set < std::max<size_t>(sets_.size(), 1); ++set) {
-      Group& group = GroupOf(set, group_values, r);
-      QUANTA_ASSERT(group.states.size() == aggregates_.size());
-      for (size_t a = 0; a < aggregates_.size(); ++a) {
-        if (aggregates_[a].kind == AggregateKind::kGrouping) continue;
+  const size_t set_count = std::max<size_t>(sets_.size(), 1);
+  std::vector<std::vector<Group*>> targets(set_count, std::vector<Group*>(rows.size()));
+  GroupsOf(group_values, rows, &targets);
+  for (size_t set = 0; set < set_count; ++set) {
+    for (size_t a = 0; a < aggregates_.size(); ++a) {
+      if (aggregates_[a].kind == AggregateKind::kGrouping) continue;
+      for (size_t k = 0; k < rows.size(); ++k) {
+        const uint32_t r = rows[k];
         if (!included[a].empty() && !included[a][r]) continue;
-        absl::Status s = UpdateAggregate(aggregates_[a], group.states[a], arg_values[a], r);
-        if (!s.ok()) return s;
+        RETURN_IF_ERROR(UpdateAggregate(aggregates_[a], targets[set][k]->states[a], arg_values[a], r));
       }
     }
   }
   return absl::OkStatus();
+}
+
+void AggregateOperator::GroupsOf(const std::vector<const Vector*>& group_values, const Rows& rows,
+                                 std::vector<std::vector<Group*>>* targets) {
+  QUANTA_ASSERT(targets->size() == std::max<size_t>(sets_.size(), 1));
+  if (sets_.empty() && groups_.empty()) {  // one group for every row
+    if (rows.size() > 0) std::fill((*targets)[0].begin(), (*targets)[0].end(), &GroupOf(0, group_values, rows[0]));
+    return;
+  }
+  // Row by row, then set by set: groups are created (and come out) in that order.
+  for (size_t k = 0; k < rows.size(); ++k) {
+    for (size_t set = 0; set < targets->size(); ++set) {
+      QUANTA_DEBUG_ASSERT((*targets)[set].size() == rows.size());
+      (*targets)[set][k] = &GroupOf(set, group_values, rows[k]);
+    }
+  }
 }
 
 bool AggregateOperator::Grouped(size_t set, size_t g) const { return sets_.empty() || sets_[set][g]; }

@@ -60,7 +60,7 @@ struct AggregateState {
   int64_t count = 0;       // non-NULL inputs seen
   __int128 int_sum = 0;    // integer sums (exact; converted at the end)
   double float_sum = 0;
-  Numeric numeric_sum;
+  NumericSum numeric_sum;
   bool have = false;       // min/max/bool/string_agg: a value is held
   Value best;
   bool flag = false;
@@ -94,6 +94,10 @@ class AggregateOperator : public Operator {
   Task<absl::Status> Consume(ExecContext& ctx);
   bool Grouped(size_t set, size_t group) const;
   Group& GroupOf(size_t set, const std::vector<const Vector*>& group_values, uint32_t row);
+  // (*targets)[set][k] = the group of grouping set `set` that rows[k] belongs to
+  // (created if new).
+  void GroupsOf(const std::vector<const Vector*>& group_values, const Rows& rows,
+                std::vector<std::vector<Group*>>* targets);
   Value GroupingValue(const AggregateSpec& spec, const Group& group) const;
   absl::Status Accumulate(const DataChunk& in, const ExecContext& ctx);
 

@@ -16,10 +16,31 @@
 namespace quanta::sql {
 namespace {
 
-using Limbs = std::vector<uint32_t>;
+using Limbs = absl::InlinedVector<uint32_t, 4>;
 constexpr uint64_t kBase = 1000000000;
 constexpr int kLimbDigits = 9;
 constexpr uint32_t kPow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+constexpr int kSmallDigits = 18;  // two limbs
+constexpr uint64_t kPow10Small[] = {1ull,
+                                    10ull,
+                                    100ull,
+                                    1000ull,
+                                    10000ull,
+                                    100000ull,
+                                    1000000ull,
+                                    10000000ull,
+                                    100000000ull,
+                                    1000000000ull,
+                                    10000000000ull,
+                                    100000000000ull,
+                                    1000000000000ull,
+                                    10000000000000ull,
+                                    100000000000000ull,
+                                    1000000000000000ull,
+                                    10000000000000000ull,
+                                    100000000000000000ull,
+                                    1000000000000000000ull};
+static_assert(sizeof(kPow10Small) / sizeof(kPow10Small[0]) == kSmallDigits + 1);
 
 void Trim(Limbs* a) {
   while (!a->empty() && a->back() == 0) a->pop_back();
@@ -77,7 +98,7 @@ Limbs MulSmall(const Limbs& a, uint32_t m) {
 
 Limbs MulMag(const Limbs& a, const Limbs& b) {
   if (a.empty() || b.empty()) return {};
-  std::vector<uint64_t> acc(a.size() + b.size() + 1, 0);
+  absl::InlinedVector<uint64_t, 9> acc(a.size() + b.size() + 1, 0);
   for (size_t i = 0; i < a.size(); ++i) {
     uint64_t carry = 0;
     for (size_t j = 0; j < b.size(); ++j) {
@@ -91,7 +112,8 @@ Limbs MulMag(const Limbs& a, const Limbs& b) {
       carry = cur / kBase;
     }
   }
-  Limbs out(acc.begin(), acc.end());
+  Limbs out(acc.size());
+  std::copy(acc.begin(), acc.end(), out.begin());
   Trim(&out);
   return out;
 }
@@ -180,6 +202,7 @@ void DivModMag(const Limbs& u, const Limbs& v, Limbs* q, Limbs* r) {
 Limbs ScaleUp(const Limbs& a, int k) {
   QUANTA_ASSERT(k >= 0);
   if (a.empty()) return {};
+  if (k == 0) return a;
   Limbs out(static_cast<size_t>(k / kLimbDigits), 0);
   out.insert(out.end(), a.begin(), a.end());
   return MulSmall(out, kPow10[k % kLimbDigits]);
@@ -190,10 +213,11 @@ Limbs Pow10(int k) { return ScaleUp(Limbs{1}, k); }
 std::string Digits(const Limbs& a) {
   if (a.empty()) return "0";
   std::string s = std::to_string(a.back());
-  char buf[16];
   for (size_t i = a.size() - 1; i-- > 0;) {
-    std::snprintf(buf, sizeof(buf), "%09u", a[i]);
-    s += buf;
+    char group[kLimbDigits];
+    uint32_t limb = a[i];
+    for (int d = kLimbDigits; d-- > 0; limb /= 10) group[d] = static_cast<char>('0' + limb % 10);
+    s.append(group, kLimbDigits);
   }
   return s;
 }
@@ -229,6 +253,34 @@ Numeric Numeric::Make(bool negative, Limbs mag, int scale) {
   n.mag_ = std::move(mag);
   n.scale_ = scale;
   return n;
+}
+
+bool Numeric::SmallMagnitude(uint64_t* magnitude) const {
+  if (nan_ || mag_.size() > 2) return false;
+  *magnitude = mag_.empty() ? 0 : (mag_.size() == 1 ? mag_[0] : static_cast<uint64_t>(mag_[1]) * kBase + mag_[0]);
+  QUANTA_DEBUG_ASSERT(*magnitude < kPow10Small[kSmallDigits]);
+  return true;
+}
+
+Numeric Numeric::FromSmall(bool negative, unsigned __int128 magnitude, int scale) {
+  QUANTA_ASSERT(scale >= 0 && scale <= kMaxScale);
+  Limbs mag;
+  for (; magnitude > UINT64_MAX; magnitude /= kBase) mag.push_back(static_cast<uint32_t>(magnitude % kBase));
+  for (uint64_t m = static_cast<uint64_t>(magnitude); m != 0; m /= kBase) mag.push_back(static_cast<uint32_t>(m % kBase));
+  return Make(negative, std::move(mag), scale);
+}
+
+bool Numeric::SmallUnscaled(int64_t* unscaled) const {
+  uint64_t m = 0;
+  if (!SmallMagnitude(&m)) return false;
+  *unscaled = negative_ ? -static_cast<int64_t>(m) : static_cast<int64_t>(m);
+  return true;
+}
+
+Numeric Numeric::FromUnscaled(__int128 unscaled, int scale) {
+  const bool negative = unscaled < 0;
+  const unsigned __int128 m = negative ? 0 - static_cast<unsigned __int128>(unscaled) : static_cast<unsigned __int128>(unscaled);
+  return FromSmall(negative, m, scale);
 }
 
 Numeric Numeric::FromInt64(int64_t v) {
@@ -349,6 +401,14 @@ Limbs Numeric::MagnitudeAt(int scale) const {
 absl::StatusOr<Numeric> Numeric::Add(const Numeric& o) const {
   if (nan_ || o.nan_) return NaN();
   const int scale = std::max(scale_, o.scale_);
+  uint64_t x = 0, y = 0;
+  if (SmallMagnitude(&x) && o.SmallMagnitude(&y) && std::abs(scale_ - o.scale_) <= kSmallDigits) {
+    // Both below 10^18, aligned below 10^36: exact in 128 bits, within every limit.
+    const unsigned __int128 a = static_cast<unsigned __int128>(x) * kPow10Small[scale - scale_];
+    const unsigned __int128 b = static_cast<unsigned __int128>(y) * kPow10Small[scale - o.scale_];
+    if (negative_ == o.negative_) return FromSmall(negative_, a + b, scale);
+    return a >= b ? FromSmall(negative_, a - b, scale) : FromSmall(o.negative_, b - a, scale);
+  }
   const Limbs a = MagnitudeAt(scale);
   const Limbs b = o.MagnitudeAt(scale);
   Numeric r;
@@ -367,6 +427,11 @@ absl::StatusOr<Numeric> Numeric::Sub(const Numeric& o) const { return Add(o.Nega
 
 absl::StatusOr<Numeric> Numeric::Mul(const Numeric& o) const {
   if (nan_ || o.nan_) return NaN();
+  uint64_t x = 0, y = 0;
+  if (SmallMagnitude(&x) && o.SmallMagnitude(&y) && scale_ + o.scale_ <= kMaxDisplayScale) {
+    // A product below 10^36: exact in 128 bits, within every limit.
+    return FromSmall(negative_ != o.negative_, static_cast<unsigned __int128>(x) * y, scale_ + o.scale_);
+  }
   Numeric r = Make(negative_ != o.negative_, MulMag(mag_, o.mag_), scale_ + o.scale_);
   if (r.scale_ > kMaxDisplayScale) r = r.Round(kMaxDisplayScale);
   if (absl::Status s = r.CheckLimits(); !s.ok()) return s;
@@ -375,7 +440,9 @@ absl::StatusOr<Numeric> Numeric::Mul(const Numeric& o) const {
 
 int Numeric::IntegerDigits() const {
   if (nan_ || mag_.empty()) return 0;
-  const int digits = static_cast<int>(Digits(mag_).size());
+  int digits = static_cast<int>(mag_.size() - 1) * kLimbDigits;
+  for (uint32_t top = mag_.back(); top != 0; top /= 10) ++digits;
+  QUANTA_DEBUG_ASSERT(digits == static_cast<int>(Digits(mag_).size()));
   return std::max(0, digits - scale_);
 }
 
@@ -447,6 +514,13 @@ int Numeric::Compare(const Numeric& o) const {
   if (nan_ || o.nan_) return nan_ == o.nan_ ? 0 : (nan_ ? 1 : -1);
   if (negative_ != o.negative_) return negative_ ? -1 : 1;
   const int scale = std::max(scale_, o.scale_);
+  uint64_t x = 0, y = 0;
+  if (SmallMagnitude(&x) && o.SmallMagnitude(&y) && std::abs(scale_ - o.scale_) <= kSmallDigits) {
+    const unsigned __int128 a = static_cast<unsigned __int128>(x) * kPow10Small[scale - scale_];
+    const unsigned __int128 b = static_cast<unsigned __int128>(y) * kPow10Small[scale - o.scale_];
+    const int c = a == b ? 0 : (a < b ? -1 : 1);
+    return negative_ ? -c : c;
+  }
   const int c = CompareMag(MagnitudeAt(scale), o.MagnitudeAt(scale));
   return negative_ ? -c : c;
 }
@@ -524,6 +598,29 @@ uint64_t Numeric::Hash() const {
   uint64_t h = 1469598103934665603ull ^ static_cast<uint64_t>(scale) ^ (negative_ ? 0x8000000000000000ull : 0);
   for (uint32_t limb : m) h = (h ^ limb) * 1099511628211ull;
   return h;
+}
+
+absl::Status NumericSum::Add(const Numeric& v) {
+  int64_t unscaled = 0;
+  if (v.SmallUnscaled(&unscaled) && (!small_started_ || v.scale() == small_scale_)) {
+    const __int128 next = small_ + unscaled;
+    if (next < kSmallLimit && next > -kSmallLimit) {
+      small_started_ = true;
+      small_scale_ = v.scale();
+      small_ = next;
+      return absl::OkStatus();
+    }
+  }
+  auto sum = big_.Add(v);
+  if (!sum.ok()) return sum.status();
+  big_ = *std::move(sum);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Numeric> NumericSum::Total() const {
+  QUANTA_ASSERT(small_ < kSmallLimit && small_ > -kSmallLimit);
+  if (!small_started_) return big_;
+  return big_.Add(Numeric::FromUnscaled(small_, small_scale_));
 }
 
 }  // namespace quanta::sql

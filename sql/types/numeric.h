@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 
 namespace quanta::sql {
@@ -67,6 +68,13 @@ class Numeric {
   // p - s integer digits remain (PostgreSQL's message and detail).
   absl::Status ApplyTypmod(int precision, int scale);
 
+  // The fast path for the values numeric(p,s) columns hold: the unscaled value
+  // (sign × magnitude, this = *unscaled × 10^-scale()) when the magnitude has at most
+  // 18 digits; false otherwise (and for NaN).
+  bool SmallUnscaled(int64_t* unscaled) const;
+  // unscaled × 10^-scale. REQUIRES: 0 <= scale <= kMaxScale.
+  static Numeric FromUnscaled(__int128 unscaled, int scale);
+
   // Compact binary form for vectors and rows; Decode validates (kDataLoss if damaged).
   std::string Encode() const;
   static absl::StatusOr<Numeric> Decode(std::string_view bytes);
@@ -76,11 +84,16 @@ class Numeric {
   uint64_t Hash() const;
 
  private:
-  using Limbs = std::vector<uint32_t>;  // base 10^9, least significant first, no leading zeros
+  // Base 10^9, least significant first, no leading zeros. Four limbs (36 digits) live
+  // inline, so the values of numeric(p,s) columns with p <= 36 never touch the heap.
+  using Limbs = absl::InlinedVector<uint32_t, 4>;
 
   static Numeric Make(bool negative, Limbs mag, int scale);
   // The magnitude scaled up to `scale` (>= scale_).
   Limbs MagnitudeAt(int scale) const;
+  // The magnitude when it has at most two limbs (< 10^18).
+  bool SmallMagnitude(uint64_t* magnitude) const;
+  static Numeric FromSmall(bool negative, unsigned __int128 magnitude, int scale);
   // PostgreSQL's select_div_scale for this / o.
   int DivScale(const Numeric& o) const;
   absl::Status CheckLimits() const;
@@ -89,6 +102,25 @@ class Numeric {
   bool negative_ = false;  // never set on zero
   int scale_ = 0;
   Limbs mag_;
+};
+
+// An exact running sum (sum() and avg() over numeric). Inputs of at most 18 digits at
+// one scale (a numeric(p,s) column's) add in 128-bit arithmetic; any other input, or
+// a sum past 2^126, goes through Numeric::Add. Total() equals adding every input with
+// Numeric::Add in any order, display scale included.
+class NumericSum {
+ public:
+  // Errors: 22003 past numeric's limits.
+  absl::Status Add(const Numeric& v);
+  absl::StatusOr<Numeric> Total() const;
+
+ private:
+  static constexpr __int128 kSmallLimit = static_cast<__int128>(1) << 126;
+
+  bool small_started_ = false;
+  int small_scale_ = 0;
+  __int128 small_ = 0;  // |small_| < kSmallLimit
+  Numeric big_;
 };
 
 }  // namespace quanta::sql

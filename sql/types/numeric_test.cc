@@ -3,6 +3,7 @@
 #include "sql/types/numeric.h"
 
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "rapidcheck.h"
@@ -138,6 +139,62 @@ RC_GTEST_PROP(NumericProperty, DivisionIsWithinHalfAUnitOfItsScale, ()) {
   RC_ASSERT(error.Compare(bound) <= 0);
   const Numeric m = *a.Mod(b);
   RC_ASSERT(m.Abs().Compare(b.Abs()) < 0);
+}
+
+// A numeric of at most 18 digits (the 128-bit fast path's domain).
+rc::Gen<std::string> GenSmallNumericText() {
+  return rc::gen::apply(
+      [](bool negative, std::string digits, int point) {
+        if (digits.empty()) digits = "0";
+        const size_t p = static_cast<size_t>(point) % (digits.size() + 1);
+        return (negative ? "-0" : "0") + digits.substr(0, p) + "." + digits.substr(p);
+      },
+      rc::gen::arbitrary<bool>(),
+      rc::gen::mapcat(rc::gen::inRange<size_t>(0, 19),
+                      [](size_t n) { return rc::gen::container<std::string>(n, rc::gen::elementOf(std::string("0123456789"))); }),
+      rc::gen::inRange(0, 19));
+}
+
+// Small operands take the 128-bit paths; shifting one by 10^40 forces the limb paths,
+// which must give the same value and display scale.
+RC_GTEST_PROP(NumericProperty, FastPathsAgreeWithLimbArithmetic, ()) {
+  const Numeric a = *Numeric::Parse(*GenSmallNumericText());
+  const Numeric b = *Numeric::Parse(*GenSmallNumericText());
+  const Numeric big = *Numeric::Parse("1e40");
+  int64_t unscaled = 0;
+  RC_ASSERT(a.SmallUnscaled(&unscaled));
+  RC_ASSERT(Numeric::FromUnscaled(unscaled, a.scale()).ToString() == a.ToString());
+  RC_ASSERT(!a.Add(big)->SmallUnscaled(&unscaled));
+  RC_ASSERT(a.Add(b)->ToString() == a.Add(big)->Add(b)->Sub(big)->ToString());
+  RC_ASSERT(a.Sub(b)->ToString() == a.Add(big)->Sub(b)->Sub(big)->ToString());
+  RC_ASSERT(a.Mul(b)->ToString() == a.Mul(*b.Add(big))->Sub(*a.Mul(big))->ToString());
+  RC_ASSERT(a.Compare(b) == a.Add(big)->Compare(*b.Add(big)));
+}
+
+// NumericSum equals adding one by one, whatever mix of scales and sizes it is fed.
+RC_GTEST_PROP(NumericProperty, SumEqualsRepeatedAdd, ()) {
+  const auto texts = *rc::gen::container<std::vector<std::string>>(
+      rc::gen::oneOf(GenSmallNumericText(), GenNumericText(), rc::gen::element<std::string>("1.25", "-3.50", "0.00")));
+  NumericSum sum;
+  Numeric expected;
+  for (const std::string& text : texts) {
+    const Numeric v = *Numeric::Parse(text);
+    RC_ASSERT(sum.Add(v).ok());
+    expected = *expected.Add(v);
+  }
+  RC_ASSERT(sum.Total()->ToString() == expected.ToString());
+}
+
+TEST(NumericTest, SumOfManyLargeSmallValuesLeavesTheFastPathExactly) {
+  NumericSum sum;
+  const Numeric v = N("999999999999999999");  // 18 nines: the fast path's largest
+  Numeric expected;
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_TRUE(sum.Add(v).ok());
+    expected = *expected.Add(v);
+  }
+  EXPECT_EQ(sum.Total()->ToString(), expected.ToString());
+  EXPECT_EQ(sum.Total()->ToString(), "999999999999999999000");
 }
 
 }  // namespace
