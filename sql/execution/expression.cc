@@ -162,6 +162,13 @@ absl::StatusOr<const Vector*> EvalCast(const BoundExpr& e, const DataChunk& in, 
   Vector scratch;
   auto arg = Evaluate(*e.args[0], in, rows, ctx, &scratch);
   if (!arg.ok()) return arg.status();
+  if ((*arg)->is_constant() && rows.size() > 0) {  // one cast for every row
+    auto v = (*arg)->IsNull(0) ? absl::StatusOr<Value>(Value::Null(e.type)) : CastValue((*arg)->Get(0), e.type, e.cast_context);
+    if (!v.ok()) return v.status();
+    v->set_type(e.type);
+    out->SetConstant(*v);
+    return out;
+  }
   out->Reset(e.type, rows.count);
   for (size_t k = 0; k < rows.size(); ++k) {
     const uint32_t r = rows[k];

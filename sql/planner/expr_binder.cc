@@ -93,6 +93,12 @@ absl::StatusOr<Type> ExprBinder::ResolveType(const ast::TypeName& name) {
 
 absl::StatusOr<BoundExprPtr> ExprBinder::Coerce(BoundExprPtr e, const Type& to, CastContext context, int position) {
   if (e->type == to) return e;
+  // Dropping a typmod (numeric(15,2) to numeric, varchar(5) to varchar) changes no
+  // value: relabel, as PostgreSQL's RelabelType does, instead of a per-row cast.
+  if (e->kind != BoundKind::kConstant && e->type.id == to.id && e->type.element == to.element && to.typmod < 0) {
+    e->type = to;
+    return e;
+  }
   if (e->kind == BoundKind::kParam && e->type.id == TypeId::kUnknown) {
     e->type = to;
     return e;
