@@ -321,7 +321,9 @@ Task<absl::StatusOr<bool>> BTree::Delete(PageRef* root, std::string key, Lsn lsn
   co_return true;
 }
 
-Task<absl::Status> BTree::ScanNode(PageRef at, const ScanRange& range, std::vector<KeyValue>* out, bool* done) {
+// Appends the entries of `range` under `at` to *out; `first` is out's size when the
+// scan began (range.limit counts from there).
+Task<absl::Status> BTree::ScanNode(PageRef at, const ScanRange& range, ScanBatch* out, size_t first, bool* done) {
   CO_ASSIGN_OR_RETURN(BufferPool::Ref ref, co_await FetchNode(at));
   NodeView view(ref.data());
   if (view.leaf()) {
@@ -329,16 +331,15 @@ Task<absl::Status> BTree::ScanNode(PageRef at, const ScanRange& range, std::vect
     const size_t hi = range.end.has_value() ? view.LowerBound(*range.end) : view.count();
     for (size_t k = 0; lo + k < hi && !*done; ++k) {
       const size_t i = range.reverse ? hi - 1 - k : lo + k;
-      KeyValue kv;
-      kv.key.assign(view.key(i));
       if (view.overflow(i)) {
         const OverflowRef overflow = DecodeOverflowRef(view.value(i));
-        CO_ASSIGN_OR_RETURN(kv.value, co_await ReadOverflow(file_, overflow));
+        CO_ASSIGN_OR_RETURN(std::string value, co_await ReadOverflow(file_, overflow));
+        out->Add(view.key(i), value);
       } else {
-        kv.value.assign(view.value(i));
+        out->Add(view.key(i), view.value(i));
       }
-      out->push_back(std::move(kv));
-      *done = out->size() >= range.limit;
+      QUANTA_DEBUG_ASSERT(out->size() > first);
+      *done = out->size() - first >= range.limit;
     }
     co_return absl::OkStatus();
   }
@@ -346,16 +347,26 @@ Task<absl::Status> BTree::ScanNode(PageRef at, const ScanRange& range, std::vect
   const size_t hi = range.end.has_value() ? view.ChildIndexFor(*range.end) : view.count();
   for (size_t k = 0; lo + k <= hi && !*done; ++k) {
     const size_t i = range.reverse ? hi - k : lo + k;
-    CO_RETURN_IF_ERROR(co_await ScanNode(view.ChildAt(i), range, out, done));
+    CO_RETURN_IF_ERROR(co_await ScanNode(view.ChildAt(i), range, out, first, done));
   }
   co_return absl::OkStatus();
 }
 
-Task<absl::Status> BTree::Scan(PageRef root, ScanRange range, std::vector<KeyValue>* out) {
+Task<absl::Status> BTree::ScanInto(PageRef root, const ScanRange& range, ScanBatch* out) {
   if (range.limit == 0 || (range.end.has_value() && *range.end <= range.start)) co_return absl::OkStatus();
   bool done = false;
-  absl::Status scanned = co_await ScanNode(root, range, out, &done);
+  const size_t first = out->size();
+  absl::Status scanned = co_await ScanNode(root, range, out, first, &done);
+  QUANTA_ASSERT(!scanned.ok() || out->size() - first <= range.limit);
   co_return scanned;
+}
+
+Task<absl::Status> BTree::Scan(PageRef root, ScanRange range, std::vector<KeyValue>* out) {
+  ScanBatch batch;
+  CO_RETURN_IF_ERROR(co_await ScanInto(root, range, &batch));
+  out->reserve(out->size() + batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) out->push_back(KeyValue{std::string(batch.key(i)), std::string(batch.value(i))});
+  co_return absl::OkStatus();
 }
 
 Task<absl::Status> BTree::Drop(PageRef root) {

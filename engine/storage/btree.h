@@ -37,6 +37,39 @@ struct KeyValue {
   bool operator==(const KeyValue& o) const { return key == o.key && value == o.value; }
 };
 
+// Scanned entries in one reusable buffer, for cursors that read batch after batch:
+// Clear() keeps the capacity, so after the first batches a scan copies entries out of
+// the pages without allocating. Views returned by key()/value() stay valid until the
+// next Add or Clear.
+class ScanBatch {
+ public:
+  void Clear() {
+    bytes_.clear();
+    entries_.clear();
+  }
+  void Add(std::string_view key, std::string_view value) {
+    entries_.push_back(Entry{bytes_.size(), key.size(), value.size()});
+    bytes_.append(key);
+    bytes_.append(value);
+  }
+  size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  std::string_view key(size_t i) const { return std::string_view(bytes_).substr(entries_[i].at, entries_[i].key_bytes); }
+  std::string_view value(size_t i) const {
+    const Entry& e = entries_[i];
+    return std::string_view(bytes_).substr(e.at + e.key_bytes, e.value_bytes);
+  }
+
+ private:
+  struct Entry {
+    size_t at;  // the key's first byte in bytes_; the value follows it
+    size_t key_bytes;
+    size_t value_bytes;
+  };
+  std::string bytes_;
+  std::vector<Entry> entries_;
+};
+
 // Keys in [start, end) (end unset: unbounded), ascending or descending, at most `limit`.
 struct ScanRange {
   ScanRange() {}
@@ -59,6 +92,8 @@ class BTree {
   // Returns whether the key existed.
   Task<absl::StatusOr<bool>> Delete(PageRef* root, std::string key, Lsn lsn);
   Task<absl::Status> Scan(PageRef root, ScanRange range, std::vector<KeyValue>* out);
+  // Scan into a reusable batch (appended to *out).
+  Task<absl::Status> ScanInto(PageRef root, const ScanRange& range, ScanBatch* out);
   // Frees every page of the tree.
   Task<absl::Status> Drop(PageRef root);
 
@@ -105,7 +140,7 @@ class BTree {
   Task<absl::StatusOr<PageRef>> CreateNode(const Node& node, Lsn lsn);
   Task<absl::StatusOr<OverflowRef>> WriteOverflow(std::string_view value, Lsn lsn);
   void FreeOverflow(const OverflowRef& ref);
-  Task<absl::Status> ScanNode(PageRef ref, const ScanRange& range, std::vector<KeyValue>* out, bool* done);
+  Task<absl::Status> ScanNode(PageRef ref, const ScanRange& range, ScanBatch* out, size_t first, bool* done);
 
   BufferPool& pool_;
   PageFile& file_;

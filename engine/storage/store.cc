@@ -347,6 +347,17 @@ Task<absl::StatusOr<std::vector<KeyValue>>> Store::Scan(TreeId tree, ScanRange r
   co_return out;
 }
 
+Task<absl::Status> Store::ScanInto(TreeId tree, ScanRange range, ScanBatch* out) {
+  out->Clear();
+  co_await mutex_.Lock();
+  AsyncMutex::Held held(mutex_);
+  if (!error_.ok()) co_return error_;
+  auto root = roots_.find(tree);
+  if (root == roots_.end()) co_return absl::OkStatus();
+  absl::Status scanned = co_await btree_->ScanInto(root->second, range, out);
+  co_return scanned;
+}
+
 std::vector<TreeId> Store::trees() const {
   std::vector<TreeId> out;
   for (const auto& [tree, root] : roots_) out.push_back(tree);

@@ -88,6 +88,8 @@ class Store {
   Task<absl::StatusOr<Lsn>> BulkLoad(TreeId tree, std::vector<KeyValue> rows);
   Task<absl::StatusOr<std::optional<std::string>>> Get(TreeId tree, std::string key);
   Task<absl::StatusOr<std::vector<KeyValue>>> Scan(TreeId tree, ScanRange range);
+  // Scan into a reusable batch (cleared first): the same entries, no per-entry allocation.
+  Task<absl::Status> ScanInto(TreeId tree, ScanRange range, ScanBatch* out);
   // Takes a checkpoint (one at a time; a second caller waits). Page writes are paced
   // to finish `spread` after the start, but never behind the WAL: once the WAL has
   // grown by `wal_budget` bytes (0: no bound) they must be done. Zero spread: as fast

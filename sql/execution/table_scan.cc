@@ -1,6 +1,7 @@
 #include "sql/execution/table_scan.h"
 
 #include "engine/env/assert.h"
+#include "engine/env/status.h"
 #include "sql/storage/row_codec.h"
 
 namespace quanta::sql {
@@ -23,39 +24,37 @@ std::string TableScanOperator::Describe() const {
   return "Seq Scan on " + table_name_;
 }
 
-Task<absl::StatusOr<std::vector<storage::KeyValue>>> TableScanOperator::NextRows(size_t batch) {
+Task<absl::Status> TableScanOperator::NextRows(size_t batch) {
   storage::ScanRange range;
   range.start = resume_;
   range.end = end_;
   range.limit = batch;
   range.reverse = backward_;
-  auto entries = co_await access_.Scan(index_ != nullptr ? index_->tree : tree_, std::move(range));
-  if (!entries.ok()) co_return entries.status();
-  QUANTA_ASSERT(entries->size() <= batch);
-  for (size_t i = 0; i < entries->size(); ++i) {
-    const std::string& key = (*entries)[i].key;
+  CO_RETURN_IF_ERROR(co_await access_.ScanInto(index_ != nullptr ? index_->tree : tree_, std::move(range), &entries_));
+  QUANTA_ASSERT(entries_.size() <= batch);
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    const std::string_view key = entries_.key(i);
     QUANTA_ASSERT(key >= resume_);
     QUANTA_ASSERT(!end_.has_value() || key < *end_);
-    QUANTA_ASSERT(i == 0 || (backward_ ? key < (*entries)[i - 1].key : (*entries)[i - 1].key < key));
+    QUANTA_ASSERT(i == 0 || (backward_ ? key < entries_.key(i - 1) : entries_.key(i - 1) < key));
   }
-  if (!entries->empty() && backward_) {
-    end_ = entries->back().key;  // the next batch: keys below the last one read
-  } else if (!entries->empty()) {
-    resume_ = entries->back().key;
+  if (!entries_.empty() && backward_) {
+    end_ = std::string(entries_.key(entries_.size() - 1));  // the next batch: keys below the last one read
+  } else if (!entries_.empty()) {
+    resume_.assign(entries_.key(entries_.size() - 1));
     resume_.push_back('\0');  // the least key after the last one read
   }
-  if (index_ == nullptr) co_return entries;
-  if (entries->size() < batch) done_ = true;
-  std::vector<storage::KeyValue> rows;
-  rows.reserve(entries->size());
-  for (storage::KeyValue& entry : *entries) {
-    QUANTA_ASSERT(entry.key.size() > entry.value.size());  // values, then the row key
-    auto row = co_await access_.Get(tree_, entry.value);
+  if (index_ == nullptr) co_return absl::OkStatus();
+  if (entries_.size() < batch) done_ = true;
+  rows_.Clear();
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    QUANTA_ASSERT(entries_.key(i).size() > entries_.value(i).size());  // values, then the row key
+    auto row = co_await access_.Get(tree_, std::string(entries_.value(i)));
     if (!row.ok()) co_return row.status();
     if (!row->has_value()) continue;  // deleted since the entry was read
-    rows.push_back(storage::KeyValue{std::move(entry.value), std::move(**row)});
+    rows_.Add(entries_.value(i), **row);
   }
-  co_return rows;
+  co_return absl::OkStatus();
 }
 
 Task<absl::StatusOr<bool>> TableScanOperator::NextBatch(ExecContext& ctx, DataChunk* out) {
@@ -70,23 +69,23 @@ Task<absl::StatusOr<bool>> TableScanOperator::NextBatch(ExecContext& ctx, DataCh
     co_return false;
   }
   const size_t batch = std::clamp<size_t>(ctx.scan_batch, 1, kBatchSize);
-  auto rows = co_await NextRows(batch);
-  if (!rows.ok()) co_return rows.status();
-  QUANTA_ASSERT(rows->size() <= batch);
-  for (const Type& t : types_) out->columns.emplace_back(t, rows->size());
+  absl::Status read = co_await NextRows(batch);
+  if (!read.ok()) co_return read;
+  const storage::ScanBatch& rows = index_ != nullptr ? rows_ : entries_;
+  QUANTA_ASSERT(rows.size() <= batch);
+  for (const Type& t : types_) out->columns.emplace_back(t, rows.size());
   std::vector<Vector> decoded;
   for (size_t c = 0; c < column_count_; ++c) decoded.push_back(std::move(out->columns[c]));
-  for (size_t i = 0; i < rows->size(); ++i) {
-    const storage::KeyValue& kv = (*rows)[i];
-    absl::Status s = DecodeRow(kv.value, &decoded, i);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    absl::Status s = DecodeRow(rows.value(i), &decoded, i);
     if (!s.ok()) co_return s;
-    if (with_keys_) out->columns[column_count_].SetStr(i, kv.key);
+    if (with_keys_) out->columns[column_count_].SetStr(i, std::string(rows.key(i)));
   }
   for (size_t c = 0; c < column_count_; ++c) out->columns[c] = std::move(decoded[c]);
   QUANTA_ASSERT(out->columns.size() == types_.size());
-  out->set_count(rows->size());
-  ChargeRows(ctx, rows->size());
-  if (rows->size() < batch && index_ == nullptr) done_ = true;
+  out->set_count(rows.size());
+  ChargeRows(ctx, rows.size());
+  if (entries_.size() < batch && index_ == nullptr) done_ = true;
   co_await MaybeYield(ctx);
   co_return !done_;
 }

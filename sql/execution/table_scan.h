@@ -46,8 +46,9 @@ class TableScanOperator : public Operator {
   bool backward() const { return backward_; }
 
  private:
-  // The next batch of (key, row) pairs in key order, through the index if there is one.
-  Task<absl::StatusOr<std::vector<storage::KeyValue>>> NextRows(size_t batch);
+  // Fills rows_ with the next batch of (key, row) pairs in key order, through the index
+  // if there is one.
+  Task<absl::Status> NextRows(size_t batch);
 
   DataAccess& access_;
   const TableDef& table_;  // the catalog snapshot's, which outlives the plan
@@ -61,6 +62,8 @@ class TableScanOperator : public Operator {
   std::string resume_;
   std::optional<std::string> end_;
   bool done_ = false;
+  storage::ScanBatch entries_;  // reused batch to batch
+  storage::ScanBatch rows_;     // through an index: the rows entries_ name
 };
 
 }  // namespace quanta::sql

@@ -25,6 +25,10 @@ class DataAccess {
  public:
   virtual ~DataAccess() = default;
   virtual Task<absl::StatusOr<std::vector<storage::KeyValue>>> Scan(storage::TreeId tree, storage::ScanRange range) = 0;
+  // Scan into a reusable batch (cleared first), for cursors: the same entries as Scan.
+  // The default copies Scan's result; a local store fills the batch straight from its
+  // pages.
+  virtual Task<absl::Status> ScanInto(storage::TreeId tree, storage::ScanRange range, storage::ScanBatch* out);
   virtual Task<absl::StatusOr<std::optional<std::string>>> Get(storage::TreeId tree, std::string key) = 0;
   virtual Task<absl::Status> Commit(storage::WriteSet writes) = 0;
   // OK if writes may be attempted here; otherwise why not (25006 on a replica). A

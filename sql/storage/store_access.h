@@ -11,6 +11,7 @@ class StoreAccess : public DataAccess {
  public:
   explicit StoreAccess(storage::Store& store) : store_(store) {}
   Task<absl::StatusOr<std::vector<storage::KeyValue>>> Scan(storage::TreeId tree, storage::ScanRange range) override;
+  Task<absl::Status> ScanInto(storage::TreeId tree, storage::ScanRange range, storage::ScanBatch* out) override;
   Task<absl::StatusOr<std::optional<std::string>>> Get(storage::TreeId tree, std::string key) override;
   Task<absl::Status> Commit(storage::WriteSet writes) override;
 

@@ -1,0 +1,13 @@
+#include "sql/storage/data_access.h"
+
+namespace quanta::sql {
+
+Task<absl::Status> DataAccess::ScanInto(storage::TreeId tree, storage::ScanRange range, storage::ScanBatch* out) {
+  out->Clear();
+  auto rows = co_await Scan(tree, std::move(range));
+  if (!rows.ok()) co_return rows.status();
+  for (const storage::KeyValue& row : *rows) out->Add(row.key, row.value);
+  co_return absl::OkStatus();
+}
+
+}  // namespace quanta::sql
