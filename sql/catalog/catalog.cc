@@ -1,10 +1,13 @@
 #include "sql/catalog/catalog.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "catalog.pb.h"
 #include "engine/env/assert.h"
 #include "engine/env/status.h"
 #include "engine/util/coding.h"
+#include "sql/common/sql_error.h"
 
 namespace quanta::sql {
 namespace {
@@ -13,6 +16,7 @@ constexpr char kVersionKey[] = "v";
 constexpr char kNextOidKey[] = "o";
 constexpr char kTablePrefix[] = "t/";
 constexpr char kSequencePrefix[] = "s/";
+constexpr char kSchemaPrefix[] = "n/";
 constexpr char kViewPrefix[] = "w/";
 
 std::string U64(uint64_t v) {
@@ -376,6 +380,15 @@ Task<absl::StatusOr<std::shared_ptr<const CatalogSnapshot>>> CatalogSnapshot::Lo
       CO_ASSIGN_OR_RETURN(ViewDef view, DecodeView(kv.value));
       if (ViewKey(view.schema, view.name) != kv.key) co_return absl::DataLossError("catalog: view record under the wrong key");
       snapshot->views_.emplace(absl::StrCat(view.schema, ".", view.name), std::move(view));
+    } else if (kv.key.rfind(kSchemaPrefix, 0) == 0) {
+      catalog::SchemaRecord r;
+      if (!r.ParseFromString(kv.value)) co_return absl::DataLossError("catalog: malformed schema record");
+      if (kv.key != absl::StrCat(kSchemaPrefix, r.name()) || r.name().empty()) {
+        co_return absl::DataLossError("catalog: schema record under the wrong key");
+      }
+      if (!snapshot->schemas_.emplace(r.name(), SchemaDef{r.oid(), r.name(), false}).second) {
+        co_return absl::DataLossError(absl::StrCat("catalog: schema ", r.name(), " recorded twice"));
+      }
     } else if (kv.key.rfind(kSequencePrefix, 0) == 0) {
       CO_ASSIGN_OR_RETURN(SequenceDef sequence, DecodeSequence(kv.value));
       if (SequenceKey(sequence.schema, sequence.name) != kv.key) {
@@ -385,6 +398,71 @@ Task<absl::StatusOr<std::shared_ptr<const CatalogSnapshot>>> CatalogSnapshot::Lo
     }
   }
   co_return std::shared_ptr<const CatalogSnapshot>(std::move(snapshot));
+}
+
+void CatalogWriter::PutSchema(const SchemaDef& schema, storage::WriteSet* ws) const {
+  QUANTA_ASSERT(!schema.builtin && !schema.name.empty());
+  QUANTA_ASSERT(schema.oid >= kFirstUserOid && schema.oid < next_oid_);
+  catalog::SchemaRecord r;
+  r.set_oid(schema.oid);
+  r.set_name(schema.name);
+  ws->Put(kCatalogTree, absl::StrCat(kSchemaPrefix, schema.name), r.SerializeAsString());
+}
+
+void CatalogWriter::DeleteSchema(const SchemaDef& schema, storage::WriteSet* ws) const {
+  QUANTA_ASSERT(!schema.builtin);
+  ws->Delete(kCatalogTree, absl::StrCat(kSchemaPrefix, schema.name));
+}
+
+const SchemaDef* CatalogSnapshot::FindSchema(std::string_view name) const {
+  auto it = schemas_.find(std::string(name));
+  return it == schemas_.end() ? nullptr : &it->second;
+}
+
+bool CatalogSnapshot::SchemaHasObjects(std::string_view schema) const {
+  const auto in = [&](const auto& objects) {
+    return std::any_of(objects.begin(), objects.end(), [&](const auto& o) { return o.second.schema == schema; });
+  };
+  return in(tables_) || in(views_) || in(sequences_);
+}
+
+std::vector<std::string> CatalogSnapshot::PathSchemas(const SearchPath& path) const {
+  std::vector<std::string> out;
+  for (const std::string& entry : path.schemas) {
+    const std::string& name = entry == "$user" ? path.user : entry;
+    if (FindSchema(name) == nullptr || std::find(out.begin(), out.end(), name) != out.end()) continue;
+    out.push_back(name);
+  }
+  return out;
+}
+
+std::string CatalogSnapshot::LookupSchema(const std::vector<std::string>& names, const SearchPath& path) const {
+  QUANTA_ASSERT(!names.empty());
+  if (names.size() > 1) return names[names.size() - 2];
+  const std::vector<std::string> schemas = PathSchemas(path);
+  for (const std::string& schema : schemas) {
+    if (RelationExists(schema, names.back()) || FindView(schema, names.back()) != nullptr) return schema;
+  }
+  return schemas.empty() ? "" : schemas.front();  // "": no schema, so nothing is found
+}
+
+absl::StatusOr<std::string> CatalogSnapshot::CreationSchema(const std::vector<std::string>& names,
+                                                            const SearchPath& path) const {
+  QUANTA_ASSERT(!names.empty());
+  if (names.size() > 1) {
+    const std::string& schema = names[names.size() - 2];
+    if (FindSchema(schema) == nullptr) return SqlError("3F000", absl::StrCat("schema \"", schema, "\" does not exist"));
+    if (schema == "pg_catalog") {
+      return SqlError("42501", absl::StrCat("permission denied to create \"pg_catalog.", names.back(), "\""));
+    }
+    return schema;
+  }
+  const std::vector<std::string> schemas = PathSchemas(path);
+  if (schemas.empty()) return SqlError("3F000", "no schema has been selected to create in");
+  if (schemas.front() == "pg_catalog") {
+    return SqlError("42501", absl::StrCat("permission denied to create \"pg_catalog.", names.back(), "\""));
+  }
+  return schemas.front();
 }
 
 void CatalogWriter::PutTable(const TableDef& table, storage::WriteSet* ws) const {

@@ -9,6 +9,7 @@
 //   "r/<oid>"      u64 LE   a table's next hidden row id
 //   "s/<schema>.<name>"     a SequenceRecord
 //   "w/<schema>.<name>"     a ViewRecord
+//   "n/<name>"     a SchemaRecord (CREATE SCHEMA; public and pg_catalog are built in)
 //   "q/<oid>"      a sequence's state (sequence.h), written by nextval/setval without a
 //                  version bump (it is data, not schema)
 // A table's rows live in tree kFirstTableTree + oid; its secondary indexes are part of
@@ -50,6 +51,22 @@ struct ColumnDef {
   std::string default_sql;
   int attnum = 0;  // 1-based, stable across drops of other columns
   char identity = 0;  // 'a' GENERATED ALWAYS AS IDENTITY, 'd' BY DEFAULT, 0 not one
+};
+
+// A schema (namespace). public (OID 2200) and pg_catalog (OID 11) always exist.
+struct SchemaDef {
+  uint32_t oid = 0;
+  std::string name;
+  bool builtin = false;
+};
+inline constexpr uint32_t kPublicSchemaOid = 2200;     // PostgreSQL's
+inline constexpr uint32_t kPgCatalogSchemaOid = 11;
+
+// How unqualified names resolve: search_path's schemas in order ("$user" stands for
+// the session's user), as PostgreSQL does. Only schemas that exist take part.
+struct SearchPath {
+  std::vector<std::string> schemas = {"$user", "public"};
+  std::string user;
 };
 
 // A view: a query stored as text, planned where it is named (a subquery in FROM).
@@ -158,6 +175,21 @@ class CatalogSnapshot {
   const std::map<std::string, SequenceDef>& sequences() const { return sequences_; }
   // Whether a table, an index or a sequence is named `schema.name` (one namespace).
   bool RelationExists(std::string_view schema, std::string_view name) const;
+  // The schema `name` (built-in or created), or null.
+  const SchemaDef* FindSchema(std::string_view name) const;
+  const std::map<std::string, SchemaDef>& schemas() const { return schemas_; }
+  // Whether any table, view or sequence lives in `schema`.
+  bool SchemaHasObjects(std::string_view schema) const;
+
+  // The existing schemas of `path`, in order (duplicates and missing ones dropped).
+  std::vector<std::string> PathSchemas(const SearchPath& path) const;
+  // The schema a [schema.]name refers to: the named one, or the first schema of the
+  // path holding a relation or view called `name` (else the path's first schema, or
+  // "" if none exists: the caller then reports the name as missing).
+  std::string LookupSchema(const std::vector<std::string>& names, const SearchPath& path) const;
+  // The schema a CREATE puts [schema.]name in. Errors: 3F000 when the named schema
+  // does not exist or the path names no existing schema.
+  absl::StatusOr<std::string> CreationSchema(const std::vector<std::string>& names, const SearchPath& path) const;
 
   // Reads the whole catalog through `access`. Errors: the store's, kDataLoss for a
   // malformed record.
@@ -172,6 +204,9 @@ class CatalogSnapshot {
   std::map<std::string, std::pair<std::string, size_t>> indexes_;  // "schema.name" → (table key, position)
   std::map<std::string, SequenceDef> sequences_;  // by "schema.name"
   std::map<std::string, ViewDef> views_;          // by "schema.name"
+  std::map<std::string, SchemaDef> schemas_ = {
+      {"pg_catalog", SchemaDef{kPgCatalogSchemaOid, "pg_catalog", true}},
+      {"public", SchemaDef{kPublicSchemaOid, "public", true}}};
 };
 
 // Builds the catalog part of a DDL write set on top of `base`.
@@ -185,6 +220,8 @@ class CatalogWriter {
   void PutView(const ViewDef& view, storage::WriteSet* ws) const;
   void DeleteView(const ViewDef& view, storage::WriteSet* ws) const;
   void DeleteSequence(const SequenceDef& sequence, storage::WriteSet* ws) const;
+  void PutSchema(const SchemaDef& schema, storage::WriteSet* ws) const;  // REQUIRES: not built in
+  void DeleteSchema(const SchemaDef& schema, storage::WriteSet* ws) const;
   // Adds the version bump and the OID counter; call once, last.
   void Finish(storage::WriteSet* ws) const;
 

@@ -70,14 +70,15 @@ bool MentionsSequenceFunction(std::string_view sql) {
          absl::StrContains(lower, "lastval");
 }
 
-StatementSequences::StatementSequences(const CatalogSnapshot& catalog, std::map<uint32_t, SequenceValue> states,
-                                       SequenceSession session, absl::Status writable)
-    : catalog_(catalog), states_(std::move(states)), session_(std::move(session)), writable_(std::move(writable)) {}
+StatementSequences::StatementSequences(const CatalogSnapshot& catalog, SearchPath path,
+                                       std::map<uint32_t, SequenceValue> states, SequenceSession session,
+                                       absl::Status writable)
+    : catalog_(catalog), path_(std::move(path)), states_(std::move(states)), session_(std::move(session)), writable_(std::move(writable)) {}
 
 absl::StatusOr<const SequenceDef*> StatementSequences::Resolve(std::string_view name) const {
   auto parts = ParseRelationName(name);
   if (!parts) return SqlError(sqlstate::kInvalidNameSyntax, absl::StrCat("invalid name syntax"));
-  const std::string schema = parts->size() > 1 ? (*parts)[parts->size() - 2] : "public";
+  const std::string schema = catalog_.LookupSchema(*parts, path_);
   const SequenceDef* def = catalog_.FindSequence(schema, parts->back());
   if (def == nullptr) {
     if (catalog_.RelationExists(schema, parts->back())) {

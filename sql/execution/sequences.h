@@ -43,8 +43,9 @@ class StatementSequences {
  public:
   // `states`: every sequence's stored state, by oid (those without one are fresh).
   // `writable`: OK, or why this node may not move a sequence (25006 on a replica).
-  StatementSequences(const CatalogSnapshot& catalog, std::map<uint32_t, SequenceValue> states, SequenceSession session,
-                     absl::Status writable);
+  // `path`: how unqualified names resolve (the session's search_path).
+  StatementSequences(const CatalogSnapshot& catalog, SearchPath path, std::map<uint32_t, SequenceValue> states,
+                     SequenceSession session, absl::Status writable);
 
   // `name` is the function's text argument, parsed as PostgreSQL's regclass input
   // ("s", "public.s", "\"S\""). Errors as PostgreSQL's: 42P01 no such sequence, 2200H
@@ -65,6 +66,7 @@ class StatementSequences {
   absl::StatusOr<const SequenceDef*> Resolve(std::string_view name) const;
 
   const CatalogSnapshot& catalog_;
+  SearchPath path_;
   std::map<uint32_t, SequenceValue> states_;
   std::map<uint32_t, bool> moved_;  // oids whose state this statement changed
   SequenceSession session_;

@@ -298,6 +298,14 @@ struct CreateViewStmt {
   std::string query_text;  // as written: what the catalog keeps
 };
 
+// CREATE SCHEMA [IF NOT EXISTS] name [AUTHORIZATION role] (or AUTHORIZATION role alone:
+// the schema is named after the role).
+struct CreateSchemaStmt {
+  std::string name;
+  bool if_not_exists = false;
+  int position = 0;
+};
+
 struct Statement;
 
 // EXPLAIN [ANALYZE] [VERBOSE] statement, or EXPLAIN (option [value], ...) statement.
@@ -364,7 +372,7 @@ struct DeleteStmt {
 struct Statement {
   enum class Kind : uint8_t {
     kSelect, kInsert, kUpdate, kDelete, kCreateTable, kCreateIndex, kCreateSequence, kAlterSequence, kDrop,
-    kSet, kShow, kReset, kTruncate, kVacuum, kAnalyze, kAlterTable, kExplain, kCreateView
+    kSet, kShow, kReset, kTruncate, kVacuum, kAnalyze, kAlterTable, kExplain, kCreateView, kCreateSchema
   };
   Kind kind = Kind::kSelect;
   std::unique_ptr<SelectStmt> select;
@@ -380,6 +388,7 @@ struct Statement {
   std::unique_ptr<AlterTableStmt> alter_table;
   std::unique_ptr<ExplainStmt> explain;
   std::unique_ptr<CreateViewStmt> create_view;
+  std::unique_ptr<CreateSchemaStmt> create_schema;
   std::unique_ptr<DropStmt> drop;
   int position = 0;  // where the statement starts
 };

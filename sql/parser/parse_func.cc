@@ -143,6 +143,12 @@ absl::StatusOr<ast::ExprPtr> Parser::ParseSpecialFunction(const std::string& nam
     Advance();
     return Call(name, position);
   }
+  if (name == "current_schema" && IsPunct(")", 2)) {  // the one niladic also spelled as a call
+    Advance();
+    Advance();
+    Advance();
+    return Call(name, position);
+  }
   if (!IsPunct("(", 1)) {
     *handled = false;
     return absl::StatusOr<ast::ExprPtr>(nullptr);

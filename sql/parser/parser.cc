@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
 #include "engine/env/status.h"
@@ -229,6 +230,7 @@ absl::StatusOr<ast::Statement> Parser::ParseCreate() {
   Advance();
   if (IsKeyword("table")) return ParseCreateTable();
   if (AcceptKeyword("sequence")) return ParseCreateSequence();
+  if (AcceptKeyword("schema")) return ParseCreateSchema();
   bool or_replace = false;
   if (IsKeyword("or") && IsKeyword("replace", 1)) {
     Advance();
@@ -243,6 +245,51 @@ absl::StatusOr<ast::Statement> Parser::ParseCreate() {
   const bool unique = AcceptKeyword("unique");
   if (AcceptKeyword("index")) return ParseCreateIndex(unique);
   return SyntaxError();
+}
+
+namespace {
+
+// A quoted identifier in search_path's value, quoted again where PostgreSQL's SHOW
+// quotes it: unless lower-case letters, digits and underscores.
+std::string QuotedSearchPathEntry(const std::string& name) {
+  bool plain = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
+  for (char c : name) plain = plain && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+  if (plain) return name;
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+absl::StatusOr<ast::Statement> Parser::ParseCreateSchema() {
+  auto create = std::make_unique<ast::CreateSchemaStmt>();
+  create->position = Peek().position;
+  auto if_not_exists = ParseIfExists(/*with_not=*/true);
+  if (!if_not_exists.ok()) return if_not_exists.status();
+  create->if_not_exists = *if_not_exists;
+  if (!IsKeyword("authorization")) {
+    auto name = ParseColumnName();
+    if (!name.ok()) return name.status();
+    create->name = std::move(*name);
+  }
+  if (AcceptKeyword("authorization")) {
+    auto role = ParseColumnName();
+    if (!role.ok()) return role.status();
+    if (create->name.empty()) create->name = std::move(*role);
+  }
+  if (create->name.empty()) return SyntaxError();
+  if (!AtEnd() && !IsPunct(";")) {
+    return SqlError(sqlstate::kFeatureNotSupported, "CREATE SCHEMA with schema elements is not supported yet",
+                    Peek().position);
+  }
+  ast::Statement stmt;
+  stmt.kind = ast::Statement::Kind::kCreateSchema;
+  stmt.create_schema = std::move(create);
+  return stmt;
 }
 
 absl::StatusOr<ast::Statement> Parser::ParseCreateIndex(bool unique) {
@@ -405,7 +452,9 @@ absl::StatusOr<ast::Statement> Parser::ParseSet() {
         const bool value = t.kind == TokenKind::kString || t.kind == TokenKind::kIdent ||
                            t.kind == TokenKind::kQuotedIdent || t.kind == TokenKind::kInteger || t.kind == TokenKind::kNumeric;
         if (!value || (!sign.empty() && t.kind != TokenKind::kInteger && t.kind != TokenKind::kNumeric)) return SyntaxError();
-        set->values.push_back(sign + Advance().text);
+        // search_path is a list of names: a quoted one keeps its quotes.
+        const bool quoted_name = t.kind == TokenKind::kQuotedIdent && absl::AsciiStrToLower(set->name) == "search_path";
+        set->values.push_back(quoted_name ? QuotedSearchPathEntry(Advance().text) : sign + Advance().text);
         RETURN_IF_ERROR(CheckListSize(set->values.size()));
       } while (AcceptPunct(","));
     }
@@ -1025,6 +1074,8 @@ absl::StatusOr<ast::Statement> Parser::ParseDrop() {
     drop->object = ast::DropStmt::Object::kSequence;
   } else if (AcceptKeyword("view")) {
     drop->object = ast::DropStmt::Object::kView;
+  } else if (AcceptKeyword("schema")) {
+    drop->object = ast::DropStmt::Object::kSchema;
   } else if (AcceptKeyword("index")) {
     drop->object = ast::DropStmt::Object::kIndex;
     if (IsKeyword("concurrently")) {

@@ -57,6 +57,7 @@ class Parser {
   absl::StatusOr<ast::Statement> ParseCreateIndex(bool unique);
   absl::StatusOr<ast::Statement> ParseCreateSequence();
   absl::StatusOr<ast::Statement> ParseCreateView(bool or_replace);
+  absl::StatusOr<ast::Statement> ParseCreateSchema();
   absl::StatusOr<ast::Statement> ParseAlter();
   absl::StatusOr<ast::Statement> ParseAlterTable();
   absl::StatusOr<ast::AlterTableCmd> ParseAlterTableCmd();

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "sql/catalog/catalog.h"
 #include "sql/execution/aggregate.h"
 #include "sql/execution/window.h"
 #include "sql/parser/ast.h"
@@ -29,6 +30,8 @@ struct SessionInfo {
   std::string user = "quanta";
   std::string database = "quanta";
   std::string version = "PostgreSQL 15.0 (QuantaDB 0.1)";
+  SearchPath search_path;      // follows SET search_path (the engine keeps it current)
+  std::string current_schema;  // the path's first existing schema at this statement's catalog ("": none)
 };
 
 struct AggregationBinding {

@@ -19,7 +19,9 @@ BoundExprPtr SessionFunction(const std::string& name, const SessionInfo& session
     return MakeConstant(Value::String(text, session.user));
   }
   if (name == "current_database" || name == "current_catalog") return MakeConstant(Value::String(text, session.database));
-  if (name == "current_schema") return MakeConstant(Value::String(text, "public"));
+  if (name == "current_schema") {
+    return MakeConstant(session.current_schema.empty() ? Value::Null(text) : Value::String(text, session.current_schema));
+  }
   if (name == "version") return MakeConstant(Value::String(text, session.version));
   return nullptr;
 }

@@ -215,7 +215,7 @@ absl::StatusOr<OperatorPtr> Planner::PlanView(const ViewDef& view, int position)
 }
 
 absl::StatusOr<const TableDef*> Planner::FindTable(const std::vector<std::string>& names, int position) const {
-  const std::string schema = names.size() > 1 ? names[names.size() - 2] : "public";
+  const std::string schema = catalog_.LookupSchema(names, session_.search_path);
   const TableDef* table = catalog_.FindTable(schema, names.back());
   if (table == nullptr && catalog_.FindView(schema, names.back()) != nullptr) {
     return SqlError("55000", absl::StrCat("cannot modify view \"", names.back(), "\": views are not updatable yet"), position);
@@ -300,9 +300,9 @@ absl::StatusOr<Planner::Source> Planner::PlanTableRef(const ast::TableRef& ref) 
   if (source.op != nullptr) {
     // a CTE
   } else if (ref.kind == ast::TableRef::Kind::kTable &&
-             catalog_.FindView(ref.names.size() > 1 ? ref.names[ref.names.size() - 2] : "public", ref.names.back()) != nullptr) {
+             catalog_.FindView(catalog_.LookupSchema(ref.names, session_.search_path), ref.names.back()) != nullptr) {
     const ViewDef& view =
-        *catalog_.FindView(ref.names.size() > 1 ? ref.names[ref.names.size() - 2] : "public", ref.names.back());
+        *catalog_.FindView(catalog_.LookupSchema(ref.names, session_.search_path), ref.names.back());
     auto planned = PlanView(view, ref.position);
     if (!planned.ok()) return planned.status();
     source.op = std::move(*planned);

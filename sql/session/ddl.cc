@@ -68,14 +68,14 @@ struct OwnedSequenceSpec {
 
 // The table `stmt` defines, without OIDs; its UNIQUE constraints go to *uniques, its
 // serial and identity columns to *owned.
-absl::StatusOr<TableDef> BuildTable(const ast::CreateTableStmt& stmt, const SessionInfo& session,
-                                    std::vector<UniqueSpec>* uniques, std::vector<OwnedSequenceSpec>* owned) {
+absl::StatusOr<TableDef> BuildTable(const ast::CreateTableStmt& stmt, const CatalogSnapshot& catalog,
+                                    const SessionInfo& session, std::vector<UniqueSpec>* uniques,
+                                    std::vector<OwnedSequenceSpec>* owned) {
   TableDef table;
-  table.schema = stmt.names.size() > 1 ? stmt.names[stmt.names.size() - 2] : "public";
+  auto schema = catalog.CreationSchema(stmt.names, session.search_path);
+  if (!schema.ok()) return schema.status();
+  table.schema = *std::move(schema);
   table.name = Truncated(stmt.names.back());
-  if (table.schema != "public") {
-    return SqlError("3F000", absl::StrCat("schema \"", table.schema, "\" does not exist"));
-  }
   if (stmt.columns.size() > kMaxColumns) {
     return SqlError("54011", absl::StrCat("tables can have at most ", kMaxColumns, " columns"));
   }
@@ -183,7 +183,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::CreateTable(const ast::CreateTa
   result.tag = "CREATE TABLE";
   std::vector<UniqueSpec> uniques;
   std::vector<OwnedSequenceSpec> owned;
-  auto table = BuildTable(stmt, session_, &uniques, &owned);
+  auto table = BuildTable(stmt, catalog, session_, &uniques, &owned);
   if (!table.ok()) co_return table.status();
   if (catalog.RelationExists(table->schema, table->name)) {
     if (stmt.if_not_exists) {
@@ -228,7 +228,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::CreateTable(const ast::CreateTa
     if (tc.kind == ast::TableConstraint::Kind::kForeignKey) references.push_back(&tc);
   }
   for (const ast::TableConstraint* c : references) {
-    auto fk = ResolveForeignKey(catalog, *table, *c);
+    auto fk = ResolveForeignKey(catalog, session_.search_path, *table, *c);
     if (!fk.ok()) co_return fk.status();
     const std::string base = fk->name;
     for (int n = 1; std::any_of(table->foreign_keys.begin(), table->foreign_keys.end(),
@@ -267,9 +267,9 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::DropTable(const ast::DropStmt& 
   result.tag = "DROP TABLE";
   std::vector<const TableDef*> tables;
   for (const auto& names : stmt.names) {
-    const std::string schema = names.size() > 1 ? names[names.size() - 2] : "public";
+    const std::string schema = catalog.LookupSchema(names, session_.search_path);
     const TableDef* table = catalog.FindTable(schema, names.back());
-    auto drop = CheckDropTarget(table != nullptr, catalog, names, "table", sqlstate::kUndefinedTable, stmt.if_exists,
+    auto drop = CheckDropTarget(table != nullptr, catalog, session_.search_path, names, "table", sqlstate::kUndefinedTable, stmt.if_exists,
                                 &result.notices);
     if (!drop.ok()) co_return drop.status();
     if (!*drop) continue;

@@ -279,7 +279,7 @@ absl::Status SqlEngine::AddConstraint(const ast::AlterTableCmd& cmd, const Catal
   const ast::TableConstraint& tc = *cmd.constraint;
   ExprBinder binder(session_, nullptr);
   if (tc.kind == ast::TableConstraint::Kind::kForeignKey) {
-    auto fk = ResolveForeignKey(catalog, t, tc);
+    auto fk = ResolveForeignKey(catalog, session_.search_path, t, tc);
     if (!fk.ok()) return fk.status();
     if (std::any_of(t.foreign_keys.begin(), t.foreign_keys.end(), [&](const ForeignKeyDef& d) { return d.name == fk->name; })) {
       return SqlError("42710", absl::StrCat("constraint \"", fk->name, "\" for relation \"", t.name, "\" already exists"));
@@ -479,7 +479,7 @@ Task<absl::Status> SqlEngine::RewriteRows(AlterPlan& plan, storage::WriteSet* ws
 Task<absl::StatusOr<StatementResult>> SqlEngine::AlterTable(const ast::AlterTableStmt& stmt, const CatalogSnapshot& catalog) {
   StatementResult result;
   result.tag = "ALTER TABLE";
-  const std::string schema = stmt.names.size() > 1 ? stmt.names[stmt.names.size() - 2] : "public";
+  const std::string schema = catalog.LookupSchema(stmt.names, session_.search_path);
   const TableDef* old = catalog.FindTable(schema, stmt.names.back());
   if (old == nullptr) {
     if (catalog.RelationExists(schema, stmt.names.back())) {

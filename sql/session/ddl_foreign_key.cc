@@ -45,11 +45,11 @@ bool Comparable(const Type& a, const Type& b) {
 
 }  // namespace
 
-absl::StatusOr<ForeignKeyDef> ResolveForeignKey(const CatalogSnapshot& catalog, const TableDef& table,
-                                                const ast::TableConstraint& c) {
+absl::StatusOr<ForeignKeyDef> ResolveForeignKey(const CatalogSnapshot& catalog, const SearchPath& path,
+                                                const TableDef& table, const ast::TableConstraint& c) {
   QUANTA_ASSERT(c.kind == ast::TableConstraint::Kind::kForeignKey);
   const ast::ForeignKeyClause& ref = c.references;
-  const std::string schema = ref.table.size() > 1 ? ref.table[ref.table.size() - 2] : "public";
+  const std::string schema = catalog.LookupSchema(ref.table, path);
   const bool self = schema == table.schema && ref.table.back() == table.name;
   const TableDef* parent = self ? &table : catalog.FindTable(schema, ref.table.back());
   if (parent == nullptr) {

@@ -118,7 +118,7 @@ Task<absl::Status> SqlEngine::FillIndex(const TableDef& table, const IndexDef& i
 Task<absl::StatusOr<StatementResult>> SqlEngine::CreateIndex(const ast::CreateIndexStmt& stmt, const CatalogSnapshot& catalog) {
   StatementResult result;
   result.tag = "CREATE INDEX";
-  const std::string schema = stmt.table.size() > 1 ? stmt.table[stmt.table.size() - 2] : "public";
+  const std::string schema = catalog.LookupSchema(stmt.table, session_.search_path);
   const TableDef* found = catalog.FindTable(schema, stmt.table.back());
   if (found == nullptr) {
     co_return SqlError(sqlstate::kUndefinedTable, absl::StrCat("relation \"", stmt.table.back(), "\" does not exist"));
@@ -162,10 +162,10 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::DropIndex(const ast::DropStmt& 
   CatalogWriter writer(catalog);
   storage::WriteSet ws;
   for (const auto& names : stmt.names) {
-    const std::string schema = names.size() > 1 ? names[names.size() - 2] : "public";
+    const std::string schema = catalog.LookupSchema(names, session_.search_path);
     size_t position = 0;
     const TableDef* owner = catalog.FindIndex(schema, names.back(), &position);
-    auto drop = CheckDropTarget(owner != nullptr, catalog, names, "index", sqlstate::kUndefinedObject, stmt.if_exists,
+    auto drop = CheckDropTarget(owner != nullptr, catalog, session_.search_path, names, "index", sqlstate::kUndefinedObject, stmt.if_exists,
                                 &result.notices);
     if (!drop.ok()) co_return drop.status();
     if (!*drop) continue;

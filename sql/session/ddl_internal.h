@@ -39,9 +39,9 @@ absl::StatusOr<SequenceDef> ApplySequenceOptions(SequenceDef s, const ast::Seque
 // not: true to drop it; false to skip it (IF EXISTS: a notice goes to *notices); or
 // the error: 42809 when another kind of relation has the name, else `missing_state`
 // (42P01, 42704 for indexes) "<kind> "name" does not exist".
-absl::StatusOr<bool> CheckDropTarget(bool found, const CatalogSnapshot& catalog, const std::vector<std::string>& names,
-                                     const char* kind, const char* missing_state, bool if_exists,
-                                     std::vector<std::string>* notices);
+absl::StatusOr<bool> CheckDropTarget(bool found, const CatalogSnapshot& catalog, const SearchPath& path,
+                                     const std::vector<std::string>& names, const char* kind, const char* missing_state,
+                                     bool if_exists, std::vector<std::string>* notices);
 
 // Views whose FROM clauses name `schema.name`.
 std::vector<const ViewDef*> DependentViews(const CatalogSnapshot& catalog, const std::string& schema, const std::string& name);
@@ -55,8 +55,8 @@ void DropViewsCascading(const CatalogSnapshot& catalog, const ViewDef& view, con
 // resolved against the catalog or, for a self-reference, `table` itself. Errors as
 // PostgreSQL's: 42P01, 42703, 42830 (no matching unique key, column counts), 42804
 // (incompatible types), 0A000 for the actions not supported yet.
-absl::StatusOr<ForeignKeyDef> ResolveForeignKey(const CatalogSnapshot& catalog, const TableDef& table,
-                                                const ast::TableConstraint& c);
+absl::StatusOr<ForeignKeyDef> ResolveForeignKey(const CatalogSnapshot& catalog, const SearchPath& path,
+                                                const TableDef& table, const ast::TableConstraint& c);
 // DROP TABLE of `dropped`: the foreign keys of other tables referencing them are refused
 // (2BP01) or, with CASCADE, dropped from those tables (a notice each).
 absl::Status DropReferencingKeys(const CatalogSnapshot& catalog, const std::vector<const TableDef*>& dropped, bool cascade,

@@ -85,9 +85,10 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::CreateSequence(const ast::Creat
   StatementResult result;
   result.tag = "CREATE SEQUENCE";
   SequenceDef s;
-  s.schema = stmt.names.size() > 1 ? stmt.names[stmt.names.size() - 2] : "public";
+  auto schema = catalog.CreationSchema(stmt.names, session_.search_path);
+  if (!schema.ok()) co_return schema.status();
+  s.schema = *std::move(schema);
   s.name = stmt.names.back().substr(0, kMaxIdentifierBytes);
-  if (s.schema != "public") co_return SqlError("3F000", absl::StrCat("schema \"", s.schema, "\" does not exist"));
   if (catalog.RelationExists(s.schema, s.name)) {
     if (stmt.if_not_exists) {
       result.notices.push_back(absl::StrCat("relation \"", s.name, "\" already exists, skipping"));
@@ -125,7 +126,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::AlterSequence(const ast::AlterS
                                                                const CatalogSnapshot& catalog) {
   StatementResult result;
   result.tag = "ALTER SEQUENCE";
-  const std::string schema = stmt.names.size() > 1 ? stmt.names[stmt.names.size() - 2] : "public";
+  const std::string schema = catalog.LookupSchema(stmt.names, session_.search_path);
   const SequenceDef* found = catalog.FindSequence(schema, stmt.names.back());
   if (found == nullptr) {
     if (catalog.RelationExists(schema, stmt.names.back())) {
@@ -164,9 +165,9 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::DropSequence(const ast::DropStm
   result.tag = "DROP SEQUENCE";
   std::vector<const SequenceDef*> sequences;
   for (const auto& names : stmt.names) {
-    const std::string schema = names.size() > 1 ? names[names.size() - 2] : "public";
+    const std::string schema = catalog.LookupSchema(names, session_.search_path);
     const SequenceDef* s = catalog.FindSequence(schema, names.back());
-    auto drop = CheckDropTarget(s != nullptr, catalog, names, "sequence", sqlstate::kUndefinedTable, stmt.if_exists,
+    auto drop = CheckDropTarget(s != nullptr, catalog, session_.search_path, names, "sequence", sqlstate::kUndefinedTable, stmt.if_exists,
                                 &result.notices);
     if (!drop.ok()) co_return drop.status();
     if (!*drop) continue;

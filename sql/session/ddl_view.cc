@@ -14,49 +14,55 @@
 namespace quanta::sql {
 namespace {
 
-void CollectFrom(const ast::SelectStmt& stmt, std::vector<std::string>* out);
+// Where the view's names resolve (at creation, as PostgreSQL binds them then).
+struct Resolution {
+  const CatalogSnapshot& catalog;
+  const SearchPath& path;
+};
 
-void CollectRef(const ast::TableRef& ref, const std::vector<std::string>& ctes, std::vector<std::string>* out) {
+void CollectFrom(const Resolution& at, const ast::SelectStmt& stmt, std::vector<std::string>* out);
+
+void CollectRef(const Resolution& at, const ast::TableRef& ref, const std::vector<std::string>& ctes,
+                std::vector<std::string>* out) {
   switch (ref.kind) {
     case ast::TableRef::Kind::kTable: {
       if (ref.names.size() == 1 && std::find(ctes.begin(), ctes.end(), ref.names[0]) != ctes.end()) return;
-      const std::string name = absl::StrCat(ref.names.size() > 1 ? ref.names[ref.names.size() - 2] : "public", ".",
-                                            ref.names.back());
+      const std::string name = absl::StrCat(at.catalog.LookupSchema(ref.names, at.path), ".", ref.names.back());
       if (std::find(out->begin(), out->end(), name) == out->end()) out->push_back(name);
       return;
     }
     case ast::TableRef::Kind::kJoin:
-      CollectRef(*ref.left, ctes, out);
-      CollectRef(*ref.right, ctes, out);
+      CollectRef(at, *ref.left, ctes, out);
+      CollectRef(at, *ref.right, ctes, out);
       return;
     case ast::TableRef::Kind::kSubquery:
     case ast::TableRef::Kind::kValues:
-      if (ref.subquery != nullptr) CollectFrom(*ref.subquery, out);
+      if (ref.subquery != nullptr) CollectFrom(at, *ref.subquery, out);
       return;
     case ast::TableRef::Kind::kFunction: return;
   }
 }
 
 // The relations `stmt`'s FROM clauses (and its set operations' and CTEs') name.
-void CollectFrom(const ast::SelectStmt& stmt, std::vector<std::string>* out) {
+void CollectFrom(const Resolution& at, const ast::SelectStmt& stmt, std::vector<std::string>* out) {
   std::vector<std::string> ctes;
   for (const ast::CommonTableExpr& cte : stmt.ctes) {
     ctes.push_back(cte.name);
-    CollectFrom(*cte.query, out);
+    CollectFrom(at, *cte.query, out);
   }
-  if (stmt.left != nullptr) CollectFrom(*stmt.left, out);
-  if (stmt.right != nullptr) CollectFrom(*stmt.right, out);
-  for (const ast::TableRefPtr& ref : stmt.from) CollectRef(*ref, ctes, out);
+  if (stmt.left != nullptr) CollectFrom(at, *stmt.left, out);
+  if (stmt.right != nullptr) CollectFrom(at, *stmt.right, out);
+  for (const ast::TableRefPtr& ref : stmt.from) CollectRef(at, *ref, ctes, out);
 }
 
 }  // namespace
 
-absl::StatusOr<bool> CheckDropTarget(bool found, const CatalogSnapshot& catalog, const std::vector<std::string>& names,
-                                     const char* kind, const char* missing_state, bool if_exists,
-                                     std::vector<std::string>* notices) {
+absl::StatusOr<bool> CheckDropTarget(bool found, const CatalogSnapshot& catalog, const SearchPath& path,
+                                     const std::vector<std::string>& names, const char* kind, const char* missing_state,
+                                     bool if_exists, std::vector<std::string>* notices) {
   QUANTA_ASSERT(!names.empty());
   if (found) return true;
-  const std::string schema = names.size() > 1 ? names[names.size() - 2] : "public";
+  const std::string schema = catalog.LookupSchema(names, path);
   if (catalog.RelationExists(schema, names.back())) {
     return SqlError(sqlstate::kWrongObjectType, absl::StrCat("\"", names.back(), "\" is not a", kind[0] == 'i' ? "n " : " ", kind));
   }
@@ -99,9 +105,10 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::CreateView(const ast::CreateVie
   StatementResult result;
   result.tag = "CREATE VIEW";
   ViewDef view;
-  view.schema = stmt.names.size() > 1 ? stmt.names[stmt.names.size() - 2] : "public";
+  auto schema = catalog.CreationSchema(stmt.names, session_.search_path);
+  if (!schema.ok()) co_return schema.status();
+  view.schema = *std::move(schema);
   view.name = stmt.names.back().substr(0, kMaxIdentifierBytes);
-  if (view.schema != "public") co_return SqlError("3F000", absl::StrCat("schema \"", view.schema, "\" does not exist"));
   const ViewDef* existing = catalog.FindView(view.schema, view.name);
   if (existing == nullptr && catalog.RelationExists(view.schema, view.name)) {
     co_return SqlError(sqlstate::kDuplicateTable, absl::StrCat("relation \"", view.name, "\" already exists"));
@@ -146,7 +153,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::CreateView(const ast::CreateVie
     }
   }
   view.sql = stmt.query_text;
-  CollectFrom(*stmt.query, &view.depends);
+  CollectFrom(Resolution{catalog, session_.search_path}, *stmt.query, &view.depends);
   const std::string self = absl::StrCat(view.schema, ".", view.name);
   if (std::find(view.depends.begin(), view.depends.end(), self) != view.depends.end()) {
     co_return SqlError("42P17", absl::StrCat("infinite recursion detected in rules for relation \"", view.name, "\""));
@@ -168,9 +175,9 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::DropView(const ast::DropStmt& s
   storage::WriteSet ws;
   std::vector<std::string> dropped;
   for (const auto& names : stmt.names) {
-    const std::string schema = names.size() > 1 ? names[names.size() - 2] : "public";
+    const std::string schema = catalog.LookupSchema(names, session_.search_path);
     const ViewDef* view = catalog.FindView(schema, names.back());
-    auto drop = CheckDropTarget(view != nullptr, catalog, names, "view", sqlstate::kUndefinedTable, stmt.if_exists,
+    auto drop = CheckDropTarget(view != nullptr, catalog, session_.search_path, names, "view", sqlstate::kUndefinedTable, stmt.if_exists,
                                 &result.notices);
     if (!drop.ok()) co_return drop.status();
     if (!*drop) continue;

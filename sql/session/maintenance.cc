@@ -22,14 +22,15 @@ constexpr size_t kMaxTrackedDistinct = 1u << 16;  // past this, a column counts 
 
 // The tables named (or every table, for an empty list); 42P01 for a name that is none.
 absl::StatusOr<std::vector<const TableDef*>> NamedTables(const std::vector<std::vector<std::string>>& names,
-                                                         const CatalogSnapshot& catalog) {
+                                                         const CatalogSnapshot& catalog,
+                                                         const SearchPath& path) {
   std::vector<const TableDef*> tables;
   if (names.empty()) {
     for (const auto& [key, table] : catalog.tables()) tables.push_back(&table);
     return tables;
   }
   for (const auto& n : names) {
-    const std::string schema = n.size() > 1 ? n[n.size() - 2] : "public";
+    const std::string schema = catalog.LookupSchema(n, path);
     const TableDef* table = catalog.FindTable(schema, n.back());
     if (table == nullptr) {
       if (catalog.RelationExists(schema, n.back())) {
@@ -47,7 +48,7 @@ absl::StatusOr<std::vector<const TableDef*>> NamedTables(const std::vector<std::
 Task<absl::StatusOr<StatementResult>> SqlEngine::Truncate(const ast::MaintenanceStmt& stmt, const CatalogSnapshot& catalog) {
   StatementResult result;
   result.tag = "TRUNCATE TABLE";
-  auto tables = NamedTables(stmt.tables, catalog);
+  auto tables = NamedTables(stmt.tables, catalog, session_.search_path);
   if (!tables.ok()) co_return tables.status();
   absl::Status truncatable = CheckTruncatable(catalog, *tables);
   if (!truncatable.ok()) co_return truncatable;
@@ -118,7 +119,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Analyze(const ast::MaintenanceS
                                                          const char* tag) {
   StatementResult result;
   result.tag = tag;
-  auto tables = NamedTables(stmt.tables, catalog);
+  auto tables = NamedTables(stmt.tables, catalog, session_.search_path);
   if (!tables.ok()) co_return tables.status();
   if (!stmt.analyze || tables->empty()) co_return result;  // VACUUM alone: nothing to reclaim yet
   CatalogWriter writer(catalog);

@@ -33,6 +33,7 @@ const char* CommandName(const ast::Statement& stmt) {
     case ast::Statement::Kind::kAlterTable: return "ALTER TABLE";
     case ast::Statement::Kind::kExplain: return "EXPLAIN";
     case ast::Statement::Kind::kCreateView: return "CREATE VIEW";
+    case ast::Statement::Kind::kCreateSchema: return "CREATE SCHEMA";
     case ast::Statement::Kind::kVacuum: return "VACUUM";
     case ast::Statement::Kind::kAnalyze: return "ANALYZE";
     case ast::Statement::Kind::kDrop:
@@ -40,6 +41,7 @@ const char* CommandName(const ast::Statement& stmt) {
         case ast::DropStmt::Object::kIndex: return "DROP INDEX";
         case ast::DropStmt::Object::kSequence: return "DROP SEQUENCE";
         case ast::DropStmt::Object::kView: return "DROP VIEW";
+        case ast::DropStmt::Object::kSchema: return "DROP SCHEMA";
         default: return "DROP TABLE";
       }
   }
@@ -49,7 +51,9 @@ const char* CommandName(const ast::Statement& stmt) {
 }  // namespace
 
 SqlEngine::SqlEngine(Env& env, DataAccess& access, SessionInfo session, SqlEngineOptions options)
-    : env_(env), access_(access), session_(std::move(session)), options_(options), writers_(env) {}
+    : env_(env), access_(access), session_(std::move(session)), options_(options), writers_(env) {
+  SyncSearchPath();
+}
 
 ExecContext SqlEngine::NewContext(const std::vector<Value>& params) {
   ExecContext ctx;
@@ -118,12 +122,12 @@ namespace {
 
 // Whether a DML statement's target table has a DEFAULT that calls nextval (a serial or
 // identity column's).
-bool TargetDefaultsUseSequences(const ast::Statement& stmt, const CatalogSnapshot& catalog) {
+bool TargetDefaultsUseSequences(const ast::Statement& stmt, const CatalogSnapshot& catalog, const SearchPath& path) {
   const std::vector<std::string>* names = nullptr;
   if (stmt.kind == ast::Statement::Kind::kInsert) names = &stmt.insert->table;
   if (stmt.kind == ast::Statement::Kind::kUpdate) names = &stmt.update->table;
   if (names == nullptr || names->empty()) return false;
-  const TableDef* table = catalog.FindTable(names->size() > 1 ? (*names)[names->size() - 2] : "public", names->back());
+  const TableDef* table = catalog.FindTable(catalog.LookupSchema(*names, path), names->back());
   if (table == nullptr) return false;
   return std::any_of(table->columns.begin(), table->columns.end(),
                      [](const ColumnDef& c) { return c.has_default && MentionsSequenceFunction(c.default_sql); });
@@ -172,11 +176,13 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::ExecuteStatement(const ast::Sta
   auto catalog = co_await LoadCatalog();
   if (!catalog.ok()) co_return catalog.status();
   const CatalogSnapshot& snapshot = **catalog;
+  const std::vector<std::string> path_schemas = snapshot.PathSchemas(session_.search_path);
+  session_.current_schema = path_schemas.empty() ? "" : path_schemas.front();
   std::optional<StatementSequences> sequences;
-  if (mentions_sequences || TargetDefaultsUseSequences(stmt, snapshot)) {
+  if (mentions_sequences || TargetDefaultsUseSequences(stmt, snapshot, session_.search_path)) {
     auto states = co_await LoadSequenceStates();
     if (!states.ok()) co_return states.status();
-    sequences.emplace(snapshot, std::move(*states), sequence_session_, access_.Writable("nextval"));
+    sequences.emplace(snapshot, session_.search_path, std::move(*states), sequence_session_, access_.Writable("nextval"));
   }
   sequences_ = sequences ? &*sequences : nullptr;
   sequences_committed_ = false;
@@ -215,10 +221,12 @@ absl::StatusOr<StatementResult> SqlEngine::RunSetting(const ast::Statement& stmt
     result.tag = "RESET";
     if (name == "all") {
       settings_.ResetAll();
+      SyncSearchPath();
       return result;
     }
     absl::Status reset = settings_.Reset(name);
     if (!reset.ok()) return reset;
+    SyncSearchPath();
     return result;
   }
   result.tag = "SET";
@@ -229,7 +237,49 @@ absl::StatusOr<StatementResult> SqlEngine::RunSetting(const ast::Statement& stmt
   }
   absl::Status applied = set.to_default ? settings_.Reset(name) : settings_.Set(name, absl::StrJoin(set.values, ", "));
   if (!applied.ok()) return applied;
+  SyncSearchPath();
   return result;
+}
+
+namespace {
+
+// search_path's value as a list of schema names: comma-separated identifiers, quoted
+// ones taken as written ("" an escaped quote), unquoted ones folded to lower case.
+std::vector<std::string> ParseSearchPath(std::string_view value) {
+  std::vector<std::string> out;
+  std::string current;
+  bool quoted = false;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < value.size() && value[i + 1] == '"') {
+        current.push_back('"');
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        current.push_back(c);
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.push_back(std::move(current));
+      current.clear();
+    } else if (c != ' ' && c != '\t') {
+      current.push_back(absl::ascii_tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  if (!current.empty() || !out.empty()) out.push_back(std::move(current));
+  return out;
+}
+
+}  // namespace
+
+void SqlEngine::SyncSearchPath() {
+  auto value = settings_.Show("search_path");
+  QUANTA_ASSERT(value.ok());
+  session_.search_path.schemas = ParseSearchPath(*value);
+  session_.search_path.user = session_.user;
 }
 
 Task<absl::StatusOr<StatementResult>> SqlEngine::Dispatch(const ast::Statement& stmt, const CatalogSnapshot& snapshot,
@@ -246,6 +296,8 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Dispatch(const ast::Statement& 
         result = co_await DropIndex(*stmt.drop, snapshot);
       } else if (stmt.drop->object == ast::DropStmt::Object::kSequence) {
         result = co_await DropSequence(*stmt.drop, snapshot);
+      } else if (stmt.drop->object == ast::DropStmt::Object::kSchema) {
+        result = co_await DropSchema(*stmt.drop, snapshot);
       } else if (stmt.drop->object == ast::DropStmt::Object::kView) {
         result = co_await DropView(*stmt.drop, snapshot);
       } else {
@@ -262,6 +314,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Dispatch(const ast::Statement& 
     case ast::Statement::Kind::kAlterTable: result = co_await AlterTable(*stmt.alter_table, snapshot); break;
     case ast::Statement::Kind::kExplain: result = co_await Explain(*stmt.explain, snapshot, params); break;
     case ast::Statement::Kind::kCreateView: result = co_await CreateView(*stmt.create_view, snapshot); break;
+    case ast::Statement::Kind::kCreateSchema: result = co_await CreateSchema(*stmt.create_schema, snapshot); break;
     case ast::Statement::Kind::kVacuum: result = co_await Analyze(*stmt.maintenance, snapshot, "VACUUM"); break;
     case ast::Statement::Kind::kAnalyze: result = co_await Analyze(*stmt.maintenance, snapshot, "ANALYZE"); break;
   }

@@ -164,6 +164,16 @@ class ClusterBackend : public Backend {
       QUANTA_ASSERT_MSG(nodes_[target]->applied() >= want, "the replica did not catch up");
     }
     if (absl::GetFlag(FLAGS_verbose)) std::printf("  on n%d (primary n%d)\n", target + 1, primary + 1);
+    if (Setting(sql)) {  // the client's session spans the nodes: every engine takes a SET
+      for (int i = 0; i < kNodes; ++i) {
+        if (i != target) RunOn(i, sql);
+      }
+    }
+    return RunOn(target, sql);
+  }
+
+ private:
+  Outcome RunOn(int target, const std::string& sql) {
     Outcome out;
     bool done = false;
     world_.processes()[static_cast<size_t>(target)]->env()->Spawn(Execute(engines_[static_cast<size_t>(target)].get(), sql, &out, &done));
@@ -171,8 +181,14 @@ class ClusterBackend : public Backend {
     QUANTA_ASSERT_MSG(done, "a statement did not finish within 60 simulated seconds");
     return out;
   }
-
- private:
+  static bool Setting(const std::string& sql) {
+    auto statements = Parse(sql);
+    if (!statements.ok() || statements->empty()) return false;
+    for (const ast::Statement& s : *statements) {
+      if (s.kind != ast::Statement::Kind::kSet && s.kind != ast::Statement::Kind::kReset) return false;
+    }
+    return true;
+  }
   class Body : public sim::ProcessBody {
    public:
     Body(Env& env, int id, ClusterBackend* owner) : owner_(owner), id_(id) { env.Spawn(Main(env)); }
