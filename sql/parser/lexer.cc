@@ -381,6 +381,12 @@ class Lexer {
 
 }  // namespace
 
+bool IsPlainIdentifier(std::string_view name) {
+  bool plain = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
+  for (char c : name) plain = plain && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+  return plain;
+}
+
 int CharPosition(std::string_view sql, size_t offset) {
   QUANTA_ASSERT(offset <= sql.size());
   int chars = 0;

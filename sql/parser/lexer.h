@@ -52,4 +52,9 @@ absl::StatusOr<std::vector<Token>> Lex(std::string_view sql);
 // The 1-based character position (UTF-8 aware) of byte `offset` in `sql`.
 int CharPosition(std::string_view sql, size_t offset);
 
+// Whether `name` reads back as itself unquoted: lower-case letters, digits and
+// underscores, not starting with a digit (PostgreSQL's quote_identifier test, keywords
+// aside).
+bool IsPlainIdentifier(std::string_view name);
+
 }  // namespace quanta::sql

@@ -252,9 +252,7 @@ namespace {
 // A quoted identifier in search_path's value, quoted again where PostgreSQL's SHOW
 // quotes it: unless lower-case letters, digits and underscores.
 std::string QuotedSearchPathEntry(const std::string& name) {
-  bool plain = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
-  for (char c : name) plain = plain && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
-  if (plain) return name;
+  if (IsPlainIdentifier(name)) return name;
   std::string out = "\"";
   for (char c : name) {
     if (c == '"') out.push_back('"');

@@ -4,6 +4,7 @@
 #include "absl/strings/str_join.h"
 #include "engine/env/assert.h"
 #include "sql/common/sql_error.h"
+#include "sql/parser/lexer.h"
 #include "sql/planner/expr_binder.h"
 #include "sql/session/ddl_internal.h"
 #include "sql/session/sql_engine.h"
@@ -15,9 +16,7 @@ namespace {
 // `name` as an SQL identifier: double-quoted unless it is lower-case letters, digits
 // and underscores not starting with a digit.
 std::string QuoteIdentifierIfNeeded(const std::string& name) {
-  bool plain = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
-  for (char c : name) plain = plain && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
-  if (plain) return name;
+  if (IsPlainIdentifier(name)) return name;
   std::string out = "\"";
   for (char c : name) {
     if (c == '"') out.push_back('"');
