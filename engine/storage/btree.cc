@@ -361,14 +361,6 @@ Task<absl::Status> BTree::ScanInto(PageRef root, const ScanRange& range, ScanBat
   co_return scanned;
 }
 
-Task<absl::Status> BTree::Scan(PageRef root, ScanRange range, std::vector<KeyValue>* out) {
-  ScanBatch batch;
-  CO_RETURN_IF_ERROR(co_await ScanInto(root, range, &batch));
-  out->reserve(out->size() + batch.size());
-  for (size_t i = 0; i < batch.size(); ++i) out->push_back(KeyValue{std::string(batch.key(i)), std::string(batch.value(i))});
-  co_return absl::OkStatus();
-}
-
 Task<absl::Status> BTree::Drop(PageRef root) {
   std::vector<PageRef> children;
   {

@@ -91,8 +91,7 @@ class BTree {
   Task<absl::Status> Put(PageRef* root, std::string key, std::string value, Lsn lsn);
   // Returns whether the key existed.
   Task<absl::StatusOr<bool>> Delete(PageRef* root, std::string key, Lsn lsn);
-  Task<absl::Status> Scan(PageRef root, ScanRange range, std::vector<KeyValue>* out);
-  // Scan into a reusable batch (appended to *out).
+  // Appends the entries of `range` to *out (a batch reused scan to scan).
   Task<absl::Status> ScanInto(PageRef root, const ScanRange& range, ScanBatch* out);
   // Frees every page of the tree.
   Task<absl::Status> Drop(PageRef root);

@@ -336,17 +336,6 @@ Task<absl::StatusOr<std::optional<std::string>>> Store::Get(TreeId tree, std::st
   co_return value;
 }
 
-Task<absl::StatusOr<std::vector<KeyValue>>> Store::Scan(TreeId tree, ScanRange range) {
-  co_await mutex_.Lock();
-  AsyncMutex::Held held(mutex_);
-  if (!error_.ok()) co_return error_;
-  std::vector<KeyValue> out;
-  auto root = roots_.find(tree);
-  if (root == roots_.end()) co_return out;
-  CO_RETURN_IF_ERROR(co_await btree_->Scan(root->second, std::move(range), &out));
-  co_return out;
-}
-
 Task<absl::Status> Store::ScanInto(TreeId tree, ScanRange range, ScanBatch* out) {
   out->Clear();
   co_await mutex_.Lock();
@@ -356,6 +345,15 @@ Task<absl::Status> Store::ScanInto(TreeId tree, ScanRange range, ScanBatch* out)
   if (root == roots_.end()) co_return absl::OkStatus();
   absl::Status scanned = co_await btree_->ScanInto(root->second, range, out);
   co_return scanned;
+}
+
+Task<absl::StatusOr<std::vector<KeyValue>>> Store::Scan(TreeId tree, ScanRange range) {
+  ScanBatch batch;
+  CO_RETURN_IF_ERROR(co_await ScanInto(tree, std::move(range), &batch));
+  std::vector<KeyValue> out;
+  out.reserve(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) out.push_back(KeyValue{std::string(batch.key(i)), std::string(batch.value(i))});
+  co_return out;
 }
 
 std::vector<TreeId> Store::trees() const {

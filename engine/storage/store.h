@@ -87,8 +87,10 @@ class Store {
   // rows or more than one WAL record holds (64 MiB); as Commit otherwise.
   Task<absl::StatusOr<Lsn>> BulkLoad(TreeId tree, std::vector<KeyValue> rows);
   Task<absl::StatusOr<std::optional<std::string>>> Get(TreeId tree, std::string key);
+  // The entries of `range`, copied out of ScanInto's batch.
   Task<absl::StatusOr<std::vector<KeyValue>>> Scan(TreeId tree, ScanRange range);
-  // Scan into a reusable batch (cleared first): the same entries, no per-entry allocation.
+  // Scan into a reusable batch (cleared first): no per-entry allocation once the batch
+  // has grown to the scans' size.
   Task<absl::Status> ScanInto(TreeId tree, ScanRange range, ScanBatch* out);
   // Takes a checkpoint (one at a time; a second caller waits). Page writes are paced
   // to finish `spread` after the start, but never behind the WAL: once the WAL has

@@ -387,6 +387,16 @@ bool IsPlainIdentifier(std::string_view name) {
   return plain;
 }
 
+std::string QuoteIdentifier(std::string_view name) {
+  if (IsPlainIdentifier(name)) return std::string(name);
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
 int CharPosition(std::string_view sql, size_t offset) {
   QUANTA_ASSERT(offset <= sql.size());
   int chars = 0;

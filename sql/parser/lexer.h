@@ -56,5 +56,7 @@ int CharPosition(std::string_view sql, size_t offset);
 // underscores, not starting with a digit (PostgreSQL's quote_identifier test, keywords
 // aside).
 bool IsPlainIdentifier(std::string_view name);
+// `name` as SQL writes it: as is when plain, else double-quoted ("" inside).
+std::string QuoteIdentifier(std::string_view name);
 
 }  // namespace quanta::sql

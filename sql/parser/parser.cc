@@ -247,22 +247,6 @@ absl::StatusOr<ast::Statement> Parser::ParseCreate() {
   return SyntaxError();
 }
 
-namespace {
-
-// A quoted identifier in search_path's value, quoted again where PostgreSQL's SHOW
-// quotes it: unless lower-case letters, digits and underscores.
-std::string QuotedSearchPathEntry(const std::string& name) {
-  if (IsPlainIdentifier(name)) return name;
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
-
-}  // namespace
-
 absl::StatusOr<ast::Statement> Parser::ParseCreateSchema() {
   auto create = std::make_unique<ast::CreateSchemaStmt>();
   create->position = Peek().position;
@@ -450,9 +434,9 @@ absl::StatusOr<ast::Statement> Parser::ParseSet() {
         const bool value = t.kind == TokenKind::kString || t.kind == TokenKind::kIdent ||
                            t.kind == TokenKind::kQuotedIdent || t.kind == TokenKind::kInteger || t.kind == TokenKind::kNumeric;
         if (!value || (!sign.empty() && t.kind != TokenKind::kInteger && t.kind != TokenKind::kNumeric)) return SyntaxError();
-        // search_path is a list of names: a quoted one keeps its quotes.
+        // search_path is a list of names: a quoted one keeps its quotes where SHOW shows them.
         const bool quoted_name = t.kind == TokenKind::kQuotedIdent && absl::AsciiStrToLower(set->name) == "search_path";
-        set->values.push_back(quoted_name ? QuotedSearchPathEntry(Advance().text) : sign + Advance().text);
+        set->values.push_back(quoted_name ? QuoteIdentifier(Advance().text) : sign + Advance().text);
         RETURN_IF_ERROR(CheckListSize(set->values.size()));
       } while (AcceptPunct(","));
     }

@@ -297,12 +297,14 @@ absl::StatusOr<Planner::Source> Planner::PlanTableRef(const ast::TableRef& ref) 
       for (ScopeColumn& c : source.scope.columns) c.table = name;
     }
   }
+  const ViewDef* named_view =
+      source.op == nullptr && ref.kind == ast::TableRef::Kind::kTable
+          ? catalog_.FindView(catalog_.LookupSchema(ref.names, session_.search_path), ref.names.back())
+          : nullptr;
   if (source.op != nullptr) {
     // a CTE
-  } else if (ref.kind == ast::TableRef::Kind::kTable &&
-             catalog_.FindView(catalog_.LookupSchema(ref.names, session_.search_path), ref.names.back()) != nullptr) {
-    const ViewDef& view =
-        *catalog_.FindView(catalog_.LookupSchema(ref.names, session_.search_path), ref.names.back());
+  } else if (named_view != nullptr) {
+    const ViewDef& view = *named_view;
     auto planned = PlanView(view, ref.position);
     if (!planned.ok()) return planned.status();
     source.op = std::move(*planned);

@@ -2,6 +2,7 @@
 // write set with the catalog's version bump.
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "engine/env/assert.h"
 #include "sql/common/sql_error.h"
 #include "sql/parser/lexer.h"
@@ -11,22 +12,6 @@
 #include "sql/session/table_writer.h"
 
 namespace quanta::sql {
-namespace {
-
-// `name` as an SQL identifier: double-quoted unless it is lower-case letters, digits
-// and underscores not starting with a digit.
-std::string QuoteIdentifierIfNeeded(const std::string& name) {
-  if (IsPlainIdentifier(name)) return name;
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out.push_back('"');
-    if (c == '\'') out.push_back('\'');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
-
-}  // namespace
 
 absl::Status CheckDefaultExpr(const ast::Expr& e, const Type& type, const SessionInfo& session) {
   ExprBinder binder(session, nullptr);
@@ -251,7 +236,8 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::CreateTable(const ast::CreateTa
     sequence->owner_table = table->oid;
     sequence->owner_attnum = column.attnum;
     column.has_default = true;
-    column.default_sql = absl::StrCat("nextval('", QuoteIdentifierIfNeeded(sequence->name), "'::regclass)");
+    column.default_sql =
+        absl::StrCat("nextval('", absl::StrReplaceAll(QuoteIdentifier(sequence->name), {{"'", "''"}}), "'::regclass)");
     writer.PutSequence(*sequence, &ws);
   }
   writer.PutTable(*table, &ws);

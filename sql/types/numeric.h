@@ -105,8 +105,8 @@ class Numeric {
 };
 
 // An exact running sum (sum() and avg() over numeric). Inputs of at most 18 digits at
-// one scale (a numeric(p,s) column's) add in 128-bit arithmetic; any other input, or
-// a sum past 2^126, goes through Numeric::Add. Total() equals adding every input with
+// one scale (a numeric(p,s) column's) add in 128-bit arithmetic; any other input goes
+// through Numeric::Add, and so would a sum past 2^126 (a guard: that takes 2^66 inputs). Total() equals adding every input with
 // Numeric::Add in any order, display scale included.
 class NumericSum {
  public:

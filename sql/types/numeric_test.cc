@@ -185,7 +185,8 @@ RC_GTEST_PROP(NumericProperty, SumEqualsRepeatedAdd, ()) {
   RC_ASSERT(sum.Total()->ToString() == expected.ToString());
 }
 
-TEST(NumericTest, SumOfManyLargeSmallValuesLeavesTheFastPathExactly) {
+// The 128-bit accumulator stays exact past int64 (1000 × the largest fast-path value).
+TEST(NumericTest, SumOfTheLargestFastPathValuesIsExactPastInt64) {
   NumericSum sum;
   const Numeric v = N("999999999999999999");  // 18 nines: the fast path's largest
   Numeric expected;
