@@ -44,6 +44,12 @@ class Server {
   Server(quanta::RealEnv& env, quanta::replication::NodeOptions options) : env_(env), options_(std::move(options)) {}
 
   quanta::Task<void> Start() {
+    // Temporary files of queries a crash interrupted (sql/execution/spill.h).
+    absl::Status cleared = co_await quanta::sql::ClearTempSpace(env_);
+    if (!cleared.ok()) {
+      Exit(absl::StrCat("clearing temporary files failed: ", cleared.ToString()));
+      co_return;
+    }
     auto node = co_await quanta::replication::ReplicatedNode::Open(env_, options_);
     if (!node.ok()) {
       Exit(absl::StrCat("open failed: ", node.status().ToString()));

@@ -22,6 +22,8 @@
 
 namespace quanta::sql {
 
+class TempSpace;
+
 // Per-execution state shared by a plan's operators.
 struct ExecContext {
   Env* env = nullptr;
@@ -39,6 +41,10 @@ struct ExecContext {
   // boundaries fall everywhere.
   size_t scan_batch = kBatchSize;
   bool instrument = false;  // EXPLAIN ANALYZE: operators count rows and time
+  // The memory a sort may hold before it spills to temporary files (work_mem), and
+  // where those go (null: nowhere, the sort stays in memory).
+  size_t work_mem_bytes = size_t{4} << 20;
+  TempSpace* temp = nullptr;
 };
 
 // Charges `rows` rows of work (ExecContext::row_cost each).
@@ -72,6 +78,8 @@ class Operator {
   const Stats& stats() const { return stats_; }
   // One line for EXPLAIN ("Seq Scan on t", "Filter: (a > 1)").
   virtual std::string Describe() const = 0;
+  // Lines EXPLAIN ANALYZE prints under the operator's ("Sort Method: quicksort  Memory: 25kB").
+  virtual std::vector<std::string> AnalyzeDetails() const { return {}; }
   virtual std::vector<const Operator*> children() const { return {}; }
 
   const std::vector<Type>& types() const { return types_; }

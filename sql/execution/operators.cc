@@ -199,52 +199,6 @@ Task<absl::StatusOr<bool>> LimitOperator::NextBatch(ExecContext& ctx, DataChunk*
   }
 }
 
-Task<absl::Status> SortOperator::Materialize(ExecContext& ctx) {
-  auto chunks = co_await Drain(*child_, ctx);
-  if (!chunks.ok()) co_return chunks.status();
-  chunks_ = std::move(*chunks);
-  for (uint32_t c = 0; c < chunks_.size(); ++c) {
-    for (uint32_t r = 0; r < chunks_[c].count(); ++r) order_.emplace_back(c, r);
-  }
-  const auto less = [&](const std::pair<uint32_t, uint32_t>& a, const std::pair<uint32_t, uint32_t>& b) {
-    for (const SortKey& key : keys_) {
-      const Vector& va = chunks_[a.first].columns[static_cast<size_t>(key.column)];
-      const Vector& vb = chunks_[b.first].columns[static_cast<size_t>(key.column)];
-      const bool na = va.IsNull(a.second), nb = vb.IsNull(b.second);
-      if (na || nb) {
-        if (na == nb) continue;
-        return na == key.nulls_first;
-      }
-      int c = CompareValues(va, a.second, vb, b.second, va.type().id == TypeId::kBpchar);
-      if (c == 0) continue;
-      return key.descending ? c > 0 : c < 0;
-    }
-    return false;
-  };
-  ChargeRows(ctx, order_.size());
-  std::stable_sort(order_.begin(), order_.end(), less);
-  QUANTA_DEBUG_ASSERT(std::is_sorted(order_.begin(), order_.end(), less));
-  sorted_ = true;
-  co_return absl::OkStatus();
-}
-
-Task<absl::StatusOr<bool>> SortOperator::NextBatch(ExecContext& ctx, DataChunk* out) {
-  if (!sorted_) {
-    absl::Status s = co_await Materialize(ctx);
-    if (!s.ok()) co_return s;
-  }
-  out->Reset();
-  const size_t n = std::min(kBatchSize, order_.size() - next_);
-  for (const Type& t : types_) out->columns.emplace_back(t, n);
-  for (size_t i = 0; i < n; ++i) {
-    const auto [c, r] = order_[next_ + i];
-    for (size_t col = 0; col < types_.size(); ++col) out->columns[col].CopyRow(chunks_[c].columns[col], r, i);
-  }
-  out->set_count(n);
-  next_ += n;
-  co_return next_ < order_.size();
-}
-
 Task<absl::StatusOr<bool>> BufferScanOperator::NextBatch(ExecContext&, DataChunk* out) {
   const std::vector<DataChunk>& chunks = source_->chunks;
   out->Reset();

@@ -10,6 +10,7 @@
 #include "absl/container/btree_set.h"
 #include "sql/execution/join.h"
 #include "sql/execution/operator.h"
+#include "sql/execution/sort.h"
 #include "sql/planner/bound_expr.h"
 
 namespace quanta::sql {
@@ -93,32 +94,6 @@ class LimitOperator : public Operator {
   int64_t offset_;
   int64_t skipped_ = 0;
   int64_t emitted_ = 0;
-};
-
-struct SortKey {
-  int column = 0;
-  bool descending = false;
-  bool nulls_first = false;
-};
-
-// Sorts all of its input (in memory, stable; spilling past work_mem comes later).
-class SortOperator : public Operator {
- public:
-  SortOperator(OperatorPtr child, std::vector<SortKey> keys)
-      : Operator(child->types()), child_(std::move(child)), keys_(std::move(keys)) {}
-  Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
-  std::string Describe() const override { return "Sort"; }
-  std::vector<const Operator*> children() const override { return {child_.get()}; }
-
- private:
-  Task<absl::Status> Materialize(ExecContext& ctx);
-
-  OperatorPtr child_;
-  std::vector<SortKey> keys_;
-  bool sorted_ = false;
-  std::vector<DataChunk> chunks_;
-  std::vector<std::pair<uint32_t, uint32_t>> order_;  // (chunk, row)
-  size_t next_ = 0;
 };
 
 // Set operations over whole inputs: UNION, INTERSECT, EXCEPT, [ALL].

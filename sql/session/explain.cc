@@ -30,6 +30,9 @@ void Render(const Operator& op, int depth, const ast::ExplainStmt& explain, std:
     }
   }
   lines->push_back(std::move(line));
+  if (explain.analyze) {  // indented as the children's arrows are
+    for (const std::string& detail : op.AnalyzeDetails()) lines->push_back(std::string(2 + 6 * depth, ' ') + detail);
+  }
   for (const Operator* child : op.children()) Render(*child, depth + 1, explain, lines);
 }
 

@@ -1,8 +1,13 @@
 #include "sql/session/settings.h"
 
+#include <cmath>
+#include <optional>
+#include <string_view>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "engine/env/assert.h"
 #include "sql/common/sql_error.h"
 
 namespace quanta::sql {
@@ -50,6 +55,61 @@ absl::Status Unsupported(const std::string& name, const std::string& value, cons
                   absl::StrCat("invalid value for parameter \"", name, "\": \"", value, "\" (QuantaDB supports ", supported, ")"));
 }
 
+constexpr int64_t kMinWorkMemKb = 64;
+constexpr int64_t kMaxWorkMemKb = 2147483647;
+
+// Parses a memory size in PostgreSQL's syntax: a number (fractions allowed), optional
+// spaces, an optional unit (case-sensitive, as PostgreSQL's); kB when there is none.
+std::string_view StripSpaces(std::string_view text) {
+  while (!text.empty() && absl::ascii_isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && absl::ascii_isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  return text;
+}
+
+std::optional<int64_t> ParseMemoryKb(std::string_view text) {
+  text = StripSpaces(text);
+  size_t digits = 0;
+  while (digits < text.size() && (absl::ascii_isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.')) {
+    ++digits;
+  }
+  double number = 0;
+  if (digits == 0 || !absl::SimpleAtod(std::string(text.substr(0, digits)), &number)) return std::nullopt;
+  const std::string_view unit = StripSpaces(text.substr(digits));
+  static constexpr std::pair<const char*, double> kUnits[] = {
+      {"", 1}, {"B", 1.0 / 1024}, {"kB", 1}, {"MB", 1024}, {"GB", 1024.0 * 1024}, {"TB", 1024.0 * 1024 * 1024}};
+  for (const auto& [name, kb] : kUnits) {
+    if (unit != name) continue;
+    const double value = std::nearbyint(number * kb);
+    if (value > 1e15) return kMaxWorkMemKb + 1;  // out of range either way
+    return static_cast<int64_t>(value);
+  }
+  return std::nullopt;
+}
+
+// PostgreSQL's display of a size in kB: the largest unit that divides it.
+std::string FormatMemoryKb(int64_t kb) {
+  static constexpr std::pair<const char*, int64_t> kUnits[] = {
+      {"TB", int64_t{1} << 30}, {"GB", int64_t{1} << 20}, {"MB", int64_t{1} << 10}};
+  for (const auto& [name, size] : kUnits) {
+    if (kb % size == 0) return absl::StrCat(kb / size, name);
+  }
+  return absl::StrCat(kb, "kB");
+}
+
+absl::StatusOr<std::string> ValidateWorkMem(const std::string& value) {
+  const std::optional<int64_t> kb = ParseMemoryKb(value);
+  if (!kb) {
+    return SqlError(sqlstate::kInvalidParameterValue,
+                    absl::StrCat("invalid value for parameter \"work_mem\": \"", value, "\""));
+  }
+  if (*kb < kMinWorkMemKb || *kb > kMaxWorkMemKb) {
+    return SqlError(sqlstate::kInvalidParameterValue,
+                    absl::StrCat(*kb, " kB is outside the valid range for parameter \"work_mem\" (", kMinWorkMemKb,
+                                 " .. ", kMaxWorkMemKb, ")"));
+  }
+  return FormatMemoryKb(*kb);
+}
+
 // Checks a value against what QuantaDB honours; returns the value to store.
 absl::StatusOr<std::string> Validate(const std::string& key, const std::string& display, const std::string& value) {
   const std::string v = Lower(value);
@@ -83,6 +143,7 @@ absl::StatusOr<std::string> Validate(const std::string& key, const std::string& 
     }
     return value;
   }
+  if (key == "work_mem") return ValidateWorkMem(value);
   if (key == "standard_conforming_strings") {
     if (v == "on" || v == "true" || v == "1") return std::string("on");
     return Unsupported(display, value, "only on");
@@ -140,6 +201,14 @@ std::vector<std::pair<std::string, std::string>> SessionSettings::All() const {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& [key, p] : params_) out.emplace_back(p.display, p.value);
   return out;
+}
+
+size_t SessionSettings::WorkMemBytes() const {
+  auto it = params_.find("work_mem");
+  QUANTA_ASSERT(it != params_.end());
+  const std::optional<int64_t> kb = ParseMemoryKb(it->second.value);
+  QUANTA_ASSERT(kb.has_value() && *kb >= kMinWorkMemKb);  // stored values are validated
+  return static_cast<size_t>(*kb) * 1024;
 }
 
 }  // namespace quanta::sql

@@ -5,7 +5,9 @@
 // default. A parameter whose value changes how QuantaDB answers accepts only the values
 // it honours (TimeZone: UTC; DateStyle: ISO; IntervalStyle: postgres; client_encoding:
 // UTF8) and refuses others with 22023 naming the supported ones, rather than answering
-// in a format the client did not ask for. Unknown names: 42704.
+// in a format the client did not ask for. Unknown names: 42704. Memory sizes
+// (work_mem) take PostgreSQL's units (B, kB, MB, GB, TB; kB when none) and range, and
+// SHOW prints them as PostgreSQL does (the largest unit that divides: "64kB", "4MB").
 #pragma once
 
 #include <map>
@@ -31,6 +33,8 @@ class SessionSettings {
   std::string DisplayName(const std::string& name) const;
   // Every parameter, by display name (SHOW ALL).
   std::vector<std::pair<std::string, std::string>> All() const;
+  // work_mem in bytes: what a sort may hold before it spills.
+  size_t WorkMemBytes() const;
 
  private:
   struct Parameter {

@@ -51,7 +51,12 @@ const char* CommandName(const ast::Statement& stmt) {
 }  // namespace
 
 SqlEngine::SqlEngine(Env& env, DataAccess& access, SessionInfo session, SqlEngineOptions options)
-    : env_(env), access_(access), session_(std::move(session)), options_(options), writers_(env) {
+    : env_(env),
+      access_(access),
+      session_(std::move(session)),
+      options_(options),
+      writers_(env),
+      temp_(env, options_.temp_dir) {
   SyncSearchPath();
 }
 
@@ -64,6 +69,8 @@ ExecContext SqlEngine::NewContext(const std::vector<Value>& params) {
   ctx.yield_every = options_.yield_every;
   ctx.row_cost = options_.row_cost;
   ctx.scan_batch = options_.scan_batch;
+  ctx.work_mem_bytes = settings_.WorkMemBytes();
+  ctx.temp = &temp_;
   QUANTA_ASSERT(ctx.scan_batch >= 1 && ctx.scan_batch <= kBatchSize);
   ctx.last_yield = env_.MonotonicNow();
   return ctx;

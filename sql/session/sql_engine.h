@@ -26,6 +26,7 @@
 #include "sql/catalog/catalog.h"
 #include "sql/execution/operator.h"
 #include "sql/execution/sequences.h"
+#include "sql/execution/spill.h"
 #include "sql/parser/ast.h"
 #include "sql/planner/expr_binder.h"
 #include "sql/session/settings.h"
@@ -58,6 +59,7 @@ struct SqlEngineOptions {
   absl::Duration yield_every = absl::Milliseconds(2);  // a statement yields to the loop this often
   absl::Duration row_cost = absl::Nanoseconds(200);    // CPU charged per row (see ExecContext)
   size_t scan_batch = kBatchSize;                      // rows per table-scan batch (see ExecContext)
+  std::string temp_dir = kTempDir;                     // temporary files, under the data root (spill.h)
 };
 
 class TableWriter;
@@ -142,6 +144,7 @@ class SqlEngine {
   AsyncMutex writers_;
   std::shared_ptr<const CatalogSnapshot> catalog_;
   SessionSettings settings_;                     // SET/SHOW/RESET
+  TempSpace temp_;                               // where sorts past work_mem spill
   SequenceSession sequence_session_;             // currval/lastval across statements
   StatementSequences* sequences_ = nullptr;      // the running statement's, if it uses any
   bool sequences_committed_ = false;             // their writes went out with the statement's
