@@ -60,6 +60,12 @@ const std::vector<MarkInfo>& Catalogue() {
        "a store opens behind the raft log's snapshot (it lost committed state): rebuilt"},
       {Mark::kReplRaftLogDamaged, "repl-raft-log-damaged", K::kDefense,
        "a node's raft log is damaged: it refuses to start rather than forget votes"},
+      {Mark::kSqlSortSpilled, "sql-sort-spilled", K::kRare,
+       "a sort passed work_mem and merged runs from temporary files"},
+      {Mark::kSqlTempReadRetried, "sql-temp-read-retried", K::kRare,
+       "a temporary file's block failed its checksum and was read again (sort_spill_test.cc reaches it every run)"},
+      {Mark::kSqlTempCorruptRefused, "sql-temp-corrupt-refused", K::kRare,
+       "a temporary file's block stayed corrupt: the statement failed (XX001) instead of answering"},
   };
   QUANTA_ASSERT(catalogue.size() == kMarks);
   for (size_t i = 0; i < kMarks; ++i) QUANTA_ASSERT(static_cast<size_t>(catalogue[i].mark) == i);

@@ -47,6 +47,10 @@ enum class Mark : uint16_t {
   kReplStoreRebuiltFromLog,
   kReplStoreBehindLog,
   kReplRaftLogDamaged,
+  // sql
+  kSqlSortSpilled,
+  kSqlTempReadRetried,
+  kSqlTempCorruptRefused,
   kCount,  // not a marker
 };
 

@@ -26,6 +26,7 @@
 #include "sim/workloads/primary_nemesis.h"
 #include "sim/workloads/sql_ops.h"
 #include "sql/session/node_access.h"
+#include "sql/execution/spill.h"
 #include "sql/session/sql_engine.h"
 
 namespace quanta::sim {
@@ -169,6 +170,13 @@ class NodeBody : public ProcessBody {
   }
 
   Task<void> Main(replication::NodeOptions options) {
+    if (serve_sql_) {  // a crash may have left a sort's temporary files
+      absl::Status cleared = co_await sql::ClearTempSpace(env_);
+      if (!cleared.ok()) {
+        Restart(absl::StrCat("clearing temporary files failed: ", cleared.ToString()));
+        co_return;
+      }
+    }
     auto node = co_await replication::ReplicatedNode::Open(env_, std::move(options));
     if (!node.ok()) {
       if (absl::IsDataLoss(node.status()) && index_ == victim_) {

@@ -61,6 +61,33 @@ std::string CheckAccounts(const ClientResponse& r) {
   return "";
 }
 
+// SpillingSort: a sort of kSortRows rows past work_mem (several runs in temporary files, merged). It
+// sets work_mem for the node's session, which only makes later sorts spill sooner. The
+// rows' order is known: by k descending, then g.
+constexpr int kSortRows = 6000;
+constexpr int kSortModulus = 3001;
+std::string SpillingSort() {
+  return absl::StrCat("SET work_mem = '64kB'; SELECT g, (g * 7919) % ", kSortModulus, " AS k FROM generate_series(1, ",
+                      kSortRows, ") g ORDER BY k DESC, g");
+}
+
+// Whether a successful answer to SpillingSort() has every row in its place.
+std::string CheckSpillingSort(const ClientResponse& r) {
+  std::vector<std::pair<int64_t, int64_t>> want;  // (k, g)
+  for (int64_t g = 1; g <= kSortRows; ++g) want.emplace_back((g * 7919) % kSortModulus, g);
+  std::sort(want.begin(), want.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  if (r.sql_rows.size() != want.size()) return absl::StrCat(r.sql_rows.size(), " rows, not ", want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    const auto& row = r.sql_rows[i];
+    const std::string expected = absl::StrCat(want[i].second, "|", want[i].first);
+    const std::string got = row.size() == 2 ? absl::StrCat(row[0].value_or("NULL"), "|", row[1].value_or("NULL")) : "?";
+    if (got != expected) return absl::StrCat("row ", i + 1, " is ", got, ", not ", expected);
+  }
+  return "";
+}
+
 // A table nobody was told about may be missing (the schema is two statements).
 bool Excused(const ClientResponse& r, const SqlLedger& ledger) {
   return r.sqlstate == "42P01" && !ledger.seeded && ledger.events.empty() && ledger.deleted.empty();
@@ -135,7 +162,7 @@ Task<std::string> SqlClientStep(SimProcessEnv& env, net::KvClient& client, int i
                                 SqlLedger& ledger, absl::Duration timeout) {
   Random& rng = env.Rng();
   std::string sql;
-  enum { kSchemaOp, kSeed, kInsert, kTransfer, kRead, kDelete, kMove, kTicket, kNote, kCreate, kDrop } op;
+  enum { kSchemaOp, kSeed, kInsert, kTransfer, kRead, kSort, kDelete, kMove, kTicket, kNote, kCreate, kDrop } op;
   std::string object;
   std::string event;  // kNote: the event the note references
   if (!*seeded) {
@@ -154,9 +181,12 @@ Task<std::string> SqlClientStep(SimProcessEnv& env, net::KvClient& client, int i
       const int amount = 1 + static_cast<int>(rng.Uniform(20));
       sql = absl::StrCat("UPDATE accounts SET balance = balance + CASE WHEN id = ", a, " THEN -", amount, " ELSE ", amount,
                          " END WHERE id IN (", a, ", ", b, ")");
-    } else if (pick < 0.7) {
+    } else if (pick < 0.67) {
       op = kRead;
       sql = "SELECT count(*), sum(balance) FROM accounts";
+    } else if (pick < 0.7) {
+      op = kSort;  // spills to temporary files, under the disk's faults
+      sql = SpillingSort();
     } else if (pick < 0.82 && !ledger.events.empty()) {
       op = kDelete;
       auto it = ledger.events.lower_bound(absl::StrCat("c", index, "-"));
@@ -211,6 +241,10 @@ Task<std::string> SqlClientStep(SimProcessEnv& env, net::KvClient& client, int i
   }
   if (op == kTicket && r->status.ok() && r->sql_rows.size() == 1 && r->sql_rows[0].size() == 1) {
     ledger.tickets.insert(std::stoll(r->sql_rows[0][0].value_or("0")));
+  }
+  if (op == kSort && r->status.ok()) {
+    const std::string problem = CheckSpillingSort(*r);
+    if (!problem.empty()) env.world().Fail(absl::StrCat("c", index, ": a sort that spilled answered wrong: ", problem));
   }
   if (op == kRead && r->status.ok()) {
     const std::string problem = CheckAccounts(*r);

@@ -13,7 +13,9 @@
 // bigserial: no insert ever meets a duplicate id (a sequence state lost in a failover
 // would hand one out again), and every acknowledged ticket is present. Notes (jsonb and
 // text[] columns) reference events by a foreign key with ON DELETE CASCADE: after the
-// heal no note's event is missing.
+// heal no note's event is missing. A sort of 6000 rows with work_mem at
+// 64kB spills to temporary files under the disk faults: it answers in exactly the
+// known order or fails, never otherwise.
 #pragma once
 
 #include <string>

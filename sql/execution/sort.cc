@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_format.h"
 #include "engine/env/assert.h"
+#include "engine/env/coverage.h"
 #include "engine/util/coding.h"
 #include "sql/execution/kernels.h"
 #include "sql/execution/spill.h"
@@ -272,6 +273,7 @@ Task<absl::Status> SortOperator::Consume(ExecContext& ctx) {
   if (!reduced.ok()) co_return reduced;
   std::vector<const Run*> runs;
   for (const auto& run : runs_) runs.push_back(run.get());
+  COVERAGE_MARK(kSqlSortSpilled);
   merger_ = std::make_unique<Merger>(keys_, types_, std::move(runs));
   absl::Status started = co_await merger_->Start();
   co_return started;

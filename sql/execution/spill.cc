@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/env/assert.h"
+#include "engine/env/coverage.h"
 #include "engine/util/crc32c.h"
 #include "sql/common/sql_error.h"
 
@@ -52,7 +53,9 @@ Task<absl::StatusOr<std::string>> TempFile::Read(TempExtent extent) {
                                                   path_, data->size(), extent.length));
     }
     if (crc32c::Value(*data) == extent.crc) co_return std::move(*data);
+    COVERAGE_MARK(kSqlTempReadRetried);
   }
+  COVERAGE_MARK(kSqlTempCorruptRefused);
   co_return SqlError("XX001", absl::StrFormat("temporary file \"%s\" is corrupt: %d bytes at offset %d fail their checksum",
                                               path_, extent.length, extent.offset));
 }
