@@ -22,14 +22,23 @@ std::optional<std::string> KeyOf(const DataChunk& chunk, const std::vector<int>&
 }  // namespace
 
 HashJoinOperator::HashJoinOperator(OperatorPtr left, OperatorPtr right, JoinKind kind, std::vector<int> left_keys,
-                                   std::vector<int> right_keys, BoundExprPtr residual)
+                                   std::vector<int> right_keys, BoundExprPtr residual, std::vector<BoundExprPtr> key_terms)
     : JoinOperator(std::move(left), std::move(right), kind),
       left_keys_(std::move(left_keys)),
       right_keys_(std::move(right_keys)),
-      residual_(std::move(residual)) {
+      residual_(std::move(residual)),
+      key_terms_(std::move(key_terms)) {
   QUANTA_ASSERT(!left_keys_.empty());
   QUANTA_ASSERT(left_keys_.size() == right_keys_.size());
+  QUANTA_ASSERT(key_terms_.size() == left_keys_.size());
   QUANTA_ASSERT(kind_ != JoinKind::kCross);
+}
+
+std::vector<BoundExprPtr> HashJoinOperator::TakeCondition() {
+  std::vector<BoundExprPtr> terms = std::move(key_terms_);
+  if (residual_ != nullptr) terms.push_back(std::move(residual_));
+  key_terms_.clear();
+  return terms;
 }
 
 void HashJoinOperator::Index(ExecContext& ctx) {

@@ -17,9 +17,16 @@ namespace quanta::sql {
 
 class HashJoinOperator : public JoinOperator {
  public:
+  // `key_terms`: the equalities the keys came from (planning keeps them, to take the
+  // join apart again: TakeCondition).
   HashJoinOperator(OperatorPtr left, OperatorPtr right, JoinKind kind, std::vector<int> left_keys,
-                   std::vector<int> right_keys, BoundExprPtr residual);
+                   std::vector<int> right_keys, BoundExprPtr residual, std::vector<BoundExprPtr> key_terms);
   std::string Describe() const override { return "Hash Join"; }
+  const std::vector<int>& left_keys() const { return left_keys_; }
+  const std::vector<int>& right_keys() const { return right_keys_; }
+  // Planning only: the whole join condition (the key equalities and the residual),
+  // taken out; the operator is unusable afterwards.
+  std::vector<BoundExprPtr> TakeCondition();
 
  private:
   void Index(ExecContext& ctx) override;
@@ -31,6 +38,7 @@ class HashJoinOperator : public JoinOperator {
 
   std::vector<int> left_keys_, right_keys_;
   BoundExprPtr residual_;
+  std::vector<BoundExprPtr> key_terms_;
   absl::flat_hash_map<std::string, std::vector<std::pair<uint32_t, uint32_t>>> table_;  // lookup-only: key → rows
 };
 

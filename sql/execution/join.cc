@@ -23,25 +23,43 @@ Task<absl::Status> JoinOperator::Build(ExecContext& ctx) {
   co_return absl::OkStatus();
 }
 
-void JoinOperator::AppendPair(const DataChunk* left, size_t lrow, const DataChunk* right, size_t rrow,
-                              std::vector<DataChunk>* rows) const {
+void AppendJoinedRow(const std::vector<Type>& types, size_t left_width, const DataChunk* left, size_t lrow,
+                     const DataChunk* right, size_t rrow, std::vector<DataChunk>* rows) {
   if (rows->empty() || rows->back().count() == kBatchSize) {
     DataChunk chunk;
-    for (const Type& t : types_) chunk.columns.emplace_back(t, kBatchSize);
+    for (const Type& t : types) chunk.columns.emplace_back(t, kBatchSize);
     chunk.set_count(0);
     rows->push_back(std::move(chunk));
   }
   DataChunk& out = rows->back();
-  QUANTA_ASSERT(out.columns.size() == types_.size());
+  QUANTA_ASSERT(out.columns.size() == types.size());
   const size_t at = out.count();
-  const size_t left_width = left_->types().size();
   if (left != nullptr) {
+    QUANTA_ASSERT(left->columns.size() == left_width);
     for (size_t c = 0; c < left_width; ++c) out.columns[c].CopyRow(left->columns[c], lrow, at);
   }
   if (right != nullptr) {
+    QUANTA_ASSERT(left_width + right->columns.size() == types.size());
     for (size_t c = 0; c < right->columns.size(); ++c) out.columns[left_width + c].CopyRow(right->columns[c], rrow, at);
   }
   out.set_count(at + 1);
+}
+
+DataChunk RowBesideBatch(const DataChunk& left, size_t lrow, const DataChunk& right) {
+  DataChunk pairs;
+  for (const Vector& column : left.columns) {
+    Vector v(column.type(), right.count());
+    for (size_t r = 0; r < right.count(); ++r) v.CopyRow(column, lrow, r);
+    pairs.columns.push_back(std::move(v));
+  }
+  for (const Vector& v : right.columns) pairs.columns.push_back(v);
+  pairs.set_count(right.count());
+  return pairs;
+}
+
+void JoinOperator::AppendPair(const DataChunk* left, size_t lrow, const DataChunk* right, size_t rrow,
+                              std::vector<DataChunk>* rows) const {
+  AppendJoinedRow(types_, left_->types().size(), left, lrow, right, rrow, rows);
 }
 
 void JoinOperator::EmitUnmatchedRight(std::vector<DataChunk>* produced) {
@@ -103,21 +121,13 @@ Task<absl::StatusOr<bool>> JoinOperator::NextBatch(ExecContext& ctx, DataChunk* 
 }
 
 absl::Status NestedLoopJoinOperator::Probe(ExecContext& ctx, std::vector<DataChunk>* produced) {
-  const size_t left_width = left_->types().size();
   while (left_pos_ < left_chunk_.active()) {
     for (const DataChunk& right : right_chunks_) ChargeRows(ctx, right.count());  // one left row against all
     const size_t lrow = left_chunk_.row(left_pos_++);
     bool matched = false;
     for (size_t rc = 0; rc < right_chunks_.size(); ++rc) {
       const DataChunk& right = right_chunks_[rc];
-      DataChunk pairs;  // the left row repeated beside every row of this right batch
-      for (size_t c = 0; c < left_width; ++c) {
-        Vector v(left_chunk_.columns[c].type(), right.count());
-        for (size_t r = 0; r < right.count(); ++r) v.CopyRow(left_chunk_.columns[c], lrow, r);
-        pairs.columns.push_back(std::move(v));
-      }
-      for (const Vector& v : right.columns) pairs.columns.push_back(v);
-      pairs.set_count(right.count());
+      DataChunk pairs = RowBesideBatch(left_chunk_, lrow, right);
       if (condition_ != nullptr) {
         auto kept = EvaluateFilter(*condition_, pairs, Rows::Of(pairs), ctx.eval);
         if (!kept.ok()) return kept.status();

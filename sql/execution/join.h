@@ -14,6 +14,13 @@ namespace quanta::sql {
 
 enum class JoinKind : uint8_t { kInner, kLeft, kRight, kFull, kCross };
 
+// Appends the joined row (left row `lrow` ++ right row `rrow`; a null side contributes
+// NULLs) to *rows, starting a new full-size chunk of `types` when the last is full.
+void AppendJoinedRow(const std::vector<Type>& types, size_t left_width, const DataChunk* left, size_t lrow,
+                     const DataChunk* right, size_t rrow, std::vector<DataChunk>* rows);
+// A batch of `right`'s rows, each beside left row `lrow` (left's columns, then right's).
+DataChunk RowBesideBatch(const DataChunk& left, size_t lrow, const DataChunk& right);
+
 class JoinOperator : public Operator {
  public:
   Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) final;

@@ -46,6 +46,9 @@ class FilterOperator : public Operator {
   Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
   std::string Describe() const override { return "Filter"; }
   std::vector<const Operator*> children() const override { return {child_.get()}; }
+  // Planning only (before the first NextBatch): the input, and the predicate taken out.
+  OperatorPtr& mutable_child() { return child_; }
+  BoundExprPtr TakePredicate() { return std::move(predicate_); }
 
  private:
   OperatorPtr child_;

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "engine/env/assert.h"
 #include "sql/catalog/catalog.h"
 #include "sql/execution/operator.h"
 #include "sql/storage/data_access.h"
@@ -38,6 +39,20 @@ class TableScanOperator : public Operator {
     SetRange(std::move(start), std::move(end));
     index_ = index;
   }
+  // Starts the scan again over [start, end) of the same tree (an index nested loop's
+  // lookup per outer row). REQUIRES: a ranged, forward scan.
+  void Rescan(std::string start, std::optional<std::string> end) {
+    QUANTA_ASSERT(ranged_ && !backward_);
+    resume_ = std::move(start);
+    end_ = std::move(end);
+    done_ = false;
+  }
+  bool ranged() const { return ranged_; }
+  bool with_keys() const { return with_keys_; }
+  const IndexDef* index() const { return index_; }
+  // The planner's estimate of the rows the scan reads (negative: none; see ScanChoice).
+  double estimated_rows() const { return estimated_rows_; }
+  void set_estimated_rows(double rows) { estimated_rows_ = rows; }
   // Rows in descending key order (ORDER BY ... DESC on the key). Before the first batch.
   void SetBackward() { backward_ = true; }
   // Whether rows come in primary key order (ascending unless backward): a table with a
@@ -55,6 +70,7 @@ class TableScanOperator : public Operator {
   bool ranged_ = false;
   const IndexDef* index_ = nullptr;  // the catalog snapshot's
   bool backward_ = false;
+  double estimated_rows_ = -1;
   storage::TreeId tree_;
   std::string table_name_;
   size_t column_count_;

@@ -1,5 +1,6 @@
 #include "sql/planner/bound_expr.h"
 
+#include "engine/env/assert.h"
 #include "sql/types/numeric.h"
 
 namespace quanta::sql {
@@ -69,6 +70,27 @@ BoundExprPtr MakeColumn(int index, Type type) {
   e->type = type;
   e->column = index;
   return e;
+}
+
+BoundExprPtr Conjoin(std::vector<BoundExprPtr> terms) {
+  QUANTA_ASSERT(!terms.empty());
+  BoundExprPtr all = std::move(terms[0]);
+  for (size_t i = 1; i < terms.size(); ++i) {
+    QUANTA_ASSERT(terms[i] != nullptr);
+    auto both = MakeNode(BoundKind::kAnd, Type(TypeId::kBool));
+    both->args.push_back(std::move(all));
+    both->args.push_back(std::move(terms[i]));
+    all = std::move(both);
+  }
+  return all;
+}
+
+void ShiftColumns(BoundExpr* e, int delta) {
+  if (e->kind == BoundKind::kColumn) {
+    e->column += delta;
+    QUANTA_ASSERT(e->column >= 0);
+  }
+  for (BoundExprPtr& a : e->args) ShiftColumns(a.get(), delta);
 }
 
 }  // namespace quanta::sql

@@ -69,5 +69,9 @@ struct BoundExpr {
 BoundExprPtr MakeNode(BoundKind kind, Type type);  // no operands yet
 BoundExprPtr MakeConstant(Value v);
 BoundExprPtr MakeColumn(int index, Type type);
+// `terms` joined by AND (the only term itself). REQUIRES: non-empty.
+BoundExprPtr Conjoin(std::vector<BoundExprPtr> terms);
+// Moves every column reference of `e` by `delta` (an input's columns placed elsewhere).
+void ShiftColumns(BoundExpr* e, int delta);
 
 }  // namespace quanta::sql

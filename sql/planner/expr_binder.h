@@ -32,6 +32,7 @@ struct SessionInfo {
   std::string version = "PostgreSQL 15.0 (QuantaDB 0.1)";
   SearchPath search_path;      // follows SET search_path (the engine keeps it current)
   std::string current_schema;  // the path's first existing schema at this statement's catalog ("": none)
+  bool enable_nestloop = true;  // SET enable_nestloop: off keeps equi-joins hash joins
 };
 
 struct AggregationBinding {

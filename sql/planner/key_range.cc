@@ -154,10 +154,19 @@ std::optional<ScanChoice> ChooseScan(const TableDef& table, const BoundExpr& pre
   const bool analyzed = table.stats.analyzed && table.stats.rows >= kMinAnalyzedRows;
   double best_cost = static_cast<double>(table.stats.rows);
   RangeShape shape;
+  // Every column of a unique key fixed: at most one row. A table never analyzed is
+  // taken to hold kUnknownTableRows rows of 200 distinct values a column.
+  TableStats guessed;
+  guessed.rows = kUnknownTableRows;
+  const TableStats& stats = table.stats.analyzed ? table.stats : guessed;
+  const auto estimate = [&](const std::vector<int>& columns, bool unique) {
+    if (unique && shape.fixed.size() == columns.size()) return 1.0;
+    return EstimatedRows(stats, shape);
+  };
   if (!table.primary_key.empty()) {
     auto range = ColumnsRange(table.primary_key, comparisons, &best_score, &shape);
     if (range) {
-      best = ScanChoice{nullptr, std::move(*range)};
+      best = ScanChoice{nullptr, std::move(*range), estimate(table.primary_key, true)};
       best_cost = std::min(best_cost, EstimatedRows(table.stats, shape));
     }
   }
@@ -172,7 +181,7 @@ std::optional<ScanChoice> ChooseScan(const TableDef& table, const BoundExpr& pre
     } else if (score < 2 || score <= best_score) {
       continue;
     }
-    best = ScanChoice{&index, std::move(*range)};
+    best = ScanChoice{&index, std::move(*range), estimate(index.columns, index.unique)};
     best_score = score;
   }
   QUANTA_ASSERT(!best || best_score > 0);

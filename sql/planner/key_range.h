@@ -20,9 +20,16 @@ struct KeyRange {
   bool empty = false;               // contradictory bounds: nothing matches
 };
 
+// The rows the planner takes a table never analyzed to hold.
+inline constexpr uint64_t kUnknownTableRows = 1000;
+
 struct ScanChoice {
   const IndexDef* index = nullptr;  // null: the table's own (primary) key
   KeyRange range;
+  // Rows the range holds: 1 when it fixes every column of the primary key or of a
+  // unique index, else an estimate from ANALYZE's statistics (or from PostgreSQL's
+  // default guesses for a table never analyzed).
+  double estimated_rows = -1;
 };
 
 // `predicate` is bound over the table's columns, in order.

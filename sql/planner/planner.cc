@@ -489,7 +489,7 @@ OperatorPtr MakeJoin(OperatorPtr left, OperatorPtr right, JoinKind kind, BoundEx
     return std::make_unique<NestedLoopJoinOperator>(std::move(left), std::move(right), kind, std::move(condition));
   }
   // Equalities between a left and a right column (of one type) become hash keys.
-  std::vector<BoundExprPtr> terms, rest;
+  std::vector<BoundExprPtr> terms, rest, key_terms;
   SplitConjuncts(std::move(condition), &terms);
   std::vector<int> left_keys, right_keys;
   for (BoundExprPtr& t : terms) {
@@ -502,29 +502,18 @@ OperatorPtr MakeJoin(OperatorPtr left, OperatorPtr right, JoinKind kind, BoundEx
       if (a < static_cast<int>(left_width) && b >= static_cast<int>(left_width)) {
         left_keys.push_back(a);
         right_keys.push_back(b - static_cast<int>(left_width));
+        key_terms.push_back(std::move(t));
         continue;
       }
     }
     rest.push_back(std::move(t));
   }
-  BoundExprPtr residual;
-  for (BoundExprPtr& t : rest) {
-    if (residual == nullptr) {
-      residual = std::move(t);
-      continue;
-    }
-    auto both = std::make_unique<BoundExpr>();
-    both->kind = BoundKind::kAnd;
-    both->type = Type(TypeId::kBool);
-    both->args.push_back(std::move(residual));
-    both->args.push_back(std::move(t));
-    residual = std::move(both);
-  }
+  BoundExprPtr residual = rest.empty() ? nullptr : Conjoin(std::move(rest));
   if (left_keys.empty()) {
     return std::make_unique<NestedLoopJoinOperator>(std::move(left), std::move(right), kind, std::move(residual));
   }
   return std::make_unique<HashJoinOperator>(std::move(left), std::move(right), kind, std::move(left_keys),
-                                            std::move(right_keys), std::move(residual));
+                                            std::move(right_keys), std::move(residual), std::move(key_terms));
 }
 
 absl::StatusOr<Planner::Source> Planner::PlanRightSide(const ast::TableRef& ref, const Scope& left, LateralPlan* lateral) {

@@ -128,6 +128,19 @@ void SplitConjuncts(BoundExprPtr e, std::vector<BoundExprPtr>* out);
 // only `op`'s columns and call nothing volatile.
 OperatorPtr PushDownFilters(OperatorPtr op, std::vector<BoundExprPtr> conjuncts);
 
+// Join methods, once the filters are down: a hash join (INNER or LEFT) whose right input
+// is a table, perhaps filtered, with a primary key or an index led by right key
+// columns, becomes an index nested loop (IndexNestedLoopJoinOperator: one key lookup per
+// left row, the right filters joining the condition) when the left input is estimated
+// to hold fewer than 1/kLookupCost of the table's rows, unless `index_joins` is false
+// (SET enable_nestloop = off). Recurses through joins and filters.
+OperatorPtr ChooseJoinMethods(OperatorPtr op, bool index_joins);
+
+// The planner's estimate of the rows `op` returns: a scan's from its key range (1 for a
+// unique key fixed) or ANALYZE's row count (1000 for a table never analyzed), a third
+// of the input past a filter, as PostgreSQL's default guesses.
+double EstimateRows(const Operator& op);
+
 // Restricts `op`, if it is a table scan, to the primary-key range `predicate` can
 // match (the predicate is still applied above it).
 void NarrowScan(Operator* op, const BoundExpr& predicate);

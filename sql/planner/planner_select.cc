@@ -216,6 +216,7 @@ void NarrowScan(Operator* op, const BoundExpr& predicate) {
   } else {
     scan->SetIndexRange(choice->index, range.start, std::move(end));
   }
+  scan->set_estimated_rows(range.empty ? 0 : choice->estimated_rows);
 }
 
 absl::StatusOr<int> Planner::OutputColumn(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
@@ -257,10 +258,12 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
     std::vector<BoundExprPtr> terms, pushed, kept;
     SplitConjuncts(std::move(*where), &terms);
     for (BoundExprPtr& t : terms) (Pushable(*t, width) ? pushed : kept).push_back(std::move(t));
-    op = PushDownFilters(std::move(op), std::move(pushed));
+    op = ChooseJoinMethods(PushDownFilters(std::move(op), std::move(pushed)), session_.enable_nestloop);
     width += sink.entries.size();
     op = WrapApply(std::move(op), std::move(sink), scope);
     for (BoundExprPtr& t : kept) op = std::make_unique<FilterOperator>(std::move(op), std::move(t));
+  } else {
+    op = ChooseJoinMethods(std::move(op), session_.enable_nestloop);
   }
   SubquerySink select_sink = MakeSink(width);  // subqueries of the select list and ORDER BY
   auto targets = Expand(stmt.targets, scope);

@@ -19,26 +19,6 @@ void ColumnSpan(const BoundExpr& e, int* lo, int* hi) {
   for (const BoundExprPtr& a : e.args) ColumnSpan(*a, lo, hi);
 }
 
-void ShiftColumns(BoundExpr* e, int delta) {
-  if (e->kind == BoundKind::kColumn) {
-    e->column += delta;
-    QUANTA_ASSERT(e->column >= 0);
-  }
-  for (BoundExprPtr& a : e->args) ShiftColumns(a.get(), delta);
-}
-
-BoundExprPtr Conjoin(std::vector<BoundExprPtr> terms) {
-  QUANTA_ASSERT(!terms.empty());
-  BoundExprPtr all = std::move(terms[0]);
-  for (size_t i = 1; i < terms.size(); ++i) {
-    auto both = MakeNode(BoundKind::kAnd, Type(TypeId::kBool));
-    both->args.push_back(std::move(all));
-    both->args.push_back(std::move(terms[i]));
-    all = std::move(both);
-  }
-  return all;
-}
-
 OperatorPtr FilterHere(OperatorPtr op, std::vector<BoundExprPtr> conjuncts) {
   if (conjuncts.empty()) return op;
   BoundExprPtr predicate = Conjoin(std::move(conjuncts));

@@ -24,6 +24,7 @@ constexpr Known kKnown[] = {
     {"client_encoding", "UTF8", false},
     {"client_min_messages", "notice", false},
     {"DateStyle", "ISO, MDY", false},
+    {"enable_nestloop", "on", false},
     {"default_transaction_isolation", "read committed", false},
     {"default_transaction_read_only", "off", false},
     {"extra_float_digits", "1", false},
@@ -110,6 +111,18 @@ absl::StatusOr<std::string> ValidateWorkMem(const std::string& value) {
   return FormatMemoryKb(*kb);
 }
 
+// A Boolean parameter's value as PostgreSQL takes it (on/off, true/false, yes/no, 1/0).
+absl::StatusOr<std::string> ValidateBool(const std::string& display, const std::string& value) {
+  const std::string v = Lower(std::string(StripSpaces(value)));
+  for (const char* on : {"on", "true", "yes", "1", "t", "y"}) {
+    if (v == on) return std::string("on");
+  }
+  for (const char* off : {"off", "false", "no", "0", "f", "n"}) {
+    if (v == off) return std::string("off");
+  }
+  return SqlError(sqlstate::kInvalidParameterValue, absl::StrCat("parameter \"", display, "\" requires a Boolean value"));
+}
+
 // Checks a value against what QuantaDB honours; returns the value to store.
 absl::StatusOr<std::string> Validate(const std::string& key, const std::string& display, const std::string& value) {
   const std::string v = Lower(value);
@@ -144,6 +157,7 @@ absl::StatusOr<std::string> Validate(const std::string& key, const std::string& 
     return value;
   }
   if (key == "work_mem") return ValidateWorkMem(value);
+  if (key == "enable_nestloop") return ValidateBool(display, value);
   if (key == "standard_conforming_strings") {
     if (v == "on" || v == "true" || v == "1") return std::string("on");
     return Unsupported(display, value, "only on");

@@ -57,7 +57,7 @@ SqlEngine::SqlEngine(Env& env, DataAccess& access, SessionInfo session, SqlEngin
       options_(options),
       writers_(env),
       temp_(env, options_.temp_dir) {
-  SyncSearchPath();
+  SyncSession();
 }
 
 ExecContext SqlEngine::NewContext(const std::vector<Value>& params) {
@@ -228,12 +228,12 @@ absl::StatusOr<StatementResult> SqlEngine::RunSetting(const ast::Statement& stmt
     result.tag = "RESET";
     if (name == "all") {
       settings_.ResetAll();
-      SyncSearchPath();
+      SyncSession();
       return result;
     }
     absl::Status reset = settings_.Reset(name);
     if (!reset.ok()) return reset;
-    SyncSearchPath();
+    SyncSession();
     return result;
   }
   result.tag = "SET";
@@ -244,7 +244,7 @@ absl::StatusOr<StatementResult> SqlEngine::RunSetting(const ast::Statement& stmt
   }
   absl::Status applied = set.to_default ? settings_.Reset(name) : settings_.Set(name, absl::StrJoin(set.values, ", "));
   if (!applied.ok()) return applied;
-  SyncSearchPath();
+  SyncSession();
   return result;
 }
 
@@ -282,11 +282,14 @@ std::vector<std::string> ParseSearchPath(std::string_view value) {
 
 }  // namespace
 
-void SqlEngine::SyncSearchPath() {
+void SqlEngine::SyncSession() {
   auto value = settings_.Show("search_path");
   QUANTA_ASSERT(value.ok());
   session_.search_path.schemas = ParseSearchPath(*value);
   session_.search_path.user = session_.user;
+  auto nestloop = settings_.Show("enable_nestloop");
+  QUANTA_ASSERT(nestloop.ok());
+  session_.enable_nestloop = *nestloop == "on";
 }
 
 Task<absl::StatusOr<StatementResult>> SqlEngine::Dispatch(const ast::Statement& stmt, const CatalogSnapshot& snapshot,

@@ -92,8 +92,9 @@ class SqlEngine {
   Task<absl::StatusOr<StatementResult>> CreateSequence(const ast::CreateSequenceStmt& stmt, const CatalogSnapshot& catalog);
   Task<absl::StatusOr<StatementResult>> AlterSequence(const ast::AlterSequenceStmt& stmt, const CatalogSnapshot& catalog);
   absl::StatusOr<StatementResult> RunSetting(const ast::Statement& stmt);
-  // Re-reads search_path into session_.search_path (after SET and RESET).
-  void SyncSearchPath();
+  // Re-reads the settings the planner follows (search_path, enable_nestloop) into
+  // session_ (after SET and RESET).
+  void SyncSession();
   // CREATE SCHEMA / DROP SCHEMA (ddl_schema.cc).
   Task<absl::StatusOr<StatementResult>> CreateSchema(const ast::CreateSchemaStmt& stmt, const CatalogSnapshot& catalog);
   Task<absl::StatusOr<StatementResult>> DropSchema(const ast::DropStmt& stmt, const CatalogSnapshot& catalog);
