@@ -61,6 +61,7 @@ class ProjectOperator : public Operator {
   Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
   std::string Describe() const override { return "Project"; }
   std::vector<const Operator*> children() const override { return {child_.get()}; }
+  OperatorPtr& mutable_child() { return child_; }  // planning only
 
  private:
   OperatorPtr child_;

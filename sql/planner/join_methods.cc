@@ -122,6 +122,10 @@ OperatorPtr ChooseJoinMethods(OperatorPtr op, bool index_joins) {
     filter->mutable_child() = ChooseJoinMethods(std::move(filter->mutable_child()), index_joins);
     return op;
   }
+  if (auto* project = dynamic_cast<ProjectOperator*>(op.get())) {  // over reordered joins
+    project->mutable_child() = ChooseJoinMethods(std::move(project->mutable_child()), index_joins);
+    return op;
+  }
   auto* join = dynamic_cast<JoinOperator*>(op.get());
   if (join == nullptr) return op;
   join->mutable_left() = ChooseJoinMethods(std::move(join->mutable_left()), index_joins);

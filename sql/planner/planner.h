@@ -125,8 +125,16 @@ void SplitConjuncts(BoundExprPtr e, std::vector<BoundExprPtr>* out);
 // as the columns it reads allow (to a table scan, which narrows to the key range it
 // can match); a nested-loop join given conjuncts over both its sides is rebuilt as an
 // inner join on them (a hash join on their equalities). REQUIRES: the conjuncts read
-// only `op`'s columns and call nothing volatile.
-OperatorPtr PushDownFilters(OperatorPtr op, std::vector<BoundExprPtr> conjuncts);
+// only `op`'s columns and call nothing volatile. A tree of 3 to `collapse_limit`
+// (join_collapse_limit) INNER/CROSS joins is reordered first (ReorderJoins).
+OperatorPtr PushDownFilters(OperatorPtr op, std::vector<BoundExprPtr> conjuncts, int collapse_limit);
+
+// Join order: whether `op` is a tree of INNER/CROSS joins ReorderJoins takes (3 to
+// collapse_limit inputs, at most 16), and the tree rebuilt in an order chosen from estimated rows with
+// `conjuncts` (WHERE's, over op's columns) placed (join_order.cc). The result has op's
+// columns in op's order.
+bool ReordersJoins(const Operator& op, int collapse_limit);
+OperatorPtr ReorderJoins(OperatorPtr op, std::vector<BoundExprPtr> conjuncts);
 
 // Join methods, once the filters are down: a hash join (INNER or LEFT) whose right input
 // is a table, perhaps filtered, with a primary key or an index led by right key

@@ -258,7 +258,8 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
     std::vector<BoundExprPtr> terms, pushed, kept;
     SplitConjuncts(std::move(*where), &terms);
     for (BoundExprPtr& t : terms) (Pushable(*t, width) ? pushed : kept).push_back(std::move(t));
-    op = ChooseJoinMethods(PushDownFilters(std::move(op), std::move(pushed)), session_.enable_nestloop);
+    op = ChooseJoinMethods(PushDownFilters(std::move(op), std::move(pushed), session_.join_collapse_limit),
+                           session_.enable_nestloop);
     width += sink.entries.size();
     op = WrapApply(std::move(op), std::move(sink), scope);
     for (BoundExprPtr& t : kept) op = std::make_unique<FilterOperator>(std::move(op), std::move(t));

@@ -28,8 +28,9 @@ OperatorPtr FilterHere(OperatorPtr op, std::vector<BoundExprPtr> conjuncts) {
 
 }  // namespace
 
-OperatorPtr PushDownFilters(OperatorPtr op, std::vector<BoundExprPtr> conjuncts) {
+OperatorPtr PushDownFilters(OperatorPtr op, std::vector<BoundExprPtr> conjuncts, int collapse_limit) {
   if (conjuncts.empty()) return op;
+  if (ReordersJoins(*op, collapse_limit)) return ReorderJoins(std::move(op), std::move(conjuncts));
   auto* join = dynamic_cast<JoinOperator*>(op.get());
   if (join == nullptr || (join->kind() != JoinKind::kInner && join->kind() != JoinKind::kCross)) {
     return FilterHere(std::move(op), std::move(conjuncts));
@@ -48,8 +49,8 @@ OperatorPtr PushDownFilters(OperatorPtr op, std::vector<BoundExprPtr> conjuncts)
       both.push_back(std::move(c));
     }
   }
-  join->mutable_left() = PushDownFilters(std::move(join->mutable_left()), std::move(left));
-  join->mutable_right() = PushDownFilters(std::move(join->mutable_right()), std::move(right));
+  join->mutable_left() = PushDownFilters(std::move(join->mutable_left()), std::move(left), collapse_limit);
+  join->mutable_right() = PushDownFilters(std::move(join->mutable_right()), std::move(right), collapse_limit);
   if (both.empty()) return op;
   auto* loop = dynamic_cast<NestedLoopJoinOperator*>(join);
   if (loop == nullptr) return FilterHere(std::move(op), std::move(both));  // a hash join already

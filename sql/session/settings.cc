@@ -32,6 +32,7 @@ constexpr Known kKnown[] = {
     {"integer_datetimes", "on", true},
     {"IntervalStyle", "postgres", false},
     {"is_superuser", "on", true},
+    {"join_collapse_limit", "8", false},
     {"lock_timeout", "0", false},
     {"max_identifier_length", "63", true},
     {"search_path", "\"$user\", public", false},
@@ -158,6 +159,18 @@ absl::StatusOr<std::string> Validate(const std::string& key, const std::string& 
   }
   if (key == "work_mem") return ValidateWorkMem(value);
   if (key == "enable_nestloop") return ValidateBool(display, value);
+  if (key == "join_collapse_limit") {
+    int limit = 0;
+    if (!absl::SimpleAtoi(value, &limit)) {
+      return SqlError(sqlstate::kInvalidParameterValue,
+                      absl::StrCat("invalid value for parameter \"join_collapse_limit\": \"", value, "\""));
+    }
+    if (limit < 1) {
+      return SqlError(sqlstate::kInvalidParameterValue,
+                      absl::StrCat(limit, " is outside the valid range for parameter \"join_collapse_limit\" (1 .. 2147483647)"));
+    }
+    return absl::StrCat(limit);
+  }
   if (key == "standard_conforming_strings") {
     if (v == "on" || v == "true" || v == "1") return std::string("on");
     return Unsupported(display, value, "only on");

@@ -290,6 +290,10 @@ void SqlEngine::SyncSession() {
   auto nestloop = settings_.Show("enable_nestloop");
   QUANTA_ASSERT(nestloop.ok());
   session_.enable_nestloop = *nestloop == "on";
+  auto collapse = settings_.Show("join_collapse_limit");
+  QUANTA_ASSERT(collapse.ok());
+  const bool parsed = absl::SimpleAtoi(*collapse, &session_.join_collapse_limit);
+  QUANTA_ASSERT(parsed);  // stored values are validated
 }
 
 Task<absl::StatusOr<StatementResult>> SqlEngine::Dispatch(const ast::Statement& stmt, const CatalogSnapshot& snapshot,

@@ -92,7 +92,8 @@ class SqlEngine {
   Task<absl::StatusOr<StatementResult>> CreateSequence(const ast::CreateSequenceStmt& stmt, const CatalogSnapshot& catalog);
   Task<absl::StatusOr<StatementResult>> AlterSequence(const ast::AlterSequenceStmt& stmt, const CatalogSnapshot& catalog);
   absl::StatusOr<StatementResult> RunSetting(const ast::Statement& stmt);
-  // Re-reads the settings the planner follows (search_path, enable_nestloop) into
+  // Re-reads the settings the planner follows (search_path, enable_nestloop,
+  // join_collapse_limit) into
   // session_ (after SET and RESET).
   void SyncSession();
   // CREATE SCHEMA / DROP SCHEMA (ddl_schema.cc).
