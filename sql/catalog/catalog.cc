@@ -18,6 +18,9 @@ constexpr char kTablePrefix[] = "t/";
 constexpr char kSequencePrefix[] = "s/";
 constexpr char kSchemaPrefix[] = "n/";
 constexpr char kViewPrefix[] = "w/";
+constexpr char kCommentsPrefix[] = "d/";
+
+std::string CommentsKey(uint32_t oid) { return absl::StrCat(kCommentsPrefix, oid); }
 
 std::string U64(uint64_t v) {
   std::string out;
@@ -389,6 +392,17 @@ Task<absl::StatusOr<std::shared_ptr<const CatalogSnapshot>>> CatalogSnapshot::Lo
       if (!snapshot->schemas_.emplace(r.name(), SchemaDef{r.oid(), r.name(), false}).second) {
         co_return absl::DataLossError(absl::StrCat("catalog: schema ", r.name(), " recorded twice"));
       }
+    } else if (kv.key.rfind(kCommentsPrefix, 0) == 0) {
+      catalog::CommentsRecord r;
+      if (!r.ParseFromString(kv.value) || kv.key != CommentsKey(r.oid())) {
+        co_return absl::DataLossError("catalog: malformed comments record");
+      }
+      std::map<int32_t, std::string>& comments = snapshot->comments_[r.oid()];
+      for (const auto& c : r.comments()) {
+        if (c.text().empty() || !comments.emplace(c.subid(), c.text()).second) {
+          co_return absl::DataLossError(absl::StrCat("catalog: malformed comment of object ", r.oid()));
+        }
+      }
     } else if (kv.key.rfind(kSequencePrefix, 0) == 0) {
       CO_ASSIGN_OR_RETURN(SequenceDef sequence, DecodeSequence(kv.value));
       if (SequenceKey(sequence.schema, sequence.name) != kv.key) {
@@ -412,6 +426,39 @@ void CatalogWriter::PutSchema(const SchemaDef& schema, storage::WriteSet* ws) co
 void CatalogWriter::DeleteSchema(const SchemaDef& schema, storage::WriteSet* ws) const {
   QUANTA_ASSERT(!schema.builtin);
   ws->Delete(kCatalogTree, absl::StrCat(kSchemaPrefix, schema.name));
+  DeleteComments(schema.oid, ws);
+}
+
+void CatalogWriter::PutComments(uint32_t oid, const std::map<int32_t, std::string>& comments,
+                                storage::WriteSet* ws) const {
+  QUANTA_ASSERT(oid > 0 && oid < next_oid_);
+  if (comments.empty()) {
+    DeleteComments(oid, ws);
+    return;
+  }
+  catalog::CommentsRecord r;
+  r.set_oid(oid);
+  for (const auto& [subid, text] : comments) {
+    QUANTA_ASSERT(subid >= 0 && !text.empty());
+    auto* c = r.add_comments();
+    c->set_subid(subid);
+    c->set_text(text);
+  }
+  ws->Put(kCatalogTree, CommentsKey(oid), r.SerializeAsString());
+}
+
+void CatalogWriter::DeleteComments(uint32_t oid, storage::WriteSet* ws) const { ws->Delete(kCatalogTree, CommentsKey(oid)); }
+
+const std::string* CatalogSnapshot::Comment(uint32_t oid, int32_t subid) const {
+  auto it = comments_.find(oid);
+  if (it == comments_.end()) return nullptr;
+  auto c = it->second.find(subid);
+  return c == it->second.end() ? nullptr : &c->second;
+}
+
+std::map<int32_t, std::string> CatalogSnapshot::CommentsOf(uint32_t oid) const {
+  auto it = comments_.find(oid);
+  return it == comments_.end() ? std::map<int32_t, std::string>() : it->second;
 }
 
 const SchemaDef* CatalogSnapshot::FindSchema(std::string_view name) const {
@@ -492,6 +539,7 @@ void CatalogWriter::PutSequence(const SequenceDef& sequence, storage::WriteSet* 
 void CatalogWriter::DeleteSequence(const SequenceDef& sequence, storage::WriteSet* ws) const {
   ws->Delete(kCatalogTree, SequenceKey(sequence.schema, sequence.name));
   ws->Delete(kCatalogTree, SequenceStateKey(sequence.oid));
+  DeleteComments(sequence.oid, ws);
 }
 
 void CatalogWriter::PutView(const ViewDef& view, storage::WriteSet* ws) const {
@@ -502,6 +550,7 @@ void CatalogWriter::PutView(const ViewDef& view, storage::WriteSet* ws) const {
 
 void CatalogWriter::DeleteView(const ViewDef& view, storage::WriteSet* ws) const {
   ws->Delete(kCatalogTree, ViewKey(view.schema, view.name));
+  DeleteComments(view.oid, ws);
 }
 
 void CatalogWriter::Finish(storage::WriteSet* ws) const {

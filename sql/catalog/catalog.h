@@ -193,6 +193,11 @@ class CatalogSnapshot {
 
   // Reads the whole catalog through `access`. Errors: the store's, kDataLoss for a
   // malformed record.
+  // COMMENT ON's text of object `oid` (subid 0) or of its column with attnum `subid`;
+  // null if none.
+  const std::string* Comment(uint32_t oid, int32_t subid) const;
+  // Every comment of object `oid`, by subid (empty if none).
+  std::map<int32_t, std::string> CommentsOf(uint32_t oid) const;
   static Task<absl::StatusOr<std::shared_ptr<const CatalogSnapshot>>> Load(DataAccess& access);
   // The catalog version in the store (one point read), to check a cached snapshot.
   static Task<absl::StatusOr<uint64_t>> ReadVersion(DataAccess& access);
@@ -207,6 +212,7 @@ class CatalogSnapshot {
   std::map<std::string, SchemaDef> schemas_ = {
       {"pg_catalog", SchemaDef{kPgCatalogSchemaOid, "pg_catalog", true}},
       {"public", SchemaDef{kPublicSchemaOid, "public", true}}};
+  std::map<uint32_t, std::map<int32_t, std::string>> comments_;  // by object oid, then subid
 };
 
 // Builds the catalog part of a DDL write set on top of `base`.
@@ -215,6 +221,7 @@ class CatalogWriter {
   explicit CatalogWriter(const CatalogSnapshot& base) : version_(base.version()), next_oid_(base.next_oid()) {}
   uint32_t AssignOid() { return next_oid_++; }
   void PutTable(const TableDef& table, storage::WriteSet* ws) const;
+  // The table's records (not its comments: a rename deletes and puts it again).
   void DeleteTable(const TableDef& table, storage::WriteSet* ws) const;
   void PutSequence(const SequenceDef& sequence, storage::WriteSet* ws) const;
   void PutView(const ViewDef& view, storage::WriteSet* ws) const;
@@ -222,6 +229,11 @@ class CatalogWriter {
   void DeleteSequence(const SequenceDef& sequence, storage::WriteSet* ws) const;
   void PutSchema(const SchemaDef& schema, storage::WriteSet* ws) const;  // REQUIRES: not built in
   void DeleteSchema(const SchemaDef& schema, storage::WriteSet* ws) const;
+  // Replaces object `oid`'s comments (none: the record goes).
+  void PutComments(uint32_t oid, const std::map<int32_t, std::string>& comments, storage::WriteSet* ws) const;
+  // Drops object `oid`'s comments (DROP of the object; a no-op when it has none).
+  // Deleting a view, a sequence or a schema drops theirs.
+  void DeleteComments(uint32_t oid, storage::WriteSet* ws) const;
   // Adds the version bump and the OID counter; call once, last.
   void Finish(storage::WriteSet* ws) const;
 

@@ -306,6 +306,15 @@ struct CreateSchemaStmt {
   int position = 0;
 };
 
+// COMMENT ON {TABLE | VIEW | INDEX | SEQUENCE | SCHEMA | COLUMN} name IS 'text' | NULL.
+struct CommentStmt {
+  enum class Object : uint8_t { kTable, kView, kIndex, kSequence, kSchema, kColumn };
+  Object object = Object::kTable;
+  std::vector<std::string> names;  // [schema.]name, or [schema.]table.column for kColumn
+  std::optional<std::string> text;  // nullopt: IS NULL (removes the comment)
+  int position = 0;
+};
+
 struct Statement;
 
 // EXPLAIN [ANALYZE] [VERBOSE] statement, or EXPLAIN (option [value], ...) statement.
@@ -372,7 +381,7 @@ struct DeleteStmt {
 struct Statement {
   enum class Kind : uint8_t {
     kSelect, kInsert, kUpdate, kDelete, kCreateTable, kCreateIndex, kCreateSequence, kAlterSequence, kDrop,
-    kSet, kShow, kReset, kTruncate, kVacuum, kAnalyze, kAlterTable, kExplain, kCreateView, kCreateSchema
+    kSet, kShow, kReset, kTruncate, kVacuum, kAnalyze, kAlterTable, kExplain, kCreateView, kCreateSchema, kComment
   };
   Kind kind = Kind::kSelect;
   std::unique_ptr<SelectStmt> select;
@@ -389,6 +398,7 @@ struct Statement {
   std::unique_ptr<ExplainStmt> explain;
   std::unique_ptr<CreateViewStmt> create_view;
   std::unique_ptr<CreateSchemaStmt> create_schema;
+  std::unique_ptr<CommentStmt> comment;
   std::unique_ptr<DropStmt> drop;
   int position = 0;  // where the statement starts
 };

@@ -218,6 +218,8 @@ absl::StatusOr<ast::Statement> Parser::ParseStatement() {
     stmt = ParseUpdate();
   } else if (IsKeyword("delete")) {
     stmt = ParseDelete();
+  } else if (IsKeyword("comment") && IsKeyword("on", 1)) {
+    stmt = ParseComment();
   } else {
     return SyntaxError();
   }
@@ -1045,6 +1047,49 @@ absl::Status Parser::ParseReferences(ast::ForeignKeyClause* fk) {
       return absl::OkStatus();
     }
   }
+}
+
+absl::StatusOr<ast::Statement> Parser::ParseComment() {
+  Advance();  // COMMENT
+  Advance();  // ON
+  auto comment = std::make_unique<ast::CommentStmt>();
+  comment->position = Peek().position;
+  using Object = ast::CommentStmt::Object;
+  static constexpr std::pair<std::string_view, Object> kObjects[] = {
+      {"table", Object::kTable}, {"view", Object::kView}, {"index", Object::kIndex},
+      {"sequence", Object::kSequence}, {"schema", Object::kSchema}, {"column", Object::kColumn}};
+  bool known = false;
+  for (const auto& [keyword, object] : kObjects) {
+    if (AcceptKeyword(keyword)) {
+      comment->object = object;
+      known = true;
+      break;
+    }
+  }
+  if (!known) {
+    if (Peek().kind == TokenKind::kIdent) {
+      return SqlError(sqlstate::kFeatureNotSupported,
+                      absl::StrCat("COMMENT ON ", absl::AsciiStrToUpper(Peek().text), " is not supported yet"),
+                      Peek().position);
+    }
+    return SyntaxError();
+  }
+  auto names = ParseQualifiedName();
+  if (!names.ok()) return names.status();
+  comment->names = std::move(*names);
+  if (comment->object == Object::kColumn && comment->names.size() < 2) return SyntaxError();
+  RETURN_IF_ERROR(ExpectKeyword("is"));
+  if (AcceptKeyword("null")) {
+    comment->text = std::nullopt;
+  } else if (Peek().kind == TokenKind::kString) {
+    comment->text = Advance().text;
+  } else {
+    return SyntaxError();
+  }
+  ast::Statement stmt;
+  stmt.kind = ast::Statement::Kind::kComment;
+  stmt.comment = std::move(comment);
+  return stmt;
 }
 
 absl::StatusOr<ast::Statement> Parser::ParseDrop() {

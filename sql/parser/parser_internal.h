@@ -77,6 +77,7 @@ class Parser {
   absl::StatusOr<ast::TableConstraint> ParseTableConstraint();
   absl::Status ParseReferences(ast::ForeignKeyClause* fk);
   absl::StatusOr<ast::Statement> ParseDrop();
+  absl::StatusOr<ast::Statement> ParseComment();
   absl::StatusOr<ast::Statement> ParseInsert();
   absl::StatusOr<ast::Statement> ParseUpdate();
   absl::Status ParseSetClauses(std::vector<ast::SetClause>* sets);  // a = x, b = DEFAULT

@@ -34,6 +34,7 @@ struct SessionInfo {
   std::string current_schema;  // the path's first existing schema at this statement's catalog ("": none)
   bool enable_nestloop = true;  // SET enable_nestloop: off keeps equi-joins hash joins
   int join_collapse_limit = 8;  // SET join_collapse_limit: joins of more inputs keep their written order
+  const CatalogSnapshot* catalog = nullptr;  // the running statement's (obj_description reads its comments)
 };
 
 struct AggregationBinding {

@@ -3,6 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "engine/env/assert.h"
 #include "sql/common/sql_error.h"
 #include "sql/execution/functions.h"
@@ -24,6 +25,51 @@ BoundExprPtr SessionFunction(const std::string& name, const SessionInfo& session
   }
   if (name == "version") return MakeConstant(Value::String(text, session.version));
   return nullptr;
+}
+
+// obj_description(object [, catalog]) and col_description(table, attnum): COMMENT ON's
+// texts, looked up where the statement is planned. The object is a constant: a
+// relation's name (as 'name'::regclass writes it, resolved through search_path) or an
+// OID. Null if `name` is neither function; a NULL text when there is no comment.
+absl::StatusOr<BoundExprPtr> DescriptionFunction(const std::string& name, const std::vector<BoundExprPtr>& args,
+                                                 const SessionInfo& session, int position) {
+  const bool object = name == "obj_description" && (args.size() == 1 || args.size() == 2);
+  const bool column = name == "col_description" && args.size() == 2;
+  if (!object && !column) return nullptr;
+  const Type text(TypeId::kText);
+  for (const BoundExprPtr& a : args) {
+    if (!a->IsConstant()) {
+      return SqlError(sqlstate::kFeatureNotSupported, absl::StrCat(name, "() takes constant arguments only, for now"), position);
+    }
+    if (a->constant.is_null()) return MakeConstant(Value::Null(text));
+  }
+  QUANTA_ASSERT(session.catalog != nullptr);
+  const CatalogSnapshot& catalog = *session.catalog;
+  uint32_t oid = 0;
+  const Value& target = args[0]->constant;
+  if (target.type().id == TypeId::kText || target.type().id == TypeId::kUnknown || target.type().id == TypeId::kVarchar) {
+    const std::vector<std::string> names = absl::StrSplit(target.str(), '.');
+    const std::string schema = catalog.LookupSchema(names, session.search_path);
+    size_t position_in_table = 0;
+    if (const TableDef* t = catalog.FindTable(schema, names.back())) oid = t->oid;
+    else if (const ViewDef* v = catalog.FindView(schema, names.back())) oid = v->oid;
+    else if (const SequenceDef* s = catalog.FindSequence(schema, names.back())) oid = s->oid;
+    else if (const TableDef* owner = catalog.FindIndex(schema, names.back(), &position_in_table)) oid = owner->indexes[position_in_table].oid;
+    else return SqlError(sqlstate::kUndefinedTable, absl::StrCat("relation \"", target.str(), "\" does not exist"), position);
+  } else if (StorageOf(target.type()) == Storage::kInt && target.int_value() > 0 && target.int_value() <= UINT32_MAX) {
+    oid = static_cast<uint32_t>(target.int_value());
+  } else {
+    return MakeConstant(Value::Null(text));
+  }
+  int32_t subid = 0;
+  if (column) {
+    if (StorageOf(args[1]->type) != Storage::kInt) {
+      return SqlError(sqlstate::kUndefinedFunction, "function col_description takes an OID and an integer attnum", position);
+    }
+    subid = static_cast<int32_t>(args[1]->constant.int_value());
+  }
+  const std::string* comment = subid >= 0 ? catalog.Comment(oid, subid) : nullptr;
+  return MakeConstant(comment == nullptr ? Value::Null(text) : Value::String(text, *comment));
 }
 
 bool IsSequenceFunction(const std::string& name) {
@@ -325,6 +371,16 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindFunction(const ast::Expr& e, const 
   }
   if (BoundExprPtr session = SessionFunction(name, session_, e.args.size())) return session;
   if (IsSequenceFunction(name)) return BindSequenceCall(e, scope, agg, clause);
+  if ((name == "obj_description" || name == "col_description") && !e.args.empty()) {
+    std::vector<BoundExprPtr> args;
+    for (size_t i = 0; i < e.args.size(); ++i) {
+      auto bound = Bind(i == 0 ? SequenceNameArg(*e.args[i]) : *e.args[i], scope, agg, clause);
+      if (!bound.ok()) return bound.status();
+      args.push_back(std::move(*bound));
+    }
+    auto described = DescriptionFunction(name, args, session_, e.position);
+    if (!described.ok() || *described != nullptr) return described;
+  }
   auto clock = ClockFunction(name, e.args.size(), e.position);
   if (!clock.ok()) return clock.status();
   if (*clock != nullptr) return std::move(*clock);

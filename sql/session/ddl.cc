@@ -279,6 +279,8 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::DropTable(const ast::DropStmt& 
     }
     if (!deleted.ok()) co_return deleted;
     writer.DeleteTable(*table, &ws);
+    writer.DeleteComments(table->oid, &ws);
+    for (const IndexDef& index : table->indexes) writer.DeleteComments(index.oid, &ws);
     for (const auto& [key, sequence] : catalog.sequences()) {
       if (sequence.owner_table == table->oid) writer.DeleteSequence(sequence, &ws);
     }

@@ -180,6 +180,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::DropIndex(const ast::DropStmt& 
     if (it == table.indexes.end()) continue;  // named twice
     absl::Status deleted = co_await DeleteTreeRows(index.tree, absl::StrCat("index \"", index.name, "\""), &ws);
     if (!deleted.ok()) co_return deleted;
+    writer.DeleteComments(index.oid, &ws);
     table.indexes.erase(it);
   }
   if (changed.empty()) co_return result;

@@ -34,6 +34,7 @@ const char* CommandName(const ast::Statement& stmt) {
     case ast::Statement::Kind::kExplain: return "EXPLAIN";
     case ast::Statement::Kind::kCreateView: return "CREATE VIEW";
     case ast::Statement::Kind::kCreateSchema: return "CREATE SCHEMA";
+    case ast::Statement::Kind::kComment: return "COMMENT";
     case ast::Statement::Kind::kVacuum: return "VACUUM";
     case ast::Statement::Kind::kAnalyze: return "ANALYZE";
     case ast::Statement::Kind::kDrop:
@@ -185,6 +186,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::ExecuteStatement(const ast::Sta
   const CatalogSnapshot& snapshot = **catalog;
   const std::vector<std::string> path_schemas = snapshot.PathSchemas(session_.search_path);
   session_.current_schema = path_schemas.empty() ? "" : path_schemas.front();
+  session_.catalog = &snapshot;
   std::optional<StatementSequences> sequences;
   if (mentions_sequences || TargetDefaultsUseSequences(stmt, snapshot, session_.search_path)) {
     auto states = co_await LoadSequenceStates();
@@ -195,6 +197,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::ExecuteStatement(const ast::Sta
   sequences_committed_ = false;
   absl::StatusOr<StatementResult> result = co_await Dispatch(stmt, snapshot, params);
   sequences_ = nullptr;
+  session_.catalog = nullptr;
   if (result.ok() && sequences && sequences->dirty() && !sequences_committed_) {
     // A query's nextval/setval (no rows written): the states alone, one write set.
     storage::WriteSet ws;
@@ -329,6 +332,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Dispatch(const ast::Statement& 
     case ast::Statement::Kind::kExplain: result = co_await Explain(*stmt.explain, snapshot, params); break;
     case ast::Statement::Kind::kCreateView: result = co_await CreateView(*stmt.create_view, snapshot); break;
     case ast::Statement::Kind::kCreateSchema: result = co_await CreateSchema(*stmt.create_schema, snapshot); break;
+    case ast::Statement::Kind::kComment: result = co_await Comment(*stmt.comment, snapshot); break;
     case ast::Statement::Kind::kVacuum: result = co_await Analyze(*stmt.maintenance, snapshot, "VACUUM"); break;
     case ast::Statement::Kind::kAnalyze: result = co_await Analyze(*stmt.maintenance, snapshot, "ANALYZE"); break;
   }

@@ -98,6 +98,8 @@ class SqlEngine {
   void SyncSession();
   // CREATE SCHEMA / DROP SCHEMA (ddl_schema.cc).
   Task<absl::StatusOr<StatementResult>> CreateSchema(const ast::CreateSchemaStmt& stmt, const CatalogSnapshot& catalog);
+  // COMMENT ON (ddl_comment.cc).
+  Task<absl::StatusOr<StatementResult>> Comment(const ast::CommentStmt& stmt, const CatalogSnapshot& catalog);
   Task<absl::StatusOr<StatementResult>> DropSchema(const ast::DropStmt& stmt, const CatalogSnapshot& catalog);
   Task<absl::StatusOr<StatementResult>> Explain(const ast::ExplainStmt& explain, const CatalogSnapshot& catalog,
                                                 const std::vector<Value>& params);
