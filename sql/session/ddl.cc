@@ -236,8 +236,11 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::CreateTable(const ast::CreateTa
     sequence->owner_table = table->oid;
     sequence->owner_attnum = column.attnum;
     column.has_default = true;
-    column.default_sql =
-        absl::StrCat("nextval('", absl::StrReplaceAll(QuoteIdentifier(sequence->name), {{"'", "''"}}), "'::regclass)");
+    // Qualified outside public, so the default finds its sequence whatever the search_path.
+    const std::string qualified = table->schema == "public"
+                                      ? QuoteIdentifier(sequence->name)
+                                      : absl::StrCat(QuoteIdentifier(table->schema), ".", QuoteIdentifier(sequence->name));
+    column.default_sql = absl::StrCat("nextval('", absl::StrReplaceAll(qualified, {{"'", "''"}}), "'::regclass)");
     writer.PutSequence(*sequence, &ws);
   }
   writer.PutTable(*table, &ws);
@@ -264,31 +267,40 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::DropTable(const ast::DropStmt& 
   CatalogWriter writer(catalog);
   storage::WriteSet ws;
   std::vector<std::string> dropped_views;
-  for (const TableDef* table : tables) {
-    std::vector<const ViewDef*> dependents = DependentViews(catalog, table->schema, table->name);
-    if (!dependents.empty() && !stmt.cascade) co_return DependentsError("table", table->name, dependents);
-    for (const ViewDef* view : dependents) DropViewsCascading(catalog, *view, writer, &dropped_views, &ws);
-  }
-  absl::Status keys = DropReferencingKeys(catalog, tables, stmt.cascade, writer, &result.notices, &ws);
-  if (!keys.ok()) co_return keys;
-  for (const TableDef* table : tables) {
-    absl::Status deleted = co_await DeleteTreeRows(table->tree, absl::StrCat("table \"", table->name, "\""), &ws);
-    for (const IndexDef& index : table->indexes) {
-      if (!deleted.ok()) break;
-      deleted = co_await DeleteTreeRows(index.tree, absl::StrCat("index \"", index.name, "\""), &ws);
-    }
-    if (!deleted.ok()) co_return deleted;
-    writer.DeleteTable(*table, &ws);
-    writer.DeleteComments(table->oid, &ws);
-    for (const IndexDef& index : table->indexes) writer.DeleteComments(index.oid, &ws);
-    for (const auto& [key, sequence] : catalog.sequences()) {
-      if (sequence.owner_table == table->oid) writer.DeleteSequence(sequence, &ws);
-    }
-  }
+  absl::Status dropped = co_await DropTablesInto(tables, stmt.cascade, catalog, writer, &dropped_views, &result.notices, &ws);
+  if (!dropped.ok()) co_return dropped;
   writer.Finish(&ws);
   absl::Status committed = co_await access_.Commit(std::move(ws));
   if (!committed.ok()) co_return committed;
   co_return result;
+}
+
+Task<absl::Status> SqlEngine::DropTablesInto(const std::vector<const TableDef*>& tables, bool cascade,
+                                             const CatalogSnapshot& catalog, const CatalogWriter& writer,
+                                             std::vector<std::string>* dropped_views, std::vector<std::string>* notices,
+                                             storage::WriteSet* ws) {
+  for (const TableDef* table : tables) {
+    std::vector<const ViewDef*> dependents = DependentViews(catalog, table->schema, table->name);
+    if (!dependents.empty() && !cascade) co_return DependentsError("table", table->name, dependents);
+    for (const ViewDef* view : dependents) DropViewsCascading(catalog, *view, writer, dropped_views, ws);
+  }
+  absl::Status keys = DropReferencingKeys(catalog, tables, cascade, writer, notices, ws);
+  if (!keys.ok()) co_return keys;
+  for (const TableDef* table : tables) {
+    absl::Status deleted = co_await DeleteTreeRows(table->tree, absl::StrCat("table \"", table->name, "\""), ws);
+    for (const IndexDef& index : table->indexes) {
+      if (!deleted.ok()) break;
+      deleted = co_await DeleteTreeRows(index.tree, absl::StrCat("index \"", index.name, "\""), ws);
+    }
+    if (!deleted.ok()) co_return deleted;
+    writer.DeleteTable(*table, ws);
+    writer.DeleteComments(table->oid, ws);
+    for (const IndexDef& index : table->indexes) writer.DeleteComments(index.oid, ws);
+    for (const auto& [key, sequence] : catalog.sequences()) {
+      if (sequence.owner_table == table->oid) writer.DeleteSequence(sequence, ws);
+    }
+  }
+  co_return absl::OkStatus();
 }
 
 }  // namespace quanta::sql

@@ -85,6 +85,13 @@ class SqlEngine {
                                                  const std::vector<Value>& params);
   Task<absl::StatusOr<StatementResult>> CreateTable(const ast::CreateTableStmt& stmt, const CatalogSnapshot& catalog);
   Task<absl::StatusOr<StatementResult>> DropTable(const ast::DropStmt& stmt, const CatalogSnapshot& catalog);
+  // Adds the drop of `tables` (their rows, indexes, owned sequences, comments; with
+  // `cascade` the views reading them and the foreign keys referencing them, else
+  // 2BP01 if there are any) to *ws. `dropped_views` ("schema.name") grows with the views
+  // dropped, so none is deleted twice.
+  Task<absl::Status> DropTablesInto(const std::vector<const TableDef*>& tables, bool cascade, const CatalogSnapshot& catalog,
+                                    const CatalogWriter& writer, std::vector<std::string>* dropped_views,
+                                    std::vector<std::string>* notices, storage::WriteSet* ws);
   Task<absl::StatusOr<StatementResult>> CreateIndex(const ast::CreateIndexStmt& stmt, const CatalogSnapshot& catalog);
   Task<absl::StatusOr<StatementResult>> CreateView(const ast::CreateViewStmt& stmt, const CatalogSnapshot& catalog);
   Task<absl::StatusOr<StatementResult>> DropView(const ast::DropStmt& stmt, const CatalogSnapshot& catalog);
@@ -98,6 +105,10 @@ class SqlEngine {
   void SyncSession();
   // CREATE SCHEMA / DROP SCHEMA (ddl_schema.cc).
   Task<absl::StatusOr<StatementResult>> CreateSchema(const ast::CreateSchemaStmt& stmt, const CatalogSnapshot& catalog);
+  // DROP SCHEMA ... CASCADE's part: everything `schemas` hold, into *ws.
+  Task<absl::Status> DropSchemaContents(const std::vector<const SchemaDef*>& schemas, const CatalogSnapshot& catalog,
+                                        const CatalogWriter& writer, std::vector<std::string>* notices,
+                                        storage::WriteSet* ws);
   // COMMENT ON (ddl_comment.cc).
   Task<absl::StatusOr<StatementResult>> Comment(const ast::CommentStmt& stmt, const CatalogSnapshot& catalog);
   Task<absl::StatusOr<StatementResult>> DropSchema(const ast::DropStmt& stmt, const CatalogSnapshot& catalog);
