@@ -6,7 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
 #include "engine/util/strings.h"
+#include "engine/env/status.h"
 #include "sql/common/sql_error.h"
+#include "sql/common/utf8.h"
 
 namespace quanta::sql {
 namespace {
@@ -166,6 +168,7 @@ class Lexer {
       auto decoded = DecodeUnicodeEscapes(text, start);
       if (!decoded.ok()) return decoded.status();
       text = std::move(*decoded);
+      RETURN_IF_ERROR(CheckUtf8(text));
     }
     Emit(TokenKind::kQuotedIdent, std::move(text), start);
     return absl::OkStatus();
@@ -190,6 +193,7 @@ class Lexer {
       pos_ = after;
       break;
     }
+    if (escapes) RETURN_IF_ERROR(CheckUtf8(value));  // E'\xff' makes bytes that are no text
     Emit(TokenKind::kString, std::move(value), start);
     return absl::OkStatus();
   }
@@ -269,6 +273,7 @@ class Lexer {
     pos_ = *end;
     auto decoded = DecodeUnicodeEscapes(raw, start);
     if (!decoded.ok()) return decoded.status();
+    RETURN_IF_ERROR(CheckUtf8(*decoded));  // U&'\D800': a surrogate alone
     Emit(TokenKind::kString, std::move(*decoded), start);
     return absl::OkStatus();
   }
@@ -411,6 +416,7 @@ absl::StatusOr<std::vector<Token>> Lex(std::string_view sql) {
     return SqlError(sqlstate::kProgramLimitExceeded,
                     absl::StrCat("statement of ", sql.size(), " bytes exceeds the limit of ", kMaxStatementBytes));
   }
+  RETURN_IF_ERROR(CheckUtf8(sql));
   return Lexer(sql).Run();
 }
 

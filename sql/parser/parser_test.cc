@@ -85,6 +85,26 @@ TEST(LexerTest, NestedBlockCommentsAndUnterminatedInputAreErrorsWithPositions) {
   EXPECT_FALSE(Lex("SELECT 123abc").ok());
 }
 
+// Statement text and literals must be UTF-8 (22021 names the bad bytes), so no name
+// or value that is not text gets past the lexer — into the catalog least of all.
+TEST(LexerTest, InvalidUtf8IsRefusedWith22021NamingTheBytes) {
+  const auto state = [](std::string sql) {
+    auto r = Lex(sql);
+    return r.ok() ? std::string("ok") : SqlStateOf(r.status()) + " " + std::string(r.status().message());
+  };
+  EXPECT_EQ(state("SELECT 'caf\xc3\xa9', \"\xe2\x82\xac\", '\xf0\x9f\x98\x80'"), "ok");
+  EXPECT_EQ(state("CREATE TABLE \"t\xff\" (a int)"), "22021 invalid byte sequence for encoding \"UTF8\": 0xff");
+  EXPECT_EQ(state("SELECT '\xc3\x28'"), "22021 invalid byte sequence for encoding \"UTF8\": 0xc3 0x28");
+  EXPECT_EQ(state("SELECT '\xc0\xaf'"), "22021 invalid byte sequence for encoding \"UTF8\": 0xc0 0xaf");  // overlong
+  EXPECT_EQ(state("SELECT '\xed\xa0\x80'"), "22021 invalid byte sequence for encoding \"UTF8\": 0xed 0xa0 0x80");  // surrogate
+  EXPECT_EQ(state("SELECT '\xf4\x90\x80\x80'"), "22021 invalid byte sequence for encoding \"UTF8\": 0xf4 0x90 0x80 0x80");
+  EXPECT_EQ(state("SELECT 'ab\xe2\x82'"), "22021 invalid byte sequence for encoding \"UTF8\": 0xe2 0x82 0x27");  // cut short
+  EXPECT_EQ(state(std::string("SELECT 'a\0b'", 12)), "22021 invalid byte sequence for encoding \"UTF8\": 0x00");
+  EXPECT_EQ(state("SELECT E'\\xff'"), "22021 invalid byte sequence for encoding \"UTF8\": 0xff");
+  EXPECT_EQ(state("SELECT E'\\xc3\\xa9'"), "ok");
+  EXPECT_EQ(state("SELECT U&'\\D800'"), "22021 invalid byte sequence for encoding \"UTF8\": 0xed 0xa0 0x80");
+}
+
 TEST(ParserTest, PrecedenceFollowsPostgres) {
   EXPECT_EQ(ParseExpr("1 + 2 * 3"), "(1 + (2 * 3))");
   EXPECT_EQ(ParseExpr("- 2 ^ 2"), "(-2 ^ 2)");
