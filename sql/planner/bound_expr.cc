@@ -85,6 +85,15 @@ BoundExprPtr Conjoin(std::vector<BoundExprPtr> terms) {
   return all;
 }
 
+void MapColumns(BoundExpr* e, const std::vector<int>& to) {
+  if (e->kind == BoundKind::kColumn) {
+    QUANTA_ASSERT(e->column >= 0 && static_cast<size_t>(e->column) < to.size());
+    e->column = to[static_cast<size_t>(e->column)];
+    QUANTA_ASSERT(e->column >= 0);
+  }
+  for (BoundExprPtr& a : e->args) MapColumns(a.get(), to);
+}
+
 void ShiftColumns(BoundExpr* e, int delta) {
   if (e->kind == BoundKind::kColumn) {
     e->column += delta;

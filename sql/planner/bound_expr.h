@@ -73,5 +73,7 @@ BoundExprPtr MakeColumn(int index, Type type);
 BoundExprPtr Conjoin(std::vector<BoundExprPtr> terms);
 // Moves every column reference of `e` by `delta` (an input's columns placed elsewhere).
 void ShiftColumns(BoundExpr* e, int delta);
+// Renumbers every column reference of `e`: column c becomes to[c] (inputs reordered).
+void MapColumns(BoundExpr* e, const std::vector<int>& to);
 
 }  // namespace quanta::sql

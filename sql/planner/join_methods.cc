@@ -90,6 +90,31 @@ OperatorPtr MaybeIndexJoin(OperatorPtr op) {
                                                        std::move(lookup->left_keys), join->kind(), Conjoin(std::move(terms)));
 }
 
+// An INNER hash join builds its hash table from the right input: when the left is
+// estimated much smaller, the inputs trade places (a projection restores the columns).
+constexpr double kSwapRatio = 2;
+
+OperatorPtr MaybeSwapSides(OperatorPtr op) {
+  auto* join = dynamic_cast<HashJoinOperator*>(op.get());
+  if (join == nullptr || join->kind() != JoinKind::kInner) return op;
+  const double left_rows = EstimateRows(*join->mutable_left());
+  const double right_rows = EstimateRows(*join->mutable_right());
+  if (right_rows <= left_rows * kSwapRatio) return op;
+  const std::vector<Type> types = join->types();
+  const int left_width = static_cast<int>(join->left_width());
+  const int width = static_cast<int>(types.size());
+  std::vector<int> to(types.size());  // left ++ right → right ++ left
+  for (int c = 0; c < width; ++c) to[static_cast<size_t>(c)] = c < left_width ? c + (width - left_width) : c - left_width;
+  std::vector<BoundExprPtr> terms = join->TakeCondition();
+  for (BoundExprPtr& t : terms) MapColumns(t.get(), to);
+  OperatorPtr swapped = MakeJoin(std::move(join->mutable_right()), std::move(join->mutable_left()), JoinKind::kInner,
+                                 Conjoin(std::move(terms)), static_cast<size_t>(width - left_width));
+  QUANTA_ASSERT(dynamic_cast<HashJoinOperator*>(swapped.get()) != nullptr);  // the same equalities, mirrored
+  std::vector<BoundExprPtr> columns;
+  for (int c = 0; c < width; ++c) columns.push_back(MakeColumn(to[static_cast<size_t>(c)], types[static_cast<size_t>(c)]));
+  return std::make_unique<ProjectOperator>(std::move(swapped), std::move(columns));
+}
+
 }  // namespace
 
 double EstimateRows(const Operator& op) {
@@ -117,7 +142,6 @@ double EstimateRows(const Operator& op) {
 }
 
 OperatorPtr ChooseJoinMethods(OperatorPtr op, bool index_joins) {
-  if (!index_joins) return op;
   if (auto* filter = dynamic_cast<FilterOperator*>(op.get())) {
     filter->mutable_child() = ChooseJoinMethods(std::move(filter->mutable_child()), index_joins);
     return op;
@@ -130,7 +154,8 @@ OperatorPtr ChooseJoinMethods(OperatorPtr op, bool index_joins) {
   if (join == nullptr) return op;
   join->mutable_left() = ChooseJoinMethods(std::move(join->mutable_left()), index_joins);
   join->mutable_right() = ChooseJoinMethods(std::move(join->mutable_right()), index_joins);
-  return MaybeIndexJoin(std::move(op));
+  if (index_joins) op = MaybeIndexJoin(std::move(op));
+  return MaybeSwapSides(std::move(op));
 }
 
 }  // namespace quanta::sql

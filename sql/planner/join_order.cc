@@ -86,15 +86,6 @@ uint64_t InputsOf(const BoundExpr& e, const std::vector<Input>& inputs) {
   return mask;
 }
 
-void MapColumns(BoundExpr* e, const std::vector<int>& to) {
-  if (e->kind == BoundKind::kColumn) {
-    QUANTA_ASSERT(e->column >= 0 && static_cast<size_t>(e->column) < to.size());
-    e->column = to[static_cast<size_t>(e->column)];
-    QUANTA_ASSERT(e->column >= 0);
-  }
-  for (BoundExprPtr& a : e->args) MapColumns(a.get(), to);
-}
-
 // The input to join next: the smallest connected to `joined` by a condition, else the
 // smallest (ties: the first written).
 size_t NextInput(const std::vector<Input>& inputs, uint64_t joined, const std::vector<Condition>& conditions) {

@@ -141,7 +141,9 @@ OperatorPtr ReorderJoins(OperatorPtr op, std::vector<BoundExprPtr> conjuncts);
 // columns, becomes an index nested loop (IndexNestedLoopJoinOperator: one key lookup per
 // left row, the right filters joining the condition) when the left input is estimated
 // to hold fewer than 1/kLookupCost of the table's rows, unless `index_joins` is false
-// (SET enable_nestloop = off). Recurses through joins and filters.
+// (SET enable_nestloop = off); an INNER hash join whose right (build) input is
+// estimated at over twice the left's has its inputs swapped. Recurses through joins,
+// filters and projections.
 OperatorPtr ChooseJoinMethods(OperatorPtr op, bool index_joins);
 
 // The planner's estimate of the rows `op` returns: a scan's from its key range (1 for a
