@@ -229,7 +229,7 @@ absl::StatusOr<ForeignKeyDef> DecodeForeignKey(const catalog::ForeignKeyRecord& 
   }
   const std::string_view actions = "arcn";
   if (fr.on_delete().size() != 1 || actions.find(fr.on_delete()[0]) == std::string_view::npos) return bad();
-  if (fr.on_update() != "a" && fr.on_update() != "r") return bad();
+  if (fr.on_update().size() != 1 || actions.find(fr.on_update()[0]) == std::string_view::npos) return bad();
   fk.on_delete = fr.on_delete()[0];
   fk.on_update = fr.on_update()[0];
   return fk;

@@ -94,9 +94,8 @@ absl::StatusOr<ForeignKeyDef> ResolveForeignKey(const CatalogSnapshot& catalog, 
                                    mine.type.Name(), " and ", theirs.type.Name(), "."));
     }
   }
-  if (ref.on_delete == 'd' || ref.on_update == 'd' || ref.on_update == 'n' || ref.on_update == 'c') {
-    return SqlError(sqlstate::kFeatureNotSupported,
-                    "ON DELETE SET DEFAULT and ON UPDATE CASCADE / SET NULL / SET DEFAULT are not supported yet", c.position);
+  if (ref.on_delete == 'd' || ref.on_update == 'd') {
+    return SqlError(sqlstate::kFeatureNotSupported, "ON DELETE / ON UPDATE SET DEFAULT is not supported yet", c.position);
   }
   fk.on_delete = ref.on_delete;
   fk.on_update = ref.on_update;

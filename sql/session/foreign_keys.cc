@@ -10,11 +10,19 @@
 #include "engine/env/status.h"
 #include "sql/common/sql_error.h"
 #include "sql/storage/row_codec.h"
+#include "sql/types/cast.h"
 
 namespace quanta::sql {
 namespace {
 
 constexpr size_t kScanBatch = 256;
+
+// A referenced key no row holds any more.
+struct Gone {
+  std::vector<Value> values;
+  bool deleted = false;            // by a delete (else an update replaced it)
+  std::vector<Value> replacement;  // an update's: the referenced columns' new values
+};
 
 std::vector<Value> Pick(const std::vector<Value>& row, const std::vector<int>& columns) {
   std::vector<Value> out;
@@ -106,16 +114,23 @@ Task<absl::Status> ForeignKeys::ApplyRemovals(const TableDef& parent, const Tabl
                                               const std::vector<TableWriter::RowChange>& removed, ExprBinder& binder) {
   auto parent_writer = co_await WriterFor(parent, binder);
   if (!parent_writer.ok()) co_return parent_writer.status();
-  // The referenced values no row holds any more, and whether a delete removed them.
-  absl::btree_map<std::string, std::pair<std::vector<Value>, bool>> gone;
+  // The referenced values no row holds any more: removed by a delete, or replaced by an
+  // update (with the values it put in their place, for ON UPDATE CASCADE).
+  absl::btree_map<std::string, Gone> gone;
   for (const TableWriter::RowChange& change : removed) {
     std::vector<Value> values = Pick(change.row, fk.ref_columns);
     if (AnyNull(values)) continue;
     auto present = co_await (*parent_writer)->HasRowWith(fk.ref_columns, values);
     if (!present.ok()) co_return present.status();
     if (*present) continue;  // an update kept the values, or another row holds them
+    QUANTA_ASSERT(change.deleted != change.replaced_by.has_value());
+    std::vector<Value> replacement;
+    if (change.replaced_by) {
+      QUANTA_ASSERT(*change.replaced_by < (*parent_writer)->added().size());
+      replacement = Pick((*parent_writer)->added()[*change.replaced_by].row, fk.ref_columns);
+    }
     std::string key = EncodeValues(values);
-    gone.emplace(std::move(key), std::make_pair(std::move(values), change.deleted));
+    gone.emplace(std::move(key), Gone{std::move(values), change.deleted, std::move(replacement)});
   }
   if (gone.empty()) co_return absl::OkStatus();
   auto child_writer = co_await WriterFor(child, binder);
@@ -130,18 +145,30 @@ Task<absl::Status> ForeignKeys::ApplyRemovals(const TableDef& parent, const Tabl
   });
   if (!scanned.ok()) co_return scanned;
   for (auto& [key, row] : matches) {
-    const auto& [values, deleted] = gone.at(EncodeValues(Pick(row, fk.columns)));
-    const char action = deleted ? fk.on_delete : fk.on_update;
-    if (action == 'a' || action == 'r') co_return StillReferenced(parent, child, fk, values);
+    const Gone& g = gone.at(EncodeValues(Pick(row, fk.columns)));
+    const char action = g.deleted ? fk.on_delete : fk.on_update;
+    if (action == 'a' || action == 'r') co_return StillReferenced(parent, child, fk, g.values);
     if (writer.Touched(key)) continue;  // an earlier cascade already changed it
-    if (action == 'c') {
+    if (action == 'c' && g.deleted) {
       if (!PlantedActive(PlantedBug::kSqlForeignKeyCascadeSkipped)) writer.Delete(key, row);
       continue;
     }
-    QUANTA_ASSERT(action == 'n');
-    std::vector<Value> nulled = row;
-    for (int c : fk.columns) nulled[static_cast<size_t>(c)] = Value::Null(child.columns[static_cast<size_t>(c)].type);
-    absl::Status updated = co_await writer.Update(key, row, std::move(nulled));
+    QUANTA_ASSERT(action == 'n' || action == 'c');
+    std::vector<Value> changed = row;
+    for (size_t i = 0; i < fk.columns.size(); ++i) {
+      const size_t c = static_cast<size_t>(fk.columns[i]);
+      const Type& type = child.columns[c].type;
+      if (action == 'n') {
+        changed[c] = Value::Null(type);
+        continue;
+      }
+      // ON UPDATE CASCADE: the referenced row's new values, in the referencing column's type.
+      QUANTA_ASSERT(g.replacement.size() == fk.columns.size());
+      auto cast = CastValue(g.replacement[i], type, CastContext::kAssignment);
+      if (!cast.ok()) co_return cast.status();
+      changed[c] = std::move(*cast);
+    }
+    absl::Status updated = co_await writer.Update(key, row, std::move(changed));
     if (!updated.ok()) co_return updated;
   }
   co_return absl::OkStatus();

@@ -258,8 +258,8 @@ Task<absl::Status> TableWriter::Update(const std::string& old_key, const std::ve
   Write(table_.tree, key, EncodeRowValues(row));
   last_key_ = key;
   ++rows_;
-  removed_.push_back(RowChange{old_key, old_row, false});
-  added_.push_back(RowChange{key, std::move(row), false});
+  removed_.push_back(RowChange{old_key, old_row, false, added_.size()});
+  added_.push_back(RowChange{key, std::move(row), false, std::nullopt});
   co_return absl::OkStatus();
 }
 

@@ -52,6 +52,8 @@ class TableWriter {
     std::string key;
     std::vector<Value> row;
     bool deleted = false;  // removed by a delete (not replaced by an update)
+    // An update's old version: its new version's index in added().
+    std::optional<size_t> replaced_by;
   };
   const std::vector<RowChange>& added() const { return added_; }
   const std::vector<RowChange>& removed() const { return removed_; }
