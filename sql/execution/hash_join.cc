@@ -56,8 +56,10 @@ DataChunk HashJoinOperator::PairBatch(size_t lrow, const std::vector<std::pair<u
                                       size_t begin, size_t n) const {
   QUANTA_ASSERT(n > 0 && n <= kBatchSize && begin + n <= candidates.size());
   DataChunk batch;
-  for (const Type& t : types_) batch.columns.emplace_back(t, n);  // exactly n rows: no trimming
   const size_t left_width = left_chunk_.columns.size();
+  // Left ++ right columns (a semi or anti join outputs the left ones only; its residual reads both).
+  for (const Vector& v : left_chunk_.columns) batch.columns.emplace_back(v.type(), n);  // exactly n rows: no trimming
+  for (const Type& t : right_->types()) batch.columns.emplace_back(t, n);
   for (size_t i = 0; i < n; ++i) {
     const auto [c, r] = candidates[begin + i];
     for (size_t col = 0; col < left_width; ++col) batch.columns[col].CopyRow(left_chunk_.columns[col], lrow, i);
@@ -90,13 +92,15 @@ absl::Status HashJoinOperator::Probe(ExecContext& ctx, std::vector<DataChunk>* p
       }
       for (size_t i = 0; i < n; ++i) {
         if (!keep[i]) continue;
+        ++matched;
+        if (!EmitsPairs()) break;  // one partner decides
         const auto [c, rr] = candidates[begin + i];
         right_matched_[c][rr] = 1;
         AppendPair(&left_chunk_, lrow, &right_chunks_[c], rr, produced);
-        ++matched;
       }
+      if (!EmitsPairs() && matched > 0) break;
     }
-    if (matched == 0 && KeepsUnmatchedLeft()) AppendPair(&left_chunk_, lrow, nullptr, 0, produced);
+    FinishLeftRow(lrow, matched, produced);
   }
   return absl::OkStatus();
 }

@@ -4,10 +4,24 @@
 
 namespace quanta::sql {
 
+const char* JoinKindSuffix(JoinKind kind) {
+  if (kind == JoinKind::kSemi) return " Semi Join";
+  if (kind == JoinKind::kAnti) return " Anti Join";
+  return "";
+}
+
 JoinOperator::JoinOperator(OperatorPtr left, OperatorPtr right, JoinKind kind)
     : Operator({}), left_(std::move(left)), right_(std::move(right)), kind_(kind) {
   types_ = left_->types();
-  for (const Type& t : right_->types()) types_.push_back(t);
+  if (EmitsPairs()) {
+    for (const Type& t : right_->types()) types_.push_back(t);
+  }
+}
+
+void JoinOperator::FinishLeftRow(size_t lrow, size_t matched, std::vector<DataChunk>* produced) const {
+  const bool emit = kind_ == JoinKind::kSemi ? matched > 0 : kind_ == JoinKind::kAnti ? matched == 0
+                                                                                     : matched == 0 && KeepsUnmatchedLeft();
+  if (emit) AppendPair(&left_chunk_, lrow, nullptr, 0, produced);
 }
 
 Task<absl::Status> JoinOperator::Build(ExecContext& ctx) {
@@ -133,13 +147,17 @@ absl::Status NestedLoopJoinOperator::Probe(ExecContext& ctx, std::vector<DataChu
         if (!kept.ok()) return kept.status();
         pairs.Select(std::move(*kept));
       }
+      matched = matched || pairs.active() > 0;
+      if (!EmitsPairs()) {
+        if (matched) break;  // one partner decides
+        continue;
+      }
       for (size_t k = 0; k < pairs.active(); ++k) {
         right_matched_[rc][pairs.row(k)] = 1;
         AppendPair(&left_chunk_, lrow, &right, pairs.row(k), produced);
       }
-      matched = matched || pairs.active() > 0;
     }
-    if (!matched && KeepsUnmatchedLeft()) AppendPair(&left_chunk_, lrow, nullptr, 0, produced);
+    FinishLeftRow(lrow, matched ? 1 : 0, produced);
     if (!produced->empty() && (produced->size() > 1 || produced->back().count() >= kBatchSize / 2)) break;
     if (ctx.charged_since_yield >= ctx.yield_every) break;  // let Next yield between left rows
   }

@@ -12,7 +12,12 @@
 
 namespace quanta::sql {
 
-enum class JoinKind : uint8_t { kInner, kLeft, kRight, kFull, kCross };
+// kSemi: each left row once if it has a partner (EXISTS, IN); kAnti: each left row
+// without one (NOT EXISTS). Both output the left columns only.
+enum class JoinKind : uint8_t { kInner, kLeft, kRight, kFull, kCross, kSemi, kAnti };
+
+// " Semi Join", " Anti Join" or "" (EXPLAIN's suffix to a join's name, as PostgreSQL's).
+const char* JoinKindSuffix(JoinKind kind);
 
 // Appends the joined row (left row `lrow` ++ right row `rrow`; a null side contributes
 // NULLs) to *rows, starting a new full-size chunk of `types` when the last is full.
@@ -26,6 +31,8 @@ class JoinOperator : public Operator {
   Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) final;
   std::vector<const Operator*> children() const override { return {left_.get(), right_.get()}; }
   JoinKind kind() const { return kind_; }
+  // Whether output rows are pairs (not a semi or anti join's left rows alone).
+  bool EmitsPairs() const { return kind_ != JoinKind::kSemi && kind_ != JoinKind::kAnti; }
   size_t left_width() const { return left_->types().size(); }
   // Planning only (before the first NextBatch): the inputs, to wrap or take apart.
   // Replacements must keep their input's column types.
@@ -42,6 +49,9 @@ class JoinOperator : public Operator {
   // Appends (left row, right row) to *rows; a null side contributes NULLs.
   void AppendPair(const DataChunk* left, size_t lrow, const DataChunk* right, size_t rrow, std::vector<DataChunk>* rows) const;
   bool KeepsUnmatchedLeft() const { return kind_ == JoinKind::kLeft || kind_ == JoinKind::kFull; }
+  // After left row `lrow` met `matched` partners: its row alone for a semi join (if
+  // any) or an anti join (if none), or with NULLs for a LEFT/FULL join without any.
+  void FinishLeftRow(size_t lrow, size_t matched, std::vector<DataChunk>* produced) const;
 
   OperatorPtr left_, right_;
   JoinKind kind_;
@@ -69,7 +79,7 @@ class NestedLoopJoinOperator : public JoinOperator {
  public:
   NestedLoopJoinOperator(OperatorPtr left, OperatorPtr right, JoinKind kind, BoundExprPtr condition)
       : JoinOperator(std::move(left), std::move(right), kind), condition_(std::move(condition)) {}
-  std::string Describe() const override { return "Nested Loop"; }
+  std::string Describe() const override { return std::string("Nested Loop") + JoinKindSuffix(kind_); }
   // Planning only: the join condition (null for a cross join), taken out.
   BoundExprPtr TakeCondition() { return std::move(condition_); }
 

@@ -360,6 +360,10 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindColumn(const ast::Expr& e, const Sc
       if (!column.ok()) return column.status();
       if (scope.outer_used != nullptr) *scope.outer_used = true;
       const size_t index = static_cast<size_t>((*column)->column);
+      if (outer->as_join_input) {
+        if (outer != scope.outer) break;  // only the level being joined with (deeper ones: not decorrelated)
+        return MakeColumn(-static_cast<int>(index) - 1, outer->columns[index].type);
+      }
       if (outer->values == nullptr) return MakeConstant(Value::Null(outer->columns[index].type));
       Value v = (*outer->values)[index];
       v.set_type(outer->columns[index].type);

@@ -84,6 +84,10 @@ class ExprBinder {
   absl::StatusOr<BoundExprPtr> BindCondition(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
                                              const char* clause);
 
+  // `l op r` for bound operands (the operator resolved as in an expression).
+  absl::StatusOr<BoundExprPtr> BindComparison(const std::string& op, BoundExprPtr l, BoundExprPtr r, int position) {
+    return BindOperator(op, std::move(l), std::move(r), position);
+  }
   // Converts `e` to `to` in `context`; constants convert now. Errors: the cast's
   // (with `position`), or 42804/42846 when no such conversion exists.
   static absl::StatusOr<BoundExprPtr> Coerce(BoundExprPtr e, const Type& to, CastContext context, int position);

@@ -127,6 +127,7 @@ double EstimateRows(const Operator& op) {
   if (const auto* join = dynamic_cast<const JoinOperator*>(&op)) {
     const double left = EstimateRows(*children[0]), right = EstimateRows(*children[1]);
     // An equi-join: as a foreign key's, each row of the larger side finds about one.
+    if (!join->EmitsPairs()) return left / 2;  // semi, anti: some of the left rows
     return join->kind() == JoinKind::kCross ? left * right : std::max(left, right);
   }
   if (dynamic_cast<const IndexNestedLoopJoinOperator*>(&op) != nullptr) return EstimateRows(*children[0]);

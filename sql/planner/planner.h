@@ -75,6 +75,15 @@ class Planner {
   };
   absl::StatusOr<Plan> PlanBody(const ast::SelectStmt& stmt);  // PlanQuery after WITH
   absl::StatusOr<Plan> PlanSimple(const ast::SelectStmt& stmt);
+  // A WHERE conjunct (EXISTS, NOT EXISTS, IN over a subquery) as a semi or anti join
+  // of the query's rows (`scope`) with the subquery's FROM (decorrelate.cc); nullopt
+  // when it does not qualify (it then runs per row through ApplyOperator).
+  struct Decorrelated {
+    OperatorPtr inner;
+    JoinKind kind;
+    BoundExprPtr condition;  // over the query's columns, then the subquery's; null: none
+  };
+  absl::StatusOr<std::optional<Decorrelated>> Decorrelate(const ast::Expr& conjunct, const Scope& scope);
   // ORDER BY / DISTINCT ON `e` as a column of the select list `exprs`: an equal one, or
   // a hidden one appended (42P10 instead when `must_exist`, for SELECT DISTINCT).
   absl::StatusOr<int> OutputColumn(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause,
@@ -120,6 +129,8 @@ OperatorPtr MakeJoin(OperatorPtr left, OperatorPtr right, JoinKind kind, BoundEx
 
 // The terms of a conjunction (a AND b AND c → a, b, c; anything else: itself).
 void SplitConjuncts(BoundExprPtr e, std::vector<BoundExprPtr>* out);
+// The same, over the syntax tree.
+void SplitAstConjuncts(const ast::Expr& e, std::vector<const ast::Expr*>* out);
 
 // Filters `op` by every conjunct, each pushed as far down through inner and cross joins
 // as the columns it reads allow (to a table scan, which narrows to the key range it

@@ -248,18 +248,36 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
     if (ContainsAggregate(*stmt.where)) {
       return SqlError(sqlstate::kGroupingError, "aggregate functions are not allowed in WHERE", stmt.where->position);
     }
+    // EXISTS / NOT EXISTS / IN subqueries that can become semi and anti joins do; the
+    // other conjuncts bind as usual.
+    std::vector<const ast::Expr*> conjuncts;
+    SplitAstConjuncts(*stmt.where, &conjuncts);
+    std::vector<Decorrelated> joins;
     SubquerySink sink = MakeSink(width);
-    binder_.set_sink(&sink);
-    auto where = binder_.BindCondition(*stmt.where, scope, nullptr, "WHERE");
-    binder_.set_sink(nullptr);
-    if (!where.ok()) return where.status();
+    std::vector<BoundExprPtr> terms, pushed, kept;
+    for (const ast::Expr* c : conjuncts) {
+      auto decorrelated = Decorrelate(*c, scope);
+      if (!decorrelated.ok()) return decorrelated.status();
+      if (decorrelated->has_value()) {
+        joins.push_back(std::move(**decorrelated));
+        continue;
+      }
+      binder_.set_sink(&sink);
+      auto bound = binder_.BindCondition(*c, scope, nullptr, "WHERE");
+      binder_.set_sink(nullptr);
+      if (!bound.ok()) return bound.status();
+      SplitConjuncts(std::move(*bound), &terms);
+    }
     // Conjuncts over FROM's columns alone go down to the inputs they read; those reading
     // a subquery's result (or calling nextval) filter above the subqueries.
-    std::vector<BoundExprPtr> terms, pushed, kept;
-    SplitConjuncts(std::move(*where), &terms);
     for (BoundExprPtr& t : terms) (Pushable(*t, width) ? pushed : kept).push_back(std::move(t));
     op = ChooseJoinMethods(PushDownFilters(std::move(op), std::move(pushed), session_.join_collapse_limit),
                            session_.enable_nestloop);
+    for (Decorrelated& j : joins) {
+      QUANTA_ASSERT(j.kind == JoinKind::kSemi || j.kind == JoinKind::kAnti);
+      op = MakeJoin(std::move(op), std::move(j.inner), j.kind, std::move(j.condition), width);
+      QUANTA_ASSERT(op->types().size() == width);  // semi and anti joins keep the query's columns
+    }
     width += sink.entries.size();
     op = WrapApply(std::move(op), std::move(sink), scope);
     for (BoundExprPtr& t : kept) op = std::make_unique<FilterOperator>(std::move(op), std::move(t));

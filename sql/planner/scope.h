@@ -27,6 +27,9 @@ struct Scope {
   const Scope* outer = nullptr;
   const std::vector<Value>* values = nullptr;  // this level's row (for an outer level)
   bool* outer_used = nullptr;
+  // As an outer level: its columns bind as column references numbered -(i + 1), not
+  // as constants (a subquery being planned as a join with this level: decorrelate.cc).
+  bool as_join_input = false;
   bool HasTable(const std::string& table) const {
     for (const ScopeColumn& c : columns) {
       if (c.table == table) return true;
