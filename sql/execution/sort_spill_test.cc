@@ -20,27 +20,14 @@
 #include "sim/testing.h"
 #include "sql/common/sql_error.h"
 #include "sql/execution/spill.h"
+#include "sql/session/engine_testing.h"
 #include "sql/session/sql_engine.h"
 #include "sql/storage/store_access.h"
 
 namespace quanta::sql {
 namespace {
 
-struct Engine {
-  std::unique_ptr<storage::Store> store;
-  std::unique_ptr<StoreAccess> access;
-  std::unique_ptr<SqlEngine> engine;
-};
-
-Task<void> OpenEngine(Env& env, Engine* out) {
-  storage::StoreOptions options;
-  options.dir = "store";
-  auto store = co_await storage::Store::Open(env, options);
-  QUANTA_ASSERT(store.ok());
-  out->store = std::move(*store);
-  out->access = std::make_unique<StoreAccess>(*out->store);
-  out->engine = std::make_unique<SqlEngine>(env, *out->access);
-}
+using testing::LocalEngine;
 
 Task<void> Run(SqlEngine& engine, std::string sql, ExecuteResult* out) { *out = co_await engine.Execute(std::move(sql)); }
 
@@ -60,7 +47,9 @@ std::string Rows(const ExecuteResult& r) {
 // A node with an engine over a store; Sql runs one request to completion.
 class SortSpillTest {
  public:
-  explicit SortSpillTest(uint64_t seed) : node_(seed) { node_.Run(OpenEngine(node_.env(), &engine_)); }
+  explicit SortSpillTest(uint64_t seed) : node_(seed) {
+    node_.Run(testing::OpenLocalEngine(node_.env(), "store", SqlEngineOptions(), &engine_));
+  }
   ~SortSpillTest() { engine_.engine.reset(); }
 
   ExecuteResult Sql(const std::string& sql) {
@@ -84,7 +73,7 @@ class SortSpillTest {
   }
 
   sim::TestNode node_;
-  Engine engine_;
+  LocalEngine engine_;
 };
 
 // A table of `rows` rows whose columns repeat (so sort keys tie) and hold NULLs.

@@ -108,10 +108,7 @@ absl::StatusOr<std::optional<Planner::Decorrelated>> Planner::Decorrelate(const 
   level.values = nullptr;
   level.outer_used = nullptr;
   bool from_used = false;
-  Planner sub(catalog_, access_, session_, params_);
-  sub.ctes_ = ctes_;
-  sub.set_outer(&level);
-  sub.used_flag_ = &from_used;
+  Planner sub(*this, &level, &from_used);
   auto from = sub.PlanFrom(q->from);
   if (!from.ok() || from_used) return std::nullopt;  // (an error there surfaces when the subquery is planned per row)
   // Its conditions (and IN's comparison) over the query's columns and the subquery's.

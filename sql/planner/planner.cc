@@ -74,10 +74,7 @@ SubquerySink Planner::MakeSink(size_t base) {
     level.values = nullptr;  // outer names bind as NULLs of their types while validating
     level.outer_used = nullptr;
     bool used = false;
-    Planner sub(catalog_, access_, session_, params_);
-    sub.ctes_ = ctes_;
-    sub.set_outer(&level);
-    sub.used_flag_ = &used;
+    Planner sub(*this, &level, &used);
     auto plan = sub.PlanQuery(query);
     if (!plan.ok()) return plan.status();
     *correlated = used;
@@ -526,10 +523,7 @@ absl::StatusOr<Planner::Source> Planner::PlanRightSide(const ast::TableRef& ref,
   level.outer_used = nullptr;
   level.values = nullptr;
   bool used = false;
-  Planner sub(catalog_, access_, session_, params_);
-  sub.ctes_ = ctes_;
-  sub.set_outer(&level);
-  sub.used_flag_ = &used;
+  Planner sub(*this, &level, &used);
   auto right = sub.PlanTableRef(ref);
   if (!right.ok() || !used) return right;
   std::shared_ptr<OwnedScopes> chain = CopyChain(level);

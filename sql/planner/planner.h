@@ -49,6 +49,14 @@ class Planner {
  public:
   Planner(const CatalogSnapshot& catalog, DataAccess& access, const SessionInfo& session, std::vector<Type>* params)
       : catalog_(catalog), access_(access), session_(session), params_(params), binder_(session, params) {}
+  // A planner for a query nested in `parent`'s (same catalog, session and CTEs) whose
+  // names not found in its own FROM resolve in `outer`, setting *used when one does.
+  Planner(const Planner& parent, const Scope* outer, bool* used)
+      : Planner(parent.catalog_, parent.access_, parent.session_, parent.params_) {
+    ctes_ = parent.ctes_;
+    outer_ = outer;
+    used_flag_ = used;
+  }
   // Makes this a subquery's planner: names not found in its own FROM resolve in `outer`.
   void set_outer(const Scope* outer) { outer_ = outer; }
   // A sink for one clause's subqueries, whose result columns will start at `base`.

@@ -21,29 +21,19 @@
 #include "rapidcheck/gtest.h"
 #include "sim/testing.h"
 #include "sql/common/sql_error.h"
+#include "sql/session/engine_testing.h"
 #include "sql/session/sql_engine.h"
 #include "sql/storage/store_access.h"
 
 namespace quanta::sql {
 namespace {
 
-// One engine over its own store.
-struct Engine {
-  std::unique_ptr<storage::Store> store;
-  std::unique_ptr<StoreAccess> access;
-  std::unique_ptr<SqlEngine> engine;
-};
+using testing::LocalEngine;
 
-Task<void> OpenEngine(Env& env, std::string dir, size_t scan_batch, Engine* out) {
-  storage::StoreOptions options;
-  options.dir = std::move(dir);
-  auto store = co_await storage::Store::Open(env, options);
-  QUANTA_ASSERT(store.ok());
-  out->store = std::move(*store);
-  out->access = std::make_unique<StoreAccess>(*out->store);
-  SqlEngineOptions engine_options;
-  engine_options.scan_batch = scan_batch;
-  out->engine = std::make_unique<SqlEngine>(env, *out->access, SessionInfo(), engine_options);
+Task<void> OpenEngine(Env& env, std::string dir, size_t scan_batch, LocalEngine* out) {
+  SqlEngineOptions options;
+  options.scan_batch = scan_batch;
+  co_await testing::OpenLocalEngine(env, std::move(dir), options, out);
 }
 
 // A statement's outcome as text: the error's SQLSTATE, or the tag and rows (sorted:
@@ -165,7 +155,7 @@ void IndexesAgree() {
       "CASE WHEN i % 5 = 1 THEN NULL ELSE (ARRAY['', 'a', 'ab', 'b', 'z'])[(i * ", kb, ") % 5 + 1] END, (i * ", kc,
       ") % 10 - 5 FROM generate_series(1, ", rows, ") i");
   sim::TestNode node(1);
-  Engine plain, indexed;
+  LocalEngine plain, indexed;
   node.Run(OpenEngine(node.env(), "plain", plain_batch, &plain));
   node.Run(OpenEngine(node.env(), "indexed", indexed_batch, &indexed));
   const std::string create = "CREATE TABLE t (id int PRIMARY KEY, a int, b text, c int NOT NULL)";
