@@ -45,7 +45,6 @@ class TempFile {
   TempFile(const TempFile&) = delete;
   TempFile& operator=(const TempFile&) = delete;
 
-  const std::string& path() const { return path_; }
   uint64_t size() const { return size_; }
   // Appends `data` at the end. REQUIRES: no other Append pending; data.size() < 4 GiB.
   Task<absl::StatusOr<TempExtent>> Append(std::string data);
@@ -66,8 +65,6 @@ class TempSpace {
   // A new, empty file whose name no other TempSpace of the process uses; `purpose`
   // ("sort") goes into the name.
   Task<absl::StatusOr<std::unique_ptr<TempFile>>> Create(std::string_view purpose);
-
-  uint64_t files_created() const { return files_created_; }
 
  private:
   Env& env_;

@@ -49,7 +49,6 @@ class TableScanOperator : public Operator {
   }
   bool ranged() const { return ranged_; }
   bool with_keys() const { return with_keys_; }
-  const IndexDef* index() const { return index_; }
   // The planner's estimate of the rows the scan reads (negative: none; see ScanChoice).
   double estimated_rows() const { return estimated_rows_; }
   void set_estimated_rows(double rows) { estimated_rows_ = rows; }

@@ -253,15 +253,21 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
     std::vector<const ast::Expr*> conjuncts;
     SplitAstConjuncts(*stmt.where, &conjuncts);
     std::vector<Decorrelated> joins;
-    SubquerySink sink = MakeSink(width);
-    std::vector<BoundExprPtr> terms, pushed, kept;
+    std::vector<const ast::Expr*> rest;
     for (const ast::Expr* c : conjuncts) {
       auto decorrelated = Decorrelate(*c, scope);
       if (!decorrelated.ok()) return decorrelated.status();
       if (decorrelated->has_value()) {
         joins.push_back(std::move(**decorrelated));
-        continue;
+      } else {
+        rest.push_back(c);
       }
+    }
+    // Nothing decorrelated: WHERE binds whole (its errors name the AND they are in).
+    if (joins.empty()) rest = {stmt.where.get()};
+    SubquerySink sink = MakeSink(width);
+    std::vector<BoundExprPtr> terms, pushed, kept;
+    for (const ast::Expr* c : rest) {
       binder_.set_sink(&sink);
       auto bound = binder_.BindCondition(*c, scope, nullptr, "WHERE");
       binder_.set_sink(nullptr);
