@@ -34,6 +34,11 @@ HashJoinOperator::HashJoinOperator(OperatorPtr left, OperatorPtr right, JoinKind
   QUANTA_ASSERT(kind_ != JoinKind::kCross);
 }
 
+std::string HashJoinOperator::Describe() const {
+  const std::string suffix = JoinKindSuffix(kind_);
+  return "Hash" + (suffix.empty() ? std::string(" Join") : suffix);
+}
+
 std::vector<BoundExprPtr> HashJoinOperator::TakeCondition() {
   std::vector<BoundExprPtr> terms = std::move(key_terms_);
   if (residual_ != nullptr) terms.push_back(std::move(residual_));

@@ -21,7 +21,7 @@ class HashJoinOperator : public JoinOperator {
   // join apart again: TakeCondition).
   HashJoinOperator(OperatorPtr left, OperatorPtr right, JoinKind kind, std::vector<int> left_keys,
                    std::vector<int> right_keys, BoundExprPtr residual, std::vector<BoundExprPtr> key_terms);
-  std::string Describe() const override { return EmitsPairs() ? "Hash Join" : std::string("Hash") + JoinKindSuffix(kind_); }
+  std::string Describe() const override;
   const std::vector<int>& left_keys() const { return left_keys_; }
   const std::vector<int>& right_keys() const { return right_keys_; }
   // Planning only: the whole join condition (the key equalities and the residual),

@@ -29,7 +29,7 @@ class IndexNestedLoopJoinOperator : public Operator {
   IndexNestedLoopJoinOperator(OperatorPtr left, std::unique_ptr<TableScanOperator> inner, std::vector<int> left_keys,
                               JoinKind kind, BoundExprPtr condition);
   Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
-  std::string Describe() const override { return "Nested Loop"; }
+  std::string Describe() const override { return std::string("Nested Loop") + JoinKindSuffix(kind_); }
   std::vector<const Operator*> children() const override { return {left_.get(), inner_.get()}; }
 
  private:

@@ -5,9 +5,16 @@
 namespace quanta::sql {
 
 const char* JoinKindSuffix(JoinKind kind) {
-  if (kind == JoinKind::kSemi) return " Semi Join";
-  if (kind == JoinKind::kAnti) return " Anti Join";
-  return "";
+  switch (kind) {
+    case JoinKind::kInner:
+    case JoinKind::kCross: return "";
+    case JoinKind::kLeft: return " Left Join";
+    case JoinKind::kRight: return " Right Join";
+    case JoinKind::kFull: return " Full Join";
+    case JoinKind::kSemi: return " Semi Join";
+    case JoinKind::kAnti: return " Anti Join";
+  }
+  QUANTA_UNREACHABLE("join kind");
 }
 
 JoinOperator::JoinOperator(OperatorPtr left, OperatorPtr right, JoinKind kind)

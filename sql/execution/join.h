@@ -16,7 +16,8 @@ namespace quanta::sql {
 // without one (NOT EXISTS). Both output the left columns only.
 enum class JoinKind : uint8_t { kInner, kLeft, kRight, kFull, kCross, kSemi, kAnti };
 
-// " Semi Join", " Anti Join" or "" (EXPLAIN's suffix to a join's name, as PostgreSQL's).
+// " Left Join", " Semi Join" and so on, "" for INNER and CROSS (EXPLAIN's suffix to a
+// join's name, as PostgreSQL's: "Hash Left Join", "Nested Loop Semi Join").
 const char* JoinKindSuffix(JoinKind kind);
 
 // Appends the joined row (left row `lrow` ++ right row `rrow`; a null side contributes

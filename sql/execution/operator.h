@@ -68,11 +68,14 @@ class Operator {
     if (!ctx.instrument) return NextBatch(ctx, out);
     return TimedNext(ctx, out);
   }
-  // What Next counted under ctx.instrument.
+  // What Next counted under ctx.instrument. A loop is one run from the first batch to
+  // the last (an index nested loop's inner scan runs once per outer row); the counts
+  // and times are sums over the loops.
   struct Stats {
     uint64_t rows = 0;
     uint64_t batches = 0;
-    absl::Duration first_batch = absl::ZeroDuration();  // until the first batch came back
+    uint64_t loops = 0;
+    absl::Duration startup = absl::ZeroDuration();  // until each loop's first batch came back
     absl::Duration total = absl::ZeroDuration();
   };
   const Stats& stats() const { return stats_; }
@@ -94,6 +97,7 @@ class Operator {
   Task<absl::StatusOr<bool>> TimedNext(ExecContext& ctx, DataChunk* out);
 
   Stats stats_;
+  bool in_loop_ = false;  // a loop started and has not returned its last batch
 };
 
 using OperatorPtr = std::unique_ptr<Operator>;

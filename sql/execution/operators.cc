@@ -69,13 +69,18 @@ std::string GroupKey(const std::vector<const Vector*>& columns, size_t row) {
 
 Task<absl::StatusOr<bool>> Operator::TimedNext(ExecContext& ctx, DataChunk* out) {
   QUANTA_ASSERT(ctx.instrument && ctx.env != nullptr);
+  const bool starts_loop = !in_loop_;
+  if (starts_loop) ++stats_.loops;
+  in_loop_ = true;
   const absl::Duration start = ctx.env->MonotonicNow();
   auto more = co_await NextBatch(ctx, out);
   const absl::Duration took = ctx.env->MonotonicNow() - start;
-  if (stats_.batches == 0) stats_.first_batch = stats_.total + took;
+  if (starts_loop) stats_.startup += took;
   stats_.total += took;
   ++stats_.batches;
   if (more.ok()) stats_.rows += out->active();
+  in_loop_ = more.ok() && *more;
+  QUANTA_ASSERT(stats_.loops <= stats_.batches && stats_.startup <= stats_.total);
   co_return more;
 }
 

@@ -153,7 +153,7 @@ absl::StatusOr<std::optional<Planner::Decorrelated>> Planner::Decorrelate(const 
     }
   }
   OperatorPtr side = ChooseJoinMethods(PushDownFilters(std::move(from->op), std::move(own), session_.join_collapse_limit),
-                                       session_.enable_nestloop);
+                                       session_.join_methods);
   return Decorrelated{std::move(side), kind, joining.empty() ? nullptr : Conjoin(std::move(joining))};
 }
 

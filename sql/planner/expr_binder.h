@@ -25,6 +25,14 @@
 
 namespace quanta::sql {
 
+// The join methods the planner may choose (SET enable_nestloop, enable_hashjoin,
+// enable_mergejoin; PostgreSQL's, all on by default).
+struct JoinMethods {
+  bool nestloop = true;   // off: no index nested loops (equi-joins stay hash joins)
+  bool hashjoin = true;   // off: equi-joins become merge joins, their inputs sorted if need be
+  bool mergejoin = true;  // off: no merge joins
+};
+
 // Facts about the session that functions like current_user() read.
 struct SessionInfo {
   std::string user = "quanta";
@@ -32,7 +40,7 @@ struct SessionInfo {
   std::string version = "PostgreSQL 15.0 (QuantaDB 0.1)";
   SearchPath search_path;      // follows SET search_path (the engine keeps it current)
   std::string current_schema;  // the path's first existing schema at this statement's catalog ("": none)
-  bool enable_nestloop = true;  // SET enable_nestloop: off keeps equi-joins hash joins
+  JoinMethods join_methods;
   int join_collapse_limit = 8;  // SET join_collapse_limit: joins of more inputs keep their written order
   const CatalogSnapshot* catalog = nullptr;  // the running statement's (obj_description reads its comments)
 };

@@ -4,7 +4,9 @@
 #include "engine/env/assert.h"
 #include "sql/execution/hash_join.h"
 #include "sql/execution/index_join.h"
+#include "sql/execution/merge_join.h"
 #include "sql/execution/operators.h"
+#include "sql/execution/sort.h"
 #include "sql/execution/table_scan.h"
 #include "sql/planner/key_range.h"
 #include "sql/planner/planner.h"
@@ -90,6 +92,82 @@ OperatorPtr MaybeIndexJoin(OperatorPtr op) {
                                                        std::move(lookup->left_keys), join->kind(), Conjoin(std::move(terms)));
 }
 
+// A merge join pays over a hash join once the inputs come in key order and the hash
+// table would be big: below this many rows (estimated) on either side, hashing stays.
+constexpr double kMergeMinRows = 10000;
+
+// The table scan under `op`'s filters, if it reads rows in ascending primary key order.
+const TableScanOperator* KeyOrderedScan(const Operator& op) {
+  const Operator* at = &op;
+  while (dynamic_cast<const FilterOperator*>(at) != nullptr) at = at->children()[0];
+  const auto* scan = dynamic_cast<const TableScanOperator*>(at);
+  return scan != nullptr && scan->InKeyOrder() && !scan->backward() ? scan : nullptr;
+}
+
+// Whether `op`'s rows come sorted on `columns`, in that order (ascending, NULLs last).
+bool SortedOn(const Operator& op, const std::vector<int>& columns) {
+  const TableScanOperator* scan = KeyOrderedScan(op);
+  if (scan == nullptr || columns.size() > scan->table().primary_key.size()) return false;
+  return std::equal(columns.begin(), columns.end(), scan->table().primary_key.begin());
+}
+
+// The join's key pairs (indexes into left_keys/right_keys) that both inputs come sorted
+// on, in that order: the pairs matching both tables' primary keys column by column from
+// the first. Empty if the inputs are not in a common order.
+std::vector<size_t> PresortedPairs(HashJoinOperator& join) {
+  const TableScanOperator* left = KeyOrderedScan(*join.mutable_left());
+  const TableScanOperator* right = KeyOrderedScan(*join.mutable_right());
+  std::vector<size_t> pairs;
+  if (left == nullptr || right == nullptr) return pairs;
+  const std::vector<int>& left_pk = left->table().primary_key;
+  const std::vector<int>& right_pk = right->table().primary_key;
+  for (size_t i = 0; i < left_pk.size() && i < right_pk.size(); ++i) {
+    size_t p = 0;
+    while (p < join.left_keys().size() && !(join.left_keys()[p] == left_pk[i] && join.right_keys()[p] == right_pk[i])) ++p;
+    if (p == join.left_keys().size() || std::find(pairs.begin(), pairs.end(), p) != pairs.end()) break;
+    pairs.push_back(p);
+  }
+  return pairs;
+}
+
+// `op` sorted on `columns` (ascending, NULLs last), unless it already is.
+OperatorPtr SortedBy(OperatorPtr op, const std::vector<int>& columns) {
+  if (SortedOn(*op, columns)) return op;
+  std::vector<SortKey> keys;
+  for (int c : columns) keys.push_back(SortKey{c, false, false});
+  return std::make_unique<SortOperator>(std::move(op), std::move(keys));
+}
+
+// Rebuilds `join` as a merge join when its inputs come in key order and are big, or
+// (`forced`: hash joins disabled) always, sorting the inputs as needed.
+OperatorPtr MaybeMergeJoin(OperatorPtr op, bool forced) {
+  auto* join = dynamic_cast<HashJoinOperator*>(op.get());
+  if (join == nullptr) return op;
+  std::vector<size_t> pairs = PresortedPairs(*join);
+  if (pairs.empty()) {
+    if (!forced) return op;
+    for (size_t p = 0; p < join->left_keys().size(); ++p) pairs.push_back(p);
+  } else if (!forced && std::min(EstimateRows(*join->mutable_left()), EstimateRows(*join->mutable_right())) < kMergeMinRows) {
+    return op;
+  }
+  const std::vector<int> all_left = join->left_keys(), all_right = join->right_keys();
+  std::vector<BoundExprPtr> terms = join->TakeCondition();  // the key equalities, pair by pair, then the residual
+  QUANTA_ASSERT(terms.size() >= all_left.size());
+  std::vector<int> left_keys, right_keys;
+  std::vector<BoundExprPtr> residual;
+  for (size_t p : pairs) {
+    left_keys.push_back(all_left[p]);
+    right_keys.push_back(all_right[p]);
+  }
+  for (size_t t = 0; t < terms.size(); ++t) {
+    if (std::find(pairs.begin(), pairs.end(), t) == pairs.end()) residual.push_back(std::move(terms[t]));
+  }
+  OperatorPtr left = SortedBy(std::move(join->mutable_left()), left_keys);
+  OperatorPtr right = SortedBy(std::move(join->mutable_right()), right_keys);
+  return std::make_unique<MergeJoinOperator>(std::move(left), std::move(right), join->kind(), std::move(left_keys),
+                                             std::move(right_keys), residual.empty() ? nullptr : Conjoin(std::move(residual)));
+}
+
 // An INNER hash join builds its hash table from the right input: when the left is
 // estimated much smaller, the inputs trade places (a projection restores the columns).
 constexpr double kSwapRatio = 2;
@@ -130,6 +208,10 @@ double EstimateRows(const Operator& op) {
     if (!join->EmitsPairs()) return left / 2;  // semi, anti: some of the left rows
     return join->kind() == JoinKind::kCross ? left * right : std::max(left, right);
   }
+  if (const auto* merge = dynamic_cast<const MergeJoinOperator*>(&op)) {
+    const double left = EstimateRows(*children[0]), right = EstimateRows(*children[1]);
+    return merge->kind() == JoinKind::kSemi || merge->kind() == JoinKind::kAnti ? left / 2 : std::max(left, right);
+  }
   if (dynamic_cast<const IndexNestedLoopJoinOperator*>(&op) != nullptr) return EstimateRows(*children[0]);
   if (dynamic_cast<const FilterOperator*>(&op) != nullptr) {
     const auto* scan = dynamic_cast<const TableScanOperator*>(children[0]);
@@ -142,20 +224,21 @@ double EstimateRows(const Operator& op) {
   return rows;
 }
 
-OperatorPtr ChooseJoinMethods(OperatorPtr op, bool index_joins) {
+OperatorPtr ChooseJoinMethods(OperatorPtr op, const JoinMethods& methods) {
   if (auto* filter = dynamic_cast<FilterOperator*>(op.get())) {
-    filter->mutable_child() = ChooseJoinMethods(std::move(filter->mutable_child()), index_joins);
+    filter->mutable_child() = ChooseJoinMethods(std::move(filter->mutable_child()), methods);
     return op;
   }
   if (auto* project = dynamic_cast<ProjectOperator*>(op.get())) {  // over reordered joins
-    project->mutable_child() = ChooseJoinMethods(std::move(project->mutable_child()), index_joins);
+    project->mutable_child() = ChooseJoinMethods(std::move(project->mutable_child()), methods);
     return op;
   }
   auto* join = dynamic_cast<JoinOperator*>(op.get());
   if (join == nullptr) return op;
-  join->mutable_left() = ChooseJoinMethods(std::move(join->mutable_left()), index_joins);
-  join->mutable_right() = ChooseJoinMethods(std::move(join->mutable_right()), index_joins);
-  if (index_joins) op = MaybeIndexJoin(std::move(op));
+  join->mutable_left() = ChooseJoinMethods(std::move(join->mutable_left()), methods);
+  join->mutable_right() = ChooseJoinMethods(std::move(join->mutable_right()), methods);
+  if (methods.nestloop) op = MaybeIndexJoin(std::move(op));
+  if (methods.mergejoin) op = MaybeMergeJoin(std::move(op), !methods.hashjoin);
   return MaybeSwapSides(std::move(op));
 }
 

@@ -155,15 +155,21 @@ OperatorPtr PushDownFilters(OperatorPtr op, std::vector<BoundExprPtr> conjuncts,
 bool ReordersJoins(const Operator& op, int collapse_limit);
 OperatorPtr ReorderJoins(OperatorPtr op, std::vector<BoundExprPtr> conjuncts);
 
-// Join methods, once the filters are down: a hash join (INNER or LEFT) whose right input
-// is a table, perhaps filtered, with a primary key or an index led by right key
-// columns, becomes an index nested loop (IndexNestedLoopJoinOperator: one key lookup per
-// left row, the right filters joining the condition) when the left input is estimated
-// to hold fewer than 1/kLookupCost of the table's rows, unless `index_joins` is false
-// (SET enable_nestloop = off); an INNER hash join whose right (build) input is
-// estimated at over twice the left's has its inputs swapped. Recurses through joins,
-// filters and projections.
-OperatorPtr ChooseJoinMethods(OperatorPtr op, bool index_joins);
+// Join methods, once the filters are down, as `methods` allow:
+// - a hash join (INNER or LEFT) whose right input is a table, perhaps filtered, with a
+//   primary key or an index led by right key columns, becomes an index nested loop
+//   (IndexNestedLoopJoinOperator: one key lookup per left row, the right filters joining
+//   the condition) when the left input is estimated to hold fewer than 1/kLookupCost of
+//   the table's rows (methods.nestloop);
+// - else a hash join whose inputs both come in the order of (some of) its keys, tables
+//   read in primary key order, becomes a merge join (MergeJoinOperator: no hash table)
+//   when both are estimated at kMergeMinRows or more (methods.mergejoin); without
+//   methods.hashjoin every hash join becomes one, its inputs sorted where they are not
+//   in order;
+// - else an INNER hash join whose right (build) input is estimated at over twice the
+//   left's has its inputs swapped.
+// Recurses through joins, filters and projections.
+OperatorPtr ChooseJoinMethods(OperatorPtr op, const JoinMethods& methods);
 
 // The planner's estimate of the rows `op` returns: a scan's from its key range (1 for a
 // unique key fixed) or ANALYZE's row count (1000 for a table never analyzed), a third

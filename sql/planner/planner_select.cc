@@ -278,7 +278,7 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
     // a subquery's result (or calling nextval) filter above the subqueries.
     for (BoundExprPtr& t : terms) (Pushable(*t, width) ? pushed : kept).push_back(std::move(t));
     op = ChooseJoinMethods(PushDownFilters(std::move(op), std::move(pushed), session_.join_collapse_limit),
-                           session_.enable_nestloop);
+                           session_.join_methods);
     for (Decorrelated& j : joins) {
       QUANTA_ASSERT(j.kind == JoinKind::kSemi || j.kind == JoinKind::kAnti);
       op = MakeJoin(std::move(op), std::move(j.inner), j.kind, std::move(j.condition), width);
@@ -288,7 +288,7 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
     op = WrapApply(std::move(op), std::move(sink), scope);
     for (BoundExprPtr& t : kept) op = std::make_unique<FilterOperator>(std::move(op), std::move(t));
   } else {
-    op = ChooseJoinMethods(std::move(op), session_.enable_nestloop);
+    op = ChooseJoinMethods(std::move(op), session_.join_methods);
   }
   SubquerySink select_sink = MakeSink(width);  // subqueries of the select list and ORDER BY
   auto targets = Expand(stmt.targets, scope);

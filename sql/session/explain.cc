@@ -1,7 +1,8 @@
 // EXPLAIN [ANALYZE]: the plan of a query as a tree of its operators, one line each,
 // indented as PostgreSQL's text format indents children ("  ->  "). With ANALYZE the
 // query runs (its rows discarded) with the operators counting, and each line gets the
-// actual time (first batch..last, ms), rows and loops. There are no cost estimates:
+// actual time (first batch..last, ms), rows and loops, per loop as PostgreSQL averages
+// them (an index nested loop's inner scan runs once per outer row). No cost estimates:
 // the output is PostgreSQL's with COSTS OFF.
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -20,13 +21,15 @@ void Render(const Operator& op, int depth, const ast::ExplainStmt& explain, std:
   absl::StrAppend(&line, op.Describe());
   if (explain.analyze) {
     const Operator::Stats& s = op.stats();
-    if (s.batches == 0) {
+    // Per loop, as PostgreSQL averages them: rows rounded, times in ms.
+    const double loops = static_cast<double>(s.loops);
+    if (s.loops == 0) {
       absl::StrAppend(&line, " (never executed)");
     } else if (explain.timing) {
-      absl::StrAppend(&line, absl::StrFormat("  (actual time=%.3f..%.3f rows=%d loops=1)", Millis(s.first_batch),
-                                             Millis(s.total), s.rows));
+      absl::StrAppend(&line, absl::StrFormat("  (actual time=%.3f..%.3f rows=%.0f loops=%d)", Millis(s.startup) / loops,
+                                             Millis(s.total) / loops, static_cast<double>(s.rows) / loops, s.loops));
     } else {
-      absl::StrAppend(&line, absl::StrFormat("  (actual rows=%d loops=1)", s.rows));
+      absl::StrAppend(&line, absl::StrFormat("  (actual rows=%.0f loops=%d)", static_cast<double>(s.rows) / loops, s.loops));
     }
   }
   lines->push_back(std::move(line));

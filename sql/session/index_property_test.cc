@@ -1,11 +1,13 @@
 // RapidCheck: random tables, random DML and random queries give the same results with
 // and without secondary indexes, and with table-scan batches of 1, 7 and 2048 rows;
 // joins give the same results as index nested loops in an order chosen from estimates
-// (the indexed engine) and as hash joins in the written order (the plain one, with
-// enable_nestloop off and join_collapse_limit 1).
-// One engine has no index; the other has a plain, a two-column and a unique index, so
-// its queries read through them (equalities, ranges, NULLs) and its writes maintain
-// them (UPDATEs that move indexed values and primary keys, DELETEs, INSERTs).
+// (the indexed engine), as hash joins in the written order (the plain one, with
+// enable_nestloop off and join_collapse_limit 1) and as merge joins over sorted inputs
+// (the merged one, with enable_hashjoin off).
+// The plain and merged engines have no index; the indexed one has a plain, a two-column
+// and a unique index, so its queries read through them (equalities, ranges, NULLs) and
+// its writes maintain them (UPDATEs that move indexed values and primary keys, DELETEs,
+// INSERTs).
 #include <algorithm>
 #include <memory>
 #include <string>
@@ -94,7 +96,8 @@ rc::Gen<std::string> GenWhere() {
 rc::Gen<std::string> GenJoin() {
   const auto on = rc::gen::elementOf(std::vector<std::string>{
       "JOIN t y ON y.id = x.a", "LEFT JOIN t y ON y.id = x.a", "JOIN t y ON y.a = x.c", "LEFT JOIN t y ON y.a = x.a",
-      "JOIN t y ON y.b = x.b AND y.c = x.c", "LEFT JOIN t y ON y.b = x.b AND y.c > x.c", "JOIN t y ON y.c = x.c AND y.id <> x.id"});
+      "JOIN t y ON y.b = x.b AND y.c = x.c", "LEFT JOIN t y ON y.b = x.b AND y.c > x.c", "JOIN t y ON y.c = x.c AND y.id <> x.id",
+      "RIGHT JOIN t y ON y.a = x.a", "FULL JOIN t y ON y.b = x.b AND y.c > x.c", "FULL JOIN t y ON y.id = x.id"});
   const auto left = rc::gen::oneOf(
       rc::gen::apply([](int id, std::string where) { return absl::StrCat("id = ", id, " AND (", where, ")"); },
                      rc::gen::inRange(0, 40), GenWhere()),
@@ -145,6 +148,7 @@ rc::Gen<std::string> GenStatement() {
 void IndexesAgree() {
   const size_t plain_batch = *rc::gen::elementOf(std::vector<size_t>{1, 7, 2048});
   const size_t indexed_batch = *rc::gen::elementOf(std::vector<size_t>{1, 7, 2048});
+  const size_t merged_batch = *rc::gen::elementOf(std::vector<size_t>{1, 7, 2048});
   const size_t count = *rc::gen::inRange<size_t>(5, 40);
   const auto statements = *rc::gen::container<std::vector<std::string>>(count, GenStatement());
   // A start of up to 30 rows whose values repeat (so joins find several partners or none).
@@ -155,14 +159,17 @@ void IndexesAgree() {
       "CASE WHEN i % 5 = 1 THEN NULL ELSE (ARRAY['', 'a', 'ab', 'b', 'z'])[(i * ", kb, ") % 5 + 1] END, (i * ", kc,
       ") % 10 - 5 FROM generate_series(1, ", rows, ") i");
   sim::TestNode node(1);
-  LocalEngine plain, indexed;
+  LocalEngine plain, indexed, merged;
   node.Run(OpenEngine(node.env(), "plain", plain_batch, &plain));
   node.Run(OpenEngine(node.env(), "indexed", indexed_batch, &indexed));
+  node.Run(OpenEngine(node.env(), "merged", merged_batch, &merged));
   const std::string create = "CREATE TABLE t (id int PRIMARY KEY, a int, b text, c int NOT NULL)";
   std::string out;
   node.Run(Run(*plain.engine, create + "; SET enable_nestloop = off; SET join_collapse_limit = 1", &out));
   RC_ASSERT(out == "CREATE TABLE\nSET\nSET\n");
   node.Run(Run(*indexed.engine, create, &out));
+  node.Run(Run(*merged.engine, create + "; SET enable_hashjoin = off", &out));
+  RC_ASSERT(out == "CREATE TABLE\nSET\n");
   for (const char* index : {"CREATE INDEX ON t (a)", "CREATE INDEX ON t (b, c)", "CREATE UNIQUE INDEX ON t (c, id)"}) {
     node.Run(Run(*indexed.engine, index, &out));
     RC_ASSERT(out == "CREATE INDEX\n");
@@ -170,11 +177,14 @@ void IndexesAgree() {
   node.Run(Run(*plain.engine, seed, &out));
   RC_ASSERT(out == absl::StrCat("INSERT 0 ", rows, "\n"));
   node.Run(Run(*indexed.engine, seed, &out));
+  node.Run(Run(*merged.engine, seed, &out));
   for (const std::string& sql : statements) {
-    std::string want, got;
+    std::string want, got, by_merge;
     node.Run(Run(*plain.engine, sql, &want));
     node.Run(Run(*indexed.engine, sql, &got));
+    node.Run(Run(*merged.engine, sql, &by_merge));
     if (got != want) RC_FAIL(absl::StrCat(sql, "\nwith indexes: ", got, "without: ", want));
+    if (by_merge != want) RC_FAIL(absl::StrCat(sql, "\nby merge joins: ", by_merge, "by hash joins: ", want));
   }
   // Finally every row, through each index and by a full scan.
   const std::vector<std::string> finals = {
@@ -189,6 +199,7 @@ void IndexesAgree() {
     node.Run(Run(*indexed.engine, sql, &got));
     if (got != want) RC_FAIL(absl::StrCat(sql, "\nwith indexes: ", got, "without: ", want));
   }
+  merged.engine.reset();
   indexed.engine.reset();
   plain.engine.reset();
 }

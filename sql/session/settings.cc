@@ -24,9 +24,11 @@ constexpr Known kKnown[] = {
     {"client_encoding", "UTF8", false},
     {"client_min_messages", "notice", false},
     {"DateStyle", "ISO, MDY", false},
-    {"enable_nestloop", "on", false},
     {"default_transaction_isolation", "read committed", false},
     {"default_transaction_read_only", "off", false},
+    {"enable_hashjoin", "on", false},
+    {"enable_mergejoin", "on", false},
+    {"enable_nestloop", "on", false},
     {"extra_float_digits", "1", false},
     {"idle_in_transaction_session_timeout", "0", false},
     {"integer_datetimes", "on", true},
@@ -158,7 +160,7 @@ absl::StatusOr<std::string> Validate(const std::string& key, const std::string& 
     return value;
   }
   if (key == "work_mem") return ValidateWorkMem(value);
-  if (key == "enable_nestloop") return ValidateBool(display, value);
+  if (key == "enable_nestloop" || key == "enable_hashjoin" || key == "enable_mergejoin") return ValidateBool(display, value);
   if (key == "join_collapse_limit") {
     int limit = 0;
     if (!absl::SimpleAtoi(value, &limit)) {

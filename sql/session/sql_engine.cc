@@ -290,9 +290,12 @@ void SqlEngine::SyncSession() {
   QUANTA_ASSERT(value.ok());
   session_.search_path.schemas = ParseSearchPath(*value);
   session_.search_path.user = session_.user;
-  auto nestloop = settings_.Show("enable_nestloop");
-  QUANTA_ASSERT(nestloop.ok());
-  session_.enable_nestloop = *nestloop == "on";
+  auto enabled = [this](const char* name) {
+    auto on = settings_.Show(name);
+    QUANTA_ASSERT(on.ok());
+    return *on == "on";
+  };
+  session_.join_methods = JoinMethods{enabled("enable_nestloop"), enabled("enable_hashjoin"), enabled("enable_mergejoin")};
   auto collapse = settings_.Show("join_collapse_limit");
   QUANTA_ASSERT(collapse.ok());
   const bool parsed = absl::SimpleAtoi(*collapse, &session_.join_collapse_limit);

@@ -99,7 +99,7 @@ class SqlEngine {
   Task<absl::StatusOr<StatementResult>> CreateSequence(const ast::CreateSequenceStmt& stmt, const CatalogSnapshot& catalog);
   Task<absl::StatusOr<StatementResult>> AlterSequence(const ast::AlterSequenceStmt& stmt, const CatalogSnapshot& catalog);
   absl::StatusOr<StatementResult> RunSetting(const ast::Statement& stmt);
-  // Re-reads the settings the planner follows (search_path, enable_nestloop,
+  // Re-reads the settings the planner follows (search_path, enable_nestloop and the other join methods,
   // join_collapse_limit) into
   // session_ (after SET and RESET).
   void SyncSession();
