@@ -167,7 +167,13 @@ absl::Status UpdateInput(const AggregateSpec& spec, AggregateState& s, const std
       switch (v.storage()) {
         case Storage::kInt: s.int_sum += v.Int(row); break;
         case Storage::kFloat: s.float_sum += v.Float(row); break;
-        case Storage::kNumeric: RETURN_IF_ERROR(s.numeric_sum.Add(v.Num(row))); break;
+        case Storage::kNumeric:
+          if (v.decimal()) {
+            RETURN_IF_ERROR(s.numeric_sum.AddUnscaled(v.Unscaled(row), v.decimal_scale()));
+          } else {
+            RETURN_IF_ERROR(s.numeric_sum.Add(v.Num(row)));
+          }
+          break;
         case Storage::kString: QUANTA_UNREACHABLE("sum of strings");
       }
       return absl::OkStatus();

@@ -310,9 +310,55 @@ absl::StatusOr<const Vector*> Evaluate(const BoundExpr& e, const DataChunk& in, 
   QUANTA_UNREACHABLE("bound expression kind");
 }
 
+namespace {
+
+void FlattenAnd(const BoundExpr& e, std::vector<const BoundExpr*>* out) {
+  if (e.kind != BoundKind::kAnd) {
+    out->push_back(&e);
+    return;
+  }
+  for (const BoundExprPtr& a : e.args) FlattenAnd(*a, out);
+}
+
+// A conjunction as a filter: each conjunct judges only the rows no earlier one found
+// false (as AND evaluates: NULL does not stop it, so the later conjuncts' errors are
+// the same), and a row passes if every conjunct is true. No boolean vector is built
+// for the AND itself.
+absl::StatusOr<std::vector<uint32_t>> FilterConjunction(const BoundExpr& e, const DataChunk& in, const Rows& rows,
+                                                        const EvalContext& ctx) {
+  std::vector<const BoundExpr*> conjuncts;
+  FlattenAnd(e, &conjuncts);
+  QUANTA_ASSERT(conjuncts.size() >= 2);
+  std::vector<uint32_t> live = Subset(rows, [](uint32_t) { return true; });
+  std::vector<uint8_t> unknown(rows.count, 0);  // a conjunct was NULL: the row cannot pass
+  for (const BoundExpr* c : conjuncts) {
+    if (live.empty()) break;
+    Vector scratch;
+    auto v = Evaluate(*c, in, Narrow(rows, &live), ctx, &scratch);
+    if (!v.ok()) return v.status();
+    QUANTA_ASSERT((*v)->storage() == Storage::kInt);
+    std::vector<uint32_t> next;
+    next.reserve(live.size());
+    for (uint32_t r : live) {
+      if ((*v)->IsNull(r)) {
+        unknown[r] = 1;
+        next.push_back(r);
+      } else if ((*v)->Int(r) != 0) {
+        next.push_back(r);
+      }
+    }
+    live = std::move(next);
+  }
+  std::erase_if(live, [&](uint32_t r) { return unknown[r] != 0; });
+  return live;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<uint32_t>> EvaluateFilter(const BoundExpr& e, const DataChunk& in, const Rows& rows,
                                                      const EvalContext& ctx) {
   QUANTA_ASSERT(e.type.id == TypeId::kBool);
+  if (e.kind == BoundKind::kAnd) return FilterConjunction(e, in, rows, ctx);
   Vector scratch;
   auto result = Evaluate(e, in, rows, ctx, &scratch);
   if (!result.ok()) return result.status();

@@ -21,6 +21,9 @@ const std::vector<std::pair<std::string, Type>>& Columns() {
   static const std::vector<std::pair<std::string, Type>> columns = {
       {"i4", Type(TypeId::kInt4)},   {"i8", Type(TypeId::kInt8)}, {"n", Type(TypeId::kNumeric)},
       {"f", Type(TypeId::kFloat8)},  {"s", Type(TypeId::kText)},  {"b", Type(TypeId::kBool)},
+      // numeric(15,2) and numeric(18,4): decimal vectors (int64 unscaled), whose + - *
+      // and comparisons take the integer path, and overflow it near 18 digits
+      {"d", Type(TypeId::kNumeric, (15 << 16 | 2) + 4)}, {"e", Type(TypeId::kNumeric, (18 << 16 | 4) + 4)},
   };
   return columns;
 }
@@ -32,8 +35,13 @@ rc::Gen<Value> GenValue(const Type& t) {
       return rc::gen::weightedOneOf<Value>({{1, null}, {4, rc::gen::map(rc::gen::elementOf(std::vector<int64_t>{0, 1, -1, 2, 7, -3, 100, 2147483647, -2147483648}), [t](int64_t v) { return Value::Int(t, v); })}});
     case TypeId::kInt8:
       return rc::gen::weightedOneOf<Value>({{1, null}, {4, rc::gen::map(rc::gen::elementOf(std::vector<int64_t>{0, 1, -5, 3, 9223372036854775807, 1000000}), [t](int64_t v) { return Value::Int(t, v); })}});
-    case TypeId::kNumeric:
-      return rc::gen::weightedOneOf<Value>({{1, null}, {4, rc::gen::map(rc::gen::elementOf(std::vector<std::string>{"0", "1.5", "-2.25", "3", "0.001", "123456789.123"}), [t](std::string v) { return Value::Num(*Numeric::Parse(v), t); })}});
+    case TypeId::kNumeric: {
+      // Values at the typmod's scale (as a column holds them).
+      std::vector<std::string> values = {"0", "1.5", "-2.25", "3", "0.001", "123456789.123"};
+      if (t.scale() == 2) values = {"0.00", "2.50", "-0.01", "7.00", "9999999999999.99", "-1234567890123.45"};
+      if (t.scale() == 4) values = {"0.0000", "1.5000", "-0.0001", "3.0000", "99999999999999.9999", "-12345678901234.5678"};
+      return rc::gen::weightedOneOf<Value>({{1, null}, {4, rc::gen::map(rc::gen::elementOf(values), [t](std::string v) { return Value::Num(*Numeric::Parse(v), t); })}});
+    }
     case TypeId::kFloat8:
       return rc::gen::weightedOneOf<Value>({{1, null}, {4, rc::gen::map(rc::gen::elementOf(std::vector<double>{0, 0.5, -1.25, 3, 1e300, 1e-300}), [t](double v) { return Value::Float(t, v); })}});
     case TypeId::kText:
@@ -51,7 +59,8 @@ rc::Gen<std::string> GenExpr(Kind kind, int depth);
 rc::Gen<std::string> Leaf(Kind kind) {
   switch (kind) {
     case Kind::kNumber:
-      return rc::gen::elementOf(std::vector<std::string>{"i4", "i8", "n", "f", "0", "1", "2", "1.5", "-3", "2147483647", "0.5::float8"});
+      return rc::gen::elementOf(std::vector<std::string>{"i4", "i8", "n", "f", "d", "e", "0", "1", "2", "1.5", "-3", "2147483647",
+                                                         "0.5::float8", "0.05"});
     case Kind::kBool:
       return rc::gen::elementOf(std::vector<std::string>{"b", "true", "false", "NULL::bool"});
     case Kind::kText:
@@ -160,6 +169,34 @@ RC_GTEST_PROP(ExpressionProperty, VectorizedEqualsRowAtATime, ()) {
         const Value got = (*result)->Get(r);
         if (batch == 1 || !any_error) RC_ASSERT(Show(got) == Show(expected[from + r]));
       }
+    }
+    RC_ASSERT(errored == any_error);
+  }
+  // As a filter (WHERE's evaluation, conjunctions narrowed conjunct by conjunct): the
+  // rows whose value is true, or an error some row raises.
+  if (kind != Kind::kBool) return;
+  for (size_t batch : {size_t{1}, size_t{7}, size_t{2048}}) {
+    bool errored = false;
+    for (size_t from = 0; from < rows.size(); from += batch) {
+      const size_t n = std::min(batch, rows.size() - from);
+      const DataChunk chunk = ChunkOf(rows, from, n);
+      auto kept = EvaluateFilter(**bound, chunk, Rows::Of(chunk), EvalContext{});
+      if (!kept.ok()) {
+        bool matched = false;
+        for (size_t r = from; r < from + n; ++r) {
+          matched = matched || (!expected[r].ok() && SqlStateOf(expected[r].status()) == SqlStateOf(kept.status()));
+        }
+        RC_ASSERT(matched);
+        errored = true;
+        break;
+      }
+      if (any_error && batch != 1) continue;
+      std::vector<uint32_t> want;
+      for (uint32_t r = 0; r < n; ++r) {
+        const absl::StatusOr<Value>& v = expected[from + r];
+        if (v.ok() && !v->is_null() && v->int_value() != 0) want.push_back(r);
+      }
+      RC_ASSERT(*kept == want);
     }
     RC_ASSERT(errored == any_error);
   }

@@ -76,10 +76,95 @@ absl::Status FloatArith(const BoundExpr& self, const std::vector<const Vector*>&
   });
 }
 
+constexpr int64_t kPow10[] = {1,
+                               10,
+                               100,
+                               1000,
+                               10000,
+                               100000,
+                               1000000,
+                               10000000,
+                               100000000,
+                               1000000000,
+                               10000000000,
+                               100000000000,
+                               1000000000000,
+                               10000000000000,
+                               100000000000000,
+                               1000000000000000,
+                               10000000000000000,
+                               100000000000000000,
+                               1000000000000000000};
+static_assert(sizeof(kPow10) / sizeof(kPow10[0]) == kMaxDecimalPrecision + 1);
+
+// A numeric argument whose values are unscaled int64s at one scale: a decimal vector,
+// or a constant that fits.
+struct DecimalArg {
+  const Vector* vector = nullptr;  // null: the constant
+  int64_t constant = 0;
+  int scale = 0;
+  int64_t At(uint32_t row) const { return vector != nullptr ? vector->Unscaled(row) : constant; }
+};
+
+std::optional<DecimalArg> AsDecimal(const Vector& v) {
+  if (v.decimal()) return DecimalArg{&v, 0, v.decimal_scale()};
+  if (!v.is_constant() || v.IsNull(0)) return std::nullopt;
+  const Numeric n = v.Num(0);
+  int64_t unscaled = 0;
+  if (n.scale() > kMaxDecimalPrecision || !n.SmallUnscaled(&unscaled)) return std::nullopt;
+  return DecimalArg{nullptr, unscaled, n.scale()};
+}
+
+// x op y at `scale` (x, y already there), false on overflow.
+template <char kOp>
+bool DecimalOp(int64_t x, int64_t y, int64_t* z) {
+  if constexpr (kOp == '+') return !__builtin_add_overflow(x, y, z);
+  if constexpr (kOp == '-') return !__builtin_sub_overflow(x, y, z);
+  return !__builtin_mul_overflow(x, y, z);
+}
+
+// + - * over decimal arguments into a decimal result, with numeric's result scales
+// (the larger for + and -, the sum for *). A row whose result overflows int64 is
+// computed as Numerics (which leaves decimal mode for the rest of the vector).
+// False if the result scale is too large for decimal mode (nothing is written).
+template <char kOp>
+absl::StatusOr<bool> DecimalArith(const DecimalArg& a, const DecimalArg& b, const std::vector<const Vector*>& args,
+                                  const Rows& rows, Vector* out) {
+  static_assert(kOp == '+' || kOp == '-' || kOp == '*');
+  const int scale = kOp == '*' ? a.scale + b.scale : std::max(a.scale, b.scale);
+  if (scale > kMaxDecimalPrecision) return false;
+  const int64_t fa = kOp == '*' ? 1 : kPow10[scale - a.scale], fb = kOp == '*' ? 1 : kPow10[scale - b.scale];
+  out->MakeDecimal(scale);
+  absl::Status s = ForStrictRows(args, rows, [&](uint32_t r) -> absl::Status {
+    int64_t x = 0, y = 0, z = 0;
+    const bool fits = !__builtin_mul_overflow(a.At(r), fa, &x) && !__builtin_mul_overflow(b.At(r), fb, &y) &&
+                      DecimalOp<kOp>(x, y, &z);
+    if (fits && out->decimal()) {
+      out->SetUnscaled(r, z);
+      return absl::OkStatus();
+    }
+    const Numeric na = Numeric::FromUnscaled(a.At(r), a.scale), nb = Numeric::FromUnscaled(b.At(r), b.scale);
+    absl::StatusOr<Numeric> v = kOp == '+' ? na.Add(nb) : kOp == '-' ? na.Sub(nb) : na.Mul(nb);
+    if (!v.ok()) return v.status();
+    out->SetNum(r, *std::move(v));
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return true;
+}
+
 template <char kOp>
 absl::Status NumericArith(const BoundExpr& self, const std::vector<const Vector*>& args, const Rows& rows, Vector* out) {
   const Vector& a = *args[0];
   const Vector& b = *args[1];
+  if constexpr (kOp == '+' || kOp == '-' || kOp == '*') {
+    const std::optional<DecimalArg> da = AsDecimal(a), db = AsDecimal(b);
+    if (da && db && !out->is_constant()) {
+      auto done = DecimalArith<kOp>(*da, *db, args, rows, out);
+      if (!done.ok()) return done.status();
+      if (*done) return absl::OkStatus();
+    }
+  }
   return ForStrictRows(args, rows, [&](uint32_t r) -> absl::Status {
     absl::StatusOr<Numeric> v;
     if constexpr (kOp == '+') v = a.Num(r).Add(b.Num(r));
@@ -121,6 +206,23 @@ absl::Status NumericNegate(const BoundExpr&, const std::vector<const Vector*>& a
   });
 }
 
+// Row `ra` of `a` against row `rb` of `b`, numerics both: as integers when both are
+// decimal (aligned in 128 bits, which holds any int64 × 10^18), else as Numerics.
+int CompareDecimals(const DecimalArg& a, uint32_t ra, const DecimalArg& b, uint32_t rb) {
+  const int scale = std::max(a.scale, b.scale);
+  const __int128 x = static_cast<__int128>(a.At(ra)) * kPow10[scale - a.scale];
+  const __int128 y = static_cast<__int128>(b.At(rb)) * kPow10[scale - b.scale];
+  return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+int CompareNumerics(const Vector& a, size_t ra, const Vector& b, size_t rb) {
+  if (a.decimal() && b.decimal()) {
+    return CompareDecimals(DecimalArg{&a, 0, a.decimal_scale()}, static_cast<uint32_t>(ra), DecimalArg{&b, 0, b.decimal_scale()},
+                           static_cast<uint32_t>(rb));
+  }
+  return a.Num(ra).Compare(b.Num(rb));
+}
+
 // PostgreSQL orders NaN above every other float and equal to itself.
 int CompareFloat(double x, double y) {
   const bool xn = std::isnan(x), yn = std::isnan(y);
@@ -147,13 +249,19 @@ template <int kOp, Storage kStorage, bool kPadded>
 absl::Status Compare(const BoundExpr&, const std::vector<const Vector*>& args, const Rows& rows, Vector* out) {
   const Vector& a = *args[0];
   const Vector& b = *args[1];
+  std::optional<DecimalArg> da, db;  // numerics as integers, when both are
+  if constexpr (kStorage == Storage::kNumeric) {
+    da = AsDecimal(a);
+    db = AsDecimal(b);
+    if (!da || !db) da = db = std::nullopt;
+  }
   for (size_t k = 0; k < rows.size(); ++k) {
     const uint32_t r = rows[k];
     if (a.IsNull(r) || b.IsNull(r)) continue;
     int c = 0;
     if constexpr (kStorage == Storage::kInt) c = a.Int(r) < b.Int(r) ? -1 : (a.Int(r) > b.Int(r) ? 1 : 0);
     if constexpr (kStorage == Storage::kFloat) c = CompareFloat(a.Float(r), b.Float(r));
-    if constexpr (kStorage == Storage::kNumeric) c = a.Num(r).Compare(b.Num(r));
+    if constexpr (kStorage == Storage::kNumeric) c = da ? CompareDecimals(*da, r, *db, r) : a.Num(r).Compare(b.Num(r));
     if constexpr (kStorage == Storage::kString) {
       if constexpr (kPadded) {
         c = Unpadded(a.Str(r)).compare(Unpadded(b.Str(r)));
@@ -237,7 +345,7 @@ int CompareValues(const Vector& a, size_t ra, const Vector& b, size_t rb, bool p
   switch (a.storage()) {
     case Storage::kInt: return a.Int(ra) < b.Int(rb) ? -1 : (a.Int(ra) > b.Int(rb) ? 1 : 0);
     case Storage::kFloat: return CompareFloat(a.Float(ra), b.Float(rb));
-    case Storage::kNumeric: return a.Num(ra).Compare(b.Num(rb));
+    case Storage::kNumeric: return CompareNumerics(a, ra, b, rb);
     case Storage::kString: {
       if (a.type().id == TypeId::kJsonb && b.type().id == TypeId::kJsonb) {
         auto c = JsonbCompare(a.Str(ra), b.Str(rb));  // stored jsonb text is valid

@@ -10,6 +10,7 @@ void Vector::Reset(Type type, size_t size) {
   storage_ = StorageOf(type);
   size_ = size;
   constant_ = false;
+  decimal_scale_ = -1;
   valid_.assign(size, 0);
   ints_.clear();
   floats_.clear();
@@ -19,12 +20,55 @@ void Vector::Reset(Type type, size_t size) {
     case Storage::kInt: ints_.assign(size, 0); break;
     case Storage::kFloat: floats_.assign(size, 0); break;
     case Storage::kString: strings_.resize(size); break;
-    case Storage::kNumeric: numerics_.resize(size); break;
+    case Storage::kNumeric: {
+      const std::optional<int32_t> precision = type.precision();
+      if (precision && *precision <= kMaxDecimalPrecision) {
+        decimal_scale_ = std::clamp(type.scale().value_or(0), 0, kMaxDecimalPrecision);
+        ints_.assign(size, 0);
+      } else {
+        numerics_.resize(size);
+      }
+      break;
+    }
   }
+}
+
+void Vector::MakeDecimal(int scale) {
+  QUANTA_ASSERT(storage_ == Storage::kNumeric && !constant_);
+  QUANTA_ASSERT(scale >= 0 && scale <= kMaxDecimalPrecision);
+  QUANTA_DEBUG_ASSERT(std::count(valid_.begin(), valid_.end(), 1) == 0);
+  decimal_scale_ = scale;
+  numerics_.clear();
+  ints_.assign(size_, 0);
+}
+
+void Vector::Undecimalize() {
+  QUANTA_ASSERT(decimal() && !constant_);
+  numerics_.resize(size_);
+  for (size_t i = 0; i < size_; ++i) {
+    if (valid_[i]) numerics_[i] = Numeric::FromUnscaled(ints_[i], decimal_scale_);
+  }
+  decimal_scale_ = -1;
+  ints_.clear();
+  QUANTA_ASSERT(!decimal() && numerics_.size() == size_);
+}
+
+void Vector::SetNum(size_t row, Numeric v) {
+  if (decimal_scale_ >= 0) {
+    int64_t unscaled = 0;
+    if (v.scale() == decimal_scale_ && v.SmallUnscaled(&unscaled)) {
+      SetUnscaled(row, unscaled);
+      return;
+    }
+    Undecimalize();
+  }
+  Set(row);
+  numerics_[row] = std::move(v);
 }
 
 void Vector::SetConstant(const Value& value) {
   Reset(value.type(), 1);
+  if (decimal()) Undecimalize();  // constants hold Numerics
   constant_ = true;
   size_ = 1;
   if (value.is_null()) return;
@@ -73,7 +117,13 @@ void Vector::CopyRow(const Vector& src, size_t from, size_t to) {
     case Storage::kInt: SetInt(to, src.Int(from)); break;
     case Storage::kFloat: SetFloat(to, src.Float(from)); break;
     case Storage::kString: SetStr(to, src.Str(from)); break;
-    case Storage::kNumeric: SetNum(to, src.Num(from)); break;
+    case Storage::kNumeric:
+      if (decimal() && src.decimal() && src.decimal_scale_ == decimal_scale_) {
+        SetUnscaled(to, src.Unscaled(from));
+      } else {
+        SetNum(to, src.Num(from));
+      }
+      break;
   }
 }
 

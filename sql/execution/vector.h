@@ -6,6 +6,14 @@
 // with a row count and an optional selection vector: the rows still in play after a
 // filter, in ascending order, so filters narrow a batch without copying it.
 //
+// Decimal mode: a flat numeric vector may hold its values as int64 unscaled values at
+// one scale (value = unscaled × 10^-scale) instead of Numerics. A numeric(p,s) vector
+// with p <= kMaxDecimalPrecision starts in it (every value of such a column fits), and
+// + - * of decimal inputs give decimal results (kernels_arith.cc), so scans, arithmetic
+// and sums of typical money columns run on integers. It is exact and invisible: Num()
+// returns the Numeric (display scale included), and a value that does not fit (another
+// scale, 19+ digits) switches the vector back to Numerics first.
+//
 // Invariant: every vector of a chunk is constant or has size() == the chunk's count.
 #pragma once
 
@@ -19,6 +27,7 @@
 namespace quanta::sql {
 
 inline constexpr size_t kBatchSize = 2048;
+inline constexpr int kMaxDecimalPrecision = 18;  // digits an int64 always holds
 
 class Vector {
  public:
@@ -41,7 +50,10 @@ class Vector {
   int64_t Int(size_t row) const { return ints_[Slot(row)]; }
   double Float(size_t row) const { return floats_[Slot(row)]; }
   const std::string& Str(size_t row) const { return strings_[Slot(row)]; }
-  const Numeric& Num(size_t row) const { return numerics_[Slot(row)]; }
+  Numeric Num(size_t row) const {
+    if (decimal_scale_ >= 0) return Numeric::FromUnscaled(ints_[Slot(row)], decimal_scale_);
+    return numerics_[Slot(row)];
+  }
   void SetInt(size_t row, int64_t v) {
     Set(row);
     ints_[row] = v;
@@ -54,10 +66,27 @@ class Vector {
     Set(row);
     strings_[row] = std::move(v);
   }
-  void SetNum(size_t row, Numeric v) {
-    Set(row);
-    numerics_[row] = std::move(v);
+  void SetNum(size_t row, Numeric v);
+
+  // Decimal mode (see the top): whether the vector is in it, its scale, and a row's
+  // unscaled value. REQUIRES for the last two: decimal().
+  bool decimal() const { return decimal_scale_ >= 0; }
+  int decimal_scale() const {
+    QUANTA_DEBUG_ASSERT(decimal());
+    return decimal_scale_;
   }
+  int64_t Unscaled(size_t row) const {
+    QUANTA_DEBUG_ASSERT(decimal());
+    return ints_[Slot(row)];
+  }
+  void SetUnscaled(size_t row, int64_t unscaled) {
+    QUANTA_DEBUG_ASSERT(decimal());
+    Set(row);
+    ints_[row] = unscaled;
+  }
+  // Puts a flat numeric vector whose rows are all NULL (as Reset leaves them) in
+  // decimal mode at `scale` (0..kMaxDecimalPrecision).
+  void MakeDecimal(int scale);
 
   Value Get(size_t row) const;
   void SetValue(size_t row, const Value& v);  // REQUIRES: flat; v of this storage (or NULL)
@@ -76,11 +105,14 @@ class Vector {
     QUANTA_DEBUG_ASSERT(row < size_);
     valid_[row] = 1;
   }
+  // Leaves decimal mode: every value becomes a Numeric.
+  void Undecimalize();
 
   Type type_;
   Storage storage_ = Storage::kString;
   size_t size_ = 0;
   bool constant_ = false;
+  int decimal_scale_ = -1;  // >= 0: decimal mode, the values unscaled in ints_
   std::vector<uint8_t> valid_;
   std::vector<int64_t> ints_;
   std::vector<double> floats_;

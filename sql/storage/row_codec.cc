@@ -157,6 +157,15 @@ absl::Status DecodeRow(std::string_view bytes, std::vector<Vector>* out, size_t 
       if (v.type().id == TypeId::kArray) RETURN_IF_ERROR(ValidateArray(body, Type(v.type().element)));
       v.SetStr(row, std::string(body));
     } else {
+      if (v.decimal()) {  // most often: an int64 at the column's scale
+        int64_t unscaled = 0;
+        auto fits = Numeric::DecodeUnscaled(body, v.decimal_scale(), &unscaled);
+        if (!fits.ok()) return fits.status();
+        if (*fits) {
+          v.SetUnscaled(row, unscaled);
+          continue;
+        }
+      }
       auto num = Numeric::Decode(body);
       if (!num.ok()) return num.status();
       v.SetNum(row, std::move(*num));

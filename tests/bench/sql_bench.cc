@@ -128,6 +128,7 @@ class Quanta {
     access_ = std::make_unique<sql::StoreAccess>(*store_);
     engine_ = std::make_unique<sql::SqlEngine>(env_, *access_);
     for (const std::string& s : LoadStatements()) Run(s);
+    Run("ANALYZE");  // the statistics the planner picks join methods by (PostgreSQL's side runs VACUUM ANALYZE)
   }
   static std::string MakeDir() {
     char tmpl[] = "/var/tmp/quanta-sql-bench-XXXXXX";
