@@ -87,6 +87,10 @@ class AggregateOperator : public Operator {
   Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
   std::string Describe() const override { return groups_.empty() ? "Aggregate" : "HashAggregate"; }
   std::vector<const Operator*> children() const override { return {child_.get()}; }
+  // Planning only: the input, and what the operator reads of it.
+  OperatorPtr& mutable_child() { return child_; }
+  const std::vector<BoundExprPtr>& groups() const { return groups_; }
+  const std::vector<AggregateSpec>& aggregates() const { return aggregates_; }
 
  private:
   using State = AggregateState;

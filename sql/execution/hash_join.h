@@ -24,6 +24,7 @@ class HashJoinOperator : public JoinOperator {
   std::string Describe() const override;
   const std::vector<int>& left_keys() const { return left_keys_; }
   const std::vector<int>& right_keys() const { return right_keys_; }
+  const BoundExpr* residual() const { return residual_.get(); }  // null: none
   // Planning only: the whole join condition (the key equalities and the residual),
   // taken out; the operator is unusable afterwards.
   std::vector<BoundExprPtr> TakeCondition();

@@ -33,6 +33,12 @@ class MergeJoinOperator : public Operator {
   std::string Describe() const override;
   std::vector<const Operator*> children() const override { return {left_.op.get(), right_.op.get()}; }
   JoinKind kind() const { return kind_; }
+  // Planning only: the inputs, and what the join reads of them.
+  OperatorPtr& mutable_left() { return left_.op; }
+  OperatorPtr& mutable_right() { return right_.op; }
+  const std::vector<int>& left_keys() const { return left_.keys; }
+  const std::vector<int>& right_keys() const { return right_.keys; }
+  const BoundExpr* residual() const { return residual_.get(); }  // null: none
 
  private:
   // One input: its current batch (without a selection) and the next row to read.

@@ -49,6 +49,10 @@ class FilterOperator : public Operator {
   // Planning only (before the first NextBatch): the input, and the predicate taken out.
   OperatorPtr& mutable_child() { return child_; }
   BoundExprPtr TakePredicate() { return std::move(predicate_); }
+  const BoundExpr& predicate() const {
+    QUANTA_ASSERT(predicate_ != nullptr);
+    return *predicate_;
+  }
 
  private:
   OperatorPtr child_;
@@ -62,6 +66,7 @@ class ProjectOperator : public Operator {
   std::string Describe() const override { return "Project"; }
   std::vector<const Operator*> children() const override { return {child_.get()}; }
   OperatorPtr& mutable_child() { return child_; }  // planning only
+  const std::vector<BoundExprPtr>& exprs() const { return exprs_; }
 
  private:
   OperatorPtr child_;
@@ -91,6 +96,7 @@ class LimitOperator : public Operator {
   Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
   std::string Describe() const override { return "Limit"; }
   std::vector<const Operator*> children() const override { return {child_.get()}; }
+  OperatorPtr& mutable_child() { return child_; }  // planning only
 
  private:
   OperatorPtr child_;

@@ -42,6 +42,8 @@ class SortOperator : public Operator {
   ~SortOperator() override;
   Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
   std::string Describe() const override { return "Sort"; }
+  OperatorPtr& mutable_child() { return child_; }  // planning only
+  const std::vector<SortKey>& keys() const { return keys_; }
   std::vector<std::string> AnalyzeDetails() const override;
   std::vector<const Operator*> children() const override { return {child_.get()}; }
 

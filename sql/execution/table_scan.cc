@@ -73,11 +73,18 @@ Task<absl::StatusOr<bool>> TableScanOperator::NextBatch(ExecContext& ctx, DataCh
   if (!read.ok()) co_return read;
   const storage::ScanBatch& rows = index_ != nullptr ? rows_ : entries_;
   QUANTA_ASSERT(rows.size() <= batch);
-  for (const Type& t : types_) out->columns.emplace_back(t, rows.size());
+  for (size_t c = 0; c < types_.size(); ++c) {
+    if (c < needed_.size() && !needed_[c]) {
+      out->columns.emplace_back().SetConstant(Value::Null(types_[c]));  // never read: not decoded
+    } else {
+      out->columns.emplace_back(types_[c], rows.size());
+    }
+  }
   std::vector<Vector> decoded;
   for (size_t c = 0; c < column_count_; ++c) decoded.push_back(std::move(out->columns[c]));
+  const std::vector<bool>* needed = needed_.empty() ? nullptr : &needed_;
   for (size_t i = 0; i < rows.size(); ++i) {
-    absl::Status s = DecodeRow(rows.value(i), &decoded, i);
+    absl::Status s = DecodeRow(rows.value(i), &decoded, i, needed);
     if (!s.ok()) co_return s;
     if (with_keys_) out->columns[column_count_].SetStr(i, std::string(rows.key(i)));
   }

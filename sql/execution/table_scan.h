@@ -58,6 +58,12 @@ class TableScanOperator : public Operator {
   // primary key, read without a secondary index.
   bool InKeyOrder() const { return index_ == nullptr && !table_.primary_key.empty(); }
   bool backward() const { return backward_; }
+  // Decode only the columns marked (one flag per table column; the others read as NULL):
+  // the planner's column pruning, for columns nothing above reads. Before the first batch.
+  void set_needed_columns(std::vector<bool> needed) {
+    QUANTA_ASSERT(needed.size() == column_count_ && !with_keys_);
+    needed_ = std::move(needed);
+  }
 
  private:
   // Fills rows_ with the next batch of (key, row) pairs in key order, through the index
@@ -74,6 +80,7 @@ class TableScanOperator : public Operator {
   std::string table_name_;
   size_t column_count_;
   bool with_keys_;
+  std::vector<bool> needed_;  // empty: every column
   std::string resume_;
   std::optional<std::string> end_;
   bool done_ = false;

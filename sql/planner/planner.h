@@ -171,6 +171,11 @@ OperatorPtr ReorderJoins(OperatorPtr op, std::vector<BoundExprPtr> conjuncts);
 // Recurses through joins, filters and projections.
 OperatorPtr ChooseJoinMethods(OperatorPtr op, const JoinMethods& methods);
 
+// Column pruning, on a whole query's plan (every output column read): each table scan
+// decodes only the columns the operators above it read, where those are known
+// (prune_columns.cc). REQUIRES: planning is finished (no operator is rebuilt after).
+void PruneColumns(Operator* root);
+
 // The planner's estimate of the rows `op` returns: a scan's from its key range (1 for a
 // unique key fixed) or ANALYZE's row count (1000 for a table never analyzed), a third
 // of the input past a filter, as PostgreSQL's default guesses.

@@ -55,6 +55,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Explain(const ast::ExplainStmt&
   if (!plan.ok()) co_return plan.status();
   auto root = CoerceOutput(std::move(plan->root), nullptr, CastContext::kImplicit);
   if (!root.ok()) co_return root.status();
+  PruneColumns(root->get());
   const absl::Duration planned = env_.MonotonicNow() - planning_start;
   absl::Duration executed = absl::ZeroDuration();
   if (explain.analyze) {

@@ -351,6 +351,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::RunQuery(const ast::SelectStmt&
   if (!plan.ok()) co_return plan.status();
   auto root = CoerceOutput(std::move(plan->root), nullptr, CastContext::kImplicit);
   if (!root.ok()) co_return root.status();
+  PruneColumns(root->get());
   StatementResult result;
   result.returns_rows = true;
   const std::vector<Type> types = (*root)->types();

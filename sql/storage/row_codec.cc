@@ -116,7 +116,8 @@ std::string EncodeRow(const std::vector<const Vector*>& columns, size_t row) {
 }
 
 // Straight into the vectors (no Value per column): the scan's inner loop.
-absl::Status DecodeRow(std::string_view bytes, std::vector<Vector>* out, size_t row) {
+absl::Status DecodeRow(std::string_view bytes, std::vector<Vector>* out, size_t row, const std::vector<bool>* needed) {
+  QUANTA_ASSERT(needed == nullptr || needed->size() == out->size());
   Reader r{bytes};
   if (!r.Need(2)) return Damaged("truncated header");
   const size_t count = GetU16(bytes.data());
@@ -127,11 +128,25 @@ absl::Status DecodeRow(std::string_view bytes, std::vector<Vector>* out, size_t 
   r.pos += (count + 7) / 8;
   for (size_t i = 0; i < out->size(); ++i) {
     Vector& v = (*out)[i];
+    const bool wanted = needed == nullptr || (*needed)[i];
     if (i >= count || (static_cast<uint8_t>(bytes[bitmap + i / 8]) >> (i % 8)) & 1) {
-      v.SetNull(row);
+      if (wanted) v.SetNull(row);
       continue;
     }
     const Storage storage = v.storage();
+    if (!wanted) {  // skipped over: its length only
+      if (storage == Storage::kInt || storage == Storage::kFloat) {
+        if (!r.Need(8)) return Damaged("truncated value");
+        r.pos += 8;
+        continue;
+      }
+      if (!r.Need(4)) return Damaged("truncated length");
+      const uint32_t n = GetU32(bytes.data() + r.pos);
+      r.pos += 4;
+      if (!r.Need(n)) return Damaged("truncated string");
+      r.pos += n;
+      continue;
+    }
     if (storage == Storage::kInt || storage == Storage::kFloat) {
       if (!r.Need(8)) return Damaged("truncated value");
       const uint64_t bits = GetU64(bytes.data() + r.pos);

@@ -29,7 +29,10 @@ namespace quanta::sql {
 std::string EncodeRow(const std::vector<const Vector*>& columns, size_t row);
 std::string EncodeRowValues(const std::vector<Value>& values);
 // Decodes `bytes` into row `row` of `out` (flat vectors of the table's column types).
-absl::Status DecodeRow(std::string_view bytes, std::vector<Vector>* out, size_t row);
+// With `needed`, only the columns it marks (the rest are skipped over, their vectors
+// untouched: constant NULLs, as a pruned scan makes them).
+absl::Status DecodeRow(std::string_view bytes, std::vector<Vector>* out, size_t row,
+                       const std::vector<bool>* needed = nullptr);
 
 // Appends the order-preserving key encoding of `v` to *out.
 void AppendKeyValue(const Value& v, std::string* out);
