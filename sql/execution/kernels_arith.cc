@@ -76,26 +76,11 @@ absl::Status FloatArith(const BoundExpr& self, const std::vector<const Vector*>&
   });
 }
 
-constexpr int64_t kPow10[] = {1,
-                               10,
-                               100,
-                               1000,
-                               10000,
-                               100000,
-                               1000000,
-                               10000000,
-                               100000000,
-                               1000000000,
-                               10000000000,
-                               100000000000,
-                               1000000000000,
-                               10000000000000,
-                               100000000000000,
-                               1000000000000000,
-                               10000000000000000,
-                               100000000000000000,
-                               1000000000000000000};
-static_assert(sizeof(kPow10) / sizeof(kPow10[0]) == kMaxDecimalPrecision + 1);
+// 10^k as an int64, k in [0, kMaxDecimalPrecision].
+int64_t Pow10(int k) {
+  QUANTA_DEBUG_ASSERT(k >= 0 && k <= kMaxDecimalPrecision);
+  return static_cast<int64_t>(kPow10Small[k]);
+}
 
 // A numeric argument whose values are unscaled int64s at one scale: a decimal vector,
 // or a constant that fits.
@@ -133,7 +118,7 @@ absl::StatusOr<bool> DecimalArith(const DecimalArg& a, const DecimalArg& b, cons
   static_assert(kOp == '+' || kOp == '-' || kOp == '*');
   const int scale = kOp == '*' ? a.scale + b.scale : std::max(a.scale, b.scale);
   if (scale > kMaxDecimalPrecision) return false;
-  const int64_t fa = kOp == '*' ? 1 : kPow10[scale - a.scale], fb = kOp == '*' ? 1 : kPow10[scale - b.scale];
+  const int64_t fa = kOp == '*' ? 1 : Pow10(scale - a.scale), fb = kOp == '*' ? 1 : Pow10(scale - b.scale);
   out->MakeDecimal(scale);
   absl::Status s = ForStrictRows(args, rows, [&](uint32_t r) -> absl::Status {
     int64_t x = 0, y = 0, z = 0;
@@ -210,8 +195,8 @@ absl::Status NumericNegate(const BoundExpr&, const std::vector<const Vector*>& a
 // decimal (aligned in 128 bits, which holds any int64 × 10^18), else as Numerics.
 int CompareDecimals(const DecimalArg& a, uint32_t ra, const DecimalArg& b, uint32_t rb) {
   const int scale = std::max(a.scale, b.scale);
-  const __int128 x = static_cast<__int128>(a.At(ra)) * kPow10[scale - a.scale];
-  const __int128 y = static_cast<__int128>(b.At(rb)) * kPow10[scale - b.scale];
+  const __int128 x = static_cast<__int128>(a.At(ra)) * Pow10(scale - a.scale);
+  const __int128 y = static_cast<__int128>(b.At(rb)) * Pow10(scale - b.scale);
   return x < y ? -1 : (x > y ? 1 : 0);
 }
 

@@ -27,7 +27,7 @@
 namespace quanta::sql {
 
 inline constexpr size_t kBatchSize = 2048;
-inline constexpr int kMaxDecimalPrecision = 18;  // digits an int64 always holds
+inline constexpr int kMaxDecimalPrecision = kSmallDigits;  // digits an int64 always holds
 
 class Vector {
  public:

@@ -20,27 +20,6 @@ using Limbs = absl::InlinedVector<uint32_t, 4>;
 constexpr uint64_t kBase = 1000000000;
 constexpr int kLimbDigits = 9;
 constexpr uint32_t kPow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
-constexpr int kSmallDigits = 18;  // two limbs
-constexpr uint64_t kPow10Small[] = {1ull,
-                                    10ull,
-                                    100ull,
-                                    1000ull,
-                                    10000ull,
-                                    100000ull,
-                                    1000000ull,
-                                    10000000ull,
-                                    100000000ull,
-                                    1000000000ull,
-                                    10000000000ull,
-                                    100000000000ull,
-                                    1000000000000ull,
-                                    10000000000000ull,
-                                    100000000000000ull,
-                                    1000000000000000ull,
-                                    10000000000000000ull,
-                                    100000000000000000ull,
-                                    1000000000000000000ull};
-static_assert(sizeof(kPow10Small) / sizeof(kPow10Small[0]) == kSmallDigits + 1);
 
 void Trim(Limbs* a) {
   while (!a->empty() && a->back() == 0) a->pop_back();
@@ -599,7 +578,7 @@ absl::StatusOr<bool> Numeric::DecodeUnscaled(std::string_view bytes, int scale, 
   }
   const bool negative = bytes[0] == 1;
   if (negative && limbs == 0) return absl::DataLossError("numeric: negative zero");
-  QUANTA_ASSERT(magnitude < 1000000000000000000ull);
+  QUANTA_ASSERT(magnitude < kPow10Small[kSmallDigits]);
   *unscaled = negative ? -static_cast<int64_t>(magnitude) : static_cast<int64_t>(magnitude);
   return true;
 }

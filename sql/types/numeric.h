@@ -21,6 +21,30 @@
 
 namespace quanta::sql {
 
+// The fast paths' range: values of at most kSmallDigits digits (two limbs, always an
+// int64), and 10^k for k in [0, kSmallDigits].
+inline constexpr int kSmallDigits = 18;
+inline constexpr uint64_t kPow10Small[] = {1ull,
+                                    10ull,
+                                    100ull,
+                                    1000ull,
+                                    10000ull,
+                                    100000ull,
+                                    1000000ull,
+                                    10000000ull,
+                                    100000000ull,
+                                    1000000000ull,
+                                    10000000000ull,
+                                    100000000000ull,
+                                    1000000000000ull,
+                                    10000000000000ull,
+                                    100000000000000ull,
+                                    1000000000000000ull,
+                                    10000000000000000ull,
+                                    100000000000000000ull,
+                                    1000000000000000000ull};
+static_assert(sizeof(kPow10Small) / sizeof(kPow10Small[0]) == kSmallDigits + 1);
+
 class Numeric {
  public:
   static constexpr int kMaxIntegerDigits = 131072;
