@@ -1,6 +1,7 @@
 #include "sql/execution/window.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "absl/strings/str_cat.h"
@@ -8,6 +9,7 @@
 #include "sql/common/sql_error.h"
 #include "sql/execution/expression.h"
 #include "sql/execution/kernels.h"
+#include "sql/types/datetime.h"
 
 namespace quanta::sql {
 namespace {
@@ -47,7 +49,55 @@ int CompareKeys(const std::vector<const Vector*>& keys, const std::vector<bool>&
   return 0;
 }
 
+// A frame offset's value, checked as PostgreSQL checks it when the window starts.
+absl::Status CheckOffset(const Value& v, bool start, bool rows) {
+  if (v.is_null()) {
+    return SqlError("22004", start ? "frame starting offset must not be null" : "frame ending offset must not be null");
+  }
+  bool negative = false;
+  switch (v.type().id) {
+    case TypeId::kNumeric: negative = v.numeric().negative() || v.numeric().is_nan(); break;
+    case TypeId::kFloat8: negative = v.float_value() < 0 || std::isnan(v.float_value()); break;
+    case TypeId::kInterval: {
+      const Interval i = DecodeInterval(v.str());
+      negative = (static_cast<__int128>(i.months) * 30 + i.days) * kMicrosPerDay + i.micros < 0;
+      break;
+    }
+    default: negative = v.int_value() < 0; break;
+  }
+  if (!negative) return absl::OkStatus();
+  if (!rows) return SqlError("22013", "invalid preceding or following size in window function");
+  return SqlError("22013", start ? "frame starting offset must not be negative" : "frame ending offset must not be negative");
+}
+
 }  // namespace
+
+absl::StatusOr<WindowOperator::FrameInputs> WindowOperator::EvaluateFrame(const WindowFrame& f, const DataChunk& all,
+                                                                          ExecContext& ctx, std::vector<Vector>* scratch) {
+  FrameInputs in;
+  const Rows rows = Rows::Of(all);
+  for (const bool start : {true, false}) {
+    const BoundExprPtr& offset = start ? f.start_offset : f.end_offset;
+    if (offset == nullptr) continue;
+    auto v = EvaluateConstant(*offset, ctx.eval);
+    if (!v.ok()) return v.status();
+    absl::Status checked = CheckOffset(*v, start, f.rows);
+    if (!checked.ok()) return checked;
+    if (f.rows) (start ? in.start_rows : in.end_rows) = v->int_value();
+  }
+  if (f.range_key == nullptr) return in;
+  QUANTA_ASSERT(!f.rows && (f.start_target != nullptr || f.end_target != nullptr));
+  scratch->resize(3);
+  const BoundExpr* exprs[] = {f.range_key.get(), f.start_target.get(), f.end_target.get()};
+  const Vector** outs[] = {&in.key, &in.start_target, &in.end_target};
+  for (size_t i = 0; i < 3; ++i) {
+    if (exprs[i] == nullptr) continue;
+    auto v = Evaluate(*exprs[i], all, rows, ctx.eval, &(*scratch)[i]);
+    if (!v.ok()) return v.status();
+    *outs[i] = *v;
+  }
+  return in;
+}
 
 WindowOperator::WindowOperator(OperatorPtr child, std::vector<WindowCall> calls)
     : Operator(child->types()), child_(std::move(child)), calls_(std::move(calls)) {
@@ -76,6 +126,10 @@ absl::StatusOr<Vector> WindowOperator::Compute(const WindowCall& call, const Dat
     if (c != 0) return c < 0;
     return CompareKeys(order, call.descending, call.nulls_first, a, b) < 0;
   });
+  std::vector<Vector> frame_scratch;
+  auto frame_inputs = EvaluateFrame(call.frame, all, ctx, &frame_scratch);
+  if (!frame_inputs.ok()) return frame_inputs.status();
+  const FrameInputs& in = *frame_inputs;
   ChargeRows(ctx, n);
   Vector out(call.result, n);
   size_t p0 = 0;
@@ -91,31 +145,51 @@ absl::StatusOr<Vector> WindowOperator::Compute(const WindowCall& call, const Dat
     for (size_t i = 0; i < size; ++i) group_start[i] = (i > 0 && peers(i - 1, i)) ? group_start[i - 1] : i;
     for (size_t i = size; i-- > 0;) group_end[i] = (i + 1 < size && peers(i, i + 1)) ? group_end[i + 1] : i + 1;
     const WindowFrame& f = call.frame;
+    // RANGE offsets: the partition's non-NULL keys are positions [nn0, nn1).
+    size_t nn0 = 0, nn1 = size;
+    if (in.key != nullptr) {
+      while (nn0 < size && in.key->IsNull(sorted[p0 + nn0])) ++nn0;
+      while (nn1 > nn0 && in.key->IsNull(sorted[p0 + nn1 - 1])) --nn1;
+    }
+    // A RANGE offset bound of row i: the first non-NULL key past those before the
+    // start target (or not after the end target); a NULL key's frame is its peers.
+    const auto range_bound = [&](size_t i, bool is_end) -> size_t {
+      const size_t row = sorted[p0 + i];
+      if (in.key->IsNull(row)) return is_end ? group_end[i] : group_start[i];
+      const Vector* target = is_end ? in.end_target : in.start_target;
+      QUANTA_ASSERT(target != nullptr && !target->IsNull(row));
+      size_t lo = nn0, hi = nn1;
+      while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        int c = CompareValues(*in.key, sorted[p0 + mid], *target, row, false);
+        if (call.descending[0]) c = -c;
+        if (is_end ? c <= 0 : c < 0) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      return lo;
+    };
     const auto frame = [&](size_t i, size_t* fs, size_t* fe) {
       if (f.whole_partition) {
         *fs = 0, *fe = size;
         return;
       }
       const auto bound = [&](WindowFrame::Bound b, int64_t offset, bool is_end) -> size_t {
-        switch (b) {
-          case WindowFrame::Bound::kUnboundedPreceding: return 0;
-          case WindowFrame::Bound::kUnboundedFollowing: return size;
-          case WindowFrame::Bound::kCurrentRow:
-            if (f.rows) return is_end ? i + 1 : i;
-            return is_end ? group_end[i] : group_start[i];
-          case WindowFrame::Bound::kPreceding: {
-            const int64_t at = static_cast<int64_t>(i) - offset + (is_end ? 1 : 0);
-            return static_cast<size_t>(std::clamp<int64_t>(at, 0, static_cast<int64_t>(size)));
-          }
-          case WindowFrame::Bound::kFollowing: {
-            const int64_t at = static_cast<int64_t>(i) + offset + (is_end ? 1 : 0);
-            return static_cast<size_t>(std::clamp<int64_t>(at, 0, static_cast<int64_t>(size)));
-          }
+        using B = WindowFrame::Bound;
+        if (b == B::kUnboundedPreceding) return 0;
+        if (b == B::kUnboundedFollowing) return size;
+        if (b == B::kCurrentRow) {
+          if (f.rows) return is_end ? i + 1 : i;
+          return is_end ? group_end[i] : group_start[i];
         }
-        return 0;
+        if (!f.rows) return range_bound(i, is_end);
+        const __int128 at = static_cast<__int128>(i) + (b == B::kPreceding ? -offset : offset) + (is_end ? 1 : 0);
+        return static_cast<size_t>(std::clamp<__int128>(at, 0, static_cast<__int128>(size)));
       };
-      *fs = bound(f.start, f.start_offset, false);
-      *fe = std::max(*fs, bound(f.end, f.end_offset, true));
+      *fs = bound(f.start, in.start_rows, false);
+      *fe = std::max(*fs, bound(f.end, in.end_rows, true));
     };
     size_t dense = 0;
     for (size_t i = 0; i < size; ++i) {

@@ -10,7 +10,9 @@
 // bool_or/string_agg over the frame. Frames as PostgreSQL's: without ORDER BY the whole
 // partition; with it RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW (the current
 // row's peers included); ROWS BETWEEN n PRECEDING/FOLLOWING, UNBOUNDED, CURRENT ROW;
-// RANGE with UNBOUNDED and CURRENT ROW bounds.
+// RANGE with UNBOUNDED, CURRENT ROW and offset bounds (one numeric, date or timestamp
+// order key: rows whose key is within the offset of the current row's; a NULL key's
+// frame is its NULL peers, and NULL keys are in no other row's offset range).
 #pragma once
 
 #include <optional>
@@ -33,7 +35,14 @@ struct WindowFrame {
   bool rows = false;  // ROWS (else RANGE: peers move together)
   Bound start = Bound::kUnboundedPreceding;
   Bound end = Bound::kCurrentRow;
-  int64_t start_offset = 0, end_offset = 0;
+  // The offsets of kPreceding/kFollowing bounds (else null): constants (or parameters),
+  // evaluated once per execution; ROWS: bigint; RANGE: the order key's offset type.
+  BoundExprPtr start_offset, end_offset;
+  // RANGE with an offset: the single order key as the type the frame compares in
+  // (integers as numeric, date as timestamp), and per bound with an offset the value
+  // that bound reaches from each row (key - offset or key + offset, as the bound and the
+  // sort direction say). The frame holds the rows whose key lies between the targets.
+  BoundExprPtr range_key, start_target, end_target;
   bool whole_partition = false;  // no ORDER BY and no frame: every row of the partition
 };
 
@@ -59,6 +68,18 @@ class WindowOperator : public Operator {
   Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
 
  private:
+  // A frame's evaluated parts: ROWS offsets; for RANGE offsets the compared keys and
+  // the bounds' targets, one per row (null when the frame has none).
+  struct FrameInputs {
+    int64_t start_rows = 0, end_rows = 0;
+    const Vector* key = nullptr;
+    const Vector* start_target = nullptr;
+    const Vector* end_target = nullptr;
+  };
+  // Evaluates `f`'s offsets (checked: 22004 NULL, 22013 negative) and RANGE targets
+  // over `all`; the vectors may live in `scratch`.
+  static absl::StatusOr<FrameInputs> EvaluateFrame(const WindowFrame& f, const DataChunk& all, ExecContext& ctx,
+                                                   std::vector<Vector>* scratch);
   // Computes `call` for every row of `all` (one chunk holding the whole input).
   absl::StatusOr<Vector> Compute(const WindowCall& call, const DataChunk& all, ExecContext& ctx) const;
 

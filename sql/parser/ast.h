@@ -102,12 +102,22 @@ struct FrameBound {
 };
 
 struct WindowSpec {
-  std::string name;  // OVER w
+  std::string name;      // OVER w: the named window itself
+  std::string ref_name;  // OVER (w ORDER BY ...): a named window copied, then extended
+  int position = 0;
   std::vector<ExprPtr> partition_by;
   std::vector<OrderItem> order_by;
   bool has_frame = false;
   bool rows = false;  // ROWS (true) or RANGE
+  bool between = false;  // BETWEEN start AND end (else: start, ending at CURRENT ROW)
   FrameBound start, end;
+};
+
+// WINDOW name AS (spec) in a SELECT.
+struct NamedWindow {
+  std::string name;
+  std::unique_ptr<WindowSpec> spec;
+  int position = 0;
 };
 
 struct SelectItem {
@@ -165,6 +175,7 @@ struct SelectStmt {
   ExprPtr where;
   std::vector<ExprPtr> group_by;  // kFunc "rollup"/"cube"/"grouping sets" hold their lists
   ExprPtr having;
+  std::vector<NamedWindow> windows;  // WINDOW clause, in order (a definition may name an earlier one)
   std::vector<std::vector<ExprPtr>> values;  // VALUES (...), (...) instead of a select list
   // Applying to the whole statement (also to a set operation)
   std::vector<OrderItem> order_by;

@@ -61,6 +61,7 @@ absl::StatusOr<ast::ExprPtr> Parser::ParseFunctionCall(std::vector<std::string> 
   if (AcceptKeyword("over")) {
     if (Peek().kind == TokenKind::kIdent || Peek().kind == TokenKind::kQuotedIdent) {
       e->over = std::make_unique<ast::WindowSpec>();
+      e->over->position = Peek().position;
       e->over->name = Advance().text;
     } else {
       auto spec = ParseWindowSpec();
@@ -72,8 +73,13 @@ absl::StatusOr<ast::ExprPtr> Parser::ParseFunctionCall(std::vector<std::string> 
 }
 
 absl::StatusOr<std::unique_ptr<ast::WindowSpec>> Parser::ParseWindowSpec() {
-  RETURN_IF_ERROR(ExpectPunct("("));
   auto spec = std::make_unique<ast::WindowSpec>();
+  spec->position = Peek().position;
+  RETURN_IF_ERROR(ExpectPunct("("));
+  const bool clause_word = IsKeyword("partition") || IsKeyword("order") || IsKeyword("rows") || IsKeyword("range");
+  if (!clause_word && (Peek().kind == TokenKind::kIdent || Peek().kind == TokenKind::kQuotedIdent)) {
+    spec->ref_name = Advance().text;  // (w ...): an existing window's definition, extended
+  }
   if (AcceptKeyword("partition")) {
     RETURN_IF_ERROR(ExpectKeyword("by"));
     auto parts = ParseExprList();
@@ -90,6 +96,7 @@ absl::StatusOr<std::unique_ptr<ast::WindowSpec>> Parser::ParseWindowSpec() {
     spec->has_frame = true;
     spec->rows = Advance().text == "rows";
     if (AcceptKeyword("between")) {
+      spec->between = true;
       auto start = ParseFrameBound();
       if (!start.ok()) return start.status();
       RETURN_IF_ERROR(ExpectKeyword("and"));

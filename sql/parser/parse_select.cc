@@ -190,6 +190,21 @@ absl::StatusOr<std::unique_ptr<ast::SelectStmt>> Parser::ParseSimpleSelect() {
     if (!having.ok()) return having.status();
     stmt->having = std::move(*having);
   }
+  if (AcceptKeyword("window")) {
+    do {
+      ast::NamedWindow w;
+      w.position = Peek().position;
+      if (Peek().kind != TokenKind::kIdent && Peek().kind != TokenKind::kQuotedIdent) {
+        return SyntaxErrorAt(Peek());
+      }
+      w.name = Advance().text;
+      RETURN_IF_ERROR(ExpectKeyword("as"));
+      auto spec = ParseWindowSpec();
+      if (!spec.ok()) return spec.status();
+      w.spec = std::move(*spec);
+      stmt->windows.push_back(std::move(w));
+    } while (AcceptPunct(","));
+  }
   return stmt;
 }
 

@@ -108,7 +108,11 @@ class ExprBinder {
   // Where window calls of the clauses bound next go (null: they are refused, 42P20).
   // Each binds to a column kWindowColumnBase + i, which the planner renumbers once it
   // knows where the window operator's columns start (RenumberWindowColumns).
-  void set_windows(std::vector<WindowCall>* windows) { windows_ = windows; }
+  // `named`: the WINDOW clause that OVER w and OVER (w ...) refer to.
+  void set_windows(std::vector<WindowCall>* windows, const std::vector<ast::NamedWindow>* named = nullptr) {
+    windows_ = windows;
+    named_windows_ = named;
+  }
   static constexpr int kWindowColumnBase = 1 << 24;
 
  private:
@@ -129,6 +133,9 @@ class ExprBinder {
                                                 const char* clause);
   absl::StatusOr<BoundExprPtr> BindWindowCall(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
                                               const char* clause);
+  // The frame of `call` (its order keys bound) from `spec`.
+  absl::Status BindFrame(const ast::WindowSpec& spec, WindowCall* call, int position);
+  absl::StatusOr<BoundExprPtr> BindFrameOffset(const ast::Expr& offset, bool rows, const Type* key);
   absl::StatusOr<BoundExprPtr> BindCase(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
   absl::StatusOr<BoundExprPtr> BindInList(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
   absl::StatusOr<BoundExprPtr> BindLike(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
@@ -149,7 +156,23 @@ class ExprBinder {
   std::vector<Type>* params_;
   SubquerySink* sink_ = nullptr;
   std::vector<WindowCall>* windows_ = nullptr;
+  const std::vector<ast::NamedWindow>* named_windows_ = nullptr;
 };
+
+// A window's definition with OVER w and OVER (w ...) resolved: the clauses it takes
+// from a named window and from itself (pointers into the AST).
+struct WindowParts {
+  const std::vector<ast::ExprPtr>* partition;
+  const std::vector<ast::OrderItem>* order;
+  const ast::WindowSpec* frame;  // has_frame, rows, start, end
+};
+// Resolves `spec` against `named`, of which the first `visible` may be copied (a
+// WINDOW clause's definition sees the earlier ones). Errors as PostgreSQL's: 42704 no
+// such window; 42P20 overriding PARTITION BY or ORDER BY, copying a frame.
+absl::StatusOr<WindowParts> ResolveWindow(const ast::WindowSpec& spec, const std::vector<ast::NamedWindow>* named,
+                                          size_t visible);
+// Checks a WINDOW clause: names unique, each definition resolves.
+absl::Status CheckWindowClause(const std::vector<ast::NamedWindow>& windows);
 
 // Renumbers window placeholders (ExprBinder::kWindowColumnBase + i) in `e` to base + i.
 void RenumberWindowColumns(BoundExpr* e, int base);

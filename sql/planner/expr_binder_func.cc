@@ -183,20 +183,178 @@ absl::StatusOr<WindowFrame::Bound> FrameBoundKind(const ast::FrameBound& b) {
   return WindowFrame::Bound::kCurrentRow;
 }
 
-// A frame offset: a non-negative integer constant.
-absl::StatusOr<int64_t> FrameOffset(const ast::FrameBound& b) {
-  if (b.offset == nullptr) return int64_t{0};
-  const ast::Expr& e = *b.offset;
-  if (e.kind != ast::ExprKind::kLiteral || e.literal != ast::LiteralKind::kInteger) {
-    return SqlError(sqlstate::kFeatureNotSupported, "frame offsets must be integer constants here", e.position);
+const ast::NamedWindow* FindWindow(const std::vector<ast::NamedWindow>* named, size_t visible, const std::string& name) {
+  for (size_t i = 0; named != nullptr && i < visible && i < named->size(); ++i) {
+    if ((*named)[i].name == name) return &(*named)[i];
   }
-  int64_t v = 0;
-  if (!absl::SimpleAtoi(e.text, &v)) return SqlError(sqlstate::kNumericOutOfRange, "frame offset out of range", e.position);
-  if (v < 0) return SqlError("22013", "frame starting offset must not be negative", e.position);
-  return v;
+  return nullptr;
 }
 
 }  // namespace
+
+absl::StatusOr<WindowParts> ResolveWindow(const ast::WindowSpec& spec, const std::vector<ast::NamedWindow>* named,
+                                          size_t visible) {
+  if (!spec.name.empty()) {  // OVER w: the window as defined
+    const ast::NamedWindow* w = FindWindow(named, named == nullptr ? 0 : named->size(), spec.name);
+    if (w == nullptr) return SqlError(sqlstate::kUndefinedObject, absl::StrCat("window \"", spec.name, "\" does not exist"), spec.position);
+    return ResolveWindow(*w->spec, named, static_cast<size_t>(w - named->data()));
+  }
+  WindowParts parts{&spec.partition_by, &spec.order_by, &spec};
+  if (spec.ref_name.empty()) return parts;
+  // (w ...): PostgreSQL's copy rules. Only an earlier definition may be named.
+  const ast::NamedWindow* w = FindWindow(named, visible, spec.ref_name);
+  if (w == nullptr) return SqlError(sqlstate::kUndefinedObject, absl::StrCat("window \"", spec.ref_name, "\" does not exist"), spec.position);
+  auto base = ResolveWindow(*w->spec, named, static_cast<size_t>(w - named->data()));
+  if (!base.ok()) return base.status();
+  if (!spec.partition_by.empty()) {
+    return SqlError(sqlstate::kWindowingError, absl::StrCat("cannot override PARTITION BY clause of window \"", spec.ref_name, "\""),
+                    spec.position);
+  }
+  if (!spec.order_by.empty() && !base->order->empty()) {
+    return SqlError(sqlstate::kWindowingError, absl::StrCat("cannot override ORDER BY clause of window \"", spec.ref_name, "\""),
+                    spec.position);
+  }
+  if (base->frame->has_frame) {
+    return SqlError(sqlstate::kWindowingError,
+                    absl::StrCat("cannot copy window \"", spec.ref_name, "\" because it has a frame clause"), spec.position);
+  }
+  parts.partition = base->partition;
+  if (spec.order_by.empty()) parts.order = base->order;
+  QUANTA_ASSERT(parts.frame == &spec);
+  return parts;
+}
+
+absl::Status CheckWindowClause(const std::vector<ast::NamedWindow>& windows) {
+  for (size_t i = 0; i < windows.size(); ++i) {
+    if (FindWindow(&windows, i, windows[i].name) != nullptr) {
+      return SqlError(sqlstate::kWindowingError, absl::StrCat("window \"", windows[i].name, "\" is already defined"),
+                      windows[i].position);
+    }
+    auto parts = ResolveWindow(*windows[i].spec, &windows, i);
+    if (!parts.ok()) return parts.status();
+  }
+  return absl::OkStatus();
+}
+
+// A frame's offset: an expression of no columns (a constant or a parameter) of type
+// `to` (ROWS: bigint), or for RANGE of the offset type the order key's type takes.
+absl::StatusOr<BoundExprPtr> ExprBinder::BindFrameOffset(const ast::Expr& offset, bool rows, const Type* key) {
+  const char* what = rows ? "ROWS" : "RANGE";
+  Scope none;
+  auto bound = Bind(offset, none, nullptr, "window definitions");
+  if (!bound.ok()) {
+    if (SqlStateOf(bound.status()) != sqlstate::kUndefinedColumn) return bound.status();
+    return SqlError("42P10", absl::StrCat("argument of ", what, " must not contain variables"), offset.position);
+  }
+  if (rows) return Coerce(std::move(*bound), Type(TypeId::kInt8), CastContext::kImplicit, offset.position);
+  QUANTA_ASSERT(key != nullptr);
+  const TypeId k = key->id, o = (*bound)->type.id;
+  const auto is_int = [](TypeId t) { return t == TypeId::kInt2 || t == TypeId::kInt4 || t == TypeId::kInt8; };
+  const bool unknown = o == TypeId::kUnknown;
+  std::optional<Type> as;  // the offset's type
+  if (is_int(k)) {
+    if (unknown || is_int(o)) as = Type(TypeId::kInt8);
+  } else if (k == TypeId::kNumeric) {
+    if (unknown || is_int(o) || o == TypeId::kNumeric) as = Type(TypeId::kNumeric);
+  } else if (k == TypeId::kFloat4 || k == TypeId::kFloat8) {
+    if (unknown || is_int(o) || o == TypeId::kNumeric || o == TypeId::kFloat4 || o == TypeId::kFloat8) as = Type(TypeId::kFloat8);
+  } else if (k == TypeId::kDate || k == TypeId::kTimestamp || k == TypeId::kTimestampTz) {
+    if (unknown || o == TypeId::kInterval) as = Type(TypeId::kInterval);
+  } else {
+    return SqlError(sqlstate::kFeatureNotSupported,
+                    absl::StrCat("RANGE with offset PRECEDING/FOLLOWING is not supported for column type ", key->Name()),
+                    offset.position);
+  }
+  if (!as) {
+    return SqlError(sqlstate::kFeatureNotSupported,
+                    absl::StrCat("RANGE with offset PRECEDING/FOLLOWING is not supported for column type ", key->Name(),
+                                 " and offset type ", (*bound)->type.Name()),
+                    offset.position);
+  }
+  return Coerce(std::move(*bound), *as, CastContext::kImplicit, offset.position);
+}
+
+// The type a RANGE frame compares keys of type `key` in: exact (integers as numeric)
+// and able to take the offset (a date as a timestamp).
+static Type RangeCompareType(const Type& key) {
+  switch (key.id) {
+    case TypeId::kInt2:
+    case TypeId::kInt4:
+    case TypeId::kInt8:
+    case TypeId::kNumeric: return Type(TypeId::kNumeric);
+    case TypeId::kFloat4: return Type(TypeId::kFloat8);
+    case TypeId::kDate: return Type(TypeId::kTimestamp);
+    default: return key;
+  }
+}
+
+absl::Status ExprBinder::BindFrame(const ast::WindowSpec& spec, WindowCall* call, int position) {
+  WindowFrame& frame = call->frame;
+  if (!spec.has_frame) {
+    frame.whole_partition = call->order.empty();
+    return absl::OkStatus();
+  }
+  using Bound = WindowFrame::Bound;
+  frame.rows = spec.rows;
+  auto start = FrameBoundKind(spec.start);
+  auto end = FrameBoundKind(spec.end);
+  if (!start.ok()) return start.status();
+  if (!end.ok()) return end.status();
+  frame.start = *start;
+  frame.end = *end;
+  // PostgreSQL's grammar checks, in its order.
+  const char* misfit = nullptr;
+  if (frame.start == Bound::kUnboundedFollowing) misfit = "frame start cannot be UNBOUNDED FOLLOWING";
+  if (frame.end == Bound::kUnboundedPreceding) misfit = "frame end cannot be UNBOUNDED PRECEDING";
+  if (frame.start == Bound::kCurrentRow && frame.end == Bound::kPreceding) {
+    misfit = "frame starting from current row cannot have preceding rows";
+  }
+  if (frame.start == Bound::kFollowing && (frame.end == Bound::kPreceding || frame.end == Bound::kCurrentRow)) {
+    misfit = !spec.between ? "frame starting from following row cannot end with current row"
+                 : "frame starting from following row cannot have preceding rows";
+  }
+  if (misfit != nullptr) return SqlError(sqlstate::kWindowingError, misfit, position);
+  const bool offsets = spec.start.offset != nullptr || spec.end.offset != nullptr;
+  if (!offsets) return absl::OkStatus();
+  std::optional<Type> key;
+  if (!frame.rows) {
+    // RANGE with an offset: exactly one (distinct) order key.
+    const bool one = !call->order.empty() && std::all_of(call->order.begin(), call->order.end(), [&](const BoundExprPtr& o) {
+      return o->Equals(*call->order[0]);
+    });
+    if (!one) {
+      return SqlError(sqlstate::kWindowingError, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column",
+                      position);
+    }
+    key = call->order[0]->type;
+  }
+  const Type compare = key ? RangeCompareType(*key) : Type(TypeId::kInt8);
+  if (key) {
+    auto k = Coerce(call->order[0]->Clone(), compare, CastContext::kImplicit, position);
+    if (!k.ok()) return k.status();
+    frame.range_key = std::move(*k);
+  }
+  // Each bound with an offset: the offset, and for RANGE the key it reaches.
+  for (const bool is_start : {true, false}) {
+    const ast::FrameBound& b = is_start ? spec.start : spec.end;
+    if (b.offset == nullptr) continue;
+    auto offset = BindFrameOffset(*b.offset, frame.rows, key ? &*key : nullptr);
+    if (!offset.ok()) return offset.status();
+    if (key) {
+      const bool toward_smaller = (b.kind == ast::FrameBound::Kind::kPreceding) != call->descending[0];
+      auto delta = Coerce((*offset)->Clone(), compare.id == TypeId::kTimestamp || compare.id == TypeId::kTimestampTz
+                                                  ? Type(TypeId::kInterval) : compare,
+                          CastContext::kImplicit, position);
+      if (!delta.ok()) return delta.status();
+      auto target = BindOperator(toward_smaller ? "-" : "+", frame.range_key->Clone(), std::move(*delta), position);
+      if (!target.ok()) return target.status();
+      QUANTA_ASSERT((*target)->type.id == compare.id);
+      (is_start ? frame.start_target : frame.end_target) = std::move(*target);
+    }
+    (is_start ? frame.start_offset : frame.end_offset) = std::move(*offset);
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<BoundExprPtr> ExprBinder::BindWindowCall(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
                                                         const char* clause) {
@@ -205,13 +363,12 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindWindowCall(const ast::Expr& e, cons
     const std::string where = clause != nullptr ? clause : "this context";
     return SqlError("42P20", absl::StrCat("window functions are not allowed in ", where), e.position);
   }
-  const ast::WindowSpec& spec = *e.over;
   if (!e.order_within.empty()) {
     return SqlError(sqlstate::kFeatureNotSupported, "aggregate ORDER BY is not implemented for window functions", e.position);
   }
-  if (!spec.name.empty()) {
-    return SqlError(sqlstate::kFeatureNotSupported, "named windows (WINDOW w AS ...) are not supported yet", e.position);
-  }
+  auto resolved = ResolveWindow(*e.over, named_windows_, named_windows_ == nullptr ? 0 : named_windows_->size());
+  if (!resolved.ok()) return resolved.status();
+  const WindowParts& spec = *resolved;
   WindowCall call;
   call.name = name;
   // The parts bind without window calls of their own.
@@ -230,13 +387,13 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindWindowCall(const ast::Expr& e, cons
     types.push_back((*bound)->type);
     call.args.push_back(std::move(*bound));
   }
-  for (size_t i = 0; bound_parts.ok() && i < spec.partition_by.size(); ++i) {
-    auto bound = Bind(*spec.partition_by[i], scope, agg, agg != nullptr ? nullptr : "window definitions");
+  for (size_t i = 0; bound_parts.ok() && i < spec.partition->size(); ++i) {
+    auto bound = Bind(*(*spec.partition)[i], scope, agg, agg != nullptr ? nullptr : "window definitions");
     if (!bound.ok()) bound_parts = bound.status();
     if (bound.ok()) call.partition.push_back(std::move(*bound));
   }
-  for (size_t i = 0; bound_parts.ok() && i < spec.order_by.size(); ++i) {
-    const ast::OrderItem& item = spec.order_by[i];
+  for (size_t i = 0; bound_parts.ok() && i < spec.order->size(); ++i) {
+    const ast::OrderItem& item = (*spec.order)[i];
     auto bound = Bind(*item.expr, scope, agg, agg != nullptr ? nullptr : "window definitions");
     if (!bound.ok()) bound_parts = bound.status();
     if (!bound.ok()) break;
@@ -320,35 +477,8 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindWindowCall(const ast::Expr& e, cons
     return SqlError(sqlstate::kWrongObjectType,
                     absl::StrCat("OVER specified, but ", name, " is not a window function nor an aggregate function"), e.position);
   }
-  // The frame.
-  WindowFrame& frame = call.frame;
-  if (!spec.has_frame) {
-    frame.whole_partition = spec.order_by.empty();
-  } else {
-    frame.rows = spec.rows;
-    auto start = FrameBoundKind(spec.start);
-    auto end = FrameBoundKind(spec.end);
-    if (!start.ok()) return start.status();
-    if (!end.ok()) return end.status();
-    frame.start = *start;
-    frame.end = *end;
-    if (!frame.rows && (frame.start == WindowFrame::Bound::kPreceding || frame.start == WindowFrame::Bound::kFollowing ||
-                        frame.end == WindowFrame::Bound::kPreceding || frame.end == WindowFrame::Bound::kFollowing)) {
-      return SqlError(sqlstate::kFeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported yet", e.position);
-    }
-    auto so = FrameOffset(spec.start);
-    auto eo = FrameOffset(spec.end);
-    if (!so.ok()) return so.status();
-    if (!eo.ok()) return eo.status();
-    frame.start_offset = *so;
-    frame.end_offset = *eo;
-    if (frame.start == WindowFrame::Bound::kUnboundedFollowing) {
-      return SqlError(sqlstate::kWindowingError, "frame start cannot be UNBOUNDED FOLLOWING", e.position);
-    }
-    if (frame.end == WindowFrame::Bound::kUnboundedPreceding) {
-      return SqlError(sqlstate::kWindowingError, "frame end cannot be UNBOUNDED PRECEDING", e.position);
-    }
-  }
+  absl::Status framed = BindFrame(*spec.frame, &call, e.position);
+  if (!framed.ok()) return framed;
   const Type result = call.result;
   windows->push_back(std::move(call));
   return MakeColumn(kWindowColumnBase + static_cast<int>(windows->size() - 1), result);

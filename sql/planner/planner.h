@@ -83,6 +83,9 @@ class Planner {
   };
   absl::StatusOr<Plan> PlanBody(const ast::SelectStmt& stmt);  // PlanQuery after WITH
   absl::StatusOr<Plan> PlanSimple(const ast::SelectStmt& stmt);
+  // Checks a SELECT's WINDOW clause and binds its definitions (errors as PostgreSQL's,
+  // for unused windows too).
+  absl::Status BindWindowClause(const std::vector<ast::NamedWindow>& windows, const Scope& scope, AggregationBinding* agg);
   // A WHERE conjunct (EXISTS, NOT EXISTS, IN over a subquery) as a semi or anti join
   // of the query's rows (`scope`) with the subquery's FROM (decorrelate.cc); nullopt
   // when it does not qualify (it then runs per row through ApplyOperator).

@@ -233,6 +233,24 @@ absl::StatusOr<int> Planner::OutputColumn(const ast::Expr& e, const Scope& scope
   return static_cast<int>(exprs->size() - 1);
 }
 
+absl::Status Planner::BindWindowClause(const std::vector<ast::NamedWindow>& windows, const Scope& scope,
+                                       AggregationBinding* agg) {
+  absl::Status checked = CheckWindowClause(windows);
+  if (!checked.ok()) return checked;
+  // Every definition binds, used or not (PostgreSQL reports a bad column in either).
+  for (const ast::NamedWindow& w : windows) {
+    for (const ast::ExprPtr& p : w.spec->partition_by) {
+      auto bound = binder_.Bind(*p, scope, agg, agg != nullptr ? nullptr : "window definitions");
+      if (!bound.ok()) return bound.status();
+    }
+    for (const ast::OrderItem& o : w.spec->order_by) {
+      auto bound = binder_.Bind(*o.expr, scope, agg, agg != nullptr ? nullptr : "window definitions");
+      if (!bound.ok()) return bound.status();
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
   auto source = PlanFrom(stmt.from);
   if (!source.ok()) return source.status();
@@ -335,7 +353,7 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
 
   // The select list (aggregated, if grouping). Window calls go to `windows`.
   std::vector<WindowCall> windows;
-  binder_.set_windows(&windows);
+  binder_.set_windows(&windows, &stmt.windows);
   if (agg == nullptr) binder_.set_sink(&select_sink);
   std::vector<BoundExprPtr> exprs;
   std::vector<std::string> names;
@@ -363,6 +381,11 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
     names.push_back(t.name);
   }
   binder_.set_windows(nullptr);
+  absl::Status defined = BindWindowClause(stmt.windows, scope, agg.get());
+  if (!defined.ok()) {
+    binder_.set_sink(nullptr);
+    return defined;
+  }
   BoundExprPtr having;
   if (stmt.having != nullptr) {
     auto h = binder_.BindCondition(*stmt.having, scope, agg.get(), "HAVING");
@@ -371,7 +394,7 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
   }
 
   // ORDER BY: ordinals and output names first, then expressions (hidden columns).
-  binder_.set_windows(&windows);
+  binder_.set_windows(&windows, &stmt.windows);
   const size_t visible = exprs.size();
   std::vector<SortKey> keys;
   for (const ast::OrderItem& item : stmt.order_by) {
