@@ -102,6 +102,10 @@ absl::StatusOr<std::optional<Planner::Decorrelated>> Planner::Decorrelate(const 
   const ast::Expr* needle = nullptr;
   const ast::SelectStmt* q = Candidate(conjunct, &kind, &needle);
   if (q == nullptr) return std::nullopt;
+  // A set-returning select list decides how many rows the subquery has: per row only.
+  for (const ast::SelectItem& t : q->targets) {
+    if (t.expr->kind != ast::ExprKind::kStar && ContainsSetFunction(*t.expr)) return std::nullopt;
+  }
   // Its FROM, planned apart: a name of the query there (a LATERAL-like reference)
   // keeps the per-row form.
   Scope level = scope;

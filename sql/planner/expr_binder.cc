@@ -120,6 +120,9 @@ absl::StatusOr<BoundExprPtr> ExprBinder::Coerce(BoundExprPtr e, const Type& to, 
 }
 
 absl::StatusOr<BoundExprPtr> ExprBinder::CoerceToBool(BoundExprPtr e, const char* what, int position) {
+  if (ReturnsSet(*e)) {
+    return SqlError(sqlstate::kDatatypeMismatch, absl::StrCat("argument of ", what, " must not return a set"), position);
+  }
   const Type boolean(TypeId::kBool);
   if (e->type.id != TypeId::kBool && e->type.id != TypeId::kUnknown) {
     return SqlError(sqlstate::kDatatypeMismatch,
@@ -137,6 +140,7 @@ absl::StatusOr<BoundExprPtr> ExprBinder::Bind(const ast::Expr& e, const Scope& s
 
 absl::StatusOr<BoundExprPtr> ExprBinder::BindCondition(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
                                                        const char* clause) {
+  RefuseSets conditions(this, clause);  // WHERE, ON, HAVING, CHECK, FILTER: never a set
   auto bound = Bind(e, scope, agg, agg != nullptr ? nullptr : clause);
   if (!bound.ok()) return bound.status();
   return CoerceToBool(std::move(*bound), clause, e.position);
@@ -149,7 +153,8 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindAggregated(const ast::Expr& e, cons
   if (aggregate_call) return BindAggregateCall(e, agg);
   // A window call over the groups: its parts bind in aggregated form.
   if (e.kind == ast::ExprKind::kFunc && e.over != nullptr) return BindNode(e, scope, agg, nullptr);
-  if (!ContainsAggregate(e)) {
+  // A set-returning call runs above the aggregate: its arguments bind in aggregated form.
+  if (!ContainsAggregate(e) && !ContainsSetFunction(e)) {
     auto plain = BindNode(e, *agg->input, nullptr, kAggregateHere);
     if (!plain.ok()) return plain.status();
     for (size_t i = 0; i < agg->groups.size(); ++i) {
@@ -199,6 +204,7 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindGroupingCall(const ast::Expr& e, Ag
 
 absl::StatusOr<BoundExprPtr> ExprBinder::BindAggregateCall(const ast::Expr& e, AggregationBinding* agg) {
   if (e.names[0] == "grouping") return BindGroupingCall(e, agg);
+  RefuseSets in_call(this, "aggregate function calls");
   std::vector<BoundExprPtr> args;
   std::vector<Type> types;
   for (const ast::ExprPtr& a : e.args) {
@@ -574,6 +580,7 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindLike(const ast::Expr& e, const Scop
 
 absl::StatusOr<BoundExprPtr> ExprBinder::BindCase(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
                                                   const char* clause) {
+  RefuseSets in_case(this, "CASE");
   BoundExprPtr operand;
   if (e.case_operand) {
     auto bound = agg ? BindAggregated(*e.case_operand, scope, agg) : BindNode(*e.case_operand, scope, nullptr, clause);

@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "sql/catalog/catalog.h"
 #include "sql/execution/aggregate.h"
+#include "sql/execution/set_function.h"
 #include "sql/execution/window.h"
 #include "sql/parser/ast.h"
 #include "sql/planner/bound_expr.h"
@@ -114,6 +115,15 @@ class ExprBinder {
     named_windows_ = named;
   }
   static constexpr int kWindowColumnBase = 1 << 24;
+  // Where set-returning calls of the clauses bound next go (null: they are refused with
+  // PostgreSQL's error for the clause, 0A000). Each binds to a column kSetColumnBase + i,
+  // renumbered once the planner has placed the ProjectSet operators (RenumberSetColumns).
+  void set_sets(std::vector<SetFunctionCall>* sets) { sets_ = sets; }
+  static constexpr int kSetColumnBase = 1 << 25;
+  // A set-returning call in FROM, or the select list's before it is placed: its arguments
+  // bound (42883 for argument types neither function takes).
+  absl::StatusOr<SetFunctionCall> BindSetFunction(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
+                                                  const char* clause);
 
  private:
   absl::StatusOr<BoundExprPtr> BindNode(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
@@ -131,6 +141,24 @@ class ExprBinder {
   // nextval/currval/setval/lastval: a kSequence node (evaluated with the statement's sequences).
   absl::StatusOr<BoundExprPtr> BindSequenceCall(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
                                                 const char* clause);
+  // A set-returning call where sets_ collects them (else its refusal).
+  absl::StatusOr<BoundExprPtr> BindSetReturning(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
+                                                const char* clause);
+  // While alive, set-returning calls are refused as in `place` (a clause, "CASE", ...),
+  // even where sets_ would collect them.
+  class RefuseSets {
+   public:
+    RefuseSets(ExprBinder* binder, const char* place) : binder_(binder), saved_(binder->sets_refused_) {
+      if (place != nullptr) binder->sets_refused_ = place;
+    }
+    ~RefuseSets() { binder_->sets_refused_ = saved_; }
+    RefuseSets(const RefuseSets&) = delete;
+    RefuseSets& operator=(const RefuseSets&) = delete;
+
+   private:
+    ExprBinder* binder_;
+    const char* saved_;
+  };
   absl::StatusOr<BoundExprPtr> BindWindowCall(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
                                               const char* clause);
   // The frame of `call` (its order keys bound) from `spec`.
@@ -157,6 +185,8 @@ class ExprBinder {
   SubquerySink* sink_ = nullptr;
   std::vector<WindowCall>* windows_ = nullptr;
   const std::vector<ast::NamedWindow>* named_windows_ = nullptr;
+  std::vector<SetFunctionCall>* sets_ = nullptr;
+  const char* sets_refused_ = nullptr;  // RefuseSets' place
 };
 
 // A window's definition with OVER w and OVER (w ...) resolved: the clauses it takes
@@ -173,6 +203,17 @@ absl::StatusOr<WindowParts> ResolveWindow(const ast::WindowSpec& spec, const std
                                           size_t visible);
 // Checks a WINDOW clause: names unique, each definition resolves.
 absl::Status CheckWindowClause(const std::vector<ast::NamedWindow>& windows);
+
+// Whether `e` is a call of a set-returning function (generate_series, unnest), and
+// whether it contains one (outside subqueries).
+bool IsSetFunctionCall(const ast::Expr& e);
+bool ContainsSetFunction(const ast::Expr& e);
+// Whether bound `e` reads a set-returning placeholder (so returns a set).
+bool ReturnsSet(const BoundExpr& e);
+// Renumbers set-returning placeholders (ExprBinder::kSetColumnBase + i) to columns[i].
+void RenumberSetColumns(BoundExpr* e, const std::vector<int>& columns);
+// PostgreSQL's refusal of a set-returning call in `place` (a clause; null: "this context").
+absl::Status SetFunctionRefused(const char* place, int position);
 
 // Renumbers window placeholders (ExprBinder::kWindowColumnBase + i) in `e` to base + i.
 void RenumberWindowColumns(BoundExpr* e, int base);

@@ -1,5 +1,7 @@
 // Function calls: scalar functions and operators written as functions, the session
 // functions (current_user, version()...), and NULLIF/COALESCE/GREATEST/LEAST.
+#include <optional>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -144,7 +146,7 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindSequenceCall(const ast::Expr& e, co
 }
 
 void RenumberWindowColumns(BoundExpr* e, int base) {
-  if (e->kind == BoundKind::kColumn && e->column >= ExprBinder::kWindowColumnBase) {
+  if (e->kind == BoundKind::kColumn && e->column >= ExprBinder::kWindowColumnBase && e->column < ExprBinder::kSetColumnBase) {
     e->column = base + (e->column - ExprBinder::kWindowColumnBase);
   }
   for (BoundExprPtr& a : e->args) RenumberWindowColumns(a.get(), base);
@@ -375,6 +377,7 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindWindowCall(const ast::Expr& e, cons
   std::vector<WindowCall>* windows = windows_;
   windows_ = nullptr;
   absl::Status bound_parts = absl::OkStatus();
+  RefuseSets in_call(this, "window function calls");
   std::vector<Type> types;
   for (const ast::ExprPtr& a : e.args) {
     auto bound = Bind(*a, scope, agg, agg != nullptr ? nullptr : "window function calls");
@@ -387,6 +390,7 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindWindowCall(const ast::Expr& e, cons
     types.push_back((*bound)->type);
     call.args.push_back(std::move(*bound));
   }
+  RefuseSets in_definition(this, "window definitions");  // (PostgreSQL runs them below the window)
   for (size_t i = 0; bound_parts.ok() && i < spec.partition->size(); ++i) {
     auto bound = Bind(*(*spec.partition)[i], scope, agg, agg != nullptr ? nullptr : "window definitions");
     if (!bound.ok()) bound_parts = bound.status();
@@ -499,6 +503,7 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindFunction(const ast::Expr& e, const 
                                  " is not an aggregate function"),
                     e.position);
   }
+  if (IsSetFunctionCall(e)) return BindSetReturning(e, scope, agg, clause);
   if (BoundExprPtr session = SessionFunction(name, session_, e.args.size())) return session;
   if (IsSequenceFunction(name)) return BindSequenceCall(e, scope, agg, clause);
   if ((name == "obj_description" || name == "col_description") && !e.args.empty()) {
@@ -514,7 +519,10 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindFunction(const ast::Expr& e, const 
   auto clock = ClockFunction(name, e.args.size(), e.position);
   if (!clock.ok()) return clock.status();
   if (*clock != nullptr) return std::move(*clock);
+  std::optional<RefuseSets> in_coalesce;
+  if (name == "coalesce") in_coalesce.emplace(this, "COALESCE");
   auto args = BindArgs(e.args, scope, agg, clause);
+  in_coalesce.reset();
   if (!args.ok()) return args.status();
   if (name == "nullif" && args->size() == 2) {
     // NULLIF(a, b) = CASE WHEN a = b THEN NULL ELSE a END, typed as a.

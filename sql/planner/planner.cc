@@ -11,7 +11,7 @@
 #include "sql/execution/aggregate.h"
 #include "sql/execution/functions.h"
 #include "sql/execution/operators.h"
-#include "sql/execution/series.h"
+#include "sql/execution/set_function.h"
 #include "sql/execution/hash_join.h"
 #include "sql/execution/table_scan.h"
 #include "sql/planner/apply_operator.h"
@@ -133,58 +133,17 @@ class ViewOperator : public Operator {
 
 absl::StatusOr<OperatorPtr> Planner::PlanFunctionScan(const ast::TableRef& ref) {
   const ast::Expr& call = *ref.function;
-  const std::string fname = call.names.back();
+  if (!IsSetFunctionCall(call)) {
+    return SqlError(sqlstate::kFeatureNotSupported,
+                    absl::StrCat("function ", call.names.back(), " is not supported in FROM (only generate_series and unnest)"),
+                    ref.position);
+  }
   Scope none;  // arguments read constants and, LATERAL, outer columns
   none.outer = outer_;
   none.outer_used = used_flag_;
-  if (fname == "unnest" && call.args.size() == 1) {
-    auto array = binder_.Bind(*call.args[0], none, nullptr, "functions in FROM");
-    if (!array.ok()) return array.status();
-    if ((*array)->type.id != TypeId::kArray) {
-      return SqlError(sqlstate::kUndefinedFunction,
-                      absl::StrCat("function unnest(", (*array)->type.id == TypeId::kUnknown ? "unknown" : (*array)->type.Name(),
-                                   ") does not exist"), ref.position);
-    }
-    const Type element((*array)->type.element);
-    return OperatorPtr(std::make_unique<UnnestOperator>(element, std::move(*array)));
-  }
-  if (fname != "generate_series" || call.args.size() < 2 || call.args.size() > 3) {
-    return SqlError(sqlstate::kFeatureNotSupported,
-                    absl::StrCat("function ", fname, " is not supported in FROM (only generate_series and unnest)"), ref.position);
-  }
-  std::vector<BoundExprPtr> args;
-  std::vector<Type> types;
-  for (const ast::ExprPtr& a : call.args) {
-    auto bound = binder_.Bind(*a, none, nullptr, "functions in FROM");
-    if (!bound.ok()) return bound.status();
-    types.push_back((*bound)->type);
-    args.push_back(std::move(*bound));
-  }
-  // The series' type: timestamps step by an interval; numbers meet at the widest.
-  Type type(TypeId::kInt4);
-  const auto is_ts = [](const Type& t) { return t.id == TypeId::kTimestamp || t.id == TypeId::kTimestampTz; };
-  if (is_ts(types[0]) || is_ts(types[1])) {
-    type = Type(types[0].id == TypeId::kTimestampTz || types[1].id == TypeId::kTimestampTz ? TypeId::kTimestampTz
-                                                                                            : TypeId::kTimestamp);
-  } else {
-    for (const Type& t : types) {
-      if (t.id == TypeId::kUnknown) continue;
-      if (!t.is_numeric_category() || t.is_float()) {
-        std::vector<std::string> names;
-        for (const Type& u : types) names.push_back(u.id == TypeId::kUnknown ? "unknown" : u.Name());
-        return SqlError(sqlstate::kUndefinedFunction,
-                        absl::StrCat("function generate_series(", absl::StrJoin(names, ", "), ") does not exist"), ref.position);
-      }
-      if (NumericRank(t.id) > NumericRank(type.id)) type = Type(t.id == TypeId::kInt2 ? TypeId::kInt4 : t.id);
-    }
-  }
-  for (size_t i = 0; i < args.size(); ++i) {
-    const Type want = i == 2 && is_ts(type) ? Type(TypeId::kInterval) : type;
-    auto coerced = ExprBinder::Coerce(std::move(args[i]), want, CastContext::kImplicit, call.position);
-    if (!coerced.ok()) return coerced.status();
-    args[i] = std::move(*coerced);
-  }
-  return OperatorPtr(std::make_unique<GenerateSeriesOperator>(type, std::move(args)));
+  auto bound = binder_.BindSetFunction(call, none, nullptr, "functions in FROM");
+  if (!bound.ok()) return bound.status();
+  return OperatorPtr(std::make_unique<FunctionScanOperator>(std::move(*bound)));
 }
 
 absl::StatusOr<OperatorPtr> Planner::PlanView(const ViewDef& view, int position) {

@@ -8,6 +8,7 @@
 #include "sql/common/sql_error.h"
 #include "sql/execution/aggregate.h"
 #include "sql/execution/operators.h"
+#include "sql/execution/project_set.h"
 #include "sql/execution/window.h"
 #include "sql/execution/table_scan.h"
 #include "sql/planner/key_range.h"
@@ -202,6 +203,36 @@ bool Pushable(const BoundExpr& e, size_t width) {
   return std::all_of(e.args.begin(), e.args.end(), [&](const BoundExprPtr& a) { return Pushable(*a, width); });
 }
 
+// Stacks one ProjectSetOperator per nesting level of `calls` on `op` (innermost first)
+// and renumbers their placeholders, in `exprs` and in the calls' own arguments, to the
+// columns the operators append: level by level, in call order within a level.
+OperatorPtr PlaceProjectSets(OperatorPtr op, std::vector<SetFunctionCall> calls, std::vector<BoundExprPtr>* exprs) {
+  QUANTA_ASSERT(!calls.empty());
+  int levels = 0;
+  for (const SetFunctionCall& c : calls) levels = std::max(levels, c.level + 1);
+  std::vector<int> columns(calls.size(), -1);
+  int next = static_cast<int>(op->types().size());
+  for (int level = 0; level < levels; ++level) {
+    for (size_t i = 0; i < calls.size(); ++i) {
+      if (calls[i].level == level) columns[i] = next++;
+    }
+  }
+  QUANTA_ASSERT(next == static_cast<int>(op->types().size() + calls.size()));
+  for (BoundExprPtr& e : *exprs) RenumberSetColumns(e.get(), columns);
+  for (SetFunctionCall& c : calls) {
+    for (BoundExprPtr& a : c.args) RenumberSetColumns(a.get(), columns);
+  }
+  for (int level = 0; level < levels; ++level) {
+    std::vector<SetFunctionCall> at;
+    for (SetFunctionCall& c : calls) {
+      if (c.level == level) at.push_back(std::move(c));
+    }
+    QUANTA_ASSERT(!at.empty());  // a level-n call nests a level n-1 one
+    op = std::make_unique<ProjectSetOperator>(std::move(op), std::move(at));
+  }
+  return op;
+}
+
 }  // namespace
 
 void NarrowScan(Operator* op, const BoundExpr& predicate) {
@@ -351,9 +382,12 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
     grouping_sets = std::move(*sets);
   }
 
-  // The select list (aggregated, if grouping). Window calls go to `windows`.
+  // The select list (aggregated, if grouping). Window calls go to `windows`, set-returning
+  // calls to `sets`.
   std::vector<WindowCall> windows;
+  std::vector<SetFunctionCall> sets;
   binder_.set_windows(&windows, &stmt.windows);
+  binder_.set_sets(&sets);
   if (agg == nullptr) binder_.set_sink(&select_sink);
   std::vector<BoundExprPtr> exprs;
   std::vector<std::string> names;
@@ -375,12 +409,14 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
     if (!bound.ok()) {
       binder_.set_sink(nullptr);
       binder_.set_windows(nullptr);
+      binder_.set_sets(nullptr);
       return bound.status();
     }
     exprs.push_back(std::move(*bound));
     names.push_back(t.name);
   }
   binder_.set_windows(nullptr);
+  binder_.set_sets(nullptr);
   absl::Status defined = BindWindowClause(stmt.windows, scope, agg.get());
   if (!defined.ok()) {
     binder_.set_sink(nullptr);
@@ -395,6 +431,7 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
 
   // ORDER BY: ordinals and output names first, then expressions (hidden columns).
   binder_.set_windows(&windows, &stmt.windows);
+  binder_.set_sets(&sets);
   const size_t visible = exprs.size();
   std::vector<SortKey> keys;
   for (const ast::OrderItem& item : stmt.order_by) {
@@ -423,6 +460,7 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
       if (!found.ok()) {
         binder_.set_sink(nullptr);
         binder_.set_windows(nullptr);
+        binder_.set_sets(nullptr);
         return found.status();
       }
       column = *found;
@@ -448,6 +486,7 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
       if (!found.ok()) {
         binder_.set_sink(nullptr);
         binder_.set_windows(nullptr);
+        binder_.set_sets(nullptr);
         return found.status();
       }
       column = *found;
@@ -471,6 +510,7 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
   }
   binder_.set_sink(nullptr);
   binder_.set_windows(nullptr);
+  binder_.set_sets(nullptr);
   op = WrapApply(std::move(op), std::move(select_sink), scope);
   if (agg != nullptr) {
     auto aggregate = std::make_unique<AggregateOperator>(std::move(op), std::move(agg->groups), std::move(agg->aggregates));
@@ -483,12 +523,18 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
     const int base = static_cast<int>(op->types().size());
     op = std::make_unique<WindowOperator>(std::move(op), std::move(windows));
     for (BoundExprPtr& e : exprs) RenumberWindowColumns(e.get(), base);
+    for (SetFunctionCall& c : sets) {
+      for (BoundExprPtr& a : c.args) RenumberWindowColumns(a.get(), base);
+    }
   }
+  // Set-returning calls see the rows the select list does, windows computed.
+  const bool returns_sets = !sets.empty();
+  if (returns_sets) op = PlaceProjectSets(std::move(op), std::move(sets), &exprs);
   // Unknown-typed columns stay unknown here: a set operation or INSERT resolves them;
   // at the top of a query they become text (CoerceOutput).
   std::vector<Type> types;
   for (const BoundExprPtr& e : exprs) types.push_back(e->type);
-  const bool scan_ordered = !keys.empty() && agg == nullptr && windows.empty() && !stmt.distinct &&
+  const bool scan_ordered = !keys.empty() && agg == nullptr && windows.empty() && !returns_sets && !stmt.distinct &&
                             OrderedByScan(base_scan, keys, exprs) && (!keys[0].descending || access_.ScansBackward());
   op = std::make_unique<ProjectOperator>(std::move(op), std::move(exprs));
   if (stmt.distinct && stmt.distinct_on.empty()) {

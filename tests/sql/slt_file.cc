@@ -125,7 +125,13 @@ namespace quanta::sql::slt {
 
 std::string Regenerate(const Record& r, const Observed& o) {
   constexpr size_t kMaxShownValues = 60;
-  if (!o.ok) return absl::StrCat("statement error ", o.state, "\n", r.sql, "\n");
+  if (!o.ok) {
+    // A record that expects a message keeps it (or takes the one observed, if it differs).
+    std::string out = absl::StrCat("statement error ", o.state, "\n", r.sql, "\n");
+    if (r.error_message.empty()) return out;
+    const bool kept = o.message.find(r.error_message) != std::string::npos;
+    return absl::StrCat(out, "----\n", kept ? r.error_message : o.message, "\n");
+  }
   if (r.kind != Record::Kind::kQuery || !o.returns_rows) return absl::StrCat("statement ok\n", r.sql, "\n");
   std::string out = absl::StrCat("query ", o.types.empty() ? "T" : o.types, " ", r.sort, "\n", r.sql, "\n----\n");
   const std::vector<std::string> lines = Render(o.rows, r.sort);

@@ -49,6 +49,7 @@ absl::StatusOr<std::vector<Record>> ParseFile(const std::string& text);
 struct Observed {
   bool ok = true;
   std::string state;
+  std::string message;  // the error's primary message
   bool returns_rows = false;
   std::string types;  // one letter per column
   std::vector<std::vector<std::string>> rows;

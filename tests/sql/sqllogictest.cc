@@ -403,7 +403,7 @@ int RunFile(const std::string& path, int index, Tally* tally) {
       continue;
     }
     for (; copied < r.first_line; ++copied) absl::StrAppend(&rewritten, lines[copied], "\n");
-    Observed o{got.ok, got.state, got.returns_rows, got.types, got.rows};
+    Observed o{got.ok, got.state, got.message, got.returns_rows, got.types, got.rows};
     absl::StrAppend(&rewritten, Regenerate(r, o));
     copied = r.end_line;
   }

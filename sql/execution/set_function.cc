@@ -1,0 +1,143 @@
+#include "sql/execution/set_function.h"
+
+#include <algorithm>
+
+#include "engine/env/assert.h"
+#include "sql/common/sql_error.h"
+#include "sql/execution/expression.h"
+#include "sql/types/array.h"
+#include "sql/types/datetime.h"
+
+namespace quanta::sql {
+namespace {
+
+bool IsTimestamp(const Type& t) { return t.id == TypeId::kTimestamp || t.id == TypeId::kTimestampTz; }
+
+// Sign of `step` (intervals by their span): +1, -1 or 0.
+int StepSign(const Value& step) {
+  if (step.type().id == TypeId::kInterval) {
+    const Interval i = DecodeInterval(step.str());
+    const __int128 span = (static_cast<__int128>(i.months) * 30 + i.days) * kMicrosPerDay + i.micros;
+    return span > 0 ? 1 : span < 0 ? -1 : 0;
+  }
+  if (step.type().id == TypeId::kNumeric) return step.numeric().is_zero() ? 0 : step.numeric().negative() ? -1 : 1;
+  return step.int_value() > 0 ? 1 : step.int_value() < 0 ? -1 : 0;
+}
+
+// -1, 0, 1 as a < b, a = b, a > b (one type).
+int Compare(const Value& a, const Value& b) {
+  if (a.type().id == TypeId::kNumeric) return a.numeric().Compare(b.numeric());
+  return a.int_value() < b.int_value() ? -1 : a.int_value() > b.int_value() ? 1 : 0;
+}
+
+}  // namespace
+
+SetFunctionCall SetFunctionCall::Clone() const {
+  SetFunctionCall c;
+  c.function = function;
+  c.type = type;
+  for (const BoundExprPtr& a : args) c.args.push_back(a->Clone());
+  c.level = level;
+  return c;
+}
+
+absl::Status SetCursor::Start(const SetFunctionCall& call, std::vector<Value> args) {
+  QUANTA_ASSERT(args.size() == call.args.size());
+  function_ = call.function;
+  type_ = call.type;
+  done_ = std::any_of(args.begin(), args.end(), [](const Value& v) { return v.is_null(); });
+  elements_.clear();
+  index_ = 0;
+  if (done_) return absl::OkStatus();
+  if (function_ == SetFunction::kUnnest) {
+    QUANTA_ASSERT(args.size() == 1 && args[0].type().id == TypeId::kArray);
+    elements_ = DecodeArray(args[0].str(), type_);
+    done_ = elements_.empty();
+    return absl::OkStatus();
+  }
+  QUANTA_ASSERT(args.size() == 2 || args.size() == 3);
+  QUANTA_ASSERT(args.size() == 3 || !IsTimestamp(type_));
+  next_ = std::move(args[0]);
+  stop_ = std::move(args[1]);
+  if (args.size() == 3) {
+    step_ = std::move(args[2]);
+  } else {
+    step_ = type_.id == TypeId::kNumeric ? Value::Num(Numeric::FromInt64(1)) : Value::Int(type_, 1);
+  }
+  direction_ = StepSign(step_);
+  if (direction_ == 0) {
+    done_ = true;
+    return SqlError(sqlstate::kInvalidParameterValue, "step size cannot equal zero");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> SetCursor::Next(Value* out) {
+  if (done_) return false;
+  if (function_ == SetFunction::kGenerateSeries) return NextInSeries(out);
+  QUANTA_ASSERT(index_ < elements_.size());
+  *out = std::move(elements_[index_++]);
+  done_ = index_ == elements_.size();
+  return true;
+}
+
+absl::StatusOr<bool> SetCursor::NextInSeries(Value* out) {
+  const int c = Compare(next_, stop_);
+  if ((direction_ > 0 && c > 0) || (direction_ < 0 && c < 0)) {
+    done_ = true;
+    return false;
+  }
+  *out = next_;
+  if (type_.id == TypeId::kNumeric) {
+    auto sum = next_.numeric().Add(step_.numeric());
+    if (!sum.ok()) return sum.status();
+    next_ = Value::Num(std::move(*sum), type_);
+  } else if (IsTimestamp(type_)) {
+    auto t = TimestampPlusInterval(next_.int_value(), DecodeInterval(step_.str()));
+    if (!t.ok()) return t.status();
+    next_ = Value::Int(type_, *t);
+  } else {
+    int64_t sum = 0;
+    const bool overflow = __builtin_add_overflow(next_.int_value(), step_.int_value(), &sum) ||
+                          (type_.id == TypeId::kInt4 && (sum > INT32_MAX || sum < INT32_MIN));
+    done_ = overflow;  // the value just returned was the type's last
+    next_ = Value::Int(type_, sum);
+  }
+  return true;
+}
+
+FunctionScanOperator::FunctionScanOperator(SetFunctionCall call) : Operator({call.type}), call_(std::move(call)) {
+  QUANTA_ASSERT(call_.level == 0);
+}
+
+Task<absl::StatusOr<bool>> FunctionScanOperator::NextBatch(ExecContext& ctx, DataChunk* out) {
+  out->Reset();
+  if (!started_) {
+    started_ = true;
+    std::vector<Value> args;
+    for (const BoundExprPtr& a : call_.args) {
+      auto value = EvaluateConstant(*a, ctx.eval);
+      if (!value.ok()) co_return value.status();
+      args.push_back(std::move(*value));
+    }
+    absl::Status s = cursor_.Start(call_, std::move(args));
+    if (!s.ok()) co_return s;
+  }
+  std::vector<Value> values;
+  Value v;
+  while (!done_ && values.size() < kBatchSize) {
+    auto more = cursor_.Next(&v);
+    if (!more.ok()) co_return more.status();
+    done_ = !*more;
+    if (*more) values.push_back(std::move(v));
+  }
+  const size_t n = values.size();
+  out->columns.emplace_back(types_[0], n);
+  for (size_t i = 0; i < n; ++i) out->columns[0].SetValue(i, values[i]);
+  out->set_count(n);
+  ChargeRows(ctx, n);
+  co_await MaybeYield(ctx);
+  co_return !done_;
+}
+
+}  // namespace quanta::sql

@@ -1,0 +1,72 @@
+// Set-returning functions: generate_series(start, stop [, step]) over integers,
+// numerics or timestamps (stepped by an interval), and unnest(array). A call is bound
+// once (SetFunctionCall); a SetCursor walks the rows of one call for one set of
+// argument values. Two operators run them: FunctionScanOperator for a call in FROM
+// (arguments evaluated once) and ProjectSetOperator (project_set.h) for calls in the
+// select list (arguments evaluated per input row).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sql/execution/operator.h"
+#include "sql/planner/bound_expr.h"
+
+namespace quanta::sql {
+
+enum class SetFunction : uint8_t { kGenerateSeries, kUnnest };
+
+struct SetFunctionCall {
+  SetFunction function = SetFunction::kGenerateSeries;
+  Type type;  // the rows' type (a series': int4, int8, numeric or a timestamp; unnest: the element)
+  // generate_series: start and stop of `type`, and a step (an interval for timestamps),
+  // if given; unnest: the array.
+  std::vector<BoundExprPtr> args;
+  // In a select list: the depth of set-returning calls nested in the arguments (0: none).
+  // Calls of one level run in lockstep, levels bottom up (PostgreSQL's ProjectSet nodes).
+  int level = 0;
+
+  const char* name() const { return function == SetFunction::kUnnest ? "unnest" : "generate_series"; }
+  SetFunctionCall Clone() const;
+};
+
+// The rows of one call for one set of argument values. Strict: a NULL argument gives no
+// rows. A series ends past `stop` or one step past the type's range (PostgreSQL's too).
+class SetCursor {
+ public:
+  // Begins over `args`, the call's arguments evaluated. Errors: 22023 a zero step.
+  absl::Status Start(const SetFunctionCall& call, std::vector<Value> args);
+  // The next row's value into *out; false (and *out untouched) when there are no more.
+  absl::StatusOr<bool> Next(Value* out);
+
+ private:
+  absl::StatusOr<bool> NextInSeries(Value* out);
+
+  SetFunction function_ = SetFunction::kGenerateSeries;
+  Type type_;
+  bool done_ = true;
+  Value next_, stop_, step_;  // series
+  int direction_ = 0;         // the step's sign
+  std::vector<Value> elements_;  // unnest
+  size_t index_ = 0;
+};
+
+// A set-returning call in FROM: its arguments are evaluated when the first batch is
+// asked for; rows come kBatchSize at a time (a series may be long: work is charged and
+// the operator yields like a scan).
+class FunctionScanOperator : public Operator {
+ public:
+  explicit FunctionScanOperator(SetFunctionCall call);
+  std::string Describe() const override { return std::string("Function Scan on ") + call_.name(); }
+
+ protected:
+  Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
+
+ private:
+  SetFunctionCall call_;
+  bool started_ = false;
+  bool done_ = false;
+  SetCursor cursor_;
+};
+
+}  // namespace quanta::sql
