@@ -48,6 +48,7 @@ enum class ExprKind : uint8_t {
   kLike,        // args[0] [NOT] LIKE|ILIKE|SIMILAR TO args[1] [ESCAPE args[2]]; text: like/ilike/similar
   kSubquery,    // (SELECT ...) as a scalar
   kExists,      // EXISTS (SELECT ...)
+  kArraySubquery,  // ARRAY(SELECT ...): the subquery's one column as an array
   kInSubquery,  // args[0] [NOT] IN (SELECT ...)
   kQuantified,  // args[0] op ANY|ALL (subquery or args[1] array); text: "any"/"all", op
   kArray,       // ARRAY[args...]

@@ -397,13 +397,15 @@ absl::StatusOr<ast::ExprPtr> Parser::ParseIdentifierExpr() {
       return e;
     }
     if (t.text == "case") return ParseCase();
-    if (t.text == "exists" && IsPunct("(", 1)) {
+    if ((t.text == "exists" || t.text == "array") && IsPunct("(", 1)) {
+      // EXISTS (SELECT ...), ARRAY(SELECT ...)
+      const ast::ExprKind kind = t.text == "exists" ? ast::ExprKind::kExists : ast::ExprKind::kArraySubquery;
       Advance();
       Advance();
       auto query = ParseSelect();
       if (!query.ok()) return query.status();
       RETURN_IF_ERROR(ExpectPunct(")"));
-      auto e = MakeExpr(ast::ExprKind::kExists, position);
+      auto e = MakeExpr(kind, position);
       e->subquery = std::move(*query);
       return e;
     }

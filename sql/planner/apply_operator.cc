@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
 #include "sql/common/sql_error.h"
+#include "sql/types/array.h"
 
 namespace quanta::sql {
 
@@ -44,6 +45,18 @@ absl::StatusOr<Value> ApplyOperator::Result(const SubqueryEntry& entry, const st
   switch (entry.kind) {
     case SubqueryEntry::Kind::kExists:
       return Value::Bool(count > 0);
+    case SubqueryEntry::Kind::kArray: {  // every row's value, in the subquery's order
+      std::string bytes;
+      for (const DataChunk& c : rows) {
+        QUANTA_ASSERT(c.columns.size() == 1 && !c.has_selection());
+        for (size_t r = 0; r < c.count(); ++r) {
+          Value v = c.columns[0].Get(r);
+          v.set_type(entry.element_type);
+          AppendArrayElement(v, &bytes);
+        }
+      }
+      return Value::String(entry.type, std::move(bytes));
+    }
     case SubqueryEntry::Kind::kScalar:
       if (count > 1) return SqlError("21000", "more than one row returned by a subquery used as an expression");
       if (count == 0) return Value::Null(entry.type);

@@ -6,7 +6,8 @@
 // Results: a scalar subquery gives its one value (NULL for no rows; 21000 for more
 // than one); EXISTS whether it returned a row; IN / op ANY / op ALL compare the
 // needle with every returned value with three-valued logic (ANY: true if any compare
-// is true, else NULL if any is NULL; ALL the dual; NOT IN negates IN).
+// is true, else NULL if any is NULL; ALL the dual; NOT IN negates IN); ARRAY(...) the
+// values as an array, in the subquery's order ({} for no rows).
 #pragma once
 
 #include <functional>

@@ -70,6 +70,7 @@ std::string DeriveColumnName(const ast::Expr& e) {
       return "?column?";
     case ast::ExprKind::kCase: return "case";
     case ast::ExprKind::kExists: return "exists";
+    case ast::ExprKind::kArraySubquery: return "array";
     case ast::ExprKind::kArray: return "array";
     case ast::ExprKind::kRow: return "row";
     default: return "?column?";
@@ -306,6 +307,7 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindNode(const ast::Expr& e, const Scop
       return BindSubquery(e, scope, agg, clause);
     case ast::ExprKind::kSubquery:
     case ast::ExprKind::kExists:
+    case ast::ExprKind::kArraySubquery:
     case ast::ExprKind::kInSubquery:
       return BindSubquery(e, scope, agg, clause);
     case ast::ExprKind::kStar:
@@ -638,8 +640,13 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindSubquery(const ast::Expr& e, const 
   auto types = sink_->validate(*e.subquery, scope, &entry.correlated);
   if (!types.ok()) return types.status();
   if (e.kind != ast::ExprKind::kExists && types->size() != 1) {
-    return SqlError(sqlstate::kSyntaxError,
-                    types->size() > 1 ? "subquery has too many columns" : "subquery must return only one column", e.position);
+    // PostgreSQL's words: a scalar or ARRAY subquery "must return only one column"; one
+    // compared with IN/ANY/ALL has too many or too few.
+    const bool compared = e.kind != ast::ExprKind::kSubquery && e.kind != ast::ExprKind::kArraySubquery;
+    const char* message = !compared              ? "subquery must return only one column"
+                          : types->size() > 1 ? "subquery has too many columns"
+                                              : "subquery has too few columns";
+    return SqlError(sqlstate::kSyntaxError, message, e.position);
   }
   switch (e.kind) {
     case ast::ExprKind::kSubquery:
@@ -650,6 +657,20 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindSubquery(const ast::Expr& e, const 
       entry.kind = SubqueryEntry::Kind::kExists;
       entry.type = Type(TypeId::kBool);
       break;
+    case ast::ExprKind::kArraySubquery: {
+      const Type element = (*types)[0].id == TypeId::kUnknown ? Type(TypeId::kText) : (*types)[0];
+      if (element.id == TypeId::kArray) {
+        return SqlError(sqlstate::kFeatureNotSupported, "multidimensional arrays are not supported yet", e.position);
+      }
+      if (!ArrayOid(element.id)) {
+        return SqlError(sqlstate::kUndefinedObject, absl::StrCat("could not find array type for data type ", element.Name()),
+                        e.position);
+      }
+      entry.kind = SubqueryEntry::Kind::kArray;
+      entry.element_type = element;
+      entry.type = Type::Array(element.id);
+      break;
+    }
     default: {
       entry.kind = e.kind == ast::ExprKind::kQuantified && e.text == "all" ? SubqueryEntry::Kind::kAll : SubqueryEntry::Kind::kAny;
       entry.negated = e.kind == ast::ExprKind::kInSubquery && e.negated;

@@ -55,14 +55,14 @@ struct AggregationBinding {
 // A subquery found while binding one clause: run by an ApplyOperator, which appends
 // its result (per input row, or once if uncorrelated) as a column.
 struct SubqueryEntry {
-  enum class Kind : uint8_t { kScalar, kExists, kAny, kAll };
+  enum class Kind : uint8_t { kScalar, kExists, kAny, kAll, kArray };
   Kind kind = Kind::kScalar;
   const ast::SelectStmt* query = nullptr;
   bool correlated = false;
   Type type;                    // the appended column's type
   BoundExprPtr needle;          // kAny/kAll: the left operand, over the input row
   ScalarKernel compare = nullptr;
-  Type element_type;            // kAny/kAll: the subquery's column is converted to this
+  Type element_type;            // kAny/kAll: the subquery's column is converted to this; kArray: the elements' type
   bool negated = false;         // NOT IN
 };
 
