@@ -17,6 +17,7 @@ namespace quanta::sql {
 // SQLSTATEs used across the SQL layer (PostgreSQL's errcodes.txt names).
 namespace sqlstate {
 inline constexpr char kSyntaxError[] = "42601";
+inline constexpr char kQueryCanceled[] = "57014";
 inline constexpr char kUndefinedTable[] = "42P01";
 inline constexpr char kUndefinedColumn[] = "42703";
 inline constexpr char kUndefinedFunction[] = "42883";

@@ -45,6 +45,10 @@ struct ExecContext {
   // where those go (null: nowhere, the sort stays in memory).
   size_t work_mem_bytes = size_t{4} << 20;
   TempSpace* temp = nullptr;
+  // statement_timeout: once the monotonic clock, read when the plan yields, is past
+  // `deadline`, every operator's next Next fails with 57014 and the statement ends.
+  absl::Duration deadline = absl::InfiniteDuration();
+  bool timed_out = false;
 };
 
 // Charges `rows` rows of work (ExecContext::row_cost each).
@@ -65,6 +69,7 @@ class Operator {
   // no active rows only if it is the last. With ctx.instrument (EXPLAIN ANALYZE), also
   // counts the rows and the time this operator (and what it pulls from) took.
   Task<absl::StatusOr<bool>> Next(ExecContext& ctx, DataChunk* out) {
+    if (ctx.timed_out) return TimedOut();
     if (!ctx.instrument) return NextBatch(ctx, out);
     return TimedNext(ctx, out);
   }
@@ -95,6 +100,7 @@ class Operator {
 
  private:
   Task<absl::StatusOr<bool>> TimedNext(ExecContext& ctx, DataChunk* out);
+  static Task<absl::StatusOr<bool>> TimedOut();  // 57014
 
   Stats stats_;
   bool in_loop_ = false;  // a loop started and has not returned its last batch

@@ -57,6 +57,7 @@ Task<void> MaybeYield(ExecContext& ctx) {
   if (!due) co_return;
   (void)co_await ctx.env->Sleep(absl::ZeroDuration());
   ctx.last_yield = ctx.env->MonotonicNow();
+  ctx.timed_out = ctx.timed_out || ctx.last_yield >= ctx.deadline;
   ctx.charged_since_yield = absl::ZeroDuration();
   ctx.batches_since_yield = 0;
 }
@@ -65,6 +66,10 @@ std::string GroupKey(const std::vector<const Vector*>& columns, size_t row) {
   std::string key;
   for (const Vector* v : columns) AppendKey(*v, row, &key);
   return key;
+}
+
+Task<absl::StatusOr<bool>> Operator::TimedOut() {
+  co_return SqlError(sqlstate::kQueryCanceled, "canceling statement due to statement timeout");
 }
 
 Task<absl::StatusOr<bool>> Operator::TimedNext(ExecContext& ctx, DataChunk* out) {

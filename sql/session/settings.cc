@@ -114,6 +114,53 @@ absl::StatusOr<std::string> ValidateWorkMem(const std::string& value) {
   return FormatMemoryKb(*kb);
 }
 
+constexpr int64_t kMaxTimeoutMs = 2147483647;
+
+// Parses a duration in PostgreSQL's syntax for a milliseconds parameter: a number
+// (signed, fractions allowed), optional spaces, an optional unit (us, ms, s, min, h,
+// d); ms when there is none. Rounded to whole milliseconds.
+std::optional<double> ParseMilliseconds(std::string_view text) {
+  text = StripSpaces(text);
+  size_t digits = !text.empty() && (text[0] == '-' || text[0] == '+') ? 1 : 0;
+  const size_t sign = digits;
+  while (digits < text.size() && (absl::ascii_isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.')) {
+    ++digits;
+  }
+  double number = 0;
+  if (digits == sign || !absl::SimpleAtod(std::string(text.substr(0, digits)), &number)) return std::nullopt;
+  const std::string_view unit = StripSpaces(text.substr(digits));
+  static constexpr std::pair<const char*, double> kUnits[] = {{"", 1},         {"us", 0.001},     {"ms", 1},
+                                                              {"s", 1000},     {"min", 60000},    {"h", 3600000},
+                                                              {"d", 86400000}};
+  for (const auto& [name, ms] : kUnits) {
+    if (unit == name) return std::nearbyint(number * ms);
+  }
+  return std::nullopt;
+}
+
+// PostgreSQL's display of milliseconds: the largest unit that divides them.
+std::string FormatMilliseconds(int64_t ms) {
+  static constexpr std::pair<const char*, int64_t> kUnits[] = {{"d", 86400000}, {"h", 3600000}, {"min", 60000}, {"s", 1000}};
+  if (ms == 0) return "0";
+  for (const auto& [name, size] : kUnits) {
+    if (ms % size == 0) return absl::StrCat(ms / size, name);
+  }
+  return absl::StrCat(ms, "ms");
+}
+
+absl::StatusOr<std::string> ValidateTimeout(const std::string& display, const std::string& value) {
+  const std::optional<double> ms = ParseMilliseconds(value);
+  if (!ms || *ms > static_cast<double>(kMaxTimeoutMs)) {
+    return SqlError(sqlstate::kInvalidParameterValue, absl::StrCat("invalid value for parameter \"", display, "\": \"", value, "\""));
+  }
+  if (*ms < 0) {
+    return SqlError(sqlstate::kInvalidParameterValue,
+                    absl::StrCat(static_cast<int64_t>(*ms), " ms is outside the valid range for parameter \"", display,
+                                 "\" (0 .. ", kMaxTimeoutMs, ")"));
+  }
+  return FormatMilliseconds(static_cast<int64_t>(*ms));
+}
+
 // A Boolean parameter's value as PostgreSQL takes it (on/off, true/false, yes/no, 1/0).
 absl::StatusOr<std::string> ValidateBool(const std::string& display, const std::string& value) {
   const std::string v = Lower(std::string(StripSpaces(value)));
@@ -160,6 +207,7 @@ absl::StatusOr<std::string> Validate(const std::string& key, const std::string& 
     return value;
   }
   if (key == "work_mem") return ValidateWorkMem(value);
+  if (key == "statement_timeout") return ValidateTimeout(display, value);
   if (key == "enable_nestloop" || key == "enable_hashjoin" || key == "enable_mergejoin") return ValidateBool(display, value);
   if (key == "join_collapse_limit") {
     int limit = 0;
@@ -230,6 +278,14 @@ std::vector<std::pair<std::string, std::string>> SessionSettings::All() const {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& [key, p] : params_) out.emplace_back(p.display, p.value);
   return out;
+}
+
+absl::Duration SessionSettings::StatementTimeout() const {
+  auto it = params_.find("statement_timeout");
+  QUANTA_ASSERT(it != params_.end());
+  const std::optional<double> ms = ParseMilliseconds(it->second.value);
+  QUANTA_ASSERT(ms.has_value() && *ms >= 0);  // stored values are validated
+  return absl::Milliseconds(*ms);
 }
 
 size_t SessionSettings::WorkMemBytes() const {

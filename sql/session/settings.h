@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace quanta::sql {
 
@@ -35,6 +36,9 @@ class SessionSettings {
   std::vector<std::pair<std::string, std::string>> All() const;
   // work_mem in bytes: what a sort may hold before it spills.
   size_t WorkMemBytes() const;
+  // statement_timeout: how long a statement may run before it is canceled (57014);
+  // zero: no limit.
+  absl::Duration StatementTimeout() const;
 
  private:
   struct Parameter {

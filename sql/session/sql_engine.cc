@@ -74,6 +74,8 @@ ExecContext SqlEngine::NewContext(const std::vector<Value>& params) {
   ctx.temp = &temp_;
   QUANTA_ASSERT(ctx.scan_batch >= 1 && ctx.scan_batch <= kBatchSize);
   ctx.last_yield = env_.MonotonicNow();
+  const absl::Duration timeout = settings_.StatementTimeout();
+  if (timeout > absl::ZeroDuration()) ctx.deadline = ctx.last_yield + timeout;
   return ctx;
 }
 
