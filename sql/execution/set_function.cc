@@ -16,8 +16,7 @@ bool IsTimestamp(const Type& t) { return t.id == TypeId::kTimestamp || t.id == T
 // Sign of `step` (intervals by their span): +1, -1 or 0.
 int StepSign(const Value& step) {
   if (step.type().id == TypeId::kInterval) {
-    const Interval i = DecodeInterval(step.str());
-    const __int128 span = (static_cast<__int128>(i.months) * 30 + i.days) * kMicrosPerDay + i.micros;
+    const __int128 span = IntervalSpan(DecodeInterval(step.str()));
     return span > 0 ? 1 : span < 0 ? -1 : 0;
   }
   if (step.type().id == TypeId::kNumeric) return step.numeric().is_zero() ? 0 : step.numeric().negative() ? -1 : 1;

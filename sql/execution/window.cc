@@ -58,11 +58,7 @@ absl::Status CheckOffset(const Value& v, bool start, bool rows) {
   switch (v.type().id) {
     case TypeId::kNumeric: negative = v.numeric().negative() || v.numeric().is_nan(); break;
     case TypeId::kFloat8: negative = v.float_value() < 0 || std::isnan(v.float_value()); break;
-    case TypeId::kInterval: {
-      const Interval i = DecodeInterval(v.str());
-      negative = (static_cast<__int128>(i.months) * 30 + i.days) * kMicrosPerDay + i.micros < 0;
-      break;
-    }
+    case TypeId::kInterval: negative = IntervalSpan(DecodeInterval(v.str())) < 0; break;
     default: negative = v.int_value() < 0; break;
   }
   if (!negative) return absl::OkStatus();

@@ -278,7 +278,9 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindFrameOffset(const ast::Expr& offset
 
 // The type a RANGE frame compares keys of type `key` in: exact (integers as numeric)
 // and able to take the offset (a date as a timestamp).
-static Type RangeCompareType(const Type& key) {
+namespace {
+
+Type RangeCompareType(const Type& key) {
   switch (key.id) {
     case TypeId::kInt2:
     case TypeId::kInt4:
@@ -289,6 +291,8 @@ static Type RangeCompareType(const Type& key) {
     default: return key;
   }
 }
+
+}  // namespace
 
 absl::Status ExprBinder::BindFrame(const ast::WindowSpec& spec, WindowCall* call, int position) {
   WindowFrame& frame = call->frame;

@@ -452,7 +452,7 @@ std::string FormatInterval(const Interval& v) {
 }
 
 std::string EncodeInterval(const Interval& v) {
-  const __int128 span = (static_cast<__int128>(v.months) * 30 + v.days) * kMicrosPerDay + v.micros;
+  const __int128 span = IntervalSpan(v);
   const unsigned __int128 key = static_cast<unsigned __int128>(span) ^ (static_cast<unsigned __int128>(1) << 127);
   std::string out(32, '\0');
   for (int i = 0; i < 16; ++i) out[static_cast<size_t>(i)] = static_cast<char>(static_cast<uint8_t>(key >> (8 * (15 - i))));

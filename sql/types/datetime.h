@@ -34,6 +34,11 @@ struct Interval {
   bool operator==(const Interval& o) const { return months == o.months && days == o.days && micros == o.micros; }
 };
 
+// An interval's span in microseconds, a month as 30 days: PostgreSQL's interval order.
+inline __int128 IntervalSpan(const Interval& v) {
+  return (static_cast<__int128>(v.months) * 30 + v.days) * kMicrosPerDay + v.micros;
+}
+
 // Days since 2000-01-01 of a proleptic Gregorian date, and back.
 int64_t DaysFromCivil(int64_t year, int month, int day);
 void CivilFromDays(int64_t days, int64_t* year, int* month, int* day);
