@@ -244,6 +244,10 @@ absl::StatusOr<FunctionMatch> ResolveFunction(std::string_view name, const std::
       std::all_of(args.begin(), args.end(), [](const Type& t) { return IsStringish(t); })) {
     return Match(RegexpReplaceKernel(), Type(TypeId::kText), std::vector<Type>(args.size(), Type(TypeId::kText)));
   }
+  if (name == "regexp_split_to_array" && (args.size() == 2 || args.size() == 3) &&
+      std::all_of(args.begin(), args.end(), [](const Type& t) { return IsStringish(t); })) {
+    return Match(RegexpSplitKernel(), Type::Array(TypeId::kText), std::vector<Type>(args.size(), Type(TypeId::kText)));
+  }
   if (auto array = ResolveArrayFunction(name, args)) return std::move(*array);
   if (auto json = ResolveJsonFunction(name, args)) return std::move(*json);
   if (auto binary = ResolveBinaryFunction(name, args)) return std::move(*binary);

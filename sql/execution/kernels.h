@@ -46,6 +46,7 @@ ScalarKernel StringFunctionKernel(std::string_view name);  // lower, upper, leng
 ScalarKernel RegexMatchKernel(std::string_view op);
 ScalarKernel SimilarKernel();
 ScalarKernel RegexpReplaceKernel();
+ScalarKernel RegexpSplitKernel();  // regexp_split_to_array(s, pattern [, flags]) -> text[]
 // Arrays (kernels_array.cc): ARRAY[...] (not strict), a[i], needle op ANY/ALL (array)
 // (self.name: the comparison; self.negated: ALL).
 ScalarKernel ArrayConstructKernel();

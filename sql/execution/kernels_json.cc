@@ -1,8 +1,10 @@
 // json and jsonb operators and functions over the stored text (types/json.h): -> and
 // ->> by key or index, #> and #>> by path, jsonb's @> <@ ? and comparisons,
-// json[b]_typeof, json[b]_array_length, to_json[b].
+// json[b]_typeof, json[b]_array_length, to_json[b], and the arrays behind
+// json[b]_array_elements[_text] and json[b]_object_keys.
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
 #include "sql/common/sql_error.h"
@@ -96,6 +98,32 @@ absl::Status ArrayLength(const BoundExpr&, const Args& args, const Rows& rows, V
   });
 }
 
+// The arrays behind the json set-returning functions (unnested by the caller; these
+// names are reachable only as set-returning calls): json[b]_array_elements -> json[b][],
+// json[b]_array_elements_text -> text[], json[b]_object_keys -> text[].
+absl::Status Elements(const BoundExpr& self, const Args& args, const Rows& rows, Vector* out) {
+  const bool jsonb = args[0]->type().id == TypeId::kJsonb;
+  const Type element(self.type.element);
+  const bool keys = absl::EndsWith(self.name, "_object_keys");
+  const bool as_text = keys || absl::EndsWith(self.name, "_text");
+  return ForStrictRows(args, rows, [&](uint32_t r) -> absl::Status {
+    std::string bytes;
+    if (keys) {
+      auto names = JsonObjectKeys(args[0]->Str(r), jsonb, self.name);
+      if (!names.ok()) return names.status();
+      for (std::string& k : *names) AppendArrayElement(Value::String(element, std::move(k)), &bytes);
+    } else {
+      auto elements = JsonArrayElements(args[0]->Str(r), as_text, jsonb, self.name);
+      if (!elements.ok()) return elements.status();
+      for (std::optional<std::string>& e : *elements) {
+        AppendArrayElement(e.has_value() ? Value::String(element, std::move(*e)) : Value::Null(element), &bytes);
+      }
+    }
+    out->SetStr(r, std::move(bytes));
+    return absl::OkStatus();
+  });
+}
+
 // to_json(text) / to_jsonb(text): a JSON string.
 absl::Status QuoteText(const BoundExpr&, const Args& args, const Rows& rows, Vector* out) {
   return ForStrictRows(args, rows, [&](uint32_t r) {
@@ -151,6 +179,15 @@ std::optional<absl::StatusOr<FunctionMatch>> ResolveJsonFunction(std::string_vie
   if (name == "jsonb_typeof" && jsonb_arg) return MakeMatch(Typeof, text, {jsonb});
   if (name == "json_array_length" && json_arg) return MakeMatch(ArrayLength, Type(TypeId::kInt4), {json});
   if (name == "jsonb_array_length" && jsonb_arg) return MakeMatch(ArrayLength, Type(TypeId::kInt4), {jsonb});
+  for (const bool b : {false, true}) {
+    if (!(b ? jsonb_arg : json_arg)) continue;
+    const Type doc = b ? jsonb : json;
+    const std::string prefix = b ? "jsonb" : "json";
+    if (name == prefix + "_array_elements") return MakeMatch(Elements, Type::Array(doc.id), {doc});
+    if (name == prefix + "_array_elements_text" || name == prefix + "_object_keys") {
+      return MakeMatch(Elements, Type::Array(TypeId::kText), {doc});
+    }
+  }
   if ((name == "to_json" || name == "to_jsonb") && Stringish(a)) {
     return MakeMatch(QuoteText, Type(name == "to_json" ? TypeId::kJson : TypeId::kJsonb), {text});
   }

@@ -1,6 +1,6 @@
 // Regular expressions through RE2: ~, ~*, !~, !~* (POSIX-style matching anywhere in the
 // string), SIMILAR TO (SQL's regular expressions, matching the whole string) and
-// regexp_replace. RE2 is PostgreSQL's ARE syntax for the common constructs; it has no
+// regexp_replace, regexp_split_to_array (and, through it, regexp_split_to_table). RE2 is PostgreSQL's ARE syntax for the common constructs; it has no
 // back-references or lookaround, which are refused with 2201B naming the pattern.
 #include <memory>
 
@@ -9,6 +9,7 @@
 #include "re2/re2.h"
 #include "sql/common/sql_error.h"
 #include "sql/execution/kernels.h"
+#include "sql/types/array.h"
 
 namespace quanta::sql {
 namespace {
@@ -156,6 +157,70 @@ absl::Status RegexpReplace(const BoundExpr&, const Args& args, const Rows& rows,
   });
 }
 
+// The flags of regexp_split_*: 'i' case-insensitive, 'c' sensitive (the last wins);
+// PostgreSQL's 'g' makes no sense for a split (22023), other letters are refused.
+absl::StatusOr<bool> SplitFlags(const std::string& flags, const std::string& function) {
+  bool insensitive = false;
+  for (char f : flags) {
+    if (f == 'i' || f == 'c') {
+      insensitive = f == 'i';
+    } else if (f == 'g') {
+      return SqlError(sqlstate::kInvalidParameterValue, absl::StrCat(function, "() does not support the \"global\" option"));
+    } else {
+      return SqlError(sqlstate::kInvalidParameterValue,
+                      absl::StrCat("invalid regular expression option: \"", std::string(1, f), "\""));
+    }
+  }
+  return insensitive;
+}
+
+size_t Utf8Length(const std::string& s, size_t at) {
+  size_t n = 1;
+  while (at + n < s.size() && (static_cast<unsigned char>(s[at + n]) & 0xC0) == 0x80) ++n;
+  return n;
+}
+
+// The pieces of `s` between the matches of `re`, PostgreSQL's way: a match counts
+// unless it is empty at the end of the string or ends where the last counted one did
+// (so an empty match at the start is skipped and empty matches split characters); an
+// empty match moves the search on one character.
+std::string SplitByPattern(const std::string& s, const RE2& re) {
+  const Type text(TypeId::kText);
+  std::string bytes;
+  size_t piece_start = 0, search = 0, last_end = 0;
+  re2::StringPiece match;
+  while (search <= s.size() && re.Match(s, search, s.size(), RE2::UNANCHORED, &match, 1)) {
+    const size_t begin = static_cast<size_t>(match.data() - s.data());
+    const size_t end = begin + match.size();
+    QUANTA_ASSERT(begin >= search && end <= s.size());
+    if (begin < s.size() && end > last_end) {
+      AppendArrayElement(Value::String(text, s.substr(piece_start, begin - piece_start)), &bytes);
+      piece_start = end;
+      last_end = end;
+    }
+    search = begin == end ? end + (end < s.size() ? Utf8Length(s, end) : 1) : end;
+  }
+  AppendArrayElement(Value::String(text, s.substr(piece_start)), &bytes);
+  return bytes;
+}
+
+absl::Status RegexpSplit(const BoundExpr& self, const Args& args, const Rows& rows, Vector* out) {
+  std::unique_ptr<PatternCache> cache;
+  bool cached_insensitive = false;
+  return ForStrictRows(args, rows, [&](uint32_t r) -> absl::Status {
+    auto insensitive = SplitFlags(args.size() > 2 ? args[2]->Str(r) : std::string(), self.name);
+    if (!insensitive.ok()) return insensitive.status();
+    if (cache == nullptr || cached_insensitive != *insensitive) {
+      cache = std::make_unique<PatternCache>(*insensitive);
+      cached_insensitive = *insensitive;
+    }
+    auto re = cache->Get(args[1]->Str(r));
+    if (!re.ok()) return re.status();
+    out->SetStr(r, SplitByPattern(args[0]->Str(r), **re));
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace
 
 ScalarKernel RegexMatchKernel(std::string_view op) {
@@ -168,5 +233,6 @@ ScalarKernel RegexMatchKernel(std::string_view op) {
 
 ScalarKernel SimilarKernel() { return &Similar; }
 ScalarKernel RegexpReplaceKernel() { return &RegexpReplace; }
+ScalarKernel RegexpSplitKernel() { return &RegexpSplit; }
 
 }  // namespace quanta::sql

@@ -34,6 +34,7 @@ int Compare(const Value& a, const Value& b) {
 SetFunctionCall SetFunctionCall::Clone() const {
   SetFunctionCall c;
   c.function = function;
+  c.sql_name = sql_name;
   c.type = type;
   for (const BoundExprPtr& a : args) c.args.push_back(a->Clone());
   c.level = level;
@@ -54,6 +55,10 @@ absl::Status SetCursor::Start(const SetFunctionCall& call, std::vector<Value> ar
     done_ = elements_.empty();
     return absl::OkStatus();
   }
+  if (function_ == SetFunction::kSubscripts) {
+    StartSubscripts(args);
+    return absl::OkStatus();
+  }
   QUANTA_ASSERT(args.size() == 2 || args.size() == 3);
   QUANTA_ASSERT(args.size() == 3 || !IsTimestamp(type_));
   next_ = std::move(args[0]);
@@ -71,9 +76,23 @@ absl::Status SetCursor::Start(const SetFunctionCall& call, std::vector<Value> ar
   return absl::OkStatus();
 }
 
+void SetCursor::StartSubscripts(const std::vector<Value>& args) {
+  QUANTA_ASSERT(args.size() == 2 || args.size() == 3);
+  QUANTA_ASSERT(args[0].type().id == TypeId::kArray && type_.id == TypeId::kInt4);
+  const int64_t length = static_cast<int64_t>(ArrayLength(args[0].str(), Type(args[0].type().element)));
+  const bool reverse = args.size() == 3 && args[2].int_value() != 0;
+  done_ = args[1].int_value() != 1 || length == 0;
+  function_ = SetFunction::kGenerateSeries;  // from here on, the series of subscripts
+  next_ = Value::Int(type_, reverse ? length : 1);
+  stop_ = Value::Int(type_, reverse ? 1 : length);
+  step_ = Value::Int(type_, reverse ? -1 : 1);
+  direction_ = reverse ? -1 : 1;
+}
+
 absl::StatusOr<bool> SetCursor::Next(Value* out) {
   if (done_) return false;
   if (function_ == SetFunction::kGenerateSeries) return NextInSeries(out);
+  QUANTA_ASSERT(function_ == SetFunction::kUnnest);
   QUANTA_ASSERT(index_ < elements_.size());
   *out = std::move(elements_[index_++]);
   done_ = index_ == elements_.size();

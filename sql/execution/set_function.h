@@ -1,5 +1,8 @@
 // Set-returning functions: generate_series(start, stop [, step]) over integers,
-// numerics or timestamps (stepped by an interval), and unnest(array). A call is bound
+// numerics or timestamps (stepped by an interval), generate_subscripts(array, dim
+// [, reverse]) and unnest(array). The others (regexp_split_to_table, string_to_table,
+// json[b]_array_elements[_text], json[b]_object_keys) are unnest over the array a scalar
+// function computes, the call keeping its own name. A call is bound
 // once (SetFunctionCall); a SetCursor walks the rows of one call for one set of
 // argument values. Two operators run them: FunctionScanOperator for a call in FROM
 // (arguments evaluated once) and ProjectSetOperator (project_set.h) for calls in the
@@ -14,19 +17,21 @@
 
 namespace quanta::sql {
 
-enum class SetFunction : uint8_t { kGenerateSeries, kUnnest };
+enum class SetFunction : uint8_t { kGenerateSeries, kSubscripts, kUnnest };
 
 struct SetFunctionCall {
   SetFunction function = SetFunction::kGenerateSeries;
+  const char* sql_name = "generate_series";  // a static string: the name it was called by
   Type type;  // the rows' type (a series': int4, int8, numeric or a timestamp; unnest: the element)
   // generate_series: start and stop of `type`, and a step (an interval for timestamps),
-  // if given; unnest: the array.
+  // if given; generate_subscripts: the array, the dimension (int4), a reverse flag if
+  // given; unnest: the array.
   std::vector<BoundExprPtr> args;
   // In a select list: the depth of set-returning calls nested in the arguments (0: none).
   // Calls of one level run in lockstep, levels bottom up (PostgreSQL's ProjectSet nodes).
   int level = 0;
 
-  const char* name() const { return function == SetFunction::kUnnest ? "unnest" : "generate_series"; }
+  const char* name() const { return sql_name; }
   SetFunctionCall Clone() const;
 };
 
@@ -41,6 +46,9 @@ class SetCursor {
 
  private:
   absl::StatusOr<bool> NextInSeries(Value* out);
+  // generate_subscripts(array, dim [, reverse]) as the series over dimension dim's
+  // subscripts (arrays here are one-dimensional from 1: other dimensions have none).
+  void StartSubscripts(const std::vector<Value>& args);
 
   SetFunction function_ = SetFunction::kGenerateSeries;
   Type type_;

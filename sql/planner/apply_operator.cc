@@ -7,14 +7,15 @@
 
 namespace quanta::sql {
 
-ApplyOperator::ApplyOperator(OperatorPtr child, std::vector<SubqueryEntry> entries, size_t outer_width, PlanSubquery plan)
+ApplyOperator::ApplyOperator(OperatorPtr child, std::vector<SubqueryEntry> entries, std::vector<int> outer_columns,
+                             PlanSubquery plan)
     : Operator(child->types()),
       child_(std::move(child)),
       entries_(std::move(entries)),
-      outer_width_(outer_width),
+      outer_columns_(std::move(outer_columns)),
       plan_(std::move(plan)),
       cached_(entries_.size()) {
-  QUANTA_ASSERT(outer_width_ <= types_.size());
+  for (int c : outer_columns_) QUANTA_ASSERT(c >= -1 && c < static_cast<int>(types_.size()));
   for (const SubqueryEntry& e : entries_) types_.push_back(e.type);
 }
 
@@ -24,7 +25,10 @@ Task<absl::StatusOr<const std::vector<DataChunk>*>> ApplyOperator::Rows(ExecCont
   if (!entry.correlated && cached_[index].has_value()) co_return &*cached_[index];
   std::vector<Value> outer;
   if (entry.correlated) {
-    for (size_t c = 0; c < outer_width_; ++c) outer.push_back(in.columns[c].Get(row));
+    for (int c : outer_columns_) {
+      outer.push_back(c >= 0 ? in.columns[static_cast<size_t>(c)].Get(row) : Value::Null(Type(TypeId::kUnknown)));
+    }
+    QUANTA_ASSERT(outer.size() == outer_columns_.size());
   }
   auto plan = plan_(entry, outer);
   if (!plan.ok()) co_return plan.status();

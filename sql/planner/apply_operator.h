@@ -22,10 +22,11 @@ namespace quanta::sql {
 
 class ApplyOperator : public Operator {
  public:
-  // Plans `entry`'s subquery for one outer row (`outer_row`: the first `outer_width`
-  // input columns' values).
+  // Plans `entry`'s subquery for one outer row: the values of the outer level's columns,
+  // column i read from input column outer_columns[i] (-1: none, a NULL the subquery
+  // cannot name, as an ungrouped column over groups).
   using PlanSubquery = std::function<absl::StatusOr<OperatorPtr>(const SubqueryEntry& entry, const std::vector<Value>& outer_row)>;
-  ApplyOperator(OperatorPtr child, std::vector<SubqueryEntry> entries, size_t outer_width, PlanSubquery plan);
+  ApplyOperator(OperatorPtr child, std::vector<SubqueryEntry> entries, std::vector<int> outer_columns, PlanSubquery plan);
   Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
   std::string Describe() const override { return "SubPlan"; }
   std::vector<const Operator*> children() const override { return {child_.get()}; }
@@ -38,7 +39,7 @@ class ApplyOperator : public Operator {
 
   OperatorPtr child_;
   std::vector<SubqueryEntry> entries_;
-  size_t outer_width_;
+  std::vector<int> outer_columns_;
   PlanSubquery plan_;
   std::vector<std::optional<std::vector<DataChunk>>> cached_;  // uncorrelated entries' rows
   std::vector<DataChunk> current_;                             // the last correlated run's rows

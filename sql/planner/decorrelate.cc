@@ -16,16 +16,6 @@
 namespace quanta::sql {
 namespace {
 
-bool ContainsSubquery(const ast::Expr& e) {
-  if (e.subquery != nullptr) return true;
-  for (const ast::ExprPtr& a : e.args) {
-    if (a != nullptr && ContainsSubquery(*a)) return true;
-  }
-  if (e.case_operand != nullptr && ContainsSubquery(*e.case_operand)) return true;
-  if (e.else_expr != nullptr && ContainsSubquery(*e.else_expr)) return true;
-  return false;
-}
-
 // The subquery a conjunct decorrelates, with the join it becomes (null: none).
 const ast::SelectStmt* Candidate(const ast::Expr& conjunct, JoinKind* kind, const ast::Expr** needle) {
   *needle = nullptr;

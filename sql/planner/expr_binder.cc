@@ -51,6 +51,25 @@ bool ContainsAggregate(const ast::Expr& e) {
   return false;
 }
 
+bool ContainsSubquery(const ast::Expr& e) {
+  if (e.subquery != nullptr) return true;
+  for (const ast::ExprPtr& a : e.args) {
+    if (a != nullptr && ContainsSubquery(*a)) return true;
+  }
+  if (e.case_operand != nullptr && ContainsSubquery(*e.case_operand)) return true;
+  if (e.else_expr != nullptr && ContainsSubquery(*e.else_expr)) return true;
+  return false;
+}
+
+void RenumberGroupSubqueryColumns(BoundExpr* e, const std::vector<int>& columns) {
+  if (e->kind == BoundKind::kColumn && e->column >= ExprBinder::kGroupSubqueryBase) {
+    const size_t i = static_cast<size_t>(e->column - ExprBinder::kGroupSubqueryBase);
+    QUANTA_ASSERT(i < columns.size());
+    e->column = columns[i];
+  }
+  for (BoundExprPtr& a : e->args) RenumberGroupSubqueryColumns(a.get(), columns);
+}
+
 std::string DeriveColumnName(const ast::Expr& e) {
   switch (e.kind) {
     case ast::ExprKind::kColumnRef: return e.names.back();
@@ -70,6 +89,14 @@ std::string DeriveColumnName(const ast::Expr& e) {
       return "?column?";
     case ast::ExprKind::kCase: return "case";
     case ast::ExprKind::kExists: return "exists";
+    case ast::ExprKind::kSubquery: {  // its (first branch's) one column's name
+      const ast::SelectStmt* q = e.subquery.get();
+      while (q != nullptr && q->op != ast::SetOp::kNone) q = q->left.get();
+      if (q == nullptr || q->targets.empty()) return "?column?";
+      const ast::SelectItem& t = q->targets[0];
+      if (!t.alias.empty()) return t.alias;
+      return t.expr->kind == ast::ExprKind::kStar ? "?column?" : DeriveColumnName(*t.expr);
+    }
     case ast::ExprKind::kArraySubquery: return "array";
     case ast::ExprKind::kArray: return "array";
     case ast::ExprKind::kRow: return "row";
@@ -155,7 +182,8 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindAggregated(const ast::Expr& e, cons
   // A window call over the groups: its parts bind in aggregated form.
   if (e.kind == ast::ExprKind::kFunc && e.over != nullptr) return BindNode(e, scope, agg, nullptr);
   // A set-returning call runs above the aggregate: its arguments bind in aggregated form.
-  if (!ContainsAggregate(e) && !ContainsSetFunction(e)) {
+  // One with a subquery binds by parts too: the subquery runs over the groups.
+  if (!ContainsAggregate(e) && !ContainsSetFunction(e) && !ContainsSubquery(e)) {
     auto plain = BindNode(e, *agg->input, nullptr, kAggregateHere);
     if (!plain.ok()) return plain.status();
     for (size_t i = 0; i < agg->groups.size(); ++i) {
@@ -205,6 +233,26 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindGroupingCall(const ast::Expr& e, Ag
 
 absl::StatusOr<BoundExprPtr> ExprBinder::BindAggregateCall(const ast::Expr& e, AggregationBinding* agg) {
   if (e.names[0] == "grouping") return BindGroupingCall(e, agg);
+  // An aggregate whose arguments read only an enclosing query's columns belongs to that
+  // query in PostgreSQL; that is refused here rather than computed over one row.
+  bool reads_outer = false;
+  auto call = BindOwnAggregateCall(e, agg, &reads_outer);
+  if (!call.ok()) return call.status();
+  if (reads_outer && agg->input->outer_used != nullptr) *agg->input->outer_used = true;
+  const AggregateSpec& spec = agg->aggregates.back();
+  const bool reads_input = std::any_of(spec.args.begin(), spec.args.end(), [](const BoundExprPtr& a) { return ReferencesInput(*a); }) ||
+                           (spec.filter != nullptr && ReferencesInput(*spec.filter));
+  if (reads_outer && !reads_input) {
+    return SqlError(sqlstate::kFeatureNotSupported,
+                    absl::StrCat("aggregate ", e.names[0], "() over an enclosing query's columns is not supported yet"),
+                    e.position);
+  }
+  return call;
+}
+
+absl::StatusOr<BoundExprPtr> ExprBinder::BindOwnAggregateCall(const ast::Expr& e, AggregationBinding* agg, bool* reads_outer) {
+  Scope input = *agg->input;  // the same columns, noting outer references in *reads_outer
+  input.outer_used = reads_outer;
   RefuseSets in_call(this, "aggregate function calls");
   std::vector<BoundExprPtr> args;
   std::vector<Type> types;
@@ -212,7 +260,7 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindAggregateCall(const ast::Expr& e, A
     if (ContainsAggregate(*a)) return SqlError(sqlstate::kGroupingError, "aggregate function calls cannot be nested", a->position);
     std::vector<WindowCall>* windows = windows_;
     windows_ = nullptr;  // an aggregate's argument is computed before any window
-    auto bound = Bind(*a, *agg->input, nullptr, "aggregate function calls");
+    auto bound = Bind(*a, input, nullptr, "aggregate function calls");
     windows_ = windows;
     if (!bound.ok() && SqlStateOf(bound.status()) == "42P20") {
       return SqlError(sqlstate::kGroupingError, "aggregate function calls cannot contain window function calls", a->position);
@@ -231,7 +279,7 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindAggregateCall(const ast::Expr& e, A
     }
   }
   for (const ast::OrderItem& o : e.order_within) {
-    auto key = Bind(*o.expr, *agg->input, nullptr, "aggregate function calls");
+    auto key = Bind(*o.expr, input, nullptr, "aggregate function calls");
     if (!key.ok()) return key.status();
     if ((*key)->type.id == TypeId::kUnknown) {
       auto text = Coerce(std::move(*key), Type(TypeId::kText), CastContext::kImplicit, e.position);
@@ -251,7 +299,7 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindAggregateCall(const ast::Expr& e, A
   QUANTA_ASSERT(spec->input_count() == types.size());
   spec->distinct = e.distinct;
   if (e.filter != nullptr) {
-    auto filter = BindCondition(*e.filter, *agg->input, nullptr, "FILTER");
+    auto filter = BindCondition(*e.filter, input, nullptr, "FILTER");
     if (!filter.ok()) return filter.status();
     spec->filter = std::move(*filter);
   }
@@ -366,8 +414,19 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindColumn(const ast::Expr& e, const Sc
       level.outer = nullptr;
       auto column = BindColumn(e, level);
       if (!column.ok()) return column.status();
+      // This level reads an outer one, and so does every level between (each is
+      // correlated: it must be re-run for the outer row too).
       if (scope.outer_used != nullptr) *scope.outer_used = true;
+      for (const Scope* between = scope.outer; between != outer; between = between->outer) {
+        if (between->outer_used != nullptr) *between->outer_used = true;
+      }
       const size_t index = static_cast<size_t>((*column)->column);
+      if (outer->columns[index].ungrouped) {
+        return SqlError(sqlstate::kGroupingError,
+                        absl::StrCat("subquery uses ungrouped column \"", outer->columns[index].table, ".",
+                                     outer->columns[index].name, "\" from outer query"),
+                        e.position);
+      }
       if (outer->as_join_input) {
         if (outer != scope.outer) break;  // only the level being joined with (deeper ones: not decorrelated)
         return MakeColumn(-static_cast<int>(index) - 1, outer->columns[index].type);
@@ -629,15 +688,19 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindCase(const ast::Expr& e, const Scop
 
 absl::StatusOr<BoundExprPtr> ExprBinder::BindSubquery(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
                                                       const char* clause) {
-  if (sink_ == nullptr || agg != nullptr) {
+  // Over the groups, a subquery's outer level is the input with its ungrouped columns
+  // flagged; elsewhere it is the input row.
+  SubquerySink* sink = agg != nullptr ? agg->sink : sink_;
+  if (sink == nullptr) {
     return SqlError(sqlstate::kFeatureNotSupported,
-                    absl::StrCat("subqueries are not supported in ", agg != nullptr ? "aggregated queries" : (clause ? clause : "this context"), " yet"),
-                    e.position);
+                    absl::StrCat("subqueries are not supported in ", clause ? clause : "this context", " yet"), e.position);
   }
+  QUANTA_ASSERT(agg == nullptr || agg->grouped.columns.size() == agg->input->columns.size());
+  const Scope& outer = agg != nullptr ? agg->grouped : scope;
   QUANTA_ASSERT(e.subquery != nullptr);
   SubqueryEntry entry;
   entry.query = e.subquery.get();
-  auto types = sink_->validate(*e.subquery, scope, &entry.correlated);
+  auto types = sink->validate(*e.subquery, outer, &entry.correlated);
   if (!types.ok()) return types.status();
   if (e.kind != ast::ExprKind::kExists && types->size() != 1) {
     // PostgreSQL's words: a scalar or ARRAY subquery "must return only one column"; one
@@ -675,7 +738,7 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindSubquery(const ast::Expr& e, const 
       entry.kind = e.kind == ast::ExprKind::kQuantified && e.text == "all" ? SubqueryEntry::Kind::kAll : SubqueryEntry::Kind::kAny;
       entry.negated = e.kind == ast::ExprKind::kInSubquery && e.negated;
       entry.type = Type(TypeId::kBool);
-      auto needle = BindNode(*e.args[0], scope, nullptr, clause);
+      auto needle = agg != nullptr ? BindAggregated(*e.args[0], scope, agg) : BindNode(*e.args[0], scope, nullptr, clause);
       if (!needle.ok()) return needle.status();
       const std::string op = e.kind == ast::ExprKind::kInSubquery ? "=" : e.op;
       const Type element = (*types)[0].id == TypeId::kUnknown ? Type(TypeId::kText) : (*types)[0];
@@ -690,8 +753,8 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindSubquery(const ast::Expr& e, const 
     }
   }
   const Type type = entry.type;
-  sink_->entries.push_back(std::move(entry));
-  return MakeColumn(static_cast<int>(sink_->base + sink_->entries.size() - 1), type);
+  sink->entries.push_back(std::move(entry));
+  return MakeColumn(static_cast<int>(sink->base + sink->entries.size() - 1), type);
 }
 
 BoundExprPtr FoldConstants(BoundExprPtr e) {

@@ -46,11 +46,6 @@ struct SessionInfo {
   const CatalogSnapshot* catalog = nullptr;  // the running statement's (obj_description reads its comments)
 };
 
-struct AggregationBinding {
-  const Scope* input = nullptr;
-  std::vector<BoundExprPtr> groups;      // bound against `input`
-  std::vector<AggregateSpec> aggregates; // registered while binding
-};
 
 // A subquery found while binding one clause: run by an ApplyOperator, which appends
 // its result (per input row, or once if uncorrelated) as a column.
@@ -76,8 +71,24 @@ struct SubquerySink {
       validate;
 };
 
-// Whether `e` calls an aggregate (outside subqueries).
+// GROUP BY's binding state. The aggregate's output is the groups, then the aggregates.
+// A subquery outside aggregate calls runs once per group, from an ApplyOperator above
+// the aggregate (`sink`, its columns ExprBinder::kGroupSubqueryBase + i until the
+// planner knows the output's width: RenumberGroupSubqueryColumns). Its outer level is
+// `grouped`: the input's columns, each not itself a group expression flagged ungrouped.
+struct AggregationBinding {
+  const Scope* input = nullptr;
+  std::vector<BoundExprPtr> groups;      // bound against `input`
+  std::vector<AggregateSpec> aggregates; // registered while binding
+  SubquerySink* sink = nullptr;          // null: subqueries over the groups are refused
+  Scope grouped;
+};
+
+// Whether `e` calls an aggregate (outside subqueries); whether it has a subquery.
 bool ContainsAggregate(const ast::Expr& e);
+bool ContainsSubquery(const ast::Expr& e);
+// Renumbers group-subquery placeholders (ExprBinder::kGroupSubqueryBase + i) to columns[i].
+void RenumberGroupSubqueryColumns(BoundExpr* e, const std::vector<int>& columns);
 
 // The column name PostgreSQL gives an unaliased select-list expression ("?column?").
 std::string DeriveColumnName(const ast::Expr& e);
@@ -120,6 +131,7 @@ class ExprBinder {
   // renumbered once the planner has placed the ProjectSet operators (RenumberSetColumns).
   void set_sets(std::vector<SetFunctionCall>* sets) { sets_ = sets; }
   static constexpr int kSetColumnBase = 1 << 25;
+  static constexpr int kGroupSubqueryBase = 1 << 26;  // AggregationBinding::sink's columns
   // A set-returning call in FROM, or the select list's before it is placed: its arguments
   // bound (42883 for argument types neither function takes).
   absl::StatusOr<SetFunctionCall> BindSetFunction(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
@@ -130,6 +142,7 @@ class ExprBinder {
                                         const char* clause);
   absl::StatusOr<BoundExprPtr> BindAggregated(const ast::Expr& e, const Scope& scope, AggregationBinding* agg);
   absl::StatusOr<BoundExprPtr> BindAggregateCall(const ast::Expr& e, AggregationBinding* agg);
+  absl::StatusOr<BoundExprPtr> BindOwnAggregateCall(const ast::Expr& e, AggregationBinding* agg, bool* reads_outer);
   absl::StatusOr<BoundExprPtr> BindGroupingCall(const ast::Expr& e, AggregationBinding* agg);
   absl::StatusOr<BoundExprPtr> BindLiteral(const ast::Expr& e);
   absl::StatusOr<BoundExprPtr> BindColumn(const ast::Expr& e, const Scope& scope);
@@ -138,9 +151,12 @@ class ExprBinder {
   absl::StatusOr<BoundExprPtr> BindBinary(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
   absl::StatusOr<BoundExprPtr> BindOperator(const std::string& op, BoundExprPtr l, BoundExprPtr r, int position);
   absl::StatusOr<BoundExprPtr> BindFunction(const ast::Expr& e, const Scope& scope, AggregationBinding* agg, const char* clause);
+  // A scalar function `name` over bound arguments (42883 if no overload takes them).
+  absl::StatusOr<BoundExprPtr> CallFunction(const std::string& name, std::vector<BoundExprPtr> args, int position);
   // nextval/currval/setval/lastval: a kSequence node (evaluated with the statement's sequences).
   absl::StatusOr<BoundExprPtr> BindSequenceCall(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
                                                 const char* clause);
+  absl::StatusOr<SetFunctionCall> BindSubscripts(std::vector<BoundExprPtr> args, const std::vector<Type>& types, int position);
   // A set-returning call where sets_ collects them (else its refusal).
   absl::StatusOr<BoundExprPtr> BindSetReturning(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
                                                 const char* clause);

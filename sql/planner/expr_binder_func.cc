@@ -542,16 +542,21 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindFunction(const ast::Expr& e, const 
     node->args.push_back(std::move(*value));
     return node;
   }
+  return CallFunction(name, std::move(*args), e.position);
+}
+
+absl::StatusOr<BoundExprPtr> ExprBinder::CallFunction(const std::string& name, std::vector<BoundExprPtr> args, int position) {
   std::vector<Type> types;
-  for (const BoundExprPtr& a : *args) types.push_back(a->type);
+  for (const BoundExprPtr& a : args) types.push_back(a->type);
   auto m = ResolveFunction(name, types);
-  if (!m.ok()) return WithPosition(m.status(), e.position);
+  if (!m.ok()) return WithPosition(m.status(), position);
+  QUANTA_ASSERT(m->arg_types.size() == args.size());
   const CastContext context = name == "concat" ? CastContext::kExplicit : CastContext::kImplicit;
   auto node = MakeNode(m->kind, m->result);
   node->kernel = m->kernel;
   node->name = name;
-  for (size_t i = 0; i < args->size(); ++i) {
-    auto c = Coerce(std::move((*args)[i]), m->arg_types[i], context, e.position);
+  for (size_t i = 0; i < args.size(); ++i) {
+    auto c = Coerce(std::move(args[i]), m->arg_types[i], context, position);
     if (!c.ok()) return c.status();
     node->args.push_back(std::move(*c));
   }

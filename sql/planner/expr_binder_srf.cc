@@ -1,4 +1,4 @@
-// Set-returning calls (generate_series, unnest): resolving one, and where one may
+// Set-returning calls (generate_series, generate_subscripts, unnest and its kin): resolving one, and where one may
 // appear. In a select list (and ORDER BY) a call binds to a placeholder column that
 // the planner renumbers once it has placed the ProjectSet operators; everywhere else
 // it is refused with PostgreSQL's error for the place.
@@ -10,12 +10,14 @@
 #include "sql/common/sql_error.h"
 #include "sql/execution/functions.h"
 #include "sql/planner/expr_binder.h"
+#include "sql/types/cast.h"
 
 namespace quanta::sql {
 namespace {
 
 bool IsPlaceholder(const BoundExpr& e) {
-  return e.kind == BoundKind::kColumn && e.column >= ExprBinder::kSetColumnBase;
+  return e.kind == BoundKind::kColumn && e.column >= ExprBinder::kSetColumnBase &&
+         e.column < ExprBinder::kGroupSubqueryBase;
 }
 
 // The deepest nesting of set-returning placeholders in `e` (0: none), given each
@@ -54,12 +56,36 @@ absl::StatusOr<Type> SeriesType(const std::vector<Type>& types, int position) {
   return type;
 }
 
+// The set-returning functions that are unnest over a scalar function's array.
+struct UnnestedFunction {
+  const char* name;
+  const char* array_function;  // kernels_json.cc's json ones are reachable only from here
+};
+constexpr UnnestedFunction kUnnestedFunctions[] = {
+    {"regexp_split_to_table", "regexp_split_to_array"},
+    {"string_to_table", "string_to_array"},
+    {"json_array_elements", "json_array_elements"},
+    {"jsonb_array_elements", "jsonb_array_elements"},
+    {"json_array_elements_text", "json_array_elements_text"},
+    {"jsonb_array_elements_text", "jsonb_array_elements_text"},
+    {"json_object_keys", "json_object_keys"},
+    {"jsonb_object_keys", "jsonb_object_keys"},
+};
+
+const UnnestedFunction* FindUnnested(const std::string& name) {
+  for (const UnnestedFunction& f : kUnnestedFunctions) {
+    if (name == f.name) return &f;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 bool IsSetFunctionCall(const ast::Expr& e) {
   if (e.kind != ast::ExprKind::kFunc || e.over != nullptr || e.names.empty()) return false;
   if (e.names.size() > 2 || (e.names.size() == 2 && e.names[0] != "pg_catalog")) return false;
-  return e.names.back() == "generate_series" || e.names.back() == "unnest";
+  const std::string& name = e.names.back();
+  return name == "generate_series" || name == "generate_subscripts" || name == "unnest" || FindUnnested(name) != nullptr;
 }
 
 bool ContainsSetFunction(const ast::Expr& e) {
@@ -106,13 +132,30 @@ absl::StatusOr<SetFunctionCall> ExprBinder::BindSetFunction(const ast::Expr& e, 
   std::vector<Type> types;
   for (const BoundExprPtr& a : *args) types.push_back(a->type);
   SetFunctionCall call;
-  if (e.names.back() == "unnest") {
+  const std::string& name = e.names.back();
+  if (name == "unnest") {
     if (types.size() != 1 || types[0].id != TypeId::kArray) return UndefinedFunction("unnest", types, e.position);
     call.function = SetFunction::kUnnest;
+    call.sql_name = "unnest";
     call.type = Type(types[0].element);
     call.args = std::move(*args);
     return call;
   }
+  if (const UnnestedFunction* f = FindUnnested(name)) {
+    auto array = CallFunction(f->array_function, std::move(*args), e.position);
+    if (!array.ok()) {
+      if (SqlStateOf(array.status()) == sqlstate::kUndefinedFunction) return UndefinedFunction(f->name, types, e.position);
+      return array.status();
+    }
+    QUANTA_ASSERT((*array)->type.id == TypeId::kArray);
+    (*array)->name = f->name;  // the kernel's errors name the function called
+    call.function = SetFunction::kUnnest;
+    call.sql_name = f->name;
+    call.type = Type((*array)->type.element);
+    call.args.push_back(std::move(*array));
+    return call;
+  }
+  if (name == "generate_subscripts") return BindSubscripts(std::move(*args), types, e.position);
   auto type = SeriesType(types, e.position);
   if (!type.ok()) return type.status();
   call.function = SetFunction::kGenerateSeries;
@@ -127,6 +170,30 @@ absl::StatusOr<SetFunctionCall> ExprBinder::BindSetFunction(const ast::Expr& e, 
   return call;
 }
 
+// generate_subscripts(anyarray, int4 [, bool]).
+absl::StatusOr<SetFunctionCall> ExprBinder::BindSubscripts(std::vector<BoundExprPtr> args, const std::vector<Type>& types,
+                                                           int position) {
+  QUANTA_ASSERT(args.size() == types.size());
+  if (types.size() < 2 || types.size() > 3 || types[0].id != TypeId::kArray) {
+    return UndefinedFunction("generate_subscripts", types, position);
+  }
+  SetFunctionCall call;
+  call.function = SetFunction::kSubscripts;
+  call.sql_name = "generate_subscripts";
+  call.type = Type(TypeId::kInt4);
+  call.args.push_back(std::move(args[0]));
+  for (size_t i = 1; i < args.size(); ++i) {
+    const Type want(i == 1 ? TypeId::kInt4 : TypeId::kBool);
+    if (!CanCast(types[i], want, CastContext::kImplicit) && types[i].id != TypeId::kUnknown) {
+      return UndefinedFunction("generate_subscripts", types, position);
+    }
+    auto coerced = Coerce(std::move(args[i]), want, CastContext::kImplicit, position);
+    if (!coerced.ok()) return coerced.status();
+    call.args.push_back(std::move(*coerced));
+  }
+  return call;
+}
+
 absl::StatusOr<BoundExprPtr> ExprBinder::BindSetReturning(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
                                                           const char* clause) {
   if (sets_refused_ != nullptr) return SetFunctionRefused(sets_refused_, e.position);
@@ -138,7 +205,7 @@ absl::StatusOr<BoundExprPtr> ExprBinder::BindSetReturning(const ast::Expr& e, co
   // The same call twice (in the select list and ORDER BY, say) is one set.
   for (size_t i = 0; i < sets_->size(); ++i) {
     const SetFunctionCall& c = (*sets_)[i];
-    const bool same = c.function == call->function && c.type == call->type && c.args.size() == call->args.size() &&
+    const bool same = c.function == call->function && c.sql_name == call->sql_name && c.type == call->type && c.args.size() == call->args.size() &&
                       std::equal(c.args.begin(), c.args.end(), call->args.begin(),
                                  [](const BoundExprPtr& a, const BoundExprPtr& b) { return a->Equals(*b); });
     if (same) return MakeColumn(kSetColumnBase + static_cast<int>(i), c.type);

@@ -72,7 +72,8 @@ SubquerySink Planner::MakeSink(size_t base) {
   sink.validate = [this](const ast::SelectStmt& query, const Scope& outer, bool* correlated) -> absl::StatusOr<std::vector<Type>> {
     Scope level = outer;
     level.values = nullptr;  // outer names bind as NULLs of their types while validating
-    level.outer_used = nullptr;
+    // (level.outer_used stays: a name the subquery finds further out makes `outer`'s
+    // own query correlated too.)
     bool used = false;
     Planner sub(*this, &level, &used);
     auto plan = sub.PlanQuery(query);
@@ -84,7 +85,14 @@ SubquerySink Planner::MakeSink(size_t base) {
 }
 
 OperatorPtr Planner::WrapApply(OperatorPtr op, SubquerySink sink, const Scope& scope) {
+  std::vector<int> identity(scope.columns.size());
+  for (size_t i = 0; i < identity.size(); ++i) identity[i] = static_cast<int>(i);
+  return WrapApply(std::move(op), std::move(sink), scope, std::move(identity));
+}
+
+OperatorPtr Planner::WrapApply(OperatorPtr op, SubquerySink sink, const Scope& scope, std::vector<int> outer_columns) {
   if (sink.entries.empty()) return op;
+  QUANTA_ASSERT(outer_columns.size() == scope.columns.size());
   std::shared_ptr<OwnedScopes> chain = CopyChain(scope);
   const CatalogSnapshot* catalog = &catalog_;
   DataAccess* access = &access_;
@@ -106,8 +114,7 @@ OperatorPtr Planner::WrapApply(OperatorPtr op, SubquerySink sink, const Scope& s
     }
     return CoerceOutput(std::move(planned->root), nullptr, CastContext::kImplicit);
   };
-  const size_t width = scope.columns.size();
-  return std::make_unique<ApplyOperator>(std::move(op), std::move(sink.entries), width, std::move(plan));
+  return std::make_unique<ApplyOperator>(std::move(op), std::move(sink.entries), std::move(outer_columns), std::move(plan));
 }
 
 namespace {
@@ -133,14 +140,17 @@ class ViewOperator : public Operator {
 
 absl::StatusOr<OperatorPtr> Planner::PlanFunctionScan(const ast::TableRef& ref) {
   const ast::Expr& call = *ref.function;
-  if (!IsSetFunctionCall(call)) {
-    return SqlError(sqlstate::kFeatureNotSupported,
-                    absl::StrCat("function ", call.names.back(), " is not supported in FROM (only generate_series and unnest)"),
-                    ref.position);
-  }
   Scope none;  // arguments read constants and, LATERAL, outer columns
   none.outer = outer_;
   none.outer_used = used_flag_;
+  if (!IsSetFunctionCall(call)) {
+    // A scalar function in FROM: one row holding its value, as in PostgreSQL.
+    auto value = binder_.Bind(call, none, nullptr, "functions in FROM");
+    if (!value.ok()) return value.status();
+    std::vector<BoundExprPtr> row;
+    row.push_back(std::move(*value));
+    return OperatorPtr(std::make_unique<ProjectOperator>(std::make_unique<OneRowOperator>(), std::move(row)));
+  }
   auto bound = binder_.BindSetFunction(call, none, nullptr, "functions in FROM");
   if (!bound.ok()) return bound.status();
   return OperatorPtr(std::make_unique<FunctionScanOperator>(std::move(*bound)));
@@ -479,7 +489,7 @@ absl::StatusOr<Planner::Source> Planner::PlanRightSide(const ast::TableRef& ref,
   // types, and whether it reads the left (else it is an ordinary FROM item).
   Scope level = left;
   level.outer = outer_;
-  level.outer_used = nullptr;
+  level.outer_used = used_flag_;  // a name it finds further out makes this query correlated
   level.values = nullptr;
   bool used = false;
   Planner sub(*this, &level, &used);

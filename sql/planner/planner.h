@@ -61,8 +61,11 @@ class Planner {
   void set_outer(const Scope* outer) { outer_ = outer; }
   // A sink for one clause's subqueries, whose result columns will start at `base`.
   SubquerySink MakeSink(size_t base);
-  // Runs `sink`'s subqueries over `op`'s rows (appending their columns), if any.
+  // Runs `sink`'s subqueries over `op`'s rows (appending their columns), if any. Their
+  // outer level is `scope`, its columns the input's first ones or, with `outer_columns`,
+  // input column outer_columns[i] for scope column i (-1: none).
   OperatorPtr WrapApply(OperatorPtr op, SubquerySink sink, const Scope& scope);
+  OperatorPtr WrapApply(OperatorPtr op, SubquerySink sink, const Scope& scope, std::vector<int> outer_columns);
 
   absl::StatusOr<Plan> PlanQuery(const ast::SelectStmt& stmt);
   // The table `names` refers to ([schema.]table), or 42P01 at `position`.

@@ -282,6 +282,52 @@ absl::Status Planner::BindWindowClause(const std::vector<ast::NamedWindow>& wind
   return absl::OkStatus();
 }
 
+namespace {
+
+// Per input column, the aggregate's output column holding it (a group that is exactly
+// that column), or -1.
+std::vector<int> GroupedColumns(const AggregationBinding& agg) {
+  std::vector<int> columns(agg.input->columns.size(), -1);
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const BoundExprPtr column = MakeColumn(static_cast<int>(i), agg.input->columns[i].type);
+    for (size_t g = 0; g < agg.groups.size() && columns[i] < 0; ++g) {
+      if (agg.groups[g]->Equals(*column)) columns[i] = static_cast<int>(g);
+    }
+  }
+  return columns;
+}
+
+// Splits the subqueries over the groups into HAVING's (`having`: the range of entries
+// HAVING added), which run before it filters, and the others, which run after (so only
+// for the groups kept, as in PostgreSQL); points the placeholders of everything bound
+// over the groups at their columns, which follow the aggregate's `width` outputs.
+std::vector<SubqueryEntry> SplitHavingSubqueries(int width, std::pair<size_t, size_t> having_range, SubquerySink* sink,
+                                                 std::vector<BoundExprPtr>* exprs, BoundExpr* having,
+                                                 std::vector<WindowCall>* windows, std::vector<SetFunctionCall>* sets) {
+  std::vector<int> columns(sink->entries.size());
+  std::vector<SubqueryEntry> first, rest;
+  for (size_t i = 0; i < sink->entries.size(); ++i) {
+    const bool in_having = i >= having_range.first && i < having_range.second;
+    columns[i] = width + static_cast<int>(in_having ? first.size() : having_range.second - having_range.first + rest.size());
+    (in_having ? first : rest).push_back(std::move(sink->entries[i]));
+  }
+  sink->entries = std::move(rest);
+  const auto renumber = [&](BoundExpr* e) { RenumberGroupSubqueryColumns(e, columns); };
+  for (BoundExprPtr& e : *exprs) renumber(e.get());
+  if (having != nullptr) renumber(having);
+  for (WindowCall& w : *windows) {
+    for (auto* list : {&w.args, &w.aggregate.args, &w.partition, &w.order}) {
+      for (BoundExprPtr& e : *list) renumber(e.get());
+    }
+  }
+  for (SetFunctionCall& c : *sets) {
+    for (BoundExprPtr& a : c.args) renumber(a.get());
+  }
+  return first;
+}
+
+}  // namespace
+
 absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
   auto source = PlanFrom(stmt.from);
   if (!source.ok()) return source.status();
@@ -346,6 +392,8 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
   // GROUP BY and aggregates: bind everything that reads the groups, then build.
   std::unique_ptr<AggregationBinding> agg;
   std::vector<std::vector<bool>> grouping_sets;  // empty: plain GROUP BY
+  SubquerySink group_sink = MakeSink(ExprBinder::kGroupSubqueryBase);  // subqueries over the groups
+  std::vector<int> group_outer;  // their outer row: per input column, its group's output column
   if (AnyAggregate(stmt)) {
     agg = std::make_unique<AggregationBinding>();
     agg->input = &scope;
@@ -380,6 +428,10 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
     auto sets = GroupingSets(stmt.group_by, bind_group, *agg);
     if (!sets.ok()) return sets.status();
     grouping_sets = std::move(*sets);
+    group_outer = GroupedColumns(*agg);
+    agg->grouped = scope;
+    for (size_t i = 0; i < scope.columns.size(); ++i) agg->grouped.columns[i].ungrouped = group_outer[i] < 0;
+    agg->sink = &group_sink;
   }
 
   // The select list (aggregated, if grouping). Window calls go to `windows`, set-returning
@@ -388,7 +440,7 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
   std::vector<SetFunctionCall> sets;
   binder_.set_windows(&windows, &stmt.windows);
   binder_.set_sets(&sets);
-  if (agg == nullptr) binder_.set_sink(&select_sink);
+  binder_.set_sink(&select_sink);  // (aggregated: those in aggregate calls' arguments)
   std::vector<BoundExprPtr> exprs;
   std::vector<std::string> names;
   for (const Target& t : *targets) {
@@ -423,10 +475,13 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
     return defined;
   }
   BoundExprPtr having;
+  std::pair<size_t, size_t> having_range;  // the subqueries over the groups that HAVING added
   if (stmt.having != nullptr) {
+    having_range.first = group_sink.entries.size();
     auto h = binder_.BindCondition(*stmt.having, scope, agg.get(), "HAVING");
     if (!h.ok()) return h.status();
     having = std::move(*h);
+    having_range.second = group_sink.entries.size();
   }
 
   // ORDER BY: ordinals and output names first, then expressions (hidden columns).
@@ -513,10 +568,17 @@ absl::StatusOr<Plan> Planner::PlanSimple(const ast::SelectStmt& stmt) {
   binder_.set_sets(nullptr);
   op = WrapApply(std::move(op), std::move(select_sink), scope);
   if (agg != nullptr) {
+    const int width = static_cast<int>(agg->groups.size() + agg->aggregates.size());
+    SubquerySink having_sink = MakeSink(static_cast<size_t>(width));
+    having_sink.entries =
+        SplitHavingSubqueries(width, having_range, &group_sink, &exprs, having.get(), &windows, &sets);
     auto aggregate = std::make_unique<AggregateOperator>(std::move(op), std::move(agg->groups), std::move(agg->aggregates));
     if (!grouping_sets.empty()) aggregate->set_grouping_sets(std::move(grouping_sets));
     op = std::move(aggregate);
+    QUANTA_ASSERT(op->types().size() == static_cast<size_t>(width));
+    op = WrapApply(std::move(op), std::move(having_sink), agg->grouped, group_outer);
     if (having != nullptr) op = std::make_unique<FilterOperator>(std::move(op), std::move(having));
+    op = WrapApply(std::move(op), std::move(group_sink), agg->grouped, std::move(group_outer));
   }
   if (!windows.empty()) {
     // Window calls see the rows the select list does; their columns follow those.

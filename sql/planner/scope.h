@@ -17,6 +17,9 @@ struct ScopeColumn {
   // A join's USING/NATURAL column from the right side: reachable only qualified, and
   // not part of `*` (the left side's column stands for both).
   bool merged_away = false;
+  // In an aggregated query, as a subquery's outer level: a column that is not a group
+  // expression (naming it is 42803).
+  bool ungrouped = false;
 };
 
 struct Scope {

@@ -753,6 +753,33 @@ absl::StatusOr<std::string> JsonTypeof(std::string_view doc) {
   QUANTA_UNREACHABLE("json kind");
 }
 
+absl::StatusOr<std::vector<std::optional<std::string>>> JsonArrayElements(std::string_view doc, bool as_text, bool jsonb,
+                                                                          std::string_view function) {
+  ASSIGN_OR_RETURN(const JsonValue root, ParseOperand(doc, jsonb));
+  if (root.kind != JsonKind::kArray) {
+    const bool object = root.kind == JsonKind::kObject;
+    return SqlError(sqlstate::kInvalidParameterValue,
+                    jsonb ? absl::StrCat("cannot extract elements from ", object ? "an object" : "a scalar")
+                          : absl::StrCat("cannot call ", std::string(function), " on ", object ? "a non-array" : "a scalar"));
+  }
+  std::vector<std::optional<std::string>> elements;
+  elements.reserve(root.elements.size());
+  for (const JsonValue& element : root.elements) elements.push_back(ResultOf(element, doc, as_text, jsonb));
+  QUANTA_ASSERT(elements.size() == root.elements.size());
+  return elements;
+}
+
+absl::StatusOr<std::vector<std::string>> JsonObjectKeys(std::string_view doc, bool jsonb, std::string_view function) {
+  ASSIGN_OR_RETURN(const JsonValue root, ParseOperand(doc, jsonb));
+  if (root.kind != JsonKind::kObject) {
+    return SqlError(sqlstate::kInvalidParameterValue,
+                    absl::StrCat("cannot call ", std::string(function), " on ", root.kind == JsonKind::kArray ? "an array" : "a scalar"));
+  }
+  std::vector<std::string> keys;
+  for (const JsonMember& m : root.members) keys.push_back(m.key);
+  return keys;
+}
+
 absl::StatusOr<int64_t> JsonArrayLength(std::string_view doc) {
   ASSIGN_OR_RETURN(const JsonValue root, ParseWith(doc, ParseOptions{.decode_strings = false}));
   if (root.kind == JsonKind::kObject) {

@@ -131,6 +131,17 @@ absl::StatusOr<std::string> JsonTypeof(std::string_view doc);
 // scalar" / "... of a non-array" (an object).
 absl::StatusOr<int64_t> JsonArrayLength(std::string_view doc);
 
+// json[b]_array_elements[_text] (`function` names it for the errors): the elements of
+// the array `doc`, each as doc -> i (as_text: ->> i) gives it. Errors: 22023, jsonb's
+// "cannot extract elements from an object" / "... from a scalar", json's "cannot call
+// <function> on a non-array" / "... on a scalar".
+absl::StatusOr<std::vector<std::optional<std::string>>> JsonArrayElements(std::string_view doc, bool as_text, bool jsonb,
+                                                                          std::string_view function);
+
+// json[b]_object_keys: the object's keys in stored order (json: duplicates included).
+// Errors: 22023 "cannot call <function> on an array" / "... on a scalar".
+absl::StatusOr<std::vector<std::string>> JsonObjectKeys(std::string_view doc, bool jsonb, std::string_view function);
+
 // a @> b for jsonb (see JsonbValueContains).
 absl::StatusOr<bool> JsonbContains(std::string_view a, std::string_view b);
 
