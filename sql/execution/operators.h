@@ -33,6 +33,7 @@ class ValuesOperator : public Operator {
       : Operator(std::move(types)), rows_(std::move(rows)) {}
   Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
   std::string Describe() const override { return "Values Scan"; }
+  size_t row_count() const { return rows_.size(); }
 
  private:
   std::vector<std::vector<BoundExprPtr>> rows_;
@@ -97,6 +98,8 @@ class LimitOperator : public Operator {
   std::string Describe() const override { return "Limit"; }
   std::vector<const Operator*> children() const override { return {child_.get()}; }
   OperatorPtr& mutable_child() { return child_; }  // planning only
+  std::optional<int64_t> limit() const { return limit_; }
+  int64_t offset() const { return offset_; }
 
  private:
   OperatorPtr child_;

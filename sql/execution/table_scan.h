@@ -48,6 +48,7 @@ class TableScanOperator : public Operator {
     done_ = false;
   }
   bool ranged() const { return ranged_; }
+  bool through_index() const { return index_ != nullptr; }
   bool with_keys() const { return with_keys_; }
   // The planner's estimate of the rows the scan reads (negative: none; see ScanChoice).
   double estimated_rows() const { return estimated_rows_; }
@@ -64,6 +65,8 @@ class TableScanOperator : public Operator {
     QUANTA_ASSERT(needed.size() == column_count_ && !with_keys_);
     needed_ = std::move(needed);
   }
+  // Whether column `i` is decoded (not pruned).
+  bool decodes(size_t i) const { return needed_.empty() || (i < needed_.size() && needed_[i]); }
 
  private:
   // Fills rows_ with the next batch of (key, row) pairs in key order, through the index

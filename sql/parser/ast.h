@@ -334,6 +334,7 @@ struct ExplainStmt {
   bool analyze = false;
   bool timing = true;   // TIMING (with ANALYZE)
   bool summary = true;  // SUMMARY: planning and execution times (with ANALYZE)
+  bool costs = true;    // COSTS: each node's estimated cost, rows and width
   std::unique_ptr<Statement> target;
 };
 

@@ -526,7 +526,9 @@ absl::StatusOr<ast::Statement> Parser::ParseExplain() {
         explain->timing = on;
       } else if (*option == "summary") {
         explain->summary = on;
-      } else if (*option != "verbose" && *option != "costs" && *option != "buffers" && *option != "settings" &&
+      } else if (*option == "costs") {
+        explain->costs = on;
+      } else if (*option != "verbose" && *option != "buffers" && *option != "settings" &&
                  *option != "wal") {
         return SqlError(sqlstate::kSyntaxError, absl::StrCat("unrecognized EXPLAIN option \"", *option, "\""), position);
       }

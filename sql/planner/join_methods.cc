@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "engine/env/assert.h"
+#include "sql/execution/aggregate.h"
 #include "sql/execution/hash_join.h"
 #include "sql/execution/index_join.h"
 #include "sql/execution/merge_join.h"
@@ -15,6 +16,7 @@ namespace quanta::sql {
 namespace {
 
 constexpr double kFilterSelectivity = 1.0 / 3;
+constexpr double kDefaultDistinct = 200;  // PostgreSQL's DEFAULT_NUM_DISTINCT
 // An index lookup per left row costs about this many rows of a full scan (a descent of
 // the tree and, through a secondary index, a second read).
 constexpr double kLookupCost = 10;
@@ -195,6 +197,34 @@ OperatorPtr MaybeSwapSides(OperatorPtr op) {
 
 }  // namespace
 
+namespace {
+
+// The groups an aggregate forms: one without GROUP BY; else the product of its group
+// columns' distinct counts (ANALYZE's, a NULL counting as one more value, where a group
+// is a column of a table scanned below filters; PostgreSQL's default of 200 otherwise),
+// at most its input's rows.
+double EstimateGroups(const AggregateOperator& aggregate) {
+  if (aggregate.groups().empty()) return 1;
+  const Operator* input = aggregate.children()[0];
+  const double input_rows = EstimateRows(*input);
+  while (dynamic_cast<const FilterOperator*>(input) != nullptr) input = input->children()[0];
+  const auto* scan = dynamic_cast<const TableScanOperator*>(input);
+  const TableStats* stats = scan != nullptr && scan->table().stats.analyzed ? &scan->table().stats : nullptr;
+  double groups = 1;
+  for (const BoundExprPtr& g : aggregate.groups()) {
+    double distinct = kDefaultDistinct;
+    if (stats != nullptr && g->kind == BoundKind::kColumn && g->column >= 0 &&
+        static_cast<size_t>(g->column) < stats->n_distinct.size()) {
+      const size_t c = static_cast<size_t>(g->column);
+      distinct = std::max(1.0, stats->n_distinct[c]) + (stats->null_frac[c] > 0 ? 1 : 0);
+    }
+    groups = std::min(groups * distinct, std::max(1.0, input_rows));
+  }
+  return std::max(1.0, std::min(groups, input_rows));
+}
+
+}  // namespace
+
 double EstimateRows(const Operator& op) {
   if (const auto* scan = dynamic_cast<const TableScanOperator*>(&op)) {
     if (scan->estimated_rows() >= 0) return scan->estimated_rows();
@@ -219,6 +249,12 @@ double EstimateRows(const Operator& op) {
     return scan != nullptr && scan->ranged() ? rows : rows * kFilterSelectivity;  // a range already counted it
   }
   if (dynamic_cast<const OneRowOperator*>(&op) != nullptr) return 1;
+  if (const auto* values = dynamic_cast<const ValuesOperator*>(&op)) return static_cast<double>(values->row_count());
+  if (const auto* limit = dynamic_cast<const LimitOperator*>(&op)) {
+    const double rows = std::max(0.0, EstimateRows(*children[0]) - static_cast<double>(limit->offset()));
+    return limit->limit().has_value() ? std::min(rows, static_cast<double>(*limit->limit())) : rows;
+  }
+  if (const auto* aggregate = dynamic_cast<const AggregateOperator*>(&op)) return EstimateGroups(*aggregate);
   double rows = children.empty() ? static_cast<double>(kUnknownTableRows) : 0;
   for (const Operator* child : children) rows = std::max(rows, EstimateRows(*child));
   return rows;

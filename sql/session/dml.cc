@@ -290,6 +290,17 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Insert(const ast::InsertStmt& s
     for (size_t c = 0; c < row.size(); ++c) row[c].set_type(table.columns[c].type);
     return row;
   };
+  if (explain_capture_ != nullptr && source == nullptr && stmt.source != nullptr) {
+    // EXPLAIN shows VALUES as the scan it is (the same expressions, evaluated there).
+    std::vector<Type> types;
+    for (size_t i = 0; i < targets->size(); ++i) types.push_back(table.columns[static_cast<size_t>((*targets)[i])].type);
+    source = std::make_unique<ValuesOperator>(std::move(types), std::move(rows));
+    rows.clear();
+  }
+  if (PlanOnly()) {
+    if (source != nullptr) CapturePlan(*source);
+    co_return result;
+  }
   for (const auto& exprs : rows) {
     std::vector<Value> given;
     for (const BoundExprPtr& e : exprs) {
@@ -306,6 +317,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Insert(const ast::InsertStmt& s
     ExecContext ctx = NewContext(params);
     auto chunks = co_await Drain(*source, ctx);
     if (!chunks.ok()) co_return chunks.status();
+    if (explain_capture_ != nullptr) CapturePlan(*source);
     for (const DataChunk& chunk : *chunks) {
       for (size_t r = 0; r < chunk.count(); ++r) {
         std::vector<Value> given;
@@ -373,9 +385,14 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Update(const ast::UpdateStmt& s
   if (!returning.ok()) co_return returning.status();
   StatementResult result;
   DescribeReturning(*returning, &result);
+  if (PlanOnly()) {
+    CapturePlan(*op);
+    co_return result;
+  }
   ExecContext ctx = NewContext(params);
   auto chunks = co_await Drain(*op, ctx);
   if (!chunks.ok()) co_return chunks.status();
+  if (explain_capture_ != nullptr) CapturePlan(*op);
   const size_t width = table.columns.size();
   absl::btree_set<std::string> seen;  // keys updated
   for (const DataChunk& chunk : *chunks) {
@@ -428,10 +445,15 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Delete(const ast::DeleteStmt& s
   if (!returning.ok()) co_return returning.status();
   StatementResult result;
   DescribeReturning(*returning, &result);
+  if (PlanOnly()) {
+    CapturePlan(*op);
+    co_return result;
+  }
   TableWriter writer(table, access_);
   ExecContext ctx = NewContext(params);
   auto chunks = co_await Drain(*op, ctx);
   if (!chunks.ok()) co_return chunks.status();
+  if (explain_capture_ != nullptr) CapturePlan(*op);
   const size_t width = table.columns.size();
   absl::btree_set<std::string> seen;  // keys deleted (USING may match a row several times)
   for (const DataChunk& chunk : *chunks) {

@@ -2,12 +2,17 @@
 // indented as PostgreSQL's text format indents children ("  ->  "). With ANALYZE the
 // query runs (its rows discarded) with the operators counting, and each line gets the
 // actual time (first batch..last, ms), rows and loops, per loop as PostgreSQL averages
-// them (an index nested loop's inner scan runs once per outer row). No cost estimates:
-// the output is PostgreSQL's with COSTS OFF.
+// them (an index nested loop's inner scan runs once per outer row). Unless COSTS OFF,
+// each line first gets the planner's estimate (planner/cost.h), in PostgreSQL's form:
+// (cost=startup..total rows=N width=W).
+#include <algorithm>
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/env/assert.h"
 #include "sql/common/sql_error.h"
+#include "sql/planner/cost.h"
 #include "sql/planner/planner.h"
 #include "sql/session/sql_engine.h"
 
@@ -19,6 +24,12 @@ double Millis(absl::Duration d) { return absl::ToDoubleMicroseconds(d) / 1000.0;
 void Render(const Operator& op, int depth, const ast::ExplainStmt& explain, std::vector<std::string>* lines) {
   std::string line = depth == 0 ? "" : absl::StrCat(std::string(2 + 6 * (depth - 1), ' '), "->  ");
   absl::StrAppend(&line, op.Describe());
+  if (explain.costs) {
+    const CostEstimate e = EstimateCost(op);
+    // Rows as PostgreSQL shows an estimate: rounded, at least 1.
+    absl::StrAppend(&line, absl::StrFormat("  (cost=%.2f..%.2f rows=%.0f width=%d)", e.startup, e.total,
+                                           std::max(1.0, std::rint(e.rows)), e.width));
+  }
   if (explain.analyze) {
     const Operator::Stats& s = op.stats();
     // Per loop, as PostgreSQL averages them: rows rounded, times in ms.
@@ -26,10 +37,10 @@ void Render(const Operator& op, int depth, const ast::ExplainStmt& explain, std:
     if (s.loops == 0) {
       absl::StrAppend(&line, " (never executed)");
     } else if (explain.timing) {
-      absl::StrAppend(&line, absl::StrFormat("  (actual time=%.3f..%.3f rows=%.0f loops=%d)", Millis(s.startup) / loops,
+      absl::StrAppend(&line, absl::StrFormat(" (actual time=%.3f..%.3f rows=%.0f loops=%d)", Millis(s.startup) / loops,
                                              Millis(s.total) / loops, static_cast<double>(s.rows) / loops, s.loops));
     } else {
-      absl::StrAppend(&line, absl::StrFormat("  (actual rows=%.0f loops=%d)", static_cast<double>(s.rows) / loops, s.loops));
+      absl::StrAppend(&line, absl::StrFormat(" (actual rows=%.0f loops=%d)", static_cast<double>(s.rows) / loops, s.loops));
     }
   }
   lines->push_back(std::move(line));
@@ -39,13 +50,34 @@ void Render(const Operator& op, int depth, const ast::ExplainStmt& explain, std:
   for (const Operator* child : op.children()) Render(*child, depth + 1, explain, lines);
 }
 
+std::string DmlLine(const char* command, const std::vector<std::string>& table, const std::string& alias) {
+  QUANTA_ASSERT(!table.empty());
+  std::string line = absl::StrCat(command, " on ", table.back());
+  if (!alias.empty() && alias != table.back()) absl::StrAppend(&line, " ", alias);
+  return line;
+}
+
+StatementResult PlanResult(std::vector<std::string> lines) {
+  StatementResult result;
+  result.tag = "EXPLAIN";
+  result.returns_rows = true;
+  result.columns.push_back(ResultColumn{"QUERY PLAN", Type(TypeId::kText)});
+  for (std::string& line : lines) result.rows.push_back({std::move(line)});
+  return result;
+}
+
 }  // namespace
 
 Task<absl::StatusOr<StatementResult>> SqlEngine::Explain(const ast::ExplainStmt& explain, const CatalogSnapshot& catalog,
                                                          const std::vector<Value>& params) {
   const ast::Statement& target = *explain.target;
+  if (target.kind == ast::Statement::Kind::kInsert || target.kind == ast::Statement::Kind::kUpdate ||
+      target.kind == ast::Statement::Kind::kDelete) {
+    co_return co_await ExplainWrite(explain, catalog, params);
+  }
   if (target.kind != ast::Statement::Kind::kSelect) {
-    co_return SqlError(sqlstate::kFeatureNotSupported, "EXPLAIN supports queries (SELECT, VALUES, WITH) only, for now");
+    co_return SqlError(sqlstate::kFeatureNotSupported,
+                       "EXPLAIN supports queries (SELECT, VALUES, WITH), INSERT, UPDATE and DELETE only");
   }
   const absl::Duration planning_start = env_.MonotonicNow();
   std::vector<Type> param_types;
@@ -76,12 +108,60 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Explain(const ast::ExplainStmt&
     lines.push_back(absl::StrFormat("Planning Time: %.3f ms", Millis(planned)));
     lines.push_back(absl::StrFormat("Execution Time: %.3f ms", Millis(executed)));
   }
-  StatementResult result;
-  result.tag = "EXPLAIN";
-  result.returns_rows = true;
-  result.columns.push_back(ResultColumn{"QUERY PLAN", Type(TypeId::kText)});
-  for (std::string& line : lines) result.rows.push_back({std::move(line)});
-  co_return result;
+  co_return PlanResult(std::move(lines));
+}
+
+void SqlEngine::CapturePlan(const Operator& source) {
+  QUANTA_ASSERT(explain_capture_ != nullptr && explain_capture_->explain != nullptr);
+  QUANTA_ASSERT(!explain_capture_->captured);  // one row source per statement
+  Render(source, 1, *explain_capture_->explain, &explain_capture_->lines);
+  const CostEstimate e = EstimateCost(source);
+  explain_capture_->startup = e.startup;
+  explain_capture_->total = e.total;
+  explain_capture_->captured = true;
+}
+
+// The statement's own line ("Update on t"), as PostgreSQL's ModifyTable node prints:
+// no rows of its own (without RETURNING), its source's cost; under it the source's plan.
+// With ANALYZE the write runs and commits, as PostgreSQL's does.
+Task<absl::StatusOr<StatementResult>> SqlEngine::ExplainWrite(const ast::ExplainStmt& explain, const CatalogSnapshot& catalog,
+                                                              const std::vector<Value>& params) {
+  const ast::Statement& target = *explain.target;
+  ExplainCapture capture;
+  capture.explain = &explain;
+  capture.execute = explain.analyze;
+  QUANTA_ASSERT(explain_capture_ == nullptr);
+  explain_capture_ = &capture;
+  const absl::Duration start = env_.MonotonicNow();
+  absl::StatusOr<StatementResult> done;
+  std::string line;
+  switch (target.kind) {
+    case ast::Statement::Kind::kInsert:
+      line = DmlLine("Insert", target.insert->table, target.insert->alias);
+      done = co_await Insert(*target.insert, catalog, params);
+      break;
+    case ast::Statement::Kind::kUpdate:
+      line = DmlLine("Update", target.update->table, target.update->alias);
+      done = co_await Update(*target.update, catalog, params);
+      break;
+    default:
+      QUANTA_ASSERT(target.kind == ast::Statement::Kind::kDelete);
+      line = DmlLine("Delete", target.del->table, target.del->alias);
+      done = co_await Delete(*target.del, catalog, params);
+      break;
+  }
+  const absl::Duration elapsed = env_.MonotonicNow() - start;
+  explain_capture_ = nullptr;
+  if (!done.ok()) co_return done.status();
+  if (explain.costs) absl::StrAppend(&line, absl::StrFormat("  (cost=%.2f..%.2f rows=0 width=0)", capture.startup, capture.total));
+  if (explain.analyze) {
+    absl::StrAppend(&line, explain.timing ? absl::StrFormat(" (actual time=%.3f..%.3f rows=0 loops=1)", Millis(elapsed), Millis(elapsed))
+                                          : std::string(" (actual rows=0 loops=1)"));
+  }
+  std::vector<std::string> lines = {std::move(line)};
+  for (std::string& l : capture.lines) lines.push_back(std::move(l));
+  if (explain.analyze && explain.summary) lines.push_back(absl::StrFormat("Execution Time: %.3f ms", Millis(elapsed)));
+  co_return PlanResult(std::move(lines));
 }
 
 }  // namespace quanta::sql

@@ -72,6 +72,7 @@ ExecContext SqlEngine::NewContext(const std::vector<Value>& params) {
   ctx.scan_batch = options_.scan_batch;
   ctx.work_mem_bytes = settings_.WorkMemBytes();
   ctx.temp = &temp_;
+  ctx.instrument = explain_capture_ != nullptr && explain_capture_->execute;
   QUANTA_ASSERT(ctx.scan_batch >= 1 && ctx.scan_batch <= kBatchSize);
   ctx.last_yield = env_.MonotonicNow();
   const absl::Duration timeout = settings_.StatementTimeout();
@@ -172,9 +173,12 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::ExecuteStatement(const ast::Sta
       stmt.kind == ast::Statement::Kind::kReset) {
     co_return RunSetting(stmt);  // session state only: no catalog, no store, any node
   }
-  const bool writes = stmt.kind != ast::Statement::Kind::kSelect && stmt.kind != ast::Statement::Kind::kExplain;
+  // EXPLAIN ANALYZE of a write runs the write: it is one.
+  const ast::Statement& effective =
+      stmt.kind == ast::Statement::Kind::kExplain && stmt.explain->analyze ? *stmt.explain->target : stmt;
+  const bool writes = effective.kind != ast::Statement::Kind::kSelect && effective.kind != ast::Statement::Kind::kExplain;
   if (writes) {
-    absl::Status writable = access_.Writable(CommandName(stmt));
+    absl::Status writable = access_.Writable(CommandName(effective));
     if (!writable.ok()) co_return writable;
   }
   // A query that may call nextval writes too: serialized like any writer, so two
@@ -190,7 +194,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::ExecuteStatement(const ast::Sta
   session_.current_schema = path_schemas.empty() ? "" : path_schemas.front();
   session_.catalog = &snapshot;
   std::optional<StatementSequences> sequences;
-  if (mentions_sequences || TargetDefaultsUseSequences(stmt, snapshot, session_.search_path)) {
+  if (mentions_sequences || TargetDefaultsUseSequences(effective, snapshot, session_.search_path)) {
     auto states = co_await LoadSequenceStates();
     if (!states.ok()) co_return states.status();
     sequences.emplace(snapshot, session_.search_path, std::move(*states), sequence_session_, access_.Writable("nextval"));

@@ -143,6 +143,24 @@ class SqlEngine {
   Task<absl::StatusOr<StatementResult>> Delete(const ast::DeleteStmt& stmt, const CatalogSnapshot& catalog,
                                                const std::vector<Value>& params);
 
+  // EXPLAIN of INSERT/UPDATE/DELETE (explain.cc): the statement runs with a capture
+  // set, which renders its row source's plan into `lines` (at depth 1, under the
+  // statement's own line); without `execute` it stops right after planning, having
+  // written nothing.
+  struct ExplainCapture {
+    const ast::ExplainStmt* explain = nullptr;
+    bool execute = false;
+    std::vector<std::string> lines;
+    bool captured = false;
+    double startup = 0, total = 0;  // the source's estimated cost
+  };
+  Task<absl::StatusOr<StatementResult>> ExplainWrite(const ast::ExplainStmt& explain, const CatalogSnapshot& catalog,
+                                                     const std::vector<Value>& params);
+  // Renders `source` into explain_capture_ (REQUIRES: one is set).
+  void CapturePlan(const Operator& source);
+  // Whether a DML statement should stop after planning (EXPLAIN without ANALYZE).
+  bool PlanOnly() const { return explain_capture_ != nullptr && !explain_capture_->execute; }
+
   // A fresh execution context for one statement.
   ExecContext NewContext(const std::vector<Value>& params);
   // Commits the rows a DML statement wrote (none: no write at all).
@@ -164,6 +182,7 @@ class SqlEngine {
   StatementSequences* sequences_ = nullptr;      // the running statement's, if it uses any
   bool sequences_committed_ = false;             // their writes went out with the statement's
   int64_t statement_micros_ = 0;                 // the running statement's now()
+  ExplainCapture* explain_capture_ = nullptr;    // EXPLAIN of a write, while it runs
 };
 
 }  // namespace quanta::sql
