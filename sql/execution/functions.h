@@ -52,6 +52,9 @@ std::optional<absl::StatusOr<FunctionMatch>> ResolveArrayFunction(std::string_vi
 // argument is json.
 std::optional<absl::StatusOr<FunctionMatch>> ResolveJsonOperator(std::string_view op, const Type& left, const Type& right);
 std::optional<absl::StatusOr<FunctionMatch>> ResolveJsonFunction(std::string_view name, const std::vector<Type>& args);
+// json[b]_each[_text]'s key column (values: false, -> text[]) or value column (json[b][]
+// or text[]) as an array of the object's members; the node's name is the function's.
+ScalarKernel JsonEachKernel(bool values);
 
 // Whether `name` is an aggregate function name (count, sum, avg, min, max...).
 bool IsAggregateName(std::string_view name);

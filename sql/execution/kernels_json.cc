@@ -124,6 +124,29 @@ absl::Status Elements(const BoundExpr& self, const Args& args, const Rows& rows,
   });
 }
 
+// json[b]_each[_text]'s two columns as arrays (self.name is the function called): the
+// keys (text[]) or the values (json[b][] or text[]), unnested side by side in FROM.
+template <bool kValues>
+absl::Status EachMember(const BoundExpr& self, const Args& args, const Rows& rows, Vector* out) {
+  const bool jsonb = args[0]->type().id == TypeId::kJsonb;
+  const bool as_text = absl::EndsWith(self.name, "_text");
+  const Type element(self.type.element);
+  return ForStrictRows(args, rows, [&](uint32_t r) -> absl::Status {
+    auto members = JsonObjectMembers(args[0]->Str(r), as_text, jsonb, self.name);
+    if (!members.ok()) return members.status();
+    std::string bytes;
+    for (auto& [key, value] : *members) {
+      if (!kValues) {
+        AppendArrayElement(Value::String(element, std::move(key)), &bytes);
+      } else {
+        AppendArrayElement(value.has_value() ? Value::String(element, std::move(*value)) : Value::Null(element), &bytes);
+      }
+    }
+    out->SetStr(r, std::move(bytes));
+    return absl::OkStatus();
+  });
+}
+
 // to_json(text) / to_jsonb(text): a JSON string.
 absl::Status QuoteText(const BoundExpr&, const Args& args, const Rows& rows, Vector* out) {
   return ForStrictRows(args, rows, [&](uint32_t r) {
@@ -140,6 +163,8 @@ absl::Status NoOperator(std::string_view op, const Type& l, const Type& r) {
 bool Stringish(const Type& t) { return t.is_string() || t.id == TypeId::kUnknown; }
 
 }  // namespace
+
+ScalarKernel JsonEachKernel(bool values) { return values ? &EachMember<true> : &EachMember<false>; }
 
 std::optional<absl::StatusOr<FunctionMatch>> ResolveJsonOperator(std::string_view op, const Type& left, const Type& right) {
   if (!IsJson(left) && !IsJson(right)) return std::nullopt;

@@ -124,34 +124,66 @@ absl::StatusOr<bool> SetCursor::NextInSeries(Value* out) {
   return true;
 }
 
-FunctionScanOperator::FunctionScanOperator(SetFunctionCall call) : Operator({call.type}), call_(std::move(call)) {
-  QUANTA_ASSERT(call_.level == 0);
+namespace {
+
+std::vector<Type> ScanTypes(const std::vector<SetFunctionCall>& calls, bool ordinality) {
+  std::vector<Type> types;
+  for (const SetFunctionCall& c : calls) types.push_back(c.type);
+  if (ordinality) types.push_back(Type(TypeId::kInt8));
+  return types;
+}
+
+}  // namespace
+
+FunctionScanOperator::FunctionScanOperator(std::vector<SetFunctionCall> calls, bool ordinality)
+    : Operator(ScanTypes(calls, ordinality)), calls_(std::move(calls)), ordinality_(ordinality), cursors_(calls_.size()) {
+  QUANTA_ASSERT(!calls_.empty());
+  for (const SetFunctionCall& c : calls_) QUANTA_ASSERT(c.level == 0);
 }
 
 Task<absl::StatusOr<bool>> FunctionScanOperator::NextBatch(ExecContext& ctx, DataChunk* out) {
   out->Reset();
   if (!started_) {
     started_ = true;
-    std::vector<Value> args;
-    for (const BoundExprPtr& a : call_.args) {
-      auto value = EvaluateConstant(*a, ctx.eval);
-      if (!value.ok()) co_return value.status();
-      args.push_back(std::move(*value));
+    for (size_t c = 0; c < calls_.size(); ++c) {
+      std::vector<Value> args;
+      for (const BoundExprPtr& a : calls_[c].args) {
+        auto value = EvaluateConstant(*a, ctx.eval);
+        if (!value.ok()) co_return value.status();
+        args.push_back(std::move(*value));
+      }
+      absl::Status s = cursors_[c].Start(calls_[c], std::move(args));
+      if (!s.ok()) co_return s;
     }
-    absl::Status s = cursor_.Start(call_, std::move(args));
-    if (!s.ok()) co_return s;
   }
-  std::vector<Value> values;
-  Value v;
-  while (!done_ && values.size() < kBatchSize) {
-    auto more = cursor_.Next(&v);
-    if (!more.ok()) co_return more.status();
-    done_ = !*more;
-    if (*more) values.push_back(std::move(v));
+  std::vector<std::vector<Value>> columns(calls_.size());
+  size_t n = 0;
+  while (!done_ && n < kBatchSize) {
+    bool any = false;
+    for (size_t c = 0; c < calls_.size(); ++c) {
+      Value v = Value::Null(calls_[c].type);
+      auto more = cursors_[c].Next(&v);
+      if (!more.ok()) co_return more.status();
+      any = any || *more;
+      columns[c].push_back(std::move(v));
+    }
+    if (!any) {
+      for (std::vector<Value>& column : columns) column.pop_back();
+      done_ = true;
+      break;
+    }
+    ++n;
   }
-  const size_t n = values.size();
-  out->columns.emplace_back(types_[0], n);
-  for (size_t i = 0; i < n; ++i) out->columns[0].SetValue(i, values[i]);
+  for (size_t c = 0; c < calls_.size(); ++c) {
+    QUANTA_ASSERT(columns[c].size() == n);
+    out->columns.emplace_back(types_[c], n);
+    for (size_t i = 0; i < n; ++i) out->columns[c].SetValue(i, columns[c][i]);
+  }
+  if (ordinality_) {
+    out->columns.emplace_back(types_.back(), n);
+    for (size_t i = 0; i < n; ++i) out->columns.back().SetInt(i, ++returned_);
+  }
+  QUANTA_ASSERT(out->columns.size() == types_.size());
   out->set_count(n);
   ChargeRows(ctx, n);
   co_await MaybeYield(ctx);

@@ -59,22 +59,26 @@ class SetCursor {
   size_t index_ = 0;
 };
 
-// A set-returning call in FROM: its arguments are evaluated when the first batch is
-// asked for; rows come kBatchSize at a time (a series may be long: work is charged and
-// the operator yields like a scan).
+// Set-returning calls in FROM, one column each, in lockstep as PostgreSQL's ROWS FROM
+// (unnest(a, b), json_each's key and value): a row while any call has one, the ended
+// calls' columns NULL. With `ordinality`, a last bigint column numbers the rows from 1.
+// Arguments are evaluated when the first batch is asked for; rows come kBatchSize at a
+// time (a series may be long: work is charged and the operator yields like a scan).
 class FunctionScanOperator : public Operator {
  public:
-  explicit FunctionScanOperator(SetFunctionCall call);
-  std::string Describe() const override { return std::string("Function Scan on ") + call_.name(); }
+  FunctionScanOperator(std::vector<SetFunctionCall> calls, bool ordinality);
+  std::string Describe() const override { return std::string("Function Scan on ") + calls_[0].name(); }
 
  protected:
   Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
 
  private:
-  SetFunctionCall call_;
+  std::vector<SetFunctionCall> calls_;  // non-empty
+  bool ordinality_;
   bool started_ = false;
   bool done_ = false;
-  SetCursor cursor_;
+  int64_t returned_ = 0;  // rows so far (the ordinality of the last)
+  std::vector<SetCursor> cursors_;  // one per call
 };
 
 }  // namespace quanta::sql

@@ -150,6 +150,7 @@ struct TableRef {
   bool lateral = false;
   // kFunction: generate_series(...) and friends
   ExprPtr function;
+  bool with_ordinality = false;  // WITH ORDINALITY: a last bigint column numbering the rows
 };
 
 struct CommonTableExpr {

@@ -421,6 +421,11 @@ absl::StatusOr<ast::TableRefPtr> Parser::ParseTablePrimary() {
       if (!call.ok()) return call.status();
       ref->kind = ast::TableRef::Kind::kFunction;
       ref->function = std::move(*call);
+      if (IsKeyword("with") && IsKeyword("ordinality", 1)) {
+        Advance();
+        Advance();
+        ref->with_ordinality = true;
+      }
     } else {
       ref->kind = ast::TableRef::Kind::kTable;
       ref->names = std::move(*names);

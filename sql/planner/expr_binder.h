@@ -136,6 +136,10 @@ class ExprBinder {
   // bound (42883 for argument types neither function takes).
   absl::StatusOr<SetFunctionCall> BindSetFunction(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,
                                                   const char* clause);
+  // A set-returning call in FROM: one call per output column (unnest(a, b, ...) is
+  // several, json[b]_each[_text] two: key and value), their names into *names.
+  absl::StatusOr<std::vector<SetFunctionCall>> BindFromFunction(const ast::Expr& e, const Scope& scope,
+                                                                std::vector<std::string>* names);
 
  private:
   absl::StatusOr<BoundExprPtr> BindNode(const ast::Expr& e, const Scope& scope, AggregationBinding* agg,

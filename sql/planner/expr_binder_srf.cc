@@ -4,6 +4,7 @@
 // it is refused with PostgreSQL's error for the place.
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/env/assert.h"
@@ -72,6 +73,16 @@ constexpr UnnestedFunction kUnnestedFunctions[] = {
     {"jsonb_object_keys", "jsonb_object_keys"},
 };
 
+// json[b]_each[_text]: two columns (key, value), so FROM only. The name as a static
+// string (a SetFunctionCall's sql_name), or null.
+const char* EachFunction(const std::string& name) {
+  for (const char* each : {"json_each", "jsonb_each", "json_each_text", "jsonb_each_text"}) {
+    if (name == each) return each;
+  }
+  return nullptr;
+}
+bool IsEachFunction(const std::string& name) { return EachFunction(name) != nullptr; }
+
 const UnnestedFunction* FindUnnested(const std::string& name) {
   for (const UnnestedFunction& f : kUnnestedFunctions) {
     if (name == f.name) return &f;
@@ -85,7 +96,8 @@ bool IsSetFunctionCall(const ast::Expr& e) {
   if (e.kind != ast::ExprKind::kFunc || e.over != nullptr || e.names.empty()) return false;
   if (e.names.size() > 2 || (e.names.size() == 2 && e.names[0] != "pg_catalog")) return false;
   const std::string& name = e.names.back();
-  return name == "generate_series" || name == "generate_subscripts" || name == "unnest" || FindUnnested(name) != nullptr;
+  return name == "generate_series" || name == "generate_subscripts" || name == "unnest" || FindUnnested(name) != nullptr ||
+         IsEachFunction(name);
 }
 
 bool ContainsSetFunction(const ast::Expr& e) {
@@ -156,6 +168,11 @@ absl::StatusOr<SetFunctionCall> ExprBinder::BindSetFunction(const ast::Expr& e, 
     return call;
   }
   if (name == "generate_subscripts") return BindSubscripts(std::move(*args), types, e.position);
+  if (IsEachFunction(name)) {
+    return SqlError(sqlstate::kFeatureNotSupported,
+                    absl::StrCat(name, "() returns records, which are supported in FROM only (SELECT * FROM ", name, "(...))"),
+                    e.position);
+  }
   auto type = SeriesType(types, e.position);
   if (!type.ok()) return type.status();
   call.function = SetFunction::kGenerateSeries;
@@ -168,6 +185,61 @@ absl::StatusOr<SetFunctionCall> ExprBinder::BindSetFunction(const ast::Expr& e, 
   }
   QUANTA_ASSERT(call.args.size() == types.size());
   return call;
+}
+
+absl::StatusOr<std::vector<SetFunctionCall>> ExprBinder::BindFromFunction(const ast::Expr& e, const Scope& scope,
+                                                                          std::vector<std::string>* names) {
+  QUANTA_ASSERT(IsSetFunctionCall(e) && names->empty());
+  const std::string& name = e.names.back();
+  std::vector<SetFunctionCall> calls;
+  const bool several = name == "unnest" && e.args.size() > 1;
+  if (!several && !IsEachFunction(name)) {
+    auto call = BindSetFunction(e, scope, nullptr, "functions in FROM");
+    if (!call.ok()) return call.status();
+    names->push_back(name);
+    calls.push_back(std::move(*call));
+    return calls;
+  }
+  auto args = BindArgs(e.args, scope, nullptr, "functions in FROM");
+  if (!args.ok()) return args.status();
+  std::vector<Type> types;
+  for (const BoundExprPtr& a : *args) types.push_back(a->type);
+  if (several) {  // unnest(a, b, ...): ROWS FROM (unnest(a), unnest(b), ...)
+    for (BoundExprPtr& a : *args) {
+      if (a->type.id != TypeId::kArray) return UndefinedFunction("unnest", types, e.position);
+      SetFunctionCall call;
+      call.function = SetFunction::kUnnest;
+      call.sql_name = "unnest";
+      call.type = Type(a->type.element);
+      call.args.push_back(std::move(a));
+      calls.push_back(std::move(call));
+      names->push_back("unnest");
+    }
+    return calls;
+  }
+  // json[b]_each[_text](doc): its keys and its values, unnested side by side.
+  const bool jsonb = absl::StartsWith(name, "jsonb");
+  const Type doc(jsonb ? TypeId::kJsonb : TypeId::kJson);
+  if (types.size() != 1 || (types[0].id != doc.id && types[0].id != TypeId::kUnknown)) {
+    return UndefinedFunction(name.c_str(), types, e.position);
+  }
+  const Type values = absl::EndsWith(name, "_text") ? Type::Array(TypeId::kText) : Type::Array(doc.id);
+  for (const bool value_column : {false, true}) {
+    auto arg = Coerce((*args)[0]->Clone(), doc, CastContext::kImplicit, e.position);
+    if (!arg.ok()) return arg.status();
+    BoundExprPtr array = MakeNode(BoundKind::kFunction, value_column ? values : Type::Array(TypeId::kText));
+    array->kernel = JsonEachKernel(value_column);
+    array->name = name;
+    array->args.push_back(std::move(*arg));
+    SetFunctionCall call;
+    call.function = SetFunction::kUnnest;
+    call.sql_name = EachFunction(name);
+    call.type = Type(array->type.element);
+    call.args.push_back(std::move(array));
+    calls.push_back(std::move(call));
+  }
+  *names = {"key", "value"};
+  return calls;
 }
 
 // generate_subscripts(anyarray, int4 [, bool]).

@@ -138,7 +138,7 @@ class ViewOperator : public Operator {
 
 }  // namespace
 
-absl::StatusOr<OperatorPtr> Planner::PlanFunctionScan(const ast::TableRef& ref) {
+absl::StatusOr<OperatorPtr> Planner::PlanFunctionScan(const ast::TableRef& ref, std::vector<std::string>* names) {
   const ast::Expr& call = *ref.function;
   Scope none;  // arguments read constants and, LATERAL, outer columns
   none.outer = outer_;
@@ -149,11 +149,18 @@ absl::StatusOr<OperatorPtr> Planner::PlanFunctionScan(const ast::TableRef& ref) 
     if (!value.ok()) return value.status();
     std::vector<BoundExprPtr> row;
     row.push_back(std::move(*value));
+    names->push_back(call.names.back());
+    if (ref.with_ordinality) {
+      row.push_back(MakeConstant(Value::Int(Type(TypeId::kInt8), 1)));
+      names->push_back("ordinality");
+    }
     return OperatorPtr(std::make_unique<ProjectOperator>(std::make_unique<OneRowOperator>(), std::move(row)));
   }
-  auto bound = binder_.BindSetFunction(call, none, nullptr, "functions in FROM");
+  auto bound = binder_.BindFromFunction(call, none, names);
   if (!bound.ok()) return bound.status();
-  return OperatorPtr(std::make_unique<FunctionScanOperator>(std::move(*bound)));
+  QUANTA_ASSERT(bound->size() == names->size());
+  if (ref.with_ordinality) names->push_back("ordinality");
+  return OperatorPtr(std::make_unique<FunctionScanOperator>(std::move(*bound), ref.with_ordinality));
 }
 
 absl::StatusOr<OperatorPtr> Planner::PlanView(const ViewDef& view, int position) {
@@ -295,13 +302,19 @@ absl::StatusOr<Planner::Source> Planner::PlanTableRef(const ast::TableRef& ref) 
     const std::vector<Type> types = source.op->types();
     for (size_t i = 0; i < types.size(); ++i) source.scope.columns.push_back(ScopeColumn{name, plan->names[i], types[i], false});
   } else if (ref.kind == ast::TableRef::Kind::kFunction) {
-    auto series = PlanFunctionScan(ref);
+    std::vector<std::string> columns;
+    auto series = PlanFunctionScan(ref, &columns);
     if (!series.ok()) return series.status();
     source.op = std::move(*series);
     name = ref.alias.empty() ? ref.function->names.back() : ref.alias;
-    // One column, named after the function (or the alias when there is no column alias).
-    source.scope.columns.push_back(ScopeColumn{name, ref.alias.empty() ? ref.function->names.back() : ref.alias,
-                                               source.op->types()[0], false});
+    // Columns named after the function (a function of one column: after the alias too,
+    // when there is no column alias), json_each's key and value, ordinality.
+    const size_t functions = columns.size() - (ref.with_ordinality ? 1 : 0);
+    if (functions == 1 && !ref.alias.empty() && columns[0] == ref.function->names.back()) columns[0] = ref.alias;
+    QUANTA_ASSERT(columns.size() == source.op->types().size());
+    for (size_t i = 0; i < columns.size(); ++i) {
+      source.scope.columns.push_back(ScopeColumn{name, columns[i], source.op->types()[i], false});
+    }
   } else {
     return SqlError(sqlstate::kFeatureNotSupported, "this FROM item is not supported yet", ref.position);
   }

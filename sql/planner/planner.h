@@ -72,7 +72,8 @@ class Planner {
   absl::StatusOr<const TableDef*> FindTable(const std::vector<std::string>& names, int position) const;
   ExprBinder& binder() { return binder_; }
   // generate_series(...) in FROM.
-  absl::StatusOr<OperatorPtr> PlanFunctionScan(const ast::TableRef& ref);
+  // A function in FROM; *names gets its columns' names (before aliases).
+  absl::StatusOr<OperatorPtr> PlanFunctionScan(const ast::TableRef& ref, std::vector<std::string>* names);
   // A view named in FROM: its query planned afresh (no outer names, no CTEs).
   absl::StatusOr<OperatorPtr> PlanView(const ViewDef& view, int position);
   // A FROM list (UPDATE ... FROM, DELETE ... USING): its items cross-joined, and their columns.

@@ -780,6 +780,21 @@ absl::StatusOr<std::vector<std::string>> JsonObjectKeys(std::string_view doc, bo
   return keys;
 }
 
+absl::StatusOr<std::vector<std::pair<std::string, std::optional<std::string>>>> JsonObjectMembers(std::string_view doc,
+                                                                                                  bool as_text, bool jsonb,
+                                                                                                  std::string_view function) {
+  ASSIGN_OR_RETURN(const JsonValue root, ParseOperand(doc, jsonb));
+  if (root.kind != JsonKind::kObject) {
+    if (jsonb) return SqlError(sqlstate::kInvalidParameterValue, absl::StrCat("cannot call ", std::string(function), " on a non-object"));
+    return SqlError(sqlstate::kInvalidParameterValue, root.kind == JsonKind::kArray ? "cannot deconstruct an array as an object"
+                                                                                    : "cannot deconstruct a scalar");
+  }
+  std::vector<std::pair<std::string, std::optional<std::string>>> members;
+  for (const JsonMember& m : root.members) members.emplace_back(m.key, ResultOf(m.value, doc, as_text, jsonb));
+  QUANTA_ASSERT(members.size() == root.members.size());
+  return members;
+}
+
 absl::StatusOr<int64_t> JsonArrayLength(std::string_view doc) {
   ASSIGN_OR_RETURN(const JsonValue root, ParseWith(doc, ParseOptions{.decode_strings = false}));
   if (root.kind == JsonKind::kObject) {

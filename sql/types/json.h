@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -141,6 +142,14 @@ absl::StatusOr<std::vector<std::optional<std::string>>> JsonArrayElements(std::s
 // json[b]_object_keys: the object's keys in stored order (json: duplicates included).
 // Errors: 22023 "cannot call <function> on an array" / "... on a scalar".
 absl::StatusOr<std::vector<std::string>> JsonObjectKeys(std::string_view doc, bool jsonb, std::string_view function);
+
+// json[b]_each[_text]: the object's (key, value) members in stored order, each value as
+// doc -> key (as_text: ->> key) gives it. Errors: 22023, json's "cannot deconstruct an
+// array as an object" / "cannot deconstruct a scalar", jsonb's "cannot call <function>
+// on a non-object".
+absl::StatusOr<std::vector<std::pair<std::string, std::optional<std::string>>>> JsonObjectMembers(std::string_view doc,
+                                                                                                  bool as_text, bool jsonb,
+                                                                                                  std::string_view function);
 
 // a @> b for jsonb (see JsonbValueContains).
 absl::StatusOr<bool> JsonbContains(std::string_view a, std::string_view b);
