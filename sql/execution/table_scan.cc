@@ -32,11 +32,16 @@ Task<absl::Status> TableScanOperator::NextRows(size_t batch) {
   range.reverse = backward_;
   CO_RETURN_IF_ERROR(co_await access_.ScanInto(index_ != nullptr ? index_->tree : tree_, std::move(range), &entries_));
   QUANTA_ASSERT(entries_.size() <= batch);
-  for (size_t i = 0; i < entries_.size(); ++i) {
-    const std::string_view key = entries_.key(i);
-    QUANTA_ASSERT(key >= resume_);
-    QUANTA_ASSERT(!end_.has_value() || key < *end_);
-    QUANTA_ASSERT(i == 0 || (backward_ ? key < entries_.key(i - 1) : entries_.key(i - 1) < key));
+  // The batch lies in the range: its first and last keys always checked, the order of
+  // every key in debug builds (three string compares a row were 6% of a scan).
+  if (!entries_.empty()) {
+    const std::string_view low = entries_.key(backward_ ? entries_.size() - 1 : 0);
+    const std::string_view high = entries_.key(backward_ ? 0 : entries_.size() - 1);
+    QUANTA_ASSERT(low >= resume_ && low <= high);
+    QUANTA_ASSERT(!end_.has_value() || high < *end_);
+  }
+  for (size_t i = 1; i < entries_.size(); ++i) {
+    QUANTA_DEBUG_ASSERT(backward_ ? entries_.key(i) < entries_.key(i - 1) : entries_.key(i - 1) < entries_.key(i));
   }
   if (!entries_.empty() && backward_) {
     end_ = std::string(entries_.key(entries_.size() - 1));  // the next batch: keys below the last one read

@@ -6,8 +6,8 @@
 // run; the ratio is what to report.
 //
 // Scale: QUANTA_BENCH_LINEITEM_ROWS rows (default 200000; TPC-H scale factor 1 is
-// 6001215). l_shipdate is an integer day number (QuantaDB has no date type yet); the
-// predicates use the same days as TPC-H's dates. PostgreSQL runs with its defaults
+// 6001215). l_shipdate is an integer day number (kept from before QuantaDB had dates,
+// so figures compare across versions); the predicates use the same days as TPC-H's dates. PostgreSQL runs with its defaults
 // (parallel workers on); QuantaDB answers in-process, PostgreSQL through a socket, so
 // the point and range queries favour QuantaDB by the protocol's round trip.
 #include <stdlib.h>
