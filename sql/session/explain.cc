@@ -73,7 +73,8 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Explain(const ast::ExplainStmt&
   const ast::Statement& target = *explain.target;
   if (target.kind == ast::Statement::Kind::kInsert || target.kind == ast::Statement::Kind::kUpdate ||
       target.kind == ast::Statement::Kind::kDelete) {
-    co_return co_await ExplainWrite(explain, catalog, params);
+    absl::StatusOr<StatementResult> written = co_await ExplainWrite(explain, catalog, params);
+    co_return written;
   }
   if (target.kind != ast::Statement::Kind::kSelect) {
     co_return SqlError(sqlstate::kFeatureNotSupported,
