@@ -98,6 +98,10 @@ absl::Status ArrayLength(const BoundExpr&, const Args& args, const Rows& rows, V
   });
 }
 
+void AppendElement(const Type& element, std::optional<std::string> value, std::string* bytes) {
+  AppendArrayElement(value.has_value() ? Value::String(element, std::move(*value)) : Value::Null(element), bytes);
+}
+
 // The arrays behind the json set-returning functions (unnested by the caller; these
 // names are reachable only as set-returning calls): json[b]_array_elements -> json[b][],
 // json[b]_array_elements_text -> text[], json[b]_object_keys -> text[].
@@ -111,13 +115,11 @@ absl::Status Elements(const BoundExpr& self, const Args& args, const Rows& rows,
     if (keys) {
       auto names = JsonObjectKeys(args[0]->Str(r), jsonb, self.name);
       if (!names.ok()) return names.status();
-      for (std::string& k : *names) AppendArrayElement(Value::String(element, std::move(k)), &bytes);
+      for (std::string& k : *names) AppendElement(element, std::move(k), &bytes);
     } else {
       auto elements = JsonArrayElements(args[0]->Str(r), as_text, jsonb, self.name);
       if (!elements.ok()) return elements.status();
-      for (std::optional<std::string>& e : *elements) {
-        AppendArrayElement(e.has_value() ? Value::String(element, std::move(*e)) : Value::Null(element), &bytes);
-      }
+      for (std::optional<std::string>& e : *elements) AppendElement(element, std::move(e), &bytes);
     }
     out->SetStr(r, std::move(bytes));
     return absl::OkStatus();
@@ -135,13 +137,7 @@ absl::Status EachMember(const BoundExpr& self, const Args& args, const Rows& row
     auto members = JsonObjectMembers(args[0]->Str(r), as_text, jsonb, self.name);
     if (!members.ok()) return members.status();
     std::string bytes;
-    for (auto& [key, value] : *members) {
-      if (!kValues) {
-        AppendArrayElement(Value::String(element, std::move(key)), &bytes);
-      } else {
-        AppendArrayElement(value.has_value() ? Value::String(element, std::move(*value)) : Value::Null(element), &bytes);
-      }
-    }
+    for (auto& [key, value] : *members) AppendElement(element, kValues ? std::move(value) : std::move(key), &bytes);
     out->SetStr(r, std::move(bytes));
     return absl::OkStatus();
   });

@@ -43,13 +43,10 @@ double Operations(const BoundExpr& e) {
 }
 
 CostEstimate Scan(const TableScanOperator& scan, double rows) {
-  std::vector<Type> table_types;
-  for (const ColumnDef& c : scan.table().columns) table_types.push_back(c.type);
-  const int table_width = RowWidth(table_types);
+  const int table_width = RowWidth(scan.table().ColumnTypes());
   CostEstimate e;
   if (!scan.ranged()) {  // a sequential read of every page
-    const double table_rows = rows;
-    e.total = Pages(table_rows, table_width) * kSeqPageCost + table_rows * kCpuTupleCost;
+    e.total = Pages(rows, table_width) * kSeqPageCost + rows * kCpuTupleCost;
     return e;
   }
   // A key range: the descent, then the rows' pages (random for a secondary index's
@@ -163,9 +160,11 @@ int AverageWidth(const Type& type) {
   return 32 + (std::min(maximum, 1000) - 32) / 2;
 }
 
-CostEstimate EstimateCost(const Operator& op) {
+namespace {
+
+const CostEstimate& Estimate(const Operator& op, CostEstimates* out) {
   std::vector<CostEstimate> in;
-  for (const Operator* c : op.children()) in.push_back(EstimateCost(*c));
+  for (const Operator* c : op.children()) in.push_back(Estimate(*c, out));
   const double rows = std::max(0.0, EstimateRows(op));
   CostEstimate e = OwnCost(op, in, rows);
   e.rows = rows;
@@ -184,7 +183,18 @@ CostEstimate EstimateCost(const Operator& op) {
   QUANTA_ASSERT(e.startup >= 0 && e.startup <= e.total + 1e-9);
   QUANTA_ASSERT(e.width >= 0);
   e.total = std::max(e.total, e.startup);
-  return e;
+  auto [it, inserted] = out->emplace(&op, e);
+  QUANTA_ASSERT(inserted);  // a tree: each operator once
+  return it->second;
+}
+
+}  // namespace
+
+CostEstimates EstimateCosts(const Operator& root) {
+  CostEstimates estimates;
+  Estimate(root, &estimates);
+  QUANTA_ASSERT(estimates.contains(&root));
+  return estimates;
 }
 
 }  // namespace quanta::sql

@@ -13,6 +13,7 @@
 // Invariants of every estimate: 0 <= startup <= total, rows >= 0, width >= 0.
 #pragma once
 
+#include "absl/container/flat_hash_map.h"
 #include "sql/execution/operator.h"
 
 namespace quanta::sql {
@@ -24,8 +25,10 @@ struct CostEstimate {
   int width = 0;  // average bytes per output row
 };
 
-// The estimate for the plan rooted at `op` (its children's included).
-CostEstimate EstimateCost(const Operator& op);
+// The estimates for every operator of the plan rooted at `root`, in one pass (each
+// node's cost includes its children's). Looked up by operator, never iterated.
+using CostEstimates = absl::flat_hash_map<const Operator*, CostEstimate>;  // lookup-only
+CostEstimates EstimateCosts(const Operator& root);
 
 // PostgreSQL's average width for a value of `type` (a declared varchar/char length
 // counts; numeric by its precision; unbounded text, bytea, json, arrays: 32).

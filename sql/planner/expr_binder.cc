@@ -1,6 +1,7 @@
 #include "sql/planner/expr_binder.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -61,13 +62,17 @@ bool ContainsSubquery(const ast::Expr& e) {
   return false;
 }
 
-void RenumberGroupSubqueryColumns(BoundExpr* e, const std::vector<int>& columns) {
-  if (e->kind == BoundKind::kColumn && e->column >= ExprBinder::kGroupSubqueryBase) {
-    const size_t i = static_cast<size_t>(e->column - ExprBinder::kGroupSubqueryBase);
+void RenumberPlaceholders(BoundExpr* e, int first, int limit, const std::vector<int>& columns) {
+  if (e->kind == BoundKind::kColumn && e->column >= first && e->column < limit) {
+    const size_t i = static_cast<size_t>(e->column - first);
     QUANTA_ASSERT(i < columns.size());
     e->column = columns[i];
   }
-  for (BoundExprPtr& a : e->args) RenumberGroupSubqueryColumns(a.get(), columns);
+  for (BoundExprPtr& a : e->args) RenumberPlaceholders(a.get(), first, limit, columns);
+}
+
+void RenumberGroupSubqueryColumns(BoundExpr* e, const std::vector<int>& columns) {
+  RenumberPlaceholders(e, ExprBinder::kGroupSubqueryBase, std::numeric_limits<int>::max(), columns);
 }
 
 std::string DeriveColumnName(const ast::Expr& e) {

@@ -87,6 +87,8 @@ struct AggregationBinding {
 // Whether `e` calls an aggregate (outside subqueries); whether it has a subquery.
 bool ContainsAggregate(const ast::Expr& e);
 bool ContainsSubquery(const ast::Expr& e);
+// Renumbers the placeholder columns first + i (those in [first, limit)) to columns[i].
+void RenumberPlaceholders(BoundExpr* e, int first, int limit, const std::vector<int>& columns);
 // Renumbers group-subquery placeholders (ExprBinder::kGroupSubqueryBase + i) to columns[i].
 void RenumberGroupSubqueryColumns(BoundExpr* e, const std::vector<int>& columns);
 

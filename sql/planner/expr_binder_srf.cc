@@ -113,12 +113,7 @@ bool ReturnsSet(const BoundExpr& e) {
 }
 
 void RenumberSetColumns(BoundExpr* e, const std::vector<int>& columns) {
-  if (IsPlaceholder(*e)) {
-    const size_t i = static_cast<size_t>(e->column - ExprBinder::kSetColumnBase);
-    QUANTA_ASSERT(i < columns.size());
-    e->column = columns[i];
-  }
-  for (BoundExprPtr& a : e->args) RenumberSetColumns(a.get(), columns);
+  RenumberPlaceholders(e, ExprBinder::kSetColumnBase, ExprBinder::kGroupSubqueryBase, columns);
 }
 
 absl::Status SetFunctionRefused(const char* where, int position) {

@@ -21,11 +21,12 @@ namespace {
 
 double Millis(absl::Duration d) { return absl::ToDoubleMicroseconds(d) / 1000.0; }
 
-void Render(const Operator& op, int depth, const ast::ExplainStmt& explain, std::vector<std::string>* lines) {
+void Render(const Operator& op, int depth, const ast::ExplainStmt& explain, const CostEstimates& costs,
+            std::vector<std::string>* lines) {
   std::string line = depth == 0 ? "" : absl::StrCat(std::string(2 + 6 * (depth - 1), ' '), "->  ");
   absl::StrAppend(&line, op.Describe());
   if (explain.costs) {
-    const CostEstimate e = EstimateCost(op);
+    const CostEstimate& e = costs.at(&op);
     // Rows as PostgreSQL shows an estimate: rounded, at least 1.
     absl::StrAppend(&line, absl::StrFormat("  (cost=%.2f..%.2f rows=%.0f width=%d)", e.startup, e.total,
                                            std::max(1.0, std::rint(e.rows)), e.width));
@@ -47,7 +48,7 @@ void Render(const Operator& op, int depth, const ast::ExplainStmt& explain, std:
   if (explain.analyze) {  // indented as the children's arrows are
     for (const std::string& detail : op.AnalyzeDetails()) lines->push_back(std::string(2 + 6 * depth, ' ') + detail);
   }
-  for (const Operator* child : op.children()) Render(*child, depth + 1, explain, lines);
+  for (const Operator* child : op.children()) Render(*child, depth + 1, explain, costs, lines);
 }
 
 std::string DmlLine(const char* command, const std::vector<std::string>& table, const std::string& alias) {
@@ -104,7 +105,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Explain(const ast::ExplainStmt&
     executed = env_.MonotonicNow() - start;
   }
   std::vector<std::string> lines;
-  Render(**root, 0, explain, &lines);
+  Render(**root, 0, explain, explain.costs ? EstimateCosts(**root) : CostEstimates(), &lines);
   if (explain.analyze && explain.summary) {
     lines.push_back(absl::StrFormat("Planning Time: %.3f ms", Millis(planned)));
     lines.push_back(absl::StrFormat("Execution Time: %.3f ms", Millis(executed)));
@@ -115,10 +116,10 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Explain(const ast::ExplainStmt&
 void SqlEngine::CapturePlan(const Operator& source) {
   QUANTA_ASSERT(explain_capture_ != nullptr && explain_capture_->explain != nullptr);
   QUANTA_ASSERT(!explain_capture_->captured);  // one row source per statement
-  Render(source, 1, *explain_capture_->explain, &explain_capture_->lines);
-  const CostEstimate e = EstimateCost(source);
-  explain_capture_->startup = e.startup;
-  explain_capture_->total = e.total;
+  const CostEstimates costs = EstimateCosts(source);
+  Render(source, 1, *explain_capture_->explain, costs, &explain_capture_->lines);
+  explain_capture_->startup = costs.at(&source).startup;
+  explain_capture_->total = costs.at(&source).total;
   explain_capture_->captured = true;
 }
 
