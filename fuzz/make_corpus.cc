@@ -2,6 +2,7 @@
 // starts from inputs that get past the checksums). Run by ci/fuzz.
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "engine/raft/conf_change.h"
 #include "engine/raft/wire.h"
@@ -14,6 +15,8 @@
 #include "engine/storage/write_set.h"
 #include "engine/wal/wal_format.h"
 #include "sim/workloads/record_codec.h"
+#include "sql/storage/row_codec.h"
+#include "sql/types/array.h"
 
 namespace {
 void Write(const std::string& path, const std::string& bytes) {
@@ -101,6 +104,26 @@ void WriteReplicationCorpus(const std::string& root) {
 
 }  // namespace
 
+// Rows of row_codec_fuzz's table (int8, float8, text, uuid, interval, numeric,
+// numeric(15,2), int4[]): a full one with a heap numeric, a NULL-laden one, a short one.
+void WriteRowCorpus(const std::string& root) {
+  using namespace quanta::sql;
+  const Type money(TypeId::kNumeric, ((15 << 16) | 2) + 4);
+  const std::vector<Value> full = {Value::Int(Type(TypeId::kInt8), -42),
+                                   Value::Float(Type(TypeId::kFloat8), 2.5),
+                                   Value::String(Type(TypeId::kText), "text"),
+                                   Value::String(Type(TypeId::kUuid), std::string(16, 'u')),
+                                   Value::String(Type(TypeId::kInterval), std::string(32, '\0')),
+                                   Value::Num(*Numeric::Parse("123456789012345678901234567890.125")),
+                                   Value::Num(Numeric::FromUnscaled(12345, 2), money),
+                                   Value::String(Type::Array(TypeId::kInt4), *ParseArrayLiteral("{1,2,3}", Type(TypeId::kInt4)))};
+  Write(root + "/row_codec/full", EncodeRowValues(full));
+  std::vector<Value> nulls = full;
+  for (size_t i = 1; i < nulls.size(); i += 2) nulls[i] = Value::Null(nulls[i].type());
+  Write(root + "/row_codec/nulls", EncodeRowValues(nulls));
+  Write(root + "/row_codec/short", EncodeRowValues({full[0], full[2]}));
+}
+
 int main(int argc, char** argv) {
   using namespace quanta::sim;
   if (argc != 2) {
@@ -112,6 +135,7 @@ int main(int argc, char** argv) {
                     page_dir = root + "/page", ws_dir = root + "/write_set", conf_dir = root + "/raft_conf_change",
                     message_dir = root + "/raft_message";
   WriteReplicationCorpus(root);
+  WriteRowCorpus(root);
   {
     quanta::raft::Message m;
     m.type = quanta::raft::MessageType::kAppend;
