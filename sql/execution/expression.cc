@@ -325,7 +325,7 @@ void FlattenAnd(const BoundExpr& e, std::vector<const BoundExpr*>* out) {
 // the same), and a row passes if every conjunct is true. No boolean vector is built
 // for the AND itself.
 absl::StatusOr<std::vector<uint32_t>> FilterConjunction(const BoundExpr& e, const DataChunk& in, const Rows& rows,
-                                                        const EvalContext& ctx) {
+                                                        const EvalContext& ctx, BeforeConjunct before) {
   std::vector<const BoundExpr*> conjuncts;
   FlattenAnd(e, &conjuncts);
   QUANTA_ASSERT(conjuncts.size() >= 2);
@@ -333,8 +333,10 @@ absl::StatusOr<std::vector<uint32_t>> FilterConjunction(const BoundExpr& e, cons
   std::vector<uint8_t> unknown(rows.count, 0);  // a conjunct was NULL: the row cannot pass
   for (const BoundExpr* c : conjuncts) {
     if (live.empty()) break;
+    const Rows judged = Narrow(rows, &live);
+    if (absl::Status s = before(*c, judged); !s.ok()) return s;
     Vector scratch;
-    auto v = Evaluate(*c, in, Narrow(rows, &live), ctx, &scratch);
+    auto v = Evaluate(*c, in, judged, ctx, &scratch);
     if (!v.ok()) return v.status();
     QUANTA_ASSERT((*v)->storage() == Storage::kInt);
     std::vector<uint32_t> next;
@@ -357,8 +359,14 @@ absl::StatusOr<std::vector<uint32_t>> FilterConjunction(const BoundExpr& e, cons
 
 absl::StatusOr<std::vector<uint32_t>> EvaluateFilter(const BoundExpr& e, const DataChunk& in, const Rows& rows,
                                                      const EvalContext& ctx) {
+  return EvaluateFilter(e, in, rows, ctx, [](const BoundExpr&, const Rows&) { return absl::OkStatus(); });
+}
+
+absl::StatusOr<std::vector<uint32_t>> EvaluateFilter(const BoundExpr& e, const DataChunk& in, const Rows& rows,
+                                                     const EvalContext& ctx, BeforeConjunct before) {
   QUANTA_ASSERT(e.type.id == TypeId::kBool);
-  if (e.kind == BoundKind::kAnd) return FilterConjunction(e, in, rows, ctx);
+  if (e.kind == BoundKind::kAnd) return FilterConjunction(e, in, rows, ctx, before);
+  if (absl::Status s = before(e, rows); !s.ok()) return s;
   Vector scratch;
   auto result = Evaluate(e, in, rows, ctx, &scratch);
   if (!result.ok()) return result.status();

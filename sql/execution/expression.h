@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "sql/execution/vector.h"
 #include "sql/planner/bound_expr.h"
@@ -48,6 +49,13 @@ absl::StatusOr<const Vector*> Evaluate(const BoundExpr& e, const DataChunk& in, 
 // not NULL).
 absl::StatusOr<std::vector<uint32_t>> EvaluateFilter(const BoundExpr& e, const DataChunk& in, const Rows& rows,
                                                      const EvalContext& ctx);
+// The same, calling `before(conjunct, rows)` ahead of evaluating each conjunct of a
+// top-level AND (the whole predicate if it is none) over the rows it judges, a subset
+// of the previous call's: a scan decodes the columns a conjunct reads just then, and
+// only for those rows (late materialization). An error from `before` is returned.
+using BeforeConjunct = absl::FunctionRef<absl::Status(const BoundExpr& conjunct, const Rows& rows)>;
+absl::StatusOr<std::vector<uint32_t>> EvaluateFilter(const BoundExpr& e, const DataChunk& in, const Rows& rows,
+                                                     const EvalContext& ctx, BeforeConjunct before);
 
 // A one-row chunk of `row`'s values (a column each), to evaluate expressions over a
 // single row (CHECK, RETURNING, ON CONFLICT).

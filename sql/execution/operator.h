@@ -89,6 +89,9 @@ class Operator {
   // Lines EXPLAIN ANALYZE prints under the operator's ("Sort Method: quicksort  Memory: 25kB").
   virtual std::vector<std::string> AnalyzeDetails() const { return {}; }
   virtual std::vector<const Operator*> children() const { return {}; }
+  // The rows of a batch EXPLAIN ANALYZE counts: its active ones (a scan with a pushed
+  // filter counts those it read).
+  virtual size_t CountedRows(const DataChunk& out) const { return out.active(); }
 
   const std::vector<Type>& types() const { return types_; }
 

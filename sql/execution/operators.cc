@@ -7,6 +7,7 @@
 #include "engine/env/status.h"
 #include "sql/common/sql_error.h"
 #include "sql/execution/kernels.h"
+#include "sql/execution/table_scan.h"
 #include "sql/storage/row_codec.h"
 
 namespace quanta::sql {
@@ -83,7 +84,7 @@ Task<absl::StatusOr<bool>> Operator::TimedNext(ExecContext& ctx, DataChunk* out)
   if (starts_loop) stats_.startup += took;
   stats_.total += took;
   ++stats_.batches;
-  if (more.ok()) stats_.rows += out->active();
+  if (more.ok()) stats_.rows += CountedRows(*out);
   in_loop_ = more.ok() && *more;
   QUANTA_ASSERT(stats_.loops <= stats_.batches && stats_.startup <= stats_.total);
   co_return more;
@@ -129,10 +130,17 @@ Task<absl::StatusOr<bool>> ValuesOperator::NextBatch(ExecContext& ctx, DataChunk
 }
 
 Task<absl::StatusOr<bool>> FilterOperator::NextBatch(ExecContext& ctx, DataChunk* out) {
+  if (!started_) {  // the plan is final: a scan right below applies the predicate itself
+    started_ = true;
+    if (auto* scan = dynamic_cast<TableScanOperator*>(child_.get())) {
+      scan->PushFilter(predicate_.get());
+      pushed_ = true;
+    }
+  }
   while (true) {
     auto more = co_await child_->Next(ctx, out);
     if (!more.ok()) co_return more.status();
-    if (out->active() > 0) {
+    if (out->active() > 0 && !pushed_) {
       auto kept = EvaluateFilter(*predicate_, *out, Rows::Of(*out), ctx.eval);
       if (!kept.ok()) co_return kept.status();
       out->Select(std::move(*kept));

@@ -58,6 +58,8 @@ class FilterOperator : public Operator {
  private:
   OperatorPtr child_;
   BoundExprPtr predicate_;
+  bool started_ = false;
+  bool pushed_ = false;  // into the table scan below, which then returns only passing rows
 };
 
 class ProjectOperator : public Operator {

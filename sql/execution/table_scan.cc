@@ -62,6 +62,52 @@ Task<absl::Status> TableScanOperator::NextRows(size_t batch) {
   co_return absl::OkStatus();
 }
 
+namespace {
+
+// Marks the table columns `e` reads (outer references are negative, the key column
+// past the table's: neither is decoded).
+void MarkColumns(const BoundExpr& e, std::vector<bool>* columns) {
+  if (e.kind == BoundKind::kColumn && e.column >= 0 && static_cast<size_t>(e.column) < columns->size()) {
+    (*columns)[static_cast<size_t>(e.column)] = true;
+  }
+  for (const BoundExprPtr& a : e.args) MarkColumns(*a, columns);
+}
+
+}  // namespace
+
+absl::Status TableScanOperator::Decode(ExecContext& ctx, const storage::ScanBatch& rows, DataChunk* out) {
+  decoder_.Clear();
+  for (size_t i = 0; i < rows.size(); ++i) RETURN_IF_ERROR(decoder_.Add(rows.value(i)));
+  QUANTA_ASSERT(decoder_.size() == rows.size());
+  out->set_count(rows.size());
+  if (filter_ == nullptr) {
+    for (size_t c = 0; c < column_count_; ++c) {
+      if (decodes(c)) RETURN_IF_ERROR(decoder_.DecodeColumn(c, nullptr, &out->columns[c]));
+    }
+    return absl::OkStatus();
+  }
+  // Late materialization: each conjunct's columns for the rows it judges, then the
+  // other columns for the rows that passed.
+  std::vector<bool> decoded(column_count_, false);
+  auto before = [&](const BoundExpr& conjunct, const Rows& judged) -> absl::Status {
+    std::vector<bool> reads(column_count_, false);
+    MarkColumns(conjunct, &reads);
+    for (size_t c = 0; c < column_count_; ++c) {
+      if (!reads[c] || decoded[c] || !decodes(c)) continue;
+      RETURN_IF_ERROR(decoder_.DecodeColumn(c, judged.sel, &out->columns[c]));
+      decoded[c] = true;  // for these rows, a superset of those any later conjunct judges
+    }
+    return absl::OkStatus();
+  };
+  ASSIGN_OR_RETURN(std::vector<uint32_t> passed, EvaluateFilter(*filter_, *out, Rows::Of(*out), ctx.eval, before));
+  QUANTA_ASSERT(passed.size() <= rows.size());
+  for (size_t c = 0; c < column_count_; ++c) {
+    if (decodes(c) && !decoded[c]) RETURN_IF_ERROR(decoder_.DecodeColumn(c, &passed, &out->columns[c]));
+  }
+  out->Select(std::move(passed));
+  return absl::OkStatus();
+}
+
 Task<absl::StatusOr<bool>> TableScanOperator::NextBatch(ExecContext& ctx, DataChunk* out) {
   out->Reset();
   if (done_) {
@@ -85,17 +131,11 @@ Task<absl::StatusOr<bool>> TableScanOperator::NextBatch(ExecContext& ctx, DataCh
       out->columns.emplace_back(types_[c], rows.size());
     }
   }
-  std::vector<Vector> decoded;
-  for (size_t c = 0; c < column_count_; ++c) decoded.push_back(std::move(out->columns[c]));
-  const std::vector<bool>* needed = needed_.empty() ? nullptr : &needed_;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    absl::Status s = DecodeRow(rows.value(i), &decoded, i, needed);
-    if (!s.ok()) co_return s;
-    if (with_keys_) out->columns[column_count_].SetStr(i, std::string(rows.key(i)));
+  if (with_keys_) {
+    for (size_t i = 0; i < rows.size(); ++i) out->columns[column_count_].SetStr(i, std::string(rows.key(i)));
   }
-  for (size_t c = 0; c < column_count_; ++c) out->columns[c] = std::move(decoded[c]);
-  QUANTA_ASSERT(out->columns.size() == types_.size());
-  out->set_count(rows.size());
+  CO_RETURN_IF_ERROR(Decode(ctx, rows, out));
+  QUANTA_ASSERT(out->columns.size() == types_.size() && out->count() == rows.size());
   ChargeRows(ctx, rows.size());
   if (entries_.size() < batch && index_ == nullptr) done_ = true;
   co_await MaybeYield(ctx);

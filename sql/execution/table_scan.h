@@ -18,6 +18,7 @@
 #include "sql/catalog/catalog.h"
 #include "sql/execution/operator.h"
 #include "sql/storage/data_access.h"
+#include "sql/storage/row_codec.h"
 
 namespace quanta::sql {
 
@@ -65,6 +66,16 @@ class TableScanOperator : public Operator {
     QUANTA_ASSERT(needed.size() == column_count_ && !with_keys_);
     needed_ = std::move(needed);
   }
+  // Applies `predicate` (a FilterOperator's, directly above, which owns it) while
+  // decoding: the columns each conjunct reads first, the others only for the rows that
+  // passed, so batches carry a selection and may have no active rows before the last
+  // (the filter above passes them on or skips them). Before the first batch.
+  void PushFilter(const BoundExpr* predicate) {
+    QUANTA_ASSERT(predicate != nullptr && filter_ == nullptr);
+    filter_ = predicate;
+  }
+  // EXPLAIN ANALYZE counts the rows read, as before a pushed filter.
+  size_t CountedRows(const DataChunk& out) const override { return out.count(); }
   // Whether column `i` is decoded (not pruned).
   bool decodes(size_t i) const { return needed_.empty() || (i < needed_.size() && needed_[i]); }
 
@@ -72,6 +83,8 @@ class TableScanOperator : public Operator {
   // Fills rows_ with the next batch of (key, row) pairs in key order, through the index
   // if there is one.
   Task<absl::Status> NextRows(size_t batch);
+  // Decodes `rows` into out's columns (allocated), applying the pushed filter if any.
+  absl::Status Decode(ExecContext& ctx, const storage::ScanBatch& rows, DataChunk* out);
 
   DataAccess& access_;
   const TableDef& table_;  // the catalog snapshot's, which outlives the plan
@@ -89,6 +102,8 @@ class TableScanOperator : public Operator {
   bool done_ = false;
   storage::ScanBatch entries_;  // reused batch to batch
   storage::ScanBatch rows_;     // through an index: the rows entries_ name
+  RowBatchDecoder decoder_{column_count_};  // reused batch to batch
+  const BoundExpr* filter_ = nullptr;       // pushed down by the filter above
 };
 
 }  // namespace quanta::sql
