@@ -331,12 +331,13 @@ Task<absl::Status> BTree::ScanNode(PageRef at, const ScanRange& range, ScanBatch
     const size_t hi = range.end.has_value() ? view.LowerBound(*range.end) : view.count();
     for (size_t k = 0; lo + k < hi && !*done; ++k) {
       const size_t i = range.reverse ? hi - 1 - k : lo + k;
-      if (view.overflow(i)) {
-        const OverflowRef overflow = DecodeOverflowRef(view.value(i));
+      const NodeView::LeafEntry cell = view.leaf_entry(i);
+      if (cell.overflow) {
+        const OverflowRef overflow = DecodeOverflowRef(cell.value);
         CO_ASSIGN_OR_RETURN(std::string value, co_await ReadOverflow(file_, overflow));
-        out->Add(view.key(i), value);
+        out->Add(cell.key, value);
       } else {
-        out->Add(view.key(i), view.value(i));
+        out->Add(cell.key, cell.value);
       }
       QUANTA_DEBUG_ASSERT(out->size() > first);
       *done = out->size() - first >= range.limit;

@@ -180,6 +180,14 @@ std::string_view NodeView::value(size_t i) const {
   return std::string_view(c + kLeafCellHeader + GetU16(c), GetU32(c + 3));
 }
 bool NodeView::overflow(size_t i) const { return (static_cast<uint8_t>(cell(i)[2]) & kOverflowFlag) != 0; }
+NodeView::LeafEntry NodeView::leaf_entry(size_t i) const {
+  QUANTA_DEBUG_ASSERT(leaf());
+  const char* c = cell(i);
+  const size_t key_bytes = GetU16(c);
+  return LeafEntry{std::string_view(c + kLeafCellHeader, key_bytes),
+                   std::string_view(c + kLeafCellHeader + key_bytes, GetU32(c + 3)),
+                   (static_cast<uint8_t>(c[2]) & kOverflowFlag) != 0};
+}
 PageRef NodeView::child(size_t i) const {
   const char* c = cell(i);
   return PageRef{GetU64(c + 2), GetU32(c + 10)};
@@ -187,6 +195,7 @@ PageRef NodeView::child(size_t i) const {
 
 size_t NodeView::LowerBound(std::string_view k) const {
   size_t lo = 0, hi = count();
+  if (hi == 0 || key(0) >= k) return 0;
   while (lo < hi) {
     const size_t mid = (lo + hi) / 2;
     if (key(mid) < k) {

@@ -81,8 +81,16 @@ class NodeView {
   std::string_view key(size_t i) const;
   std::string_view value(size_t i) const;  // leaf
   bool overflow(size_t i) const;           // leaf
+  // A leaf cell's key, value and overflow flag from one read of its header (a scan's
+  // per-row path).
+  struct LeafEntry {
+    std::string_view key, value;
+    bool overflow;
+  };
+  LeafEntry leaf_entry(size_t i) const;
   PageRef child(size_t i) const;           // interior
-  // The first index whose key is >= `key` (count() if none).
+  // The first index whose key is >= `key` (count() if none). A key at or below the
+  // first cell's (a scan entering the next leaf) costs one compare.
   size_t LowerBound(std::string_view key) const;
   // The child to descend into for `key` (interior).
   PageRef ChildFor(std::string_view key) const;

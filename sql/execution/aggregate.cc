@@ -394,8 +394,8 @@ Value AggregateOperator::GroupingValue(const AggregateSpec& spec, const Group& g
 }
 
 Task<absl::Status> AggregateOperator::Consume(ExecContext& ctx) {
+  DataChunk in;  // one chunk for every batch: the scan below reuses its vectors
   while (true) {
-    DataChunk in;
     auto more = co_await child_->Next(ctx, &in);
     if (!more.ok()) co_return more.status();
     if (in.active() > 0) {

@@ -109,13 +109,15 @@ absl::Status TableScanOperator::Decode(ExecContext& ctx, const storage::ScanBatc
 }
 
 Task<absl::StatusOr<bool>> TableScanOperator::NextBatch(ExecContext& ctx, DataChunk* out) {
-  out->Reset();
+  out->ResetRows();
   if (done_) {
+    out->Reset();
     for (const Type& t : types_) out->columns.emplace_back(t, 0);
     co_return false;
   }
   if (end_.has_value() && *end_ <= resume_) {  // an empty key range
     done_ = true;
+    out->Reset();
     for (const Type& t : types_) out->columns.emplace_back(t, 0);
     co_return false;
   }
@@ -124,11 +126,14 @@ Task<absl::StatusOr<bool>> TableScanOperator::NextBatch(ExecContext& ctx, DataCh
   if (!read.ok()) co_return read;
   const storage::ScanBatch& rows = index_ != nullptr ? rows_ : entries_;
   QUANTA_ASSERT(rows.size() <= batch);
+  // The caller's vectors from the last batch, if it passes the same chunk again, are
+  // reset in place: their buffers are reused (a batch's allocations were 8% of Q6).
+  out->columns.resize(types_.size());
   for (size_t c = 0; c < types_.size(); ++c) {
     if (c < needed_.size() && !needed_[c]) {
-      out->columns.emplace_back().SetConstant(Value::Null(types_[c]));  // never read: not decoded
+      out->columns[c].SetConstant(Value::Null(types_[c]));  // never read: not decoded
     } else {
-      out->columns.emplace_back(types_[c], rows.size());
+      out->columns[c].Reset(types_[c], rows.size());
     }
   }
   if (with_keys_) {

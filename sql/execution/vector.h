@@ -142,6 +142,11 @@ class DataChunk {
   }
   void Reset() {
     columns.clear();
+    ResetRows();
+  }
+  // No rows and no selection; the column vectors stay, for the producer to reset in
+  // place (reusing their buffers) or to replace.
+  void ResetRows() {
     count_ = 0;
     ClearSelection();
   }
