@@ -297,6 +297,49 @@ absl::StatusOr<Value> FinishInput(const AggregateSpec& spec, const AggregateStat
 
 }  // namespace
 
+namespace {
+
+// Feeds rows[k] of `arg` to state_of(k) for every k the FILTER flags keep (`included`:
+// empty for all) in one tight loop, for count and for sum/avg of integers, floats and
+// decimals without DISTINCT or ORDER BY. False if `spec` needs UpdateAggregate's
+// general path; *status holds an error of a sum past numeric's range.
+template <typename StateOf>
+bool UpdateSimple(const AggregateSpec& spec, const Vector* arg, const Rows& rows, const std::vector<uint8_t>& included,
+                  StateOf state_of, absl::Status* status) {
+  if (spec.distinct || !spec.order.empty()) return false;
+  const bool all = included.empty();
+  if (spec.kind == AggregateKind::kCountStar) {
+    for (size_t k = 0; k < rows.size(); ++k) state_of(k).count += (all || included[rows[k]]) ? 1 : 0;
+    return true;
+  }
+  QUANTA_ASSERT(arg != nullptr);
+  const bool sum = spec.kind == AggregateKind::kSum || spec.kind == AggregateKind::kAvg;
+  if (!sum && spec.kind != AggregateKind::kCount) return false;
+  const Storage storage = arg->storage();
+  if (sum && storage == Storage::kNumeric && !arg->decimal()) return false;
+  for (size_t k = 0; k < rows.size(); ++k) {
+    const uint32_t r = rows[k];
+    if ((!all && !included[r]) || arg->IsNull(r)) continue;
+    AggregateState& s = state_of(k);
+    ++s.count;
+    if (!sum) continue;
+    switch (storage) {
+      case Storage::kInt: s.int_sum += arg->Int(r); break;
+      case Storage::kFloat: s.float_sum += arg->Float(r); break;
+      case Storage::kNumeric:
+        if (absl::Status added = s.numeric_sum.AddUnscaled(arg->Unscaled(r), arg->decimal_scale()); !added.ok()) {
+          *status = std::move(added);
+          return true;
+        }
+        break;
+      case Storage::kString: QUANTA_UNREACHABLE("sum of strings");
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 absl::Status AggregateOperator::Accumulate(const DataChunk& in, const ExecContext& ctx) {
   const Rows rows = Rows::Of(in);
   std::vector<Vector> group_scratch(groups_.size());
@@ -331,10 +374,18 @@ absl::Status AggregateOperator::Accumulate(const DataChunk& in, const ExecContex
   for (size_t set = 0; set < set_count; ++set) {
     for (size_t a = 0; a < aggregates_.size(); ++a) {
       if (aggregates_[a].kind == AggregateKind::kGrouping) continue;
+      const std::vector<Group*>& of = targets[set];
+      absl::Status status;
+      const Vector* arg = arg_values[a].empty() ? nullptr : arg_values[a][0];
+      if (UpdateSimple(aggregates_[a], arg, rows, included[a], [&](size_t k) -> State& { return of[k]->states[a]; },
+                       &status)) {
+        RETURN_IF_ERROR(status);
+        continue;
+      }
       for (size_t k = 0; k < rows.size(); ++k) {
         const uint32_t r = rows[k];
         if (!included[a].empty() && !included[a][r]) continue;
-        RETURN_IF_ERROR(UpdateAggregate(aggregates_[a], targets[set][k]->states[a], arg_values[a], r));
+        RETURN_IF_ERROR(UpdateAggregate(aggregates_[a], of[k]->states[a], arg_values[a], r));
       }
     }
   }
@@ -361,19 +412,16 @@ bool AggregateOperator::Grouped(size_t set, size_t g) const { return sets_.empty
 
 AggregateOperator::Group& AggregateOperator::GroupOf(size_t set, const std::vector<const Vector*>& group_values,
                                                      uint32_t row) {
-  std::string key;
-  if (!sets_.empty()) {
-    key.append(reinterpret_cast<const char*>(&set), sizeof(set));
-    std::vector<const Vector*> grouped;
-    for (size_t g = 0; g < group_values.size(); ++g) {
-      if (Grouped(set, g)) grouped.push_back(group_values[g]);
-    }
-    key += GroupKey(grouped, row);
-  } else {
-    key = GroupKey(group_values, row);
+  std::string& key = key_scratch_;  // its buffer reused row to row
+  key.clear();
+  if (!sets_.empty()) key.append(reinterpret_cast<const char*>(&set), sizeof(set));
+  for (size_t g = 0; g < group_values.size(); ++g) {
+    if (Grouped(set, g)) AppendGroupKey(*group_values[g], row, &key);
   }
+  if (auto found = index_.find(key); found != index_.end()) return *groups_seen_[found->second];
   auto [it, inserted] = index_.try_emplace(key, groups_seen_.size());
-  if (inserted) {
+  QUANTA_ASSERT(inserted);
+  {
     auto group = std::make_unique<Group>();
     group->set = set;
     for (size_t g = 0; g < group_values.size(); ++g) {

@@ -110,6 +110,7 @@ class AggregateOperator : public Operator {
   std::vector<AggregateSpec> aggregates_;
   std::vector<std::vector<bool>> sets_;              // one per grouping set (see set_grouping_sets)
   absl::flat_hash_map<std::string, size_t> index_;  // lookup-only: group key → groups_seen_
+  std::string key_scratch_;                          // GroupOf's key buffer
   std::vector<std::unique_ptr<Group>> groups_seen_;   // in first-seen order
   bool consumed_ = false;
   size_t next_ = 0;

@@ -63,9 +63,40 @@ Task<void> MaybeYield(ExecContext& ctx) {
   ctx.batches_since_yield = 0;
 }
 
+void AppendGroupKey(const Vector& v, size_t row, std::string* out) {
+  if (v.IsNull(row)) {
+    out->push_back('\x01');
+    return;
+  }
+  switch (v.storage()) {
+    case Storage::kInt: {
+      out->push_back('\x02');
+      const int64_t i = v.Int(row);
+      out->append(reinterpret_cast<const char*>(&i), sizeof i);
+      return;
+    }
+    case Storage::kString: {
+      std::string_view s = v.Str(row);
+      if (v.type().id == TypeId::kBpchar) {
+        while (!s.empty() && s.back() == ' ') s.remove_suffix(1);  // char(n) ignores padding
+      }
+      const uint32_t n = static_cast<uint32_t>(s.size());
+      out->push_back('\x03');
+      out->append(reinterpret_cast<const char*>(&n), sizeof n);
+      out->append(s);
+      return;
+    }
+    case Storage::kFloat:
+    case Storage::kNumeric:
+      AppendKey(v, row, out);  // the canonical ordered key: -0 = 0, one NaN, 1.0 = 1.00
+      return;
+  }
+  QUANTA_UNREACHABLE("a storage class without a group key");
+}
+
 std::string GroupKey(const std::vector<const Vector*>& columns, size_t row) {
   std::string key;
-  for (const Vector* v : columns) AppendKey(*v, row, &key);
+  for (const Vector* v : columns) AppendGroupKey(*v, row, &key);
   return key;
 }
 

@@ -182,6 +182,10 @@ class RecursiveUnionOperator : public Operator {
 
 // The group key of row `row` of `columns`: equal exactly when SQL grouping treats the
 // values as equal (1.0 = 1.00, all NaNs alike, char(n) padding ignored).
+// Keys are only compared for equality, never ordered or stored: integers and strings
+// are their raw bytes, length-prefixed (no Value, no escaping).
 std::string GroupKey(const std::vector<const Vector*>& columns, size_t row);
+// Appends one column's part of a group key.
+void AppendGroupKey(const Vector& v, size_t row, std::string* out);
 
 }  // namespace quanta::sql

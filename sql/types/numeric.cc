@@ -617,16 +617,7 @@ absl::Status NumericSum::Add(const Numeric& v) {
   return absl::OkStatus();
 }
 
-absl::Status NumericSum::AddUnscaled(int64_t unscaled, int scale) {
-  if (!small_started_ || scale == small_scale_) {
-    const __int128 next = small_ + unscaled;
-    if (next < kSmallLimit && next > -kSmallLimit) {
-      small_started_ = true;
-      small_scale_ = scale;
-      small_ = next;
-      return absl::OkStatus();
-    }
-  }
+absl::Status NumericSum::AddUnscaledSlow(int64_t unscaled, int scale) {
   return Add(Numeric::FromUnscaled(unscaled, scale));
 }
 

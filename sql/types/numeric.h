@@ -141,11 +141,23 @@ class NumericSum {
   // Errors: 22003 past numeric's limits.
   absl::Status Add(const Numeric& v);
   // Adds unscaled × 10^-scale (a decimal vector's value: Numeric::FromUnscaled's).
-  absl::Status AddUnscaled(int64_t unscaled, int scale);
+  absl::Status AddUnscaled(int64_t unscaled, int scale) {
+    if (!small_started_ || scale == small_scale_) {  // inline: a sum's per-row path
+      const __int128 next = small_ + unscaled;
+      if (next < kSmallLimit && next > -kSmallLimit) {
+        small_started_ = true;
+        small_scale_ = scale;
+        small_ = next;
+        return absl::OkStatus();
+      }
+    }
+    return AddUnscaledSlow(unscaled, scale);
+  }
   absl::StatusOr<Numeric> Total() const;
 
  private:
   static constexpr __int128 kSmallLimit = static_cast<__int128>(1) << 126;
+  absl::Status AddUnscaledSlow(int64_t unscaled, int scale);
 
   bool small_started_ = false;
   int small_scale_ = 0;
