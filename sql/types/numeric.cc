@@ -562,27 +562,6 @@ absl::StatusOr<Numeric> Numeric::Decode(std::string_view bytes) {
   return n;
 }
 
-absl::StatusOr<bool> Numeric::DecodeUnscaled(std::string_view bytes, int scale, int64_t* unscaled) {
-  const size_t limbs = bytes.size() >= 3 ? (bytes.size() - 3) / 4 : 0;
-  if (bytes.size() < 3 || (bytes.size() - 3) % 4 != 0 || limbs > 2 || static_cast<uint8_t>(bytes[0]) > 1 || GetU16(bytes.data() + 1) != scale) {
-    auto full = Decode(bytes);  // damaged (its error), or valid but not of this form
-    if (!full.ok()) return full.status();
-    return false;
-  }
-  uint64_t magnitude = 0;
-  for (size_t i = limbs; i > 0; --i) {
-    const uint32_t limb = GetU32(bytes.data() + 3 + 4 * (i - 1));
-    if (limb >= kBase) return absl::DataLossError("numeric: bad digit group");
-    if (i == limbs && limb == 0) return absl::DataLossError("numeric: leading zero group");
-    magnitude = magnitude * kBase + limb;
-  }
-  const bool negative = bytes[0] == 1;
-  if (negative && limbs == 0) return absl::DataLossError("numeric: negative zero");
-  QUANTA_ASSERT(magnitude < kPow10Small[kSmallDigits]);
-  *unscaled = negative ? -static_cast<int64_t>(magnitude) : static_cast<int64_t>(magnitude);
-  return true;
-}
-
 uint64_t Numeric::Hash() const {
   if (nan_) return 0x9e3779b97f4a7c15ull;
   Limbs m = mag_;

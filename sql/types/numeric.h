@@ -102,10 +102,6 @@ class Numeric {
   // Compact binary form for vectors and rows; Decode validates (kDataLoss if damaged).
   std::string Encode() const;
   static absl::StatusOr<Numeric> Decode(std::string_view bytes);
-  // Decode straight to a decimal vector's form: true and *unscaled when `bytes` hold a
-  // number of display scale `scale` below 10^18 in magnitude; false when they hold
-  // anything else (decode it with Decode). Errors: Decode's, for damaged bytes.
-  static absl::StatusOr<bool> DecodeUnscaled(std::string_view bytes, int scale, int64_t* unscaled);
   // Digits before the point (0 for |x| < 1), for the precision check and div scale.
   int IntegerDigits() const;
   // Hash consistent with Compare (1.0 and 1.00 hash alike).
