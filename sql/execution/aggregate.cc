@@ -302,10 +302,10 @@ namespace {
 // Feeds rows[k] of `arg` to state_of(k) for every k the FILTER flags keep (`included`:
 // empty for all) in one tight loop, for count and for sum/avg of integers, floats and
 // decimals without DISTINCT or ORDER BY. False if `spec` needs UpdateAggregate's
-// general path; *status holds an error of a sum past numeric's range.
+// general path. Errors: a sum past numeric's range (22003).
 template <typename StateOf>
-bool UpdateSimple(const AggregateSpec& spec, const Vector* arg, const Rows& rows, const std::vector<uint8_t>& included,
-                  StateOf state_of, absl::Status* status) {
+absl::StatusOr<bool> UpdateSimple(const AggregateSpec& spec, const Vector* arg, const Rows& rows,
+                                  const std::vector<uint8_t>& included, StateOf state_of) {
   if (spec.distinct || !spec.order.empty()) return false;
   const bool all = included.empty();
   if (spec.kind == AggregateKind::kCountStar) {
@@ -327,10 +327,7 @@ bool UpdateSimple(const AggregateSpec& spec, const Vector* arg, const Rows& rows
       case Storage::kInt: s.int_sum += arg->Int(r); break;
       case Storage::kFloat: s.float_sum += arg->Float(r); break;
       case Storage::kNumeric:
-        if (absl::Status added = s.numeric_sum.AddUnscaled(arg->Unscaled(r), arg->decimal_scale()); !added.ok()) {
-          *status = std::move(added);
-          return true;
-        }
+        RETURN_IF_ERROR(s.numeric_sum.AddUnscaled(arg->Unscaled(r), arg->decimal_scale()));
         break;
       case Storage::kString: QUANTA_UNREACHABLE("sum of strings");
     }
@@ -375,13 +372,10 @@ absl::Status AggregateOperator::Accumulate(const DataChunk& in, const ExecContex
     for (size_t a = 0; a < aggregates_.size(); ++a) {
       if (aggregates_[a].kind == AggregateKind::kGrouping) continue;
       const std::vector<Group*>& of = targets[set];
-      absl::Status status;
       const Vector* arg = arg_values[a].empty() ? nullptr : arg_values[a][0];
-      if (UpdateSimple(aggregates_[a], arg, rows, included[a], [&](size_t k) -> State& { return of[k]->states[a]; },
-                       &status)) {
-        RETURN_IF_ERROR(status);
-        continue;
-      }
+      ASSIGN_OR_RETURN(const bool done, UpdateSimple(aggregates_[a], arg, rows, included[a],
+                                                     [&](size_t k) -> State& { return of[k]->states[a]; }));
+      if (done) continue;
       for (size_t k = 0; k < rows.size(); ++k) {
         const uint32_t r = rows[k];
         if (!included[a].empty() && !included[a][r]) continue;
@@ -419,19 +413,17 @@ AggregateOperator::Group& AggregateOperator::GroupOf(size_t set, const std::vect
     if (Grouped(set, g)) AppendGroupKey(*group_values[g], row, &key);
   }
   if (auto found = index_.find(key); found != index_.end()) return *groups_seen_[found->second];
-  auto [it, inserted] = index_.try_emplace(key, groups_seen_.size());
-  QUANTA_ASSERT(inserted);
-  {
-    auto group = std::make_unique<Group>();
-    group->set = set;
-    for (size_t g = 0; g < group_values.size(); ++g) {
-      group->keys.push_back(Grouped(set, g) ? group_values[g]->Get(row) : Value::Null(groups_[g]->type));
-    }
-    group->states.resize(aggregates_.size());
-    groups_seen_.push_back(std::move(group));
+  const bool inserted = index_.emplace(key, groups_seen_.size()).second;
+  QUANTA_ASSERT(inserted);  // (the lookup above found none)
+  auto group = std::make_unique<Group>();
+  group->set = set;
+  for (size_t g = 0; g < group_values.size(); ++g) {
+    group->keys.push_back(Grouped(set, g) ? group_values[g]->Get(row) : Value::Null(groups_[g]->type));
   }
+  group->states.resize(aggregates_.size());
+  groups_seen_.push_back(std::move(group));
   QUANTA_ASSERT(index_.size() == groups_seen_.size());
-  return *groups_seen_[it->second];
+  return *groups_seen_.back();
 }
 
 // GROUPING(...) of a group: a bit per argument, set where it is not grouped.

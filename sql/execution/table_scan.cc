@@ -62,19 +62,6 @@ Task<absl::Status> TableScanOperator::NextRows(size_t batch) {
   co_return absl::OkStatus();
 }
 
-namespace {
-
-// Marks the table columns `e` reads (outer references are negative, the key column
-// past the table's: neither is decoded).
-void MarkColumns(const BoundExpr& e, std::vector<bool>* columns) {
-  if (e.kind == BoundKind::kColumn && e.column >= 0 && static_cast<size_t>(e.column) < columns->size()) {
-    (*columns)[static_cast<size_t>(e.column)] = true;
-  }
-  for (const BoundExprPtr& a : e.args) MarkColumns(*a, columns);
-}
-
-}  // namespace
-
 absl::Status TableScanOperator::Decode(ExecContext& ctx, const storage::ScanBatch& rows, DataChunk* out) {
   decoder_.Clear();
   for (size_t i = 0; i < rows.size(); ++i) RETURN_IF_ERROR(decoder_.Add(rows.value(i)));
@@ -90,7 +77,7 @@ absl::Status TableScanOperator::Decode(ExecContext& ctx, const storage::ScanBatc
   // other columns for the rows that passed.
   std::vector<bool> decoded(column_count_, false);
   auto before = [&](const BoundExpr& conjunct, const Rows& judged) -> absl::Status {
-    std::vector<bool> reads(column_count_, false);
+    std::vector<bool> reads(types_.size(), false);  // (the key column, past the table's, is never decoded)
     MarkColumns(conjunct, &reads);
     for (size_t c = 0; c < column_count_; ++c) {
       if (!reads[c] || decoded[c] || !decodes(c)) continue;

@@ -94,6 +94,14 @@ void MapColumns(BoundExpr* e, const std::vector<int>& to) {
   for (BoundExprPtr& a : e->args) MapColumns(a.get(), to);
 }
 
+void MarkColumns(const BoundExpr& e, std::vector<bool>* read) {
+  if (e.kind == BoundKind::kColumn && e.column >= 0) {
+    QUANTA_ASSERT(static_cast<size_t>(e.column) < read->size());
+    (*read)[static_cast<size_t>(e.column)] = true;
+  }
+  for (const BoundExprPtr& a : e.args) MarkColumns(*a, read);
+}
+
 void ShiftColumns(BoundExpr* e, int delta) {
   if (e->kind == BoundKind::kColumn) {
     e->column += delta;

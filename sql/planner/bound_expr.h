@@ -75,5 +75,8 @@ BoundExprPtr Conjoin(std::vector<BoundExprPtr> terms);
 void ShiftColumns(BoundExpr* e, int delta);
 // Renumbers every column reference of `e`: column c becomes to[c] (inputs reordered).
 void MapColumns(BoundExpr* e, const std::vector<int>& to);
+// Sets (*read)[c] for every input column c that `e` reads (outer references, negative,
+// are not input columns). REQUIRES: every column `e` reads is < read->size().
+void MarkColumns(const BoundExpr& e, std::vector<bool>* read);
 
 }  // namespace quanta::sql

@@ -22,15 +22,6 @@ namespace {
 
 using Needed = std::vector<bool>;
 
-// Marks the input columns `e` reads (outer references, negative, are not input columns).
-void MarkColumns(const BoundExpr& e, Needed* needed) {
-  if (e.kind == BoundKind::kColumn && e.column >= 0) {
-    QUANTA_ASSERT(static_cast<size_t>(e.column) < needed->size());
-    (*needed)[static_cast<size_t>(e.column)] = true;
-  }
-  for (const BoundExprPtr& a : e.args) MarkColumns(*a, needed);
-}
-
 void Prune(Operator* op, Needed needed);
 
 // A join's inputs: the columns its consumer reads (left ++ right; a semi or anti
