@@ -67,6 +67,10 @@ const std::vector<PlantedBugInfo>& PlantedCatalogue() {
       {PlantedBug::kSqlForeignKeyCascadeSkipped, "sql-fk-cascade-skipped", "sql", "all",
        "a delete whose foreign key says ON DELETE CASCADE removes the referenced row but leaves "
        "the rows referencing it (orphans the key forbids)"},
+      {PlantedBug::kSqlWriterReadsAroundPending, "sql-writer-reads-around-pending", "sql", "all",
+       "a writing statement reads the primary's applied state without waiting for an earlier "
+       "write whose commit outcome was unknown (08007); when that write commits after all, the "
+       "later statement's write set, computed without it, overwrites it (a lost update)"},
   };
   return catalogue;
 }

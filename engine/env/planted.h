@@ -38,6 +38,7 @@ enum class PlantedBug {
   kSqlStaleCatalog,           // the engine keeps its first catalog snapshot, never revalidating
   kSqlIndexNotMaintainedOnUpdate,  // an UPDATE leaves secondary index entries as they were
   kSqlForeignKeyCascadeSkipped,    // ON DELETE CASCADE leaves the referencing rows behind
+  kSqlWriterReadsAroundPending,    // a writing statement reads without waiting for earlier pending writes
 };
 
 struct PlantedBugInfo {

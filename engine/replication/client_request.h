@@ -44,6 +44,9 @@ struct ClientRequest {
   std::optional<std::string> end;  // kScan
   size_t limit = 0;                // kScan: at most this many rows (0: the handler's cap)
   std::string sql;                 // kSql
+  // kWrite: nonzero: propose only as the leader of this term — the term a
+  // read-modify-write read in; a later term's log may hold writes its reads missed.
+  uint64_t term = 0;
 };
 
 struct ClientResponse {

@@ -436,6 +436,12 @@ Task<ClientResponse> ReplicatedNode::Handle(ClientRequest request) {
   co_return response;
 }
 
+Task<absl::Status> ReplicatedNode::WriteBarrier() {
+  if (stopped_ || !damaged_.ok()) co_return absl::UnavailableError(absl::StrCat("node ", options_.id, " is not serving"));
+  const absl::Status settled = co_await requests_.WriteBarrier();
+  co_return settled;
+}
+
 NodeStatus ReplicatedNode::Status() const { return status_.Report(); }
 
 }  // namespace quanta::replication

@@ -177,6 +177,9 @@ class ReplicatedNode {
   absl::Status Start();
   // Serves one client request (any number concurrently): see RequestHandler.
   Task<ClientResponse> Handle(ClientRequest request);
+  // Primary: waits until every write proposed before is applied here (see
+  // RequestHandler::WriteBarrier); a read-modify-write calls it before its reads.
+  Task<absl::Status> WriteBarrier();
 
   NodeStatus Status() const;
   bool AcceptingWrites() const;

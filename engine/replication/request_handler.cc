@@ -107,6 +107,10 @@ Task<ClientResponse> RequestHandler::HandleWrite(ClientRequest request) {
   const absl::Status valid = ValidateClientWrite(request.writes);
   if (!valid.ok()) co_return Refuse(id, valid);
   const Term term = node_.raft_->term();
+  if (request.term != 0 && request.term != term) {
+    co_return Refuse(id, absl::UnavailableError(absl::StrCat("the primary's term changed from ", request.term, " to ", term,
+                                                             " since the statement read: its writes were not proposed")));
+  }
   auto index = node_.raft_->Propose(storage::EncodeWriteSet(request.writes));
   if (!index.ok()) co_return Refuse(id, absl::UnavailableError(index.status().message()));
   node_.Changed();
@@ -146,6 +150,27 @@ Task<absl::Status> RequestHandler::ReadBarrier() {
       co_await node_.lifetime_.Guard(node_.applied_waiters_.Wait(node_.applied_, read_index, term, node_.options_.sync_timeout));
   if (Lifetime::Gone(caught_up)) co_return caught_up;
   if (!caught_up.ok()) co_return absl::UnavailableError("the primary did not apply its commits in time");
+  co_return absl::OkStatus();
+}
+
+Task<absl::Status> RequestHandler::WriteBarrier() {
+  if (!node_.IsLeader()) co_return absl::FailedPreconditionError("not the primary");
+  if (!node_.AcceptingWrites()) {
+    co_return absl::UnavailableError("the primary does not hold its lease: not accepting writes");
+  }
+  const Index last =
+      PlantedActive(PlantedBug::kSqlWriterReadsAroundPending) ? node_.raft_->commit() : node_.raft_->log().last_index();
+  const Term term = node_.raft_->log().TermAt(last).value_or(0);
+  QUANTA_ASSERT(last >= node_.raft_->commit());
+  const absl::Status settled =
+      co_await node_.lifetime_.Guard(node_.applied_waiters_.Wait(node_.applied_, last, term, node_.options_.sync_timeout));
+  if (Lifetime::Gone(settled)) co_return settled;
+  if (!settled.ok()) {
+    co_return absl::UnavailableError(absl::StrCat("earlier writes up to log entry ", last, " did not commit within ",
+                                                  absl::FormatDuration(node_.options_.sync_timeout),
+                                                  " (replication.sync_timeout): not accepting writes until they settle"));
+  }
+  QUANTA_ASSERT(node_.applied_ >= last);
   co_return absl::OkStatus();
 }
 

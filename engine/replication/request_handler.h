@@ -7,7 +7,8 @@
 // and answered by the commit mode: sync once applied here (a quorum has it), async
 // once the primary's own log has it durable; after `sync_timeout` the outcome is
 // unknown (SQLSTATE 08007), never a silent downgrade. A replica refuses writes naming
-// the primary (25006). Reads: the primary passes the read barrier (its lease, then
+// the primary (25006). A write naming a term (ClientRequest::term) is refused
+// unproposed in any other. Reads: the primary passes the read barrier (its lease, then
 // everything committed when it was checked is applied); replicas read at their
 // applied index. Scans read one store state, so a write set is seen whole or not at
 // all. Status: the applied index and a hash of the client rows (convergence checks).
@@ -36,6 +37,13 @@ class RequestHandler {
 
   // Serves one request (any number concurrently).
   Task<ClientResponse> Handle(ClientRequest request);
+  // Primary: waits until every entry in its log is applied here, so a writer that
+  // reads next sees every earlier write, including one whose outcome was unknown
+  // (08007) and which may commit after all. Without it a read-modify-write could
+  // compute from a state missing a pending entry and overwrite it once both commit.
+  // Errors: 25006 on a replica, kUnavailable without the lease or when the pending
+  // entries do not commit within sync_timeout.
+  Task<absl::Status> WriteBarrier();
 
  private:
   Task<ClientResponse> HandleWrite(ClientRequest request);

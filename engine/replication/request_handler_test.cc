@@ -106,5 +106,21 @@ TEST_F(RequestHandlerTest, BadRequestsAreRefusedNamingWhy) {
   ASSERT_TRUE(Ask(Write(1, "still", "serving")).status.ok());  // refusals change nothing
 }
 
+TEST_F(RequestHandlerTest, AWriteNamingAnotherTermIsRefusedUnproposed) {
+  const ClientResponse first = Ask(Write(1, "a", "1"));
+  ASSERT_TRUE(first.status.ok()) << first.status;
+  ASSERT_GT(first.term, 0u);
+  ClientRequest stale = Write(1, "b", "2");
+  stale.term = first.term + 1;  // read under another primary term than the current one
+  const ClientResponse refused = Ask(std::move(stale));
+  EXPECT_TRUE(absl::IsUnavailable(refused.status)) << refused.status;
+  EXPECT_NE(refused.status.message().find("term changed"), std::string::npos) << refused.status;
+  ClientRequest current = Write(1, "c", "3");
+  current.term = first.term;
+  const ClientResponse accepted = Ask(std::move(current));
+  ASSERT_TRUE(accepted.status.ok()) << accepted.status;
+  EXPECT_EQ(accepted.index, first.index + 1);  // the refused write set never reached the log
+}
+
 }  // namespace
 }  // namespace quanta::replication

@@ -29,7 +29,9 @@ inline std::vector<Member> Members() {
 // One node on one simulated process; `nodes[i]` points at it while it runs.
 class Body : public sim::ProcessBody {
  public:
-  Body(Env& env, int id, ReplicatedNode** slot) : slot_(slot) { env.Spawn(Main(env, id)); }
+  Body(Env& env, int id, ReplicatedNode** slot, absl::Duration sync_timeout) : slot_(slot), sync_timeout_(sync_timeout) {
+    env.Spawn(Main(env, id));
+  }
   ~Body() override { *slot_ = nullptr; }
 
  private:
@@ -40,6 +42,7 @@ class Body : public sim::ProcessBody {
     o.snapshot_entries = 10;  // compact early and keep little: a replica down a while needs a snapshot
     o.snapshot_keep_entries = 2;
     o.snapshot_chunk_bytes = 4096;  // several chunks per stream
+    o.sync_timeout = sync_timeout_;
     o.on_fatal = [](absl::Status status) { ADD_FAILURE() << "a node stopped: " << status; };
     auto node = co_await ReplicatedNode::Open(env, std::move(o));
     QUANTA_ASSERT(node.ok());
@@ -48,6 +51,7 @@ class Body : public sim::ProcessBody {
     *slot_ = node_.get();
   }
   ReplicatedNode** slot_;
+  absl::Duration sync_timeout_;
   std::unique_ptr<ReplicatedNode> node_;
 };
 
@@ -70,9 +74,13 @@ inline Task<void> Write(ReplicatedNode* node, int i, bool* ok) {
 // The world, its three nodes, and the steps the tests share.
 class TestCluster {
  public:
-  explicit TestCluster(uint64_t seed) : world(seed) {
+  // `sync_timeout`: the nodes' replication.sync_timeout (short: sync writes answer
+  // 08007 before their entry commits).
+  explicit TestCluster(uint64_t seed, absl::Duration sync_timeout = absl::Seconds(5)) : world(seed) {
     for (int i = 0; i < kNodes; ++i) {
-      world.AddProcess(absl::StrCat("n", i + 1), [this, i](Env& env) { return std::make_unique<Body>(env, i + 1, &nodes[i]); });
+      world.AddProcess(absl::StrCat("n", i + 1), [this, i, sync_timeout](Env& env) {
+        return std::make_unique<Body>(env, i + 1, &nodes[i], sync_timeout);
+      });
     }
   }
   ~TestCluster() { world.loop().Clear(); }

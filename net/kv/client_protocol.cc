@@ -29,6 +29,7 @@ std::string EncodeRequest(const ClientRequest& request) {
     w.set_has_end(true);
   }
   w.set_sql(request.sql);
+  w.set_term(request.term);
   return w.SerializeAsString();
 }
 
@@ -62,6 +63,8 @@ absl::StatusOr<ClientRequest> DecodeRequest(std::string_view bytes) {
   }
   if (r.kind == ClientRequest::Kind::kTransfer && r.target == 0) return Bad("transfer without a target");
   r.sql = w.sql();
+  r.term = w.term();
+  if (r.kind != ClientRequest::Kind::kWrite && r.term != 0) return Bad("a term on a non-write request");
   if (r.kind == ClientRequest::Kind::kSql && r.sql.empty()) return Bad("sql request without SQL");
   if (r.kind != ClientRequest::Kind::kSql && !r.sql.empty()) return Bad("SQL text on a non-sql request");
   return r;

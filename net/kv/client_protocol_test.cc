@@ -19,6 +19,15 @@ TEST(ClientProtocolTest, RequestsAndAnswersRoundTrip) {
   EXPECT_EQ(decoded->kind, ClientRequest::Kind::kScan);
   EXPECT_EQ(decoded->end, std::optional<std::string>("m"));
 
+  ClientRequest write;
+  write.kind = ClientRequest::Kind::kWrite;
+  write.writes.Put(3, "k", "v");
+  write.term = 7;  // propose only as the leader of term 7
+  auto written = DecodeRequest(EncodeRequest(write));
+  ASSERT_TRUE(written.ok());
+  EXPECT_EQ(written->term, 7u);
+  EXPECT_EQ(written->writes.ops.size(), 1u);
+
   ClientResponse refusal;
   refusal.id = 9;
   refusal.status = absl::FailedPreconditionError("read-only replica");
@@ -39,6 +48,10 @@ TEST(ClientProtocolTest, MalformedMessagesAreRefused) {
   ClientRequest write;
   write.kind = ClientRequest::Kind::kWrite;  // no operations
   EXPECT_TRUE(absl::IsDataLoss(DecodeRequest(EncodeRequest(write)).status()));
+  ClientRequest get;
+  get.kind = ClientRequest::Kind::kGet;
+  get.term = 3;  // a term only qualifies a write
+  EXPECT_TRUE(absl::IsDataLoss(DecodeRequest(EncodeRequest(get)).status()));
   ClientResponse unordered;
   unordered.rows = {{"b", "1"}, {"a", "2"}};
   EXPECT_TRUE(absl::IsDataLoss(DecodeResponse(EncodeResponse(unordered)).status()));

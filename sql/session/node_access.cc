@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/env/assert.h"
+#include "engine/env/lifetime.h"
 #include "engine/util/strings.h"
 #include "sql/common/sql_error.h"
 #include "sql/session/sql_engine.h"
@@ -49,6 +50,33 @@ absl::Status NodeAccess::Writable(const char* command) const {
                                " is a replica; the primary is ", primary.empty() ? "not known yet" : primary));
 }
 
+Task<absl::Status> NodeAccess::BeginWrite(const char* command) {
+  QUANTA_ASSERT(writer_term_ == 0);  // writing statements are serialized
+  const absl::Status writable = Writable(command);
+  if (!writable.ok()) co_return writable;
+  const uint64_t term = node_.term();
+  const absl::Status settled = co_await node_.WriteBarrier();
+  if (Lifetime::Gone(settled)) co_return settled;  // the node may not be touched
+  if (!settled.ok()) {
+    const absl::Status still = Writable(command);  // leadership moved while waiting: name the new primary
+    if (!still.ok()) co_return still;
+    co_return settled;
+  }
+  if (node_.term() != term) co_return absl::UnavailableError("the primary's term changed while earlier writes settled");
+  QUANTA_ASSERT(term != 0);
+  writer_term_ = term;
+  co_return absl::OkStatus();
+}
+
+void NodeAccess::EndWrite() { writer_term_ = 0; }
+
+absl::Status NodeAccess::InWriterTerm(const replication::ClientResponse& r) const {
+  if (writer_term_ == 0 || r.term == writer_term_) return absl::OkStatus();
+  QUANTA_ASSERT(r.term > writer_term_);
+  return absl::UnavailableError(absl::StrCat("the primary's term changed from ", writer_term_, " to ", r.term,
+                                             " during a writing statement: read refused (retry)"));
+}
+
 Task<absl::StatusOr<std::vector<storage::KeyValue>>> NodeAccess::Scan(storage::TreeId tree, storage::ScanRange range) {
   QUANTA_ASSERT(!range.reverse);  // the node scans forward only
   replication::ClientRequest request;
@@ -61,6 +89,8 @@ Task<absl::StatusOr<std::vector<storage::KeyValue>>> NodeAccess::Scan(storage::T
   const size_t limit = request.limit;
   replication::ClientResponse r = co_await node_.Handle(std::move(request));
   if (!r.status.ok()) co_return AsSqlError(r);
+  const absl::Status same_term = InWriterTerm(r);
+  if (!same_term.ok()) co_return same_term;
   QUANTA_ASSERT(limit == 0 || r.rows.size() <= limit);
   co_return std::move(r.rows);
 }
@@ -73,6 +103,8 @@ Task<absl::StatusOr<std::optional<std::string>>> NodeAccess::Get(storage::TreeId
   request.key = std::move(key);
   replication::ClientResponse r = co_await node_.Handle(std::move(request));
   if (!r.status.ok()) co_return AsSqlError(r);
+  const absl::Status same_term = InWriterTerm(r);
+  if (!same_term.ok()) co_return same_term;
   if (!r.found) co_return std::optional<std::string>();
   co_return std::optional<std::string>(std::move(r.value));
 }
@@ -83,6 +115,7 @@ Task<absl::Status> NodeAccess::Commit(storage::WriteSet writes) {
   request.id = next_id_++;
   request.kind = replication::ClientRequest::Kind::kWrite;
   request.writes = std::move(writes);
+  request.term = writer_term_;
   replication::ClientResponse r = co_await node_.Handle(std::move(request));
   if (!r.status.ok()) co_return AsSqlError(r);
   QUANTA_ASSERT(r.index > 0);

@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include "engine/env/assert.h"
+#include "engine/env/planted.h"
 #include "engine/replication/test_cluster.h"
 #include "gtest/gtest.h"
 #include "sql/common/sql_error.h"
@@ -100,6 +102,61 @@ TEST_F(SqlOnClusterTest, SequencesAdvanceThroughRaftAndReplicasRefuseNextval) {
   ExecuteResult next = On(primary_, "INSERT INTO t (v) VALUES ('c') RETURNING id");
   ASSERT_TRUE(next.error.ok()) << next.error;
   EXPECT_EQ(*next.results[0].rows[0][0], "4");
+}
+
+// Two increments of one balance, the first answered 08007 (its entry not committed
+// within sync_timeout, though it commits later): the final balance, and whether the
+// second was refused before it proposed.
+struct PendingIncrements {
+  std::string balance;
+  std::string first_state, second_state;
+};
+
+PendingIncrements IncrementBehindAPendingCommit(uint64_t seed) {
+  replication::testing::TestCluster cluster(seed, absl::Microseconds(1));  // every sync write answers 08007
+  const int p = cluster.StartPrimary();
+  QUANTA_ASSERT(p >= 0);
+  NodeAccess access(*cluster.nodes[p]);
+  SqlEngine engine(*cluster.process(p).env(), access);
+  Env& env = *cluster.process(p).env();
+  auto run = [&](std::string sql, absl::Duration settle) {
+    ExecuteResult r;
+    env.Spawn(RunSql(&engine, std::move(sql), &r));
+    cluster.RunFor(settle);
+    return r;
+  };
+  run("CREATE TABLE accounts (id int PRIMARY KEY, balance bigint)", absl::Seconds(2));
+  run("INSERT INTO accounts VALUES (1, 100)", absl::Seconds(2));
+  ExecuteResult first, second;
+  env.Spawn(RunSql(&engine, "UPDATE accounts SET balance = balance + 10 WHERE id = 1", &first));
+  env.Spawn(RunSql(&engine, "UPDATE accounts SET balance = balance + 10 WHERE id = 1", &second));
+  cluster.RunFor(absl::Seconds(2));
+  ExecuteResult read = run("SELECT balance FROM accounts", absl::Seconds(2));
+  QUANTA_ASSERT(read.error.ok() && read.results.size() == 1);
+  return PendingIncrements{*read.results[0].rows[0][0], SqlStateOf(first.error), SqlStateOf(second.error)};
+}
+
+TEST(SqlWriterTest, AWriteBehindAnUnknownOutcomeCommitReadsItOrIsRefused) {
+  const PendingIncrements r = IncrementBehindAPendingCommit(41);
+  EXPECT_EQ(r.first_state, "08007");  // the entry did not commit within the microsecond
+  // The second statement may not read around the pending entry: it waits for it
+  // (and then gets 08007 itself) or is refused as unavailable before proposing.
+  if (r.second_state == "57P03") {
+    EXPECT_EQ(r.balance, "110");
+  } else {
+    EXPECT_EQ(r.second_state, "08007");
+    EXPECT_EQ(r.balance, "120");
+  }
+}
+
+TEST(SqlWriterTest, ThePlantedBugLosesTheFirstIncrement) {
+  // The same run with the write barrier planted away: the second statement reads the
+  // balance without the pending +10 and its write set overwrites it once both commit.
+  ScopedPlantedBug planted(PlantedBug::kSqlWriterReadsAroundPending);
+  const PendingIncrements r = IncrementBehindAPendingCommit(41);
+  EXPECT_EQ(r.first_state, "08007");
+  EXPECT_EQ(r.second_state, "08007");
+  EXPECT_EQ(r.balance, "110");
 }
 
 }  // namespace

@@ -165,6 +165,22 @@ Task<absl::StatusOr<std::map<uint32_t, SequenceValue>>> SqlEngine::LoadSequenceS
   co_return states;
 }
 
+namespace {
+
+// Ends the access's writing statement when the statement's frame goes, on every path.
+class WriteScope {
+ public:
+  explicit WriteScope(DataAccess& access) : access_(access) {}
+  WriteScope(const WriteScope&) = delete;
+  WriteScope& operator=(const WriteScope&) = delete;
+  ~WriteScope() { access_.EndWrite(); }
+
+ private:
+  DataAccess& access_;
+};
+
+}  // namespace
+
 Task<absl::StatusOr<StatementResult>> SqlEngine::ExecuteStatement(const ast::Statement& stmt, bool mentions_sequences,
                                                                    const std::vector<Value>& params) {
   // now() for this statement (PostgreSQL: the transaction's start; each statement is one here).
@@ -187,6 +203,13 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::ExecuteStatement(const ast::Sta
   if (serialize) co_await writers_.Lock();
   std::optional<AsyncMutex::Held> held;
   if (serialize) held.emplace(writers_);
+  std::optional<WriteScope> write_scope;
+  if (serialize && (writes || access_.Writable("nextval").ok())) {
+    // A read-modify-write reads every earlier write, pending ones too, in one term.
+    const absl::Status begun = co_await access_.BeginWrite(CommandName(effective));
+    if (!begun.ok()) co_return begun;
+    write_scope.emplace(access_);
+  }
   auto catalog = co_await LoadCatalog();
   if (!catalog.ok()) co_return catalog.status();
   const CatalogSnapshot& snapshot = **catalog;

@@ -10,4 +10,8 @@ Task<absl::Status> DataAccess::ScanInto(storage::TreeId tree, storage::ScanRange
   co_return absl::OkStatus();
 }
 
+Task<absl::Status> DataAccess::BeginWrite(const char* command) {
+  co_return Writable(command);  // a local store commits synchronously: nothing is pending
+}
+
 }  // namespace quanta::sql

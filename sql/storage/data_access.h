@@ -35,6 +35,15 @@ class DataAccess {
   // statement that writes checks it first, so a replica refuses even a DELETE that
   // would match nothing. `command` names the statement ("INSERT").
   virtual absl::Status Writable(const char* command) const { return absl::OkStatus(); }
+  // Brackets a writing statement (serialized: one at a time), called before its first
+  // read. BeginWrite waits until every earlier write is settled, so the reads see all
+  // of them (the node waits for entries whose outcome was unknown); until EndWrite,
+  // reads and the commit are refused once the state could have moved under the
+  // statement (the node's primary term changed), so a read-modify-write never computes
+  // from one state and commits onto another. Errors as Writable's, or kUnavailable
+  // when earlier writes do not settle in time.
+  virtual Task<absl::Status> BeginWrite(const char* command);
+  virtual void EndWrite() {}
   // Whether Scan serves ScanRange::reverse (descending key order).
   virtual bool ScansBackward() const { return true; }
 };
