@@ -31,6 +31,7 @@ class IndexNestedLoopJoinOperator : public Operator {
   Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
   std::string Describe() const override { return std::string("Nested Loop") + JoinKindSuffix(kind_); }
   std::vector<const Operator*> children() const override { return {left_.get(), inner_.get()}; }
+  const std::vector<int>& left_keys() const { return left_keys_; }  // one per leading inner key column
 
  private:
   // Looks up the partners of left row `row` and appends the joined rows to produced_.

@@ -83,6 +83,7 @@ class NestedLoopJoinOperator : public JoinOperator {
   std::string Describe() const override { return std::string("Nested Loop") + JoinKindSuffix(kind_); }
   // Planning only: the join condition (null for a cross join), taken out.
   BoundExprPtr TakeCondition() { return std::move(condition_); }
+  const BoundExpr* condition() const { return condition_.get(); }  // null: a cross join
 
  private:
   absl::Status Probe(ExecContext& ctx, std::vector<DataChunk>* produced) override;

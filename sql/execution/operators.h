@@ -32,7 +32,7 @@ class ValuesOperator : public Operator {
   ValuesOperator(std::vector<Type> types, std::vector<std::vector<BoundExprPtr>> rows)
       : Operator(std::move(types)), rows_(std::move(rows)) {}
   Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
-  std::string Describe() const override { return "Values Scan"; }
+  std::string Describe() const override { return "Values Scan on \"*VALUES*\""; }
   size_t row_count() const { return rows_.size(); }
 
  private:

@@ -19,9 +19,16 @@ TableScanOperator::TableScanOperator(DataAccess& access, const TableDef& table, 
 
 std::string TableScanOperator::Describe() const {
   const std::string direction = backward_ ? " Backward" : "";
-  if (index_ != nullptr) return "Index Scan" + direction + " using " + index_->name + " on " + table_name_;
-  if (ranged_ || backward_) return "Index Scan" + direction + " using " + table_.primary_key_name + " on " + table_name_;
-  return "Seq Scan on " + table_name_;
+  const std::string on = alias_.empty() || alias_ == table_name_ ? table_name_ : table_name_ + " " + alias_;
+  if (index_ != nullptr) return "Index Scan" + direction + " using " + index_->name + " on " + on;
+  if (ranged_ || backward_) return "Index Scan" + direction + " using " + table_.primary_key_name + " on " + on;
+  return "Seq Scan on " + on;
+}
+
+const std::vector<int>& TableScanOperator::range_columns() const {
+  static const std::vector<int> kNone;
+  if (!ranged_) return kNone;
+  return index_ != nullptr ? index_->columns : table_.primary_key;
 }
 
 Task<absl::Status> TableScanOperator::NextRows(size_t batch) {

@@ -28,6 +28,13 @@ class TableScanOperator : public Operator {
   Task<absl::StatusOr<bool>> NextBatch(ExecContext& ctx, DataChunk* out) override;
   std::string Describe() const override;
   const TableDef& table() const { return table_; }
+  // The name the query gave the table (FROM t AS x): EXPLAIN prints it after the table's.
+  void set_alias(std::string alias) { alias_ = std::move(alias); }
+  // The alias, or the table's name without one.
+  const std::string& label() const { return alias_.empty() ? table_name_ : alias_; }
+  // The key columns (table positions) a ranged scan's range is over: its index's, or
+  // the primary key's; empty for an unranged scan.
+  const std::vector<int>& range_columns() const;
 
   // Restricts the scan to keys in [start, end) (a primary key range from the planner).
   void SetRange(std::string start, std::optional<std::string> end) {
@@ -94,6 +101,7 @@ class TableScanOperator : public Operator {
   double estimated_rows_ = -1;
   storage::TreeId tree_;
   std::string table_name_;
+  std::string alias_;
   size_t column_count_;
   bool with_keys_;
   std::vector<bool> needed_;  // empty: every column

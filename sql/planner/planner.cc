@@ -290,7 +290,9 @@ absl::StatusOr<Planner::Source> Planner::PlanTableRef(const ast::TableRef& ref) 
     if (!table.ok()) return table.status();
     name = ref.alias.empty() ? (*table)->name : ref.alias;
     for (const ColumnDef& c : (*table)->columns) source.scope.columns.push_back(ScopeColumn{name, c.name, c.type, false});
-    source.op = std::make_unique<TableScanOperator>(access_, **table, false);
+    auto scan = std::make_unique<TableScanOperator>(access_, **table, false);
+    scan->set_alias(ref.alias);
+    source.op = std::move(scan);
   } else if (ref.kind == ast::TableRef::Kind::kSubquery) {
     if (ref.alias.empty()) return SqlError(sqlstate::kSyntaxError, "subquery in FROM must have an alias", ref.position);
     auto plan = PlanQuery(*ref.subquery);

@@ -128,7 +128,9 @@ absl::StatusOr<BoundExprPtr> Assign(BoundExprPtr e, const ColumnDef& column, int
 // columns those rows carry, for SET and the like to bind against.
 absl::StatusOr<OperatorPtr> TargetRows(Planner& planner, DataAccess& access, const TableDef& table, const std::string& alias,
                                        const ast::Expr* where, const std::vector<ast::TableRefPtr>& from, Scope* scope) {
-  OperatorPtr op = std::make_unique<TableScanOperator>(access, table, /*with_keys=*/true);
+  auto scan = std::make_unique<TableScanOperator>(access, table, /*with_keys=*/true);
+  scan->set_alias(alias);
+  OperatorPtr op = std::move(scan);
   *scope = TableScope(table, alias);
   // The key column: nameless, so nothing binds to it, and not part of `*`.
   scope->columns.push_back(ScopeColumn{"", "", Type(TypeId::kBytea), /*merged_away=*/true});

@@ -1,10 +1,9 @@
-// EXPLAIN [ANALYZE]: the plan of a query as a tree of its operators, one line each,
-// indented as PostgreSQL's text format indents children ("  ->  "). With ANALYZE the
-// query runs (its rows discarded) with the operators counting, and each line gets the
-// actual time (first batch..last, ms), rows and loops, per loop as PostgreSQL averages
-// them (an index nested loop's inner scan runs once per outer row). Unless COSTS OFF,
-// each line first gets the planner's estimate (planner/cost.h), in PostgreSQL's form:
-// (cost=startup..total rows=N width=W).
+// EXPLAIN [ANALYZE]: the plan of a query in PostgreSQL's text format (explain_render.h
+// lays out the lines). With ANALYZE the query runs (its rows discarded) with the
+// operators counting, and each line gets the actual time (first batch..last, ms), rows
+// and loops, per loop as PostgreSQL averages them (an index nested loop's inner scan
+// runs once per outer row). Unless COSTS OFF, each line first gets the planner's
+// estimate (planner/cost.h), in PostgreSQL's form: (cost=startup..total rows=N width=W).
 #include <algorithm>
 #include <cmath>
 
@@ -14,42 +13,13 @@
 #include "sql/common/sql_error.h"
 #include "sql/planner/cost.h"
 #include "sql/planner/planner.h"
+#include "sql/session/explain_render.h"
 #include "sql/session/sql_engine.h"
 
 namespace quanta::sql {
 namespace {
 
 double Millis(absl::Duration d) { return absl::ToDoubleMicroseconds(d) / 1000.0; }
-
-void Render(const Operator& op, int depth, const ast::ExplainStmt& explain, const CostEstimates& costs,
-            std::vector<std::string>* lines) {
-  std::string line = depth == 0 ? "" : absl::StrCat(std::string(2 + 6 * (depth - 1), ' '), "->  ");
-  absl::StrAppend(&line, op.Describe());
-  if (explain.costs) {
-    const CostEstimate& e = costs.at(&op);
-    // Rows as PostgreSQL shows an estimate: rounded, at least 1.
-    absl::StrAppend(&line, absl::StrFormat("  (cost=%.2f..%.2f rows=%.0f width=%d)", e.startup, e.total,
-                                           std::max(1.0, std::rint(e.rows)), e.width));
-  }
-  if (explain.analyze) {
-    const Operator::Stats& s = op.stats();
-    // Per loop, as PostgreSQL averages them: rows rounded, times in ms.
-    const double loops = static_cast<double>(s.loops);
-    if (s.loops == 0) {
-      absl::StrAppend(&line, " (never executed)");
-    } else if (explain.timing) {
-      absl::StrAppend(&line, absl::StrFormat(" (actual time=%.3f..%.3f rows=%.0f loops=%d)", Millis(s.startup) / loops,
-                                             Millis(s.total) / loops, static_cast<double>(s.rows) / loops, s.loops));
-    } else {
-      absl::StrAppend(&line, absl::StrFormat(" (actual rows=%.0f loops=%d)", static_cast<double>(s.rows) / loops, s.loops));
-    }
-  }
-  lines->push_back(std::move(line));
-  if (explain.analyze) {  // indented as the children's arrows are
-    for (const std::string& detail : op.AnalyzeDetails()) lines->push_back(std::string(2 + 6 * depth, ' ') + detail);
-  }
-  for (const Operator* child : op.children()) Render(*child, depth + 1, explain, costs, lines);
-}
 
 std::string DmlLine(const char* command, const std::vector<std::string>& table, const std::string& alias) {
   QUANTA_ASSERT(!table.empty());
@@ -105,7 +75,7 @@ Task<absl::StatusOr<StatementResult>> SqlEngine::Explain(const ast::ExplainStmt&
     executed = env_.MonotonicNow() - start;
   }
   std::vector<std::string> lines;
-  Render(**root, 0, explain, explain.costs ? EstimateCosts(**root) : CostEstimates(), &lines);
+  RenderPlan(**root, 0, explain, explain.costs ? EstimateCosts(**root) : CostEstimates(), &lines);
   if (explain.analyze && explain.summary) {
     lines.push_back(absl::StrFormat("Planning Time: %.3f ms", Millis(planned)));
     lines.push_back(absl::StrFormat("Execution Time: %.3f ms", Millis(executed)));
@@ -117,7 +87,7 @@ void SqlEngine::CapturePlan(const Operator& source) {
   QUANTA_ASSERT(explain_capture_ != nullptr && explain_capture_->explain != nullptr);
   QUANTA_ASSERT(!explain_capture_->captured);  // one row source per statement
   const CostEstimates costs = EstimateCosts(source);
-  Render(source, 1, *explain_capture_->explain, costs, &explain_capture_->lines);
+  RenderPlan(source, 1, *explain_capture_->explain, costs, &explain_capture_->lines);
   explain_capture_->startup = costs.at(&source).startup;
   explain_capture_->total = costs.at(&source).total;
   explain_capture_->captured = true;
