@@ -39,6 +39,19 @@ absl::Status OutOfOrder(const char* side) {
   return SqlError(sqlstate::kInternalError, absl::StrCat("merge join: the ", side, " input is not sorted on its join keys"));
 }
 
+// A one-row copy of `chunk`'s last row.
+DataChunk LastRow(const DataChunk& chunk) {
+  QUANTA_ASSERT(chunk.count() > 0 && !chunk.has_selection());
+  DataChunk row;
+  for (const Vector& column : chunk.columns) {
+    Vector v(column.type(), 1);
+    v.CopyRow(column, chunk.count() - 1, 0);
+    row.columns.push_back(std::move(v));
+  }
+  row.set_count(1);
+  return row;
+}
+
 }  // namespace
 
 MergeJoinOperator::MergeJoinOperator(OperatorPtr left, OperatorPtr right, JoinKind kind, std::vector<int> left_keys,
@@ -67,16 +80,15 @@ std::string MergeJoinOperator::Describe() const {
 
 Task<absl::Status> MergeJoinOperator::Fill(ExecContext& ctx, Input& in) {
   while (!in.has_row() && !in.exhausted) {
-    if (in.chunk.count() > 0) {  // keep the last row read: the next batch must not sort before it
-      std::vector<DataChunk> last;
-      AppendJoinedRow(in.op->types(), in.op->types().size(), &in.chunk, in.chunk.count() - 1, nullptr, 0, &last);
-      in.previous = std::move(last.front());
-    }
-    DataChunk batch;
-    auto more = co_await in.op->Next(ctx, &batch);
+    if (in.chunk.count() > 0) in.previous = LastRow(in.chunk);  // the next batch must not sort before it
+    auto more = co_await in.op->Next(ctx, &in.scratch);
     if (!more.ok()) co_return more.status();
     in.exhausted = !*more;
-    in.chunk = batch.has_selection() ? batch.Compact() : std::move(batch);
+    if (in.scratch.has_selection()) {
+      in.chunk = in.scratch.Compact();
+    } else {
+      std::swap(in.chunk, in.scratch);  // the spent batch's vectors go back to the producer
+    }
     in.pos = 0;
     ChargeRows(ctx, in.chunk.count());
     if (in.has_row() && in.previous.count() > 0 && CompareKeys(in.chunk, in.keys, 0, in.previous, in.keys, 0) < 0) {
@@ -105,26 +117,44 @@ void MergeJoinOperator::UnmatchedRight(const DataChunk& chunk, size_t row) {
   AppendJoinedRow(types_, left_.op->types().size(), nullptr, 0, &chunk, row, &produced_);
 }
 
+void MergeJoinOperator::AddToGroup(const DataChunk& chunk, size_t row) {
+  AppendJoinedRow(right_.op->types(), right_.op->types().size(), &chunk, row, nullptr, 0, &group_);
+  if (group_matched_.size() < group_.size()) group_matched_.emplace_back(kBatchSize, 0);
+  QUANTA_ASSERT(group_matched_.size() == group_.size() && !GroupEmpty());
+}
+
+void MergeJoinOperator::ClearGroup() {
+  if (group_.empty()) return;
+  group_.resize(1);
+  group_matched_.resize(1);
+  std::fill_n(group_matched_[0].begin(), group_[0].count(), 0);  // only the rows used
+  group_[0].ResetRows();
+  QUANTA_ASSERT(GroupEmpty());
+}
+
 absl::StatusOr<bool> MergeJoinOperator::JoinLeftRow(ExecContext& ctx) {
-  QUANTA_ASSERT(left_.has_row() && !group_.empty());
+  QUANTA_ASSERT(left_.has_row() && !GroupEmpty());
   const size_t lrow = left_.pos;
   const size_t left_width = left_.op->types().size();
   bool matched = false;
   for (size_t g = 0; g < group_.size() && !(matched && !EmitsPairs()); ++g) {
     const DataChunk& rows = group_[g];
     ChargeRows(ctx, rows.count());
-    std::vector<uint32_t> kept;
-    if (residual_ != nullptr) {
-      DataChunk pairs = RowBesideBatch(left_.chunk, lrow, rows);
-      auto passed = EvaluateFilter(*residual_, pairs, Rows::Of(pairs), ctx.eval);
-      if (!passed.ok()) return passed.status();
-      kept = std::move(*passed);
-    } else {
-      for (uint32_t r = 0; r < rows.count(); ++r) kept.push_back(r);
+    if (residual_ == nullptr) {  // every row of the group pairs
+      matched = matched || rows.count() > 0;
+      if (!EmitsPairs()) continue;
+      for (uint32_t r = 0; r < rows.count(); ++r) {
+        group_matched_[g][r] = 1;
+        AppendJoinedRow(types_, left_width, &left_.chunk, lrow, &rows, r, &produced_);
+      }
+      continue;
     }
-    matched = matched || !kept.empty();
+    DataChunk pairs = RowBesideBatch(left_.chunk, lrow, rows);
+    auto kept = EvaluateFilter(*residual_, pairs, Rows::Of(pairs), ctx.eval);
+    if (!kept.ok()) return kept.status();
+    matched = matched || !kept->empty();
     if (!EmitsPairs()) continue;
-    for (uint32_t r : kept) {
+    for (uint32_t r : *kept) {
       group_matched_[g][r] = 1;
       AppendJoinedRow(types_, left_width, &left_.chunk, lrow, &rows, r, &produced_);
     }
@@ -146,8 +176,7 @@ absl::StatusOr<MergeJoinOperator::Need> MergeJoinOperator::Merge(ExecContext& ct
     switch (phase_) {
       case Phase::kCollecting:  // the right rows of the group's key
         if (right_.has_row() && CompareKeys(right_.chunk, right_.keys, right_.pos, group_[0], right_.keys, 0) == 0) {
-          AppendJoinedRow(right_.op->types(), right_.op->types().size(), &right_.chunk, right_.pos, nullptr, 0, &group_);
-          if (group_matched_.size() < group_.size()) group_matched_.emplace_back(kBatchSize, 0);
+          AddToGroup(right_.chunk, right_.pos);
           RETURN_IF_ERROR(Advance(right_));
           continue;
         }
@@ -165,8 +194,7 @@ absl::StatusOr<MergeJoinOperator::Need> MergeJoinOperator::Merge(ExecContext& ct
             if (!group_matched_[g][r]) UnmatchedRight(group_[g], r);
           }
         }
-        group_.clear();
-        group_matched_.clear();
+        ClearGroup();
         phase_ = Phase::kMerging;
         continue;
       case Phase::kMerging:
@@ -184,8 +212,8 @@ absl::StatusOr<MergeJoinOperator::Need> MergeJoinOperator::Merge(ExecContext& ct
       RETURN_IF_ERROR(Advance(right_));
     } else {
       // A group starts with the right row; it is collected before the left rows pair with it.
-      AppendJoinedRow(right_.op->types(), right_.op->types().size(), &right_.chunk, right_.pos, nullptr, 0, &group_);
-      group_matched_.emplace_back(kBatchSize, 0);
+      QUANTA_ASSERT(GroupEmpty());
+      AddToGroup(right_.chunk, right_.pos);
       RETURN_IF_ERROR(Advance(right_));
       phase_ = Phase::kCollecting;
     }
@@ -204,7 +232,9 @@ Task<absl::StatusOr<bool>> MergeJoinOperator::NextBatch(ExecContext& ctx, DataCh
     finished_ = *need == Need::kNothing;
   }
   if (produced_.size() > delivered_) {
-    *out = produced_[delivered_++].Compact();  // (chunks are allocated full: trim to their rows)
+    DataChunk& next = produced_[delivered_++];
+    // (Chunks are allocated full: a full one goes as it is, the last is trimmed to its rows.)
+    *out = next.count() == kBatchSize ? std::move(next) : next.Compact();
     if (delivered_ == produced_.size()) {
       produced_.clear();
       delivered_ = 0;

@@ -49,6 +49,7 @@ class MergeJoinOperator : public Operator {
     size_t pos = 0;
     bool exhausted = false;  // op returned its last batch
     DataChunk previous;      // the last row read before `chunk` (the order check across batches)
+    DataChunk scratch;       // the batch before `chunk`, whose buffers the next Next reuses
     bool has_row() const { return pos < chunk.count(); }
   };
 
@@ -71,6 +72,12 @@ class MergeJoinOperator : public Operator {
   // Emits the current left row as one without a partner (if the kind keeps those).
   void UnmatchedLeft();
   void UnmatchedRight(const DataChunk& chunk, size_t row);
+  // The group of one key's right rows: added a row at a time, then cleared for the
+  // next key keeping its first chunk's buffers (a key of one row must not cost a
+  // batch-sized allocation).
+  void AddToGroup(const DataChunk& chunk, size_t row);
+  void ClearGroup();
+  bool GroupEmpty() const { return group_.empty() || group_[0].count() == 0; }
   // Output chunks complete and not handed out.
   size_t ReadyChunks() const;
 
@@ -81,8 +88,8 @@ class MergeJoinOperator : public Operator {
   Input left_, right_;
   JoinKind kind_;
   BoundExprPtr residual_;
-  std::vector<DataChunk> group_;                  // the right rows of one key
-  std::vector<std::vector<uint8_t>> group_matched_;  // per group row: paired with a left row
+  std::vector<DataChunk> group_;                  // the right rows of one key (chunk 0 reused)
+  std::vector<std::vector<uint8_t>> group_matched_;  // per group row: paired with a left row (one per chunk)
   std::vector<DataChunk> produced_;               // output not handed out yet, in order
   size_t delivered_ = 0;                          // chunks of produced_ handed out
   Phase phase_ = Phase::kMerging;
